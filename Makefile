@@ -1,0 +1,35 @@
+# Developer verbs. `make help` lists them. Everything runs inside .venv (python3 scripts/bootstrap.py test creates it).
+BIN := .venv/bin
+.DEFAULT_GOAL := help
+
+help: ## list the verbs
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+setup: ## create .venv and install the locked dependencies
+	python3 scripts/bootstrap.py setup
+
+lint: ## ruff over src, tests, benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+
+format: ## ruff format
+	$(BIN)/ruff format src tests benchmarks scripts
+
+types: ## mypy strict on src
+	$(BIN)/mypy
+
+test: ## the whole suite (as CI runs it)
+	python3 scripts/bootstrap.py test
+
+unit: ## unit tests only (no servers)
+	$(BIN)/pytest -q tests/unit
+
+golden-update: ## rewrite golden files from the compiler's current output
+	PAVEDROAD_GOLDEN_UPDATE=1 $(BIN)/pytest -q tests/golden
+
+demo: ## run pavedroad demo
+	$(BIN)/pavedroad demo
+
+bench: ## every benchmark in quick mode
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+
+.PHONY: help setup lint format types test unit golden-update demo bench

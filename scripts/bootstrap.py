@@ -1,0 +1,69 @@
+"""Set up a fresh machine (Python 3.11+ and pip only) and run the main job or the tests.
+
+    python3 scripts/bootstrap.py demo [args…]   # venv + locked install, then `pavedroad demo`
+    python3 scripts/bootstrap.py test [args…]   # venv + locked install, lint, types, then the test suite
+
+The virtual environment lives at .venv (tools and benchmarks expect it there); uv installs exactly the
+versions in uv.lock.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+UV_VERSION = "0.13.9"  # keep equal to the uv pinned in uv.lock
+
+
+def run(*args: str | Path) -> int:
+    return subprocess.call([str(a) for a in args], cwd=ROOT)
+
+
+def setup() -> None:
+    if not (BIN / "python").exists():
+        print("creating .venv …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    uv = BIN / "uv"
+    pip_install = [BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if not uv.exists() and run(*pip_install, f"uv=={UV_VERSION}"):
+        sys.exit("could not install uv into .venv (is the package index reachable?)")
+    env_ok = run(uv, "sync", "--frozen", "--quiet")
+    if env_ok:
+        sys.exit("`uv sync --frozen` failed: see the message above")
+
+
+def main() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script is the one place an older Python may run
+        sys.exit(f"pavedroad needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "setup"}:
+        sys.exit(__doc__)
+    setup()
+    if sys.argv[1] == "setup":
+        return
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    extra = sys.argv[2:]
+    if sys.argv[1] == "demo":
+        os.execv(BIN / "pavedroad", ["pavedroad", "demo", *extra])
+    steps = [
+        [BIN / "ruff", "check", "src", "tests", "benchmarks"],
+        [BIN / "mypy"],
+    ]
+    for step in steps:
+        print("$", " ".join(Path(str(s)).name if i == 0 else str(s) for i, s in enumerate(step)), flush=True)
+        if run(*step):
+            sys.exit(1)
+    code = run(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", *extra)
+    if code == 5:  # pytest found no tests: that is a broken suite, not a pass
+        print("pytest collected no tests", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""The FastAPI app factory: one pool, one error handler, request ids, the routers of each block."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from psycopg_pool import AsyncConnectionPool
+
+from pavedroad.service.errors import install_error_handlers
+from pavedroad.service.routes import health, recruiting
+from pavedroad.settings import Settings
+
+__all__ = ["create_app"]
+
+# Each block adds its router here; order only affects the OpenAPI listing.
+ROUTERS = (health.router, recruiting.router)
+
+
+def create_app(settings: Settings, app_url: str) -> FastAPI:
+    """A service bound to ``app_url`` (the pavedroad_app role); the pool opens on startup."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = AsyncConnectionPool(
+            app_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size, open=False
+        )
+        await pool.open(wait=True, timeout=30)
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="pavedroad recruiting service",
+        version="0.1.0",
+        description=(
+            "The reference recruiting API built on pavedroad. Authenticate with `Authorization: Bearer <API key>`."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        if len(rid) > 64 or not rid.isascii():
+            rid = uuid.uuid4().hex
+        request.state.request_id = rid
+        with structlog.contextvars.bound_contextvars(request_id=rid):
+            response = await call_next(request)
+        response.headers["x-request-id"] = rid
+        return response
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,5 @@
+"""Test doubles and real-server fixtures, part of the library so teams test the way pavedroad does."""
+
+from pavedroad.testing.servers import TestDatabase, TestServers, start_test_servers
+
+__all__ = ["TestDatabase", "TestServers", "start_test_servers"]

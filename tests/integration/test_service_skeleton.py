@@ -1,0 +1,110 @@
+"""The service end to end: health, auth failures with clear bodies, isolation through the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from pavedroad.recruiting.tenants import ensure_demo_keys
+from pavedroad.service.app import create_app
+from pavedroad.settings import load_settings
+from pavedroad.testing import TestDatabase
+
+
+def _seed_minimal(owner_url: str) -> None:
+    with psycopg.connect(owner_url) as conn:
+        for n, tenant in enumerate(("alpha", "beta"), start=1):
+            conn.execute("insert into tenants (tenant_id, name) values (%s, %s)", (tenant, tenant))
+            conn.execute("insert into departments (tenant_id, id, name) values (%s, %s, 'Eng')", (tenant, n))
+            conn.execute(
+                "insert into locations (tenant_id, id, name, country) values (%s, %s, 'Remote', 'US')", (tenant, n)
+            )
+            conn.execute(
+                "insert into jobs (tenant_id, id, title, department_id, location_id) values (%s, %s, %s, %s, %s)",
+                (tenant, n, f"{tenant} engineer", n, n),
+            )
+
+
+@pytest.fixture
+def keys(database: TestDatabase, tmp_path: Path) -> dict[str, dict[str, str]]:
+    _seed_minimal(database.owner_url)
+    return ensure_demo_keys(database.owner_url, tmp_path / "keys.json", ["alpha", "beta"])
+
+
+@pytest.fixture
+def client(database: TestDatabase, keys: dict[str, dict[str, str]]) -> Iterator[TestClient]:
+    app = create_app(load_settings(), database.app_url)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def _auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_health_and_ready(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
+
+
+def test_missing_key_is_401_with_a_hint(client: TestClient) -> None:
+    response = client.get("/v1/jobs")
+    assert response.status_code == 401
+    body = response.json()
+    assert body["code"] == "E401"
+    assert "API key" in body["message"]
+    assert body["hint"]
+    assert body["request_id"]
+
+
+def test_unknown_key_is_401(client: TestClient) -> None:
+    response = client.get("/v1/jobs", headers=_auth("pr_alpha_" + "x" * 32))
+    assert response.status_code == 401
+    assert "unknown" in response.json()["message"]
+
+
+def test_key_claiming_another_tenant_does_not_resolve(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    """A key rewritten to claim tenant beta is looked up in beta, where its hash does not exist."""
+    secret = keys["alpha"]["admin"].split("_", 2)[2]
+    response = client.get("/v1/jobs", headers=_auth(f"pr_beta_{secret}"))
+    assert response.status_code == 401
+
+
+def test_each_tenant_lists_only_its_jobs(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    for tenant in ("alpha", "beta"):
+        items = client.get("/v1/jobs", headers=_auth(keys[tenant]["recruiter"])).json()["items"]
+        assert [j["title"] for j in items] == [f"{tenant} engineer"]
+
+
+def test_other_tenants_application_is_404(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    response = client.get("/v1/applications/1", headers=_auth(keys["beta"]["admin"]))
+    assert response.status_code == 404
+    assert response.json()["code"] == "E404"
+
+
+def test_unknown_route_is_404_json(client: TestClient) -> None:
+    response = client.get("/v1/nope")
+    assert response.status_code == 404
+    assert response.json()["code"] == "E404"
+
+
+def test_bad_parameter_is_422_with_field_path(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    response = client.get("/v1/jobs?limit=0&status=maybe", headers=_auth(keys["alpha"]["admin"]))
+    assert response.status_code == 422
+    paths = {e["path"] for e in response.json()["errors"]}
+    assert {"query.limit", "query.status"} <= paths
+
+
+def test_tampered_cursor_is_400(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    response = client.get("/v1/jobs?cursor=%%%%", headers=_auth(keys["alpha"]["admin"]))
+    assert response.status_code == 400
+    assert "cursor" in response.json()["message"]
+
+
+def test_openapi_is_served(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/v1/jobs" in spec["paths"]
