@@ -1,0 +1,58 @@
+"""Clocks as a port: pure decision code takes ``now`` from a ``Clock``; tests use ``FakeClock`` and never sleep."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol, runtime_checkable
+
+__all__ = ["Clock", "FakeClock", "SystemClock"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Monotonic seconds for durations, wall-clock seconds for timestamps."""
+
+    def monotonic(self) -> float: ...
+
+    def time(self) -> float: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class FakeClock:
+    """A clock that moves only when told: ``advance`` and ``sleep`` move both readings together."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self._wall = start
+        self._mono = 1_000.0
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def time(self) -> float:
+        return self._wall
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("a clock does not go backwards")
+        self._wall += seconds
+        self._mono += seconds
+
+    def sleep(self, seconds: float) -> None:
+        """Like ``time.sleep`` but instant: the clock jumps ahead by ``seconds``."""
+        self.advance(max(0.0, seconds))
+
+    async def asleep(self, seconds: float) -> None:
+        """Async twin of ``sleep``."""
+        self.advance(max(0.0, seconds))
