@@ -33,6 +33,6 @@ def test_failed_migration_applies_nothing(servers: TestServers) -> None:
     broken = MigrationSource(
         "y", (Migration("y", "0001.sql", "create table pavedroad_meta.ok (a int); create tabel oops;"),)
     )
-    with pytest.raises(ConfigurationError, match="y:0001.sql failed"):
+    with pytest.raises(ConfigurationError, match=r"y:0001\.sql failed"):
         migrate(url, [broken])
     assert migrate(url, [MigrationSource("y", (Migration("y", "0001.sql", "select 1;"),))]) == ["y:0001.sql"]

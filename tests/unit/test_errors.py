@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pavedroad.errors as errors
+from pavedroad import errors
 
 
 def test_every_public_error_has_status_and_code() -> None:
