@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pavedroad.cli.common import console, err_console, friendly_errors, settings
+from pavedroad.cli.common import console, friendly_errors, settings
 from pavedroad.db import port_in_use
 from pavedroad.errors import InvalidInput, ServerStartError
+from pavedroad.settings import Settings
 
 __all__ = ["register"]
 
@@ -128,20 +129,24 @@ def _print_keys(keys: dict[str, dict[str, str]], url: str) -> None:
     console.print(table)
 
 
-def _serve(cfg: object, app_url: str, host: str, port: int, *, workers: int, traffic: bool) -> None:
-    """Run uvicorn in this process until Ctrl-C (graceful: in-flight requests drain)."""
+def _serve(cfg: Settings, app_url: str, host: str, port: int, *, workers: int, traffic: bool) -> None:
+    """Run uvicorn until Ctrl-C; in-flight requests drain for up to 10 s (graceful shutdown).
+
+    One worker runs in this process; several run as uvicorn worker processes built by
+    ``pavedroad.service.asgi:create``, which read the application URL this process resolved.
+    """
+    import os
+
     import uvicorn
 
     from pavedroad.observability import configure_logging
     from pavedroad.service.app import create_app
-    from pavedroad.settings import Settings
 
-    assert isinstance(cfg, Settings)
     configure_logging(cfg.log_level, cfg.log_format)
+    common = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 10}
     if workers > 1:
-        err_console.print("[yellow]multi-worker serving arrives with the service issue; running one worker[/]")
-    config = uvicorn.Config(
-        create_app(cfg, app_url), host=host, port=port, log_level="warning", timeout_graceful_shutdown=10
-    )
-    uvicorn.Server(config).run()
+        os.environ["PAVEDROAD_APP_DATABASE_URL"] = app_url
+        uvicorn.run("pavedroad.service.asgi:create", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+    else:
+        uvicorn.Server(uvicorn.Config(create_app(cfg, app_url), **common)).run()  # type: ignore[arg-type]
     del traffic  # the traffic generator is added with the dashboard
