@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from psycopg_pool import AsyncConnectionPool
 
+from pavedroad.service.dashboard import install_dashboard
 from pavedroad.service.errors import install_error_handlers
 from pavedroad.service.routes import health, recruiting
 from pavedroad.settings import Settings
@@ -59,4 +60,5 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    install_dashboard(app)
     return app

@@ -1,0 +1,42 @@
+"""Service fixtures: two small tenants with demo keys, and a TestClient running the app's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from pavedroad.recruiting.tenants import ensure_demo_keys
+from pavedroad.service.app import create_app
+from pavedroad.settings import load_settings
+from pavedroad.testing import TestDatabase
+
+
+def _seed_minimal(owner_url: str) -> None:
+    with psycopg.connect(owner_url) as conn:
+        for n, tenant in enumerate(("alpha", "beta"), start=1):
+            conn.execute("insert into tenants (tenant_id, name) values (%s, %s)", (tenant, tenant))
+            conn.execute("insert into departments (tenant_id, id, name) values (%s, %s, 'Eng')", (tenant, n))
+            conn.execute(
+                "insert into locations (tenant_id, id, name, country) values (%s, %s, 'Remote', 'US')", (tenant, n)
+            )
+            conn.execute(
+                "insert into jobs (tenant_id, id, title, department_id, location_id) values (%s, %s, %s, %s, %s)",
+                (tenant, n, f"{tenant} engineer", n, n),
+            )
+
+
+@pytest.fixture
+def keys(database: TestDatabase, tmp_path: Path) -> dict[str, dict[str, str]]:
+    _seed_minimal(database.owner_url)
+    return ensure_demo_keys(database.owner_url, tmp_path / "keys.json", ["alpha", "beta"])
+
+
+@pytest.fixture
+def client(database: TestDatabase, keys: dict[str, dict[str, str]]) -> Iterator[TestClient]:
+    app = create_app(load_settings(), database.app_url)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
