@@ -1,1 +1,32 @@
+"""Privacy guardrails: the classification registry, catalog and migration checks, field access,
+disclosure control, log redaction, audit and data subject requests — all driven by one declaration."""
 
+from pavedroad.privacy.catalog import Catalog, read_catalog
+from pavedroad.privacy.catalog_check import run_catalog_check, scratch_database
+from pavedroad.privacy.catalog_rules import DEFAULT_DEFINER_ALLOW_LIST, check_catalog
+from pavedroad.privacy.classification import Classification, join
+from pavedroad.privacy.findings import Finding
+from pavedroad.privacy.migration_check import run_migration_check
+from pavedroad.privacy.migration_rules import MigrationFile, check_migration, check_migrations
+from pavedroad.privacy.registry import Registry, load_registry
+from pavedroad.privacy.squawk import EXCLUDED_RULES, run_squawk
+
+__all__ = [
+    "DEFAULT_DEFINER_ALLOW_LIST",
+    "EXCLUDED_RULES",
+    "Catalog",
+    "Classification",
+    "Finding",
+    "MigrationFile",
+    "Registry",
+    "check_catalog",
+    "check_migration",
+    "check_migrations",
+    "join",
+    "load_registry",
+    "read_catalog",
+    "run_catalog_check",
+    "run_migration_check",
+    "run_squawk",
+    "scratch_database",
+]

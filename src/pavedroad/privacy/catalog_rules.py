@@ -1,0 +1,170 @@
+"""The tenant-isolation rules the catalog must satisfy, as a table of small pure checks.
+
+Guarantee: ``check_catalog`` returns one ``Finding`` per violation — each with a stable code, the object,
+what is wrong and the fix — for tenant tables in schema ``public``: a ``tenant_id`` column; row-level
+security ENABLE + FORCE; the RESTRICTIVE tenant policy (all commands, USING and WITH CHECK on
+``current_setting('app.tenant_id')``); every primary key, unique constraint/index and foreign key
+leading with ``tenant_id``; every column classified; views ``security_invoker`` and no materialized views;
+``SECURITY DEFINER`` functions only from the allow-list; the application role owning nothing, without
+SUPERUSER or BYPASSRLS. Platform tables in ``pavedroad_meta`` are exempt from the tenant rules, but no
+view on a tenant data path (schema ``public``) may read them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+from pavedroad.privacy.catalog import META_SCHEMA, TENANT_SCHEMA, Catalog, Table
+from pavedroad.privacy.findings import Finding
+from pavedroad.privacy.registry import Registry
+
+__all__ = ["DEFAULT_DEFINER_ALLOW_LIST", "check_catalog"]
+
+# SECURITY DEFINER functions run with their owner's rights and so can step around RLS; none is needed
+# today. Add "schema.name" here only with a reason in a comment, e.g. a narrowly scoped lookup.
+DEFAULT_DEFINER_ALLOW_LIST: frozenset[str] = frozenset()
+
+_TENANT_QUAL = re.compile(
+    r"tenant_id\s*=\s*current_setting\('app\.tenant_id'(::text)?,\s*true\)"
+    r"|current_setting\('app\.tenant_id'(::text)?,\s*true\)\s*=\s*\(?tenant_id"
+)
+
+
+def _tenant_tables(catalog: Catalog) -> Iterator[Table]:
+    return (t for t in catalog.tables if t.schema == TENANT_SCHEMA)
+
+
+def _tenant_column(catalog: Catalog, _: Registry) -> Iterator[Finding]:
+    for t in _tenant_tables(catalog):
+        if "tenant_id" not in t.columns:
+            yield Finding(
+                "G101",
+                f"{t.schema}.{t.name}",
+                "tenant table has no tenant_id column",
+                "add `tenant_id text NOT NULL` leading every key, or move platform tables to pavedroad_meta",
+            )
+
+
+def _row_security(catalog: Catalog, _: Registry) -> Iterator[Finding]:
+    for t in _tenant_tables(catalog):
+        subject = f"{t.schema}.{t.name}"
+        fix = f"end the migration with `select pavedroad_meta.scope_to_tenant('{t.name}');`"
+        if not t.rls_enabled:
+            yield Finding("G102", subject, "row-level security is not enabled", fix)
+        if not t.rls_forced:
+            yield Finding("G103", subject, "row-level security is not forced (the owner bypasses it)", fix)
+        if not any(_is_tenant_policy(p.restrictive, p.command, p.using, p.with_check) for p in t.policies):
+            yield Finding("G104", subject, "no RESTRICTIVE tenant policy on app.tenant_id for all commands", fix)
+
+
+def _is_tenant_policy(restrictive: bool, command: str, using: str | None, check: str | None) -> bool:
+    return (
+        restrictive
+        and command == "ALL"
+        and bool(using and _TENANT_QUAL.search(using))
+        and bool(check and _TENANT_QUAL.search(check))
+    )
+
+
+def _keys_lead_with_tenant(catalog: Catalog, _: Registry) -> Iterator[Finding]:
+    for t in _tenant_tables(catalog):
+        for k in t.constraints:
+            if not k.columns or k.columns[0] != "tenant_id":
+                cols = ", ".join(k.columns)
+                fixed = ", ".join(("tenant_id", *(c for c in k.columns if c != "tenant_id")))
+                yield Finding(
+                    "G105",
+                    f"{t.schema}.{t.name}",
+                    f"{k.kind} {k.name} ({cols}) does not lead with tenant_id",
+                    f"declare it as ({fixed})",
+                )
+
+
+def _classified(catalog: Catalog, registry: Registry) -> Iterator[Finding]:
+    for t in _tenant_tables(catalog):
+        for column in t.columns:
+            if registry.get(t.name, column) is None:
+                yield Finding(
+                    "G106",
+                    f"{t.schema}.{t.name}.{column}",
+                    "column is not classified",
+                    "give the field a `classification:` in the semantic model"
+                    " (or the owning block's classification.yaml)",
+                )
+
+
+def _views(catalog: Catalog, _: Registry) -> Iterator[Finding]:
+    for v in catalog.views:
+        if v.schema != TENANT_SCHEMA:
+            continue
+        subject = f"{v.schema}.{v.name}"
+        if v.materialized:
+            yield Finding(
+                "G107",
+                subject,
+                "materialized views cannot carry row-level security",
+                "use a tenant table kept by a job, or a plain view WITH (security_invoker = true)",
+            )
+        elif not v.security_invoker:
+            yield Finding(
+                "G108",
+                subject,
+                "view runs with its owner's rights, bypassing row-level security",
+                f"ALTER VIEW {subject} SET (security_invoker = true)",
+            )
+        if META_SCHEMA in v.reads_schemas:
+            yield Finding(
+                "G109",
+                subject,
+                f"view on a tenant data path reads platform schema {META_SCHEMA}",
+                "platform tables are not tenant data; read them from platform code, not from views",
+            )
+
+
+def _definer_functions(allow: frozenset[str]) -> Callable[[Catalog, Registry], Iterator[Finding]]:
+    def rule(catalog: Catalog, _: Registry) -> Iterator[Finding]:
+        for f in catalog.functions:
+            if f.security_definer and f"{f.schema}.{f.name}" not in allow:
+                yield Finding(
+                    "G110",
+                    f"{f.schema}.{f.name}()",
+                    "SECURITY DEFINER function is not on the allow-list",
+                    "make it SECURITY INVOKER, or add it to the allow-list with a reason",
+                )
+
+    return rule
+
+
+def _app_role(catalog: Catalog, _: Registry) -> Iterator[Finding]:
+    role = catalog.app_role
+    if not catalog.app_role_flags.get("exists", False):
+        yield Finding("G111", role, "the application role does not exist", "run `pavedroad migrate`")
+        return
+    if catalog.app_role_flags.get("rolsuper"):
+        yield Finding("G111", role, "the application role is a superuser", f"ALTER ROLE {role} NOSUPERUSER")
+    if catalog.app_role_flags.get("rolbypassrls"):
+        yield Finding("G112", role, "the application role has BYPASSRLS", f"ALTER ROLE {role} NOBYPASSRLS")
+    for thing in catalog.app_owned:
+        yield Finding(
+            "G113",
+            role,
+            f"the application role owns {thing}",
+            "create objects in migrations (as the owner) and GRANT the application role what it needs",
+        )
+
+
+def check_catalog(
+    catalog: Catalog, registry: Registry, *, definer_allow_list: Iterable[str] = DEFAULT_DEFINER_ALLOW_LIST
+) -> list[Finding]:
+    """Every finding, sorted by code then object (empty means the schema is safe)."""
+    rules = (
+        _tenant_column,
+        _row_security,
+        _keys_lead_with_tenant,
+        _classified,
+        _views,
+        _definer_functions(frozenset(definer_allow_list)),
+        _app_role,
+    )
+    return sorted(finding for rule in rules for finding in rule(catalog, registry))
