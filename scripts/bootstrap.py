@@ -10,6 +10,7 @@ versions in uv.lock.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -38,6 +39,24 @@ def setup() -> None:
         sys.exit("`uv sync --frozen` failed: see the message above")
 
 
+def ensure_browser() -> None:
+    """Best effort: the browser tests need Debian's Chromium. Install it when we are root with apt-get;
+    otherwise those tests skip and say why."""
+    if shutil.which("chromium") or os.environ.get("PAVEDROAD_NO_BROWSER"):
+        return
+    apt = shutil.which("apt-get")
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and apt):
+        print("no Chromium and not root with apt-get: browser tests will be skipped", flush=True)
+        return
+    print("installing Chromium for the browser tests (apt-get) …", flush=True)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if subprocess.call([apt, "update", "-qq"], env=env, **quiet) or subprocess.call(
+        [apt, "install", "-y", "-qq", "chromium"], env=env, **quiet
+    ):
+        print("could not install Chromium: browser tests will be skipped", flush=True)
+
+
 def main() -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - this script is the one place an older Python may run
         sys.exit(f"pavedroad needs Python 3.11 or newer; this is {sys.version.split()[0]}")
@@ -50,6 +69,7 @@ def main() -> None:
     extra = sys.argv[2:]
     if sys.argv[1] == "demo":
         os.execv(BIN / "pavedroad", ["pavedroad", "demo", *extra])
+    ensure_browser()
     steps = [
         [BIN / "ruff", "check", "src", "tests", "benchmarks"],
         [BIN / "mypy"],
