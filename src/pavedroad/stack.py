@@ -40,6 +40,7 @@ MIGRATION_PACKAGES: tuple[tuple[str, str], ...] = (
     ("slo", "pavedroad.slo"),
     ("canary", "pavedroad.canary"),
     ("query", "pavedroad.query"),
+    ("service", "pavedroad.service"),
     ("recruiting", "pavedroad.recruiting"),
 )
 
