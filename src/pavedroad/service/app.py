@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
+from pavedroad.observability.tracing import configure_tracing
 from pavedroad.service.dashboard import install_dashboard
 from pavedroad.service.errors import install_error_handlers
+from pavedroad.service.middleware import RequestContextMiddleware
 from pavedroad.service.routes import health, recruiting
 from pavedroad.settings import Settings
 
@@ -47,16 +47,8 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        if len(rid) > 64 or not rid.isascii():
-            rid = uuid.uuid4().hex
-        request.state.request_id = rid
-        with structlog.contextvars.bound_contextvars(request_id=rid):
-            response = await call_next(request)
-        response.headers["x-request-id"] = rid
-        return response
+    configure_tracing(settings.otel_exporter, version=settings.deploy_version)
+    app.add_middleware(RequestContextMiddleware)
 
     for router in ROUTERS:
         app.include_router(router)

@@ -71,3 +71,11 @@ def test_tampered_cursor_is_400(client: TestClient, keys: dict[str, dict[str, st
 def test_openapi_is_served(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/v1/jobs" in spec["paths"]
+
+
+def test_request_id_is_echoed_or_made(client: TestClient) -> None:
+    """A caller's X-Request-ID comes back unchanged; without one, the service makes one."""
+    assert client.get("/healthz", headers={"x-request-id": "abc-123"}).headers["x-request-id"] == "abc-123"
+    made = client.get("/healthz").headers["x-request-id"]
+    assert len(made) == 32
+    assert client.get("/healthz", headers={"x-request-id": "x" * 100}).headers["x-request-id"] != "x" * 100
