@@ -1,1 +1,86 @@
+"""Feature flags and gradual rollouts: flagd-compatible, compiled, tenant-aware.
 
+Flags are flagd flag-set JSON (``model``); targeting is compiled once into closures (``targeting``,
+``evaluate``); ramps are monotone with anchored variant slices (``ramp``); flags live in Postgres with an
+audit trail (``store``) and reach every process through LISTEN/NOTIFY with a last-known-good file
+(``runtime``). Hot code calls ``client().enabled(key, ctx)``; OpenFeature code uses ``PavedroadProvider``.
+See docs/flags.md.
+"""
+
+from pavedroad.flags.bucketing import DEFAULT_HASH_VERSION, HASH_VERSIONS, bucket_index, hash32
+from pavedroad.flags.client import FlagClient, client, configure, context_for
+from pavedroad.flags.control import (
+    RampController,
+    RampPosition,
+    move_ramp,
+    ramp_position,
+    rollback_ramp,
+    set_guard,
+    set_ramp,
+)
+from pavedroad.flags.errors import FlagNotFound, FlagStateConflict, InvalidFlagSet
+from pavedroad.flags.evaluate import (
+    KILL,
+    CompiledFlag,
+    ErrorCode,
+    Reason,
+    Resolution,
+    Snapshot,
+    compile_flag,
+    compile_snapshot,
+)
+from pavedroad.flags.meta import FlagMeta, read_meta
+from pavedroad.flags.model import Flag, FlagSet, parse_flag_set
+from pavedroad.flags.provider import PavedroadProvider
+from pavedroad.flags.ramp import Step, anchored_ranges, format_schedule, parse_schedule, schedule_position
+from pavedroad.flags.runtime import FlagRuntime
+from pavedroad.flags.store import StoreState
+from pavedroad.flags.targeting import RuleError, compile_rule
+from pavedroad.flags.validate import require_valid, validate_flag_set, validate_targeting
+
+__all__ = [
+    "DEFAULT_HASH_VERSION",
+    "HASH_VERSIONS",
+    "KILL",
+    "CompiledFlag",
+    "ErrorCode",
+    "Flag",
+    "FlagClient",
+    "FlagMeta",
+    "FlagNotFound",
+    "FlagRuntime",
+    "FlagSet",
+    "FlagStateConflict",
+    "InvalidFlagSet",
+    "PavedroadProvider",
+    "RampController",
+    "RampPosition",
+    "Reason",
+    "Resolution",
+    "RuleError",
+    "Snapshot",
+    "Step",
+    "StoreState",
+    "anchored_ranges",
+    "bucket_index",
+    "client",
+    "compile_flag",
+    "compile_rule",
+    "compile_snapshot",
+    "configure",
+    "context_for",
+    "format_schedule",
+    "hash32",
+    "move_ramp",
+    "parse_flag_set",
+    "parse_schedule",
+    "ramp_position",
+    "read_meta",
+    "require_valid",
+    "rollback_ramp",
+    "schedule_position",
+    "set_guard",
+    "set_ramp",
+    "validate_flag_set",
+    "validate_targeting",
+]

@@ -1,0 +1,153 @@
+"""Ramp control: read a flag's ramp position and move it, with author and reason (the canary's API).
+
+The canary controller (or a person, via ``pavedroad flags ramp``) drives a ramp through four calls:
+
+* ``ramp_position(flag, now)``  → ``RampPosition`` (step, percent, guard, safe step, next change)
+* ``move_ramp(key, step)``      → pin the ramp at ``step`` from now (holds count from now)
+* ``rollback_ramp(key)``        → back to the last safe step, guard red (the schedule stops)
+* ``set_guard(key, green)``     → red pins the current position (the schedule stops advancing);
+                                  green records the current step as safe and lets the schedule resume
+
+Each change is a store operation (``store.run``/``store.arun``) that rewrites the flag's ``pavedroad.*``
+metadata through ``store.put_flag``: validated, versioned, audited, propagated like any other change.
+``RampController`` wraps them for callers that have a database URL.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from pavedroad.flags.errors import FlagStateConflict
+from pavedroad.flags.meta import FlagMeta, P, read_meta
+from pavedroad.flags.model import Flag
+from pavedroad.flags.ramp import Step, format_schedule, parse_schedule, schedule_position
+from pavedroad.flags.store import Op, get_flag, put_flag, run
+
+__all__ = ["RampController", "RampPosition", "move_ramp", "ramp_position", "rollback_ramp", "set_guard", "set_ramp"]
+
+
+@dataclass(frozen=True, slots=True)
+class RampPosition:
+    """Where a ramp stands: ``step`` -1 means not started; ``next_change_at`` is ``inf`` when held."""
+
+    key: str
+    step: int
+    percent: float
+    steps: tuple[Step, ...]
+    guard: str | None
+    safe_step: int
+    next_change_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "step": self.step,
+            "percent": self.percent,
+            "schedule": format_schedule(self.steps),
+            "guard": self.guard,
+            "safe_step": self.safe_step,
+            "next_change_at": None if math.isinf(self.next_change_at) else self.next_change_at,
+        }
+
+
+def _meta(definition: dict[str, Any]) -> FlagMeta:
+    flag = Flag.model_validate(definition)
+    return read_meta(flag.metadata, flag.variants)[0]
+
+
+def ramp_position(key: str, definition: dict[str, Any], now: float) -> RampPosition:
+    """The ramp position of a stored flag definition at ``now`` (pure)."""
+    m = _meta(definition)
+    if not m.schedule:
+        return RampPosition(key, -1, 0.0, (), m.guard, m.safe_step, math.inf)
+    step, percent, next_at = schedule_position(m.schedule, m.ramp_step, m.ramp_since, green=m.green, now=now)
+    return RampPosition(key, step, percent, m.schedule, m.guard, m.safe_step, next_at)
+
+
+def _with_meta(definition: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    meta = dict(definition.get("metadata") or {})
+    for name, value in changes.items():
+        if value is None:
+            meta.pop(P + name, None)
+        else:
+            meta[P + name] = value
+    return {**definition, "metadata": meta}
+
+
+def set_ramp(key: str, schedule: str, *, rollout: str | None = None, guard: bool = False,
+             author: str, reason: str, now: float) -> Op:  # fmt: skip
+    """Give ``key`` a ramp schedule, started at its first step now (``guard`` adds a green guard)."""
+    parse_schedule(schedule)
+    definition = yield from get_flag(key)
+    updated = _with_meta(definition, ramp=schedule, rampStep=0, rampSince=now, safeStep=-1,
+                         rollout=rollout, guard="green" if guard else None)  # fmt: skip
+    return (yield from put_flag(key, updated, author=author, reason=reason, action="ramp"))
+
+
+def move_ramp(key: str, step: int, *, author: str, reason: str, now: float) -> Op:
+    """Pin ``key``'s ramp at ``step`` (index into its schedule; -1 = 0%) from ``now``."""
+    definition = yield from get_flag(key)
+    m = _meta(definition)
+    if not m.schedule:
+        raise FlagStateConflict(
+            f"flag {key!r} has no ramp", hint=f"give it one with `pavedroad flags ramp {key} 1%:1h,100%`"
+        )
+    if not -1 <= step < len(m.schedule):
+        raise FlagStateConflict(f"flag {key!r} has steps 0..{len(m.schedule) - 1}; {step} is outside",
+                                hint=f"its schedule is {format_schedule(m.schedule)}")  # fmt: skip
+    updated = _with_meta(definition, rampStep=step, rampSince=now)
+    return (yield from put_flag(key, updated, author=author, reason=reason, action="ramp"))
+
+
+def rollback_ramp(key: str, *, author: str, reason: str, now: float) -> Op:
+    """Back to the last safe step with the guard red, so the schedule does not advance again by itself."""
+    definition = yield from get_flag(key)
+    m = _meta(definition)
+    if not m.schedule:
+        raise FlagStateConflict(f"flag {key!r} has no ramp", hint="only ramped flags can be rolled back")
+    updated = _with_meta(definition, rampStep=m.safe_step, rampSince=now, guard="red")
+    return (yield from put_flag(key, updated, author=author, reason=reason, action="ramp"))
+
+
+def set_guard(key: str, green: bool, *, author: str, reason: str, now: float) -> Op:
+    """Turn ``key``'s guard green (current step becomes safe; holds restart) or red (position pinned)."""
+    definition = yield from get_flag(key)
+    pos = ramp_position(key, definition, now)
+    if not pos.steps:
+        raise FlagStateConflict(f"flag {key!r} has no ramp to guard", hint="add one with `pavedroad flags ramp`")
+    if green:
+        updated = _with_meta(definition, guard="green", rampStep=pos.step, rampSince=now, safeStep=pos.step)
+    else:
+        updated = _with_meta(definition, guard="red", rampStep=pos.step, rampSince=now)
+    return (yield from put_flag(key, updated, author=author, reason=reason, action="guard"))
+
+
+class RampController:
+    """Synchronous facade for the canary controller: each call is one audited transaction."""
+
+    def __init__(self, database_url: str, clock: Callable[[], float] = time.time) -> None:
+        self.database_url = database_url
+        self.clock = clock
+
+    def _do(self, op: Op) -> Any:
+        with psycopg.connect(self.database_url) as conn, conn.transaction():
+            return run(conn, op)
+
+    def position(self, key: str) -> RampPosition:
+        definition = self._do(get_flag(key))
+        return ramp_position(key, definition, self.clock())
+
+    def move_to(self, key: str, step: int, *, author: str, reason: str) -> int | None:
+        return self._do(move_ramp(key, step, author=author, reason=reason, now=self.clock()))  # type: ignore[no-any-return]
+
+    def back_to_safe(self, key: str, *, author: str, reason: str) -> int | None:
+        return self._do(rollback_ramp(key, author=author, reason=reason, now=self.clock()))  # type: ignore[no-any-return]
+
+    def set_guard(self, key: str, green: bool, *, author: str, reason: str) -> int | None:
+        return self._do(set_guard(key, green, author=author, reason=reason, now=self.clock()))  # type: ignore[no-any-return]
