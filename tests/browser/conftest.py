@@ -6,19 +6,14 @@ They skip with a clear reason when no Chromium is installed. Screenshots land in
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from pavedroad.db import free_port
 from pavedroad.recruiting.tenants import ensure_demo_keys
-from pavedroad.service.app import create_app
-from pavedroad.settings import load_settings
 from pavedroad.testing import TestDatabase
+from pavedroad.testing.live import LiveService
 from tests.integration.service.conftest import _seed_minimal
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -53,35 +48,6 @@ def browser() -> Iterator[object]:
         instance = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
         yield instance
         instance.close()
-
-
-class LiveService:
-    """uvicorn serving the app in a background thread on a free loopback port."""
-
-    def __init__(self, app_url: str) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(
-            create_app(load_settings(), app_url), host="127.0.0.1", port=self.port, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveService:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the live service did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
 
 
 @pytest.fixture

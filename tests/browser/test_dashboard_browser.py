@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveService, screenshot
+from pavedroad.testing.live import LiveService
+from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
