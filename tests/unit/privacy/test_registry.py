@@ -51,7 +51,7 @@ def test_unknown_labels_name_the_allowed_ones() -> None:
 
 def test_block_files_are_loaded_from_packages(tmp_path: Path) -> None:
     registry = load_registry(model_paths=[tmp_path / "absent.yaml"], packages=["pavedroad.privacy", "no.such"])
-    assert registry.get("users", "email") is Classification.PERSONAL
     assert registry.get("audit_events", "row_count") is Classification.INTERNAL
-    assert "users" in registry.tables()
-    assert registry.columns_at_least("users", Classification.PERSONAL) == ["email", "name"]
+    assert registry.get("legal_holds", "reason") is Classification.CONFIDENTIAL
+    assert "erasures" in registry.tables()
+    assert registry.columns_at_least("legal_holds", Classification.CONFIDENTIAL) == ["reason"]

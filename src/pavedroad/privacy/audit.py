@@ -1,0 +1,155 @@
+"""The audit trail: who saw which classes of which entity, how many rows, and the outcome — never values.
+
+Guarantees: ``record``/``arecord`` write one ``audit_events`` row *and* one outbox event (so the trail
+reaches the warehouse) in the caller's tenant transaction, so an access and its audit commit together;
+``record_denial``/``arecord_denial`` use a transaction of their own, because the denied request's
+transaction rolls back. ``audit_events`` is append-only: the application role has no UPDATE or DELETE and
+a trigger refuses them for everyone. An ``AuditEvent`` has no field that could hold a data value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
+
+from pavedroad import events
+from pavedroad.privacy.classification import Classification
+from pavedroad.tenancy import Principal, atransaction, transaction
+
+__all__ = ["AuditEvent", "arecord", "arecord_denial", "record", "record_denial", "search"]
+
+Action = Literal["query", "read", "list", "export", "erase", "hold", "release"]
+Outcome = Literal["ok", "denied", "error", "suppressed"]
+
+_INSERT = (
+    "insert into audit_events (tenant_id, event_id, request_id, actor_user_id, actor_role, action, entity,"
+    " subject_id, field_classes, row_count, outcome, reason)"
+    " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One data access. ``reason`` is a code or a sentence from us, never user input or a value."""
+
+    principal: Principal
+    action: Action
+    entity: str
+    outcome: Outcome = "ok"
+    field_classes: frozenset[Classification] = field(default_factory=frozenset)
+    row_count: int | None = None
+    subject_id: str | None = None
+    request_id: str | None = None
+    reason: str | None = None
+
+    def _outbox_event(self) -> events.Event:
+        event = events.Event(
+            type="data_accessed" if self.outcome != "denied" else "access_denied",
+            tenant_id=self.principal.tenant_id,
+            aggregate_type="audit",
+            aggregate_id=self.entity,
+            payload=self._payload(),
+        )
+        return event.model_copy(update={"classification": dict.fromkeys(event.payload, "internal")})
+
+    def _payload(self) -> dict[str, Any]:
+        return {
+            "actor_user_id": self.principal.user_id,
+            "actor_role": self.principal.role.value,
+            "action": self.action,
+            "entity": self.entity,
+            "subject_id": self.subject_id,
+            "field_classes": _classes(self.field_classes),
+            "row_count": self.row_count,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "request_id": self.request_id,
+        }
+
+    def params(self, event_id: object) -> tuple[object, ...]:
+        p = self.principal
+        return (
+            p.tenant_id,
+            event_id,
+            self.request_id,
+            p.user_id,
+            p.role.value,
+            self.action,
+            self.entity,
+            self.subject_id,
+            _classes(self.field_classes),
+            self.row_count,
+            self.outcome,
+            self.reason,
+        )
+
+
+def _classes(classes: Iterable[Classification]) -> list[str]:
+    return sorted((Classification(c).value for c in classes), key=lambda v: Classification(v).rank)
+
+
+def record(conn: psycopg.Connection, event: AuditEvent) -> None:
+    """Audit ``event`` inside the caller's tenant transaction (row + outbox event)."""
+    outbox = event._outbox_event()
+    conn.execute(_INSERT, event.params(outbox.id))
+    events.append(conn, outbox)
+
+
+async def arecord(conn: psycopg.AsyncConnection, event: AuditEvent) -> None:
+    """Async twin of ``record``."""
+    outbox = event._outbox_event()
+    await conn.execute(_INSERT, event.params(outbox.id))
+    await events.aappend(conn, outbox)
+
+
+def record_denial(pool: ConnectionPool, event: AuditEvent) -> None:
+    """Audit a denied access in a transaction of its own (the request's own transaction rolls back)."""
+    with transaction(pool, event.principal) as conn:
+        record(conn, event)
+
+
+async def arecord_denial(pool: AsyncConnectionPool, event: AuditEvent) -> None:
+    """Async twin of ``record_denial``."""
+    async with atransaction(pool, event.principal) as conn:
+        await arecord(conn, event)
+
+
+def search(
+    conn: psycopg.Connection,
+    *,
+    actor_user_id: int | None = None,
+    entity: str | None = None,
+    action: str | None = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """The newest matching audit events of the transaction's tenant, newest first."""
+    where: list[str] = ["true"]
+    params: list[object] = []
+    for column, value in (
+        ("actor_user_id", actor_user_id),
+        ("entity", entity),
+        ("action", action),
+        ("outcome", outcome),
+    ):
+        if value is not None:
+            where.append(f"{column} = %s")
+            params.append(value)
+    if since is not None:
+        where.append("occurred_at >= %s")
+        params.append(since)
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "select occurred_at, event_id, request_id, actor_user_id, actor_role, action, entity, subject_id,"
+            " field_classes, row_count, outcome, reason from audit_events"
+            f" where {' and '.join(where)} order by occurred_at desc, id desc limit %s",
+            [*params, limit],
+        )
+        return cur.fetchall()
