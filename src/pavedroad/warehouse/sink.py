@@ -1,0 +1,137 @@
+"""The warehouse sink: a JetStream consumer that loads events into DuckDB in columnar micro-batches.
+
+Position: the offset stored *in the warehouse* is the source of truth. On every (re)start the sink
+recreates its durable consumer to begin at ``offset + 1`` and reads in stream order; after a batch
+commits in DuckDB it acknowledges the batch's last message (AckAll). A crash between commit and ack
+only causes redelivery of events at or below the offset, which ``Warehouse.load`` skips: the effect is
+exactly once. Latency: ``fetch`` returns as soon as any messages are available, so batches are as
+large as the backlog and as small as one event when idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nats.errors
+import nats.js.errors
+import structlog
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from pavedroad.events import EventsConfig
+from pavedroad.events.metrics import event_metrics
+from pavedroad.events.nats_connect import connect_nats
+from pavedroad.events.streams import ensure_streams
+from pavedroad.warehouse.projection import Projection
+from pavedroad.warehouse.warehouse import LoadResult, Warehouse
+
+__all__ = ["SINK_CONSUMER", "SinkStats", "run_sink_once"]
+
+_log = structlog.get_logger("pavedroad.warehouse.sink")
+
+SINK_CONSUMER = "warehouse"
+
+
+@dataclass
+class SinkStats:
+    loaded: int = 0
+    batches: int = 0
+    offset: int = 0
+    pending: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+async def _finish_even_if_cancelled(task: asyncio.Future[LoadResult]) -> LoadResult:
+    """Await a load running in a thread; on cancellation, let it finish before the file is closed."""
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await asyncio.wait([task])
+        raise
+
+
+async def run_sink_once(
+    nats_url: str,
+    warehouse_path: Path | str,
+    *,
+    projections: Mapping[str, Sequence[Projection]],
+    table_names: Sequence[str],
+    owner_url: str | None = None,
+    config: EventsConfig | None = None,
+    consumer: str = SINK_CONSUMER,
+    on_loaded: Callable[[LoadResult], None] | None = None,
+    stats: SinkStats | None = None,
+) -> None:
+    """Run the sink until cancelled (or until an error, which the caller's supervisor restarts)."""
+    config = config or EventsConfig()
+    stats = stats or SinkStats()
+    metrics = event_metrics()
+    warehouse = await asyncio.to_thread(
+        Warehouse.open, warehouse_path, owner_url=owner_url, table_names=table_names, projections=projections,
+        stream=config.stream,
+    )
+    nc = None
+    try:
+        nc = await connect_nats(nats_url, name=f"sink-{consumer}")
+        js = nc.jetstream()
+        await ensure_streams(js, config)
+        offset = warehouse.offset()
+        stats.offset = offset
+        with contextlib.suppress(nats.js.errors.NotFoundError):
+            await js.delete_consumer(config.stream, consumer)
+        start = (
+            {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": offset + 1}
+            if offset
+            else {"deliver_policy": DeliverPolicy.ALL}
+        )
+        await js.add_consumer(
+            config.stream,
+            ConsumerConfig(
+                durable_name=consumer,
+                ack_policy=AckPolicy.ALL,
+                ack_wait=max(config.ack_wait_s, 60.0),
+                max_ack_pending=-1,
+                filter_subject=config.subjects,
+                **start,  # type: ignore[arg-type]
+            ),
+        )
+        sub = await js.pull_subscribe_bind(consumer, stream=config.stream)
+        if owner_url is not None:
+            from pavedroad.warehouse.rebuild import refresh_dimensions
+
+            await asyncio.to_thread(refresh_dimensions, warehouse, owner_url)
+        last_dims = time.monotonic()
+        while True:
+            try:
+                msgs = await sub.fetch(config.sink_batch, timeout=max(config.sink_max_wait_s, 0.05))
+            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                msgs = []
+            if owner_url is not None and time.monotonic() - last_dims >= config.dims_refresh_s:
+                from pavedroad.warehouse.rebuild import refresh_dimensions
+
+                await asyncio.to_thread(refresh_dimensions, warehouse, owner_url)
+                last_dims = time.monotonic()
+            if not msgs:
+                continue
+            batch = [(m.metadata.sequence.stream, m.data, m.subject) for m in msgs]
+            result = await _finish_even_if_cancelled(asyncio.ensure_future(asyncio.to_thread(warehouse.load, batch)))
+            await msgs[-1].ack()
+            stats.loaded += result.loaded
+            stats.batches += 1
+            stats.offset = result.offset
+            stats.pending = int(msgs[-1].metadata.num_pending or 0)
+            metrics.sink_rows_total.inc(result.loaded)
+            metrics.sink_batch_seconds.observe(result.seconds)
+            metrics.consumer_lag.labels(consumer).set(stats.pending)
+            if on_loaded is not None:
+                on_loaded(result)
+    finally:
+        if nc is not None:
+            with contextlib.suppress(Exception):
+                await nc.close()
+        await asyncio.to_thread(warehouse.close)
