@@ -10,6 +10,7 @@ See docs/flags.md.
 from pavedroad.flags.bucketing import DEFAULT_HASH_VERSION, HASH_VERSIONS, bucket_index, hash32
 from pavedroad.flags.client import FlagClient, client, configure, context_for
 from pavedroad.flags.control import (
+    AsyncRampController,
     RampController,
     RampPosition,
     move_ramp,
@@ -17,6 +18,7 @@ from pavedroad.flags.control import (
     rollback_ramp,
     set_guard,
     set_ramp,
+    update_ramp,
 )
 from pavedroad.flags.errors import FlagNotFound, FlagStateConflict, InvalidFlagSet
 from pavedroad.flags.evaluate import (
@@ -42,6 +44,7 @@ __all__ = [
     "DEFAULT_HASH_VERSION",
     "HASH_VERSIONS",
     "KILL",
+    "AsyncRampController",
     "CompiledFlag",
     "ErrorCode",
     "Flag",
@@ -81,6 +84,7 @@ __all__ = [
     "schedule_position",
     "set_guard",
     "set_ramp",
+    "update_ramp",
     "validate_flag_set",
     "validate_targeting",
 ]

@@ -1,4 +1,4 @@
-"""Deterministic bucketing: murmur3 (``mmh3``) projected onto weights with ``(hash × total) >> 32``.
+"""Deterministic bucketing: murmur3 (``mmh3``) projected onto weights with ``(hash x total) >> 32``.
 
 The hash version is part of a flag's data (``pavedroad.hashVersion`` in its metadata): a flag published
 with version ``v2`` buckets with ``v2`` forever, so upgrading pavedroad never re-buckets anyone

@@ -22,14 +22,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.flags.errors import FlagStateConflict
 from pavedroad.flags.meta import FlagMeta, P, read_meta
 from pavedroad.flags.model import Flag
 from pavedroad.flags.ramp import Step, format_schedule, parse_schedule, schedule_position
-from pavedroad.flags.store import Op, get_flag, put_flag, run
+from pavedroad.flags.store import Op, arun, get_flag, put_flag, run
 
-__all__ = ["RampController", "RampPosition", "move_ramp", "ramp_position", "rollback_ramp", "set_guard", "set_ramp"]
+__all__ = [
+    "AsyncRampController",
+    "RampController",
+    "RampPosition",
+    "move_ramp",
+    "ramp_position",
+    "rollback_ramp",
+    "set_guard",
+    "set_ramp",
+    "update_ramp",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,17 @@ class RampPosition:
     guard: str | None
     safe_step: int
     next_change_at: float
+    since: float = 0.0
+
+    @property
+    def last_step(self) -> int:
+        """Index of the final step (-1 without a schedule)."""
+        return len(self.steps) - 1
+
+    @property
+    def hold_s(self) -> float | None:
+        """How long the current step holds before the schedule moves on (``None``: until moved)."""
+        return self.steps[self.step].hold_s if 0 <= self.step < len(self.steps) else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +75,7 @@ class RampPosition:
             "guard": self.guard,
             "safe_step": self.safe_step,
             "next_change_at": None if math.isinf(self.next_change_at) else self.next_change_at,
+            "since": self.since,
         }
 
 
@@ -65,9 +88,12 @@ def ramp_position(key: str, definition: dict[str, Any], now: float) -> RampPosit
     """The ramp position of a stored flag definition at ``now`` (pure)."""
     m = _meta(definition)
     if not m.schedule:
-        return RampPosition(key, -1, 0.0, (), m.guard, m.safe_step, math.inf)
+        return RampPosition(key, -1, 0.0, (), m.guard, m.safe_step, math.inf, m.ramp_since)
     step, percent, next_at = schedule_position(m.schedule, m.ramp_step, m.ramp_since, green=m.green, now=now)
-    return RampPosition(key, step, percent, m.schedule, m.guard, m.safe_step, next_at)
+    since = m.ramp_since
+    for s in range(max(m.ramp_step, 0), step):  # holds consumed since the pinned step
+        since += m.schedule[s].hold_s or 0.0
+    return RampPosition(key, step, percent, m.schedule, m.guard, m.safe_step, next_at, since)
 
 
 def _with_meta(definition: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -128,6 +154,38 @@ def set_guard(key: str, green: bool, *, author: str, reason: str, now: float) ->
     return (yield from put_flag(key, updated, author=author, reason=reason, action="guard"))
 
 
+def update_ramp(key: str, *, step: int | None = None, safe_step: int | None = None, guard: str | None = None,
+                author: str, reason: str, now: float) -> Op:  # fmt: skip
+    """The canary's one verb: pin ``step`` (from now), record ``safe_step``, set ``guard``; returns the position.
+
+    Fields left ``None`` are unchanged; setting only ``guard="red"`` pins the current position first, so
+    turning the guard red never removes subjects by itself.
+    """
+    definition = yield from get_flag(key)
+    pos = ramp_position(key, definition, now)
+    if not pos.steps:
+        raise FlagStateConflict(f"flag {key!r} has no ramp", hint=f"give it one with `pavedroad flags ramp {key} ...`")
+    for name, value in (("step", step), ("safe_step", safe_step)):
+        if value is not None and not -1 <= value <= pos.last_step:
+            raise FlagStateConflict(f"{name} {value} is outside flag {key!r}'s steps -1..{pos.last_step}",
+                                    hint=f"its schedule is {format_schedule(pos.steps)}")  # fmt: skip
+    if guard not in (None, "green", "red"):
+        raise FlagStateConflict(f"guard must be 'green' or 'red', got {guard!r}", hint="use green or red")
+    changes: dict[str, Any] = {}
+    if step is not None:
+        changes.update(rampStep=step, rampSince=now)
+    elif guard is not None and guard != pos.guard:  # freeze (red) or restart the hold (green) where it stands
+        changes.update(rampStep=pos.step, rampSince=now if guard == "green" else pos.since)
+    if safe_step is not None:
+        changes["safeStep"] = safe_step
+    if guard is not None:
+        changes["guard"] = guard
+    if changes:
+        yield from put_flag(key, _with_meta(definition, **changes), author=author, reason=reason, action="ramp")
+        definition = yield from get_flag(key)
+    return ramp_position(key, definition, now)
+
+
 class RampController:
     """Synchronous facade for the canary controller: each call is one audited transaction."""
 
@@ -151,3 +209,33 @@ class RampController:
 
     def set_guard(self, key: str, green: bool, *, author: str, reason: str) -> int | None:
         return self._do(set_guard(key, green, author=author, reason=reason, now=self.clock()))  # type: ignore[no-any-return]
+
+    def update(self, key: str, *, step: int | None = None, safe_step: int | None = None, guard: str | None = None,
+               author: str, reason: str) -> RampPosition:  # fmt: skip
+        """``update_ramp`` in one transaction."""
+        op = update_ramp(key, step=step, safe_step=safe_step, guard=guard, author=author, reason=reason,
+                         now=self.clock())  # fmt: skip
+        return self._do(op)  # type: ignore[no-any-return]
+
+
+class AsyncRampController:
+    """The async twin for callers holding an ``AsyncConnectionPool`` (the service, the canary loop)."""
+
+    def __init__(self, pool: AsyncConnectionPool, clock: Callable[[], float] = time.time) -> None:
+        self.pool = pool
+        self.clock = clock
+
+    async def _do(self, op: Op) -> Any:
+        async with self.pool.connection() as conn, conn.transaction():
+            return await arun(conn, op)
+
+    async def position(self, key: str) -> RampPosition:
+        definition = await self._do(get_flag(key))
+        return ramp_position(key, definition, self.clock())
+
+    async def update(self, key: str, *, step: int | None = None, safe_step: int | None = None,
+                     guard: str | None = None, author: str, reason: str) -> RampPosition:  # fmt: skip
+        """``update_ramp`` in one transaction."""
+        op = update_ramp(key, step=step, safe_step=safe_step, guard=guard, author=author, reason=reason,
+                         now=self.clock())  # fmt: skip
+        return await self._do(op)  # type: ignore[no-any-return]

@@ -188,7 +188,7 @@ def _ramp_decider(flag: CompiledFlag, clock: Callable[[], float]) -> Callable[[M
         h = hash_fn(prefix + str(subject))
         for lo, hi, variant in slices_at(clock()):
             if lo <= h < hi:
-                return variant  # type: ignore[no-any-return]
+                return variant
         return None
 
     return decide
@@ -212,9 +212,9 @@ def compile_snapshot(
     clock: Callable[[], float] = time.time,
 ) -> Snapshot:
     """Compile every flag of ``flag_set``; ``overrides`` maps flag key → tenant → variant (or ``KILL``)."""
-    overrides = {k: dict(v) for k, v in (overrides or {}).items()}
+    by_flag: dict[str, dict[str, str]] = {k: dict(v) for k, v in (overrides or {}).items()}
     flags = {
-        key: compile_flag(key, flag, flag_set.evaluators, overrides.get(key), clock)
+        key: compile_flag(key, flag, flag_set.evaluators, by_flag.get(key), clock)
         for key, flag in flag_set.flags.items()
     }
-    return Snapshot(flags, flag_set, version, overrides)
+    return Snapshot(flags, flag_set, version, by_flag)

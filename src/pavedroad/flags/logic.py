@@ -20,7 +20,7 @@ def truthy(value: Any) -> bool:
     return bool(value)
 
 
-def num(value: Any) -> float | None:
+def num(value: Any) -> float | None:  # noqa: PLR0911 - one return per JSON type reads best
     """JavaScript ``Number(value)`` for what a context holds; ``None`` where that is NaN."""
     if isinstance(value, bool):
         return 1.0 if value else 0.0

@@ -64,7 +64,9 @@ def _split(text: str) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-def read_meta(metadata: Mapping[str, object], variants: Mapping[str, object]) -> tuple[FlagMeta, list[str]]:
+def read_meta(  # noqa: PLR0912, PLR0915 - one flat check per metadata key, in table order
+    metadata: Mapping[str, object], variants: Mapping[str, object]
+) -> tuple[FlagMeta, list[str]]:
     """Parse the ``pavedroad.*`` keys; return the meta and the problems found (bad keys use defaults)."""
     issues: list[str] = []
     values: dict[str, object] = {}

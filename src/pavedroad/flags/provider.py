@@ -3,7 +3,8 @@
 >>> from openfeature import api
 >>> from pavedroad.flags import PavedroadProvider, client
 >>> api.set_provider(PavedroadProvider(client()))  # doctest: +SKIP
->>> api.get_client().get_boolean_value("new-ui", False, EvaluationContext("acme:7", {"tenant": "acme"}))  # doctest: +SKIP
+>>> ctx = EvaluationContext("acme:7", {"tenant": "acme"})  # doctest: +SKIP
+>>> api.get_client().get_boolean_value("new-ui", False, ctx)  # doctest: +SKIP
 
 The provider maps an ``EvaluationContext`` to the same mapping the direct path takes (``targetingKey`` +
 attributes) and returns OpenFeature reasons and error codes; it never raises. Hot code that can skip

@@ -3,11 +3,11 @@
 The bucket space is the 32-bit hash range. Each treatment variant owns an anchored slice that starts at
 a fixed point (the cumulative share of the variants before it) and grows with the ramp percentage:
 
-    variant i owns [anchor_i, anchor_i + share_i × percent)   anchor_i = Σ_{j<i} share_j × 2³²
+    variant i owns [anchor_i, anchor_i + share_i x percent)   anchor_i = Σ_{j<i} share_j x 2³²
 
 Raising the percentage lengthens every slice from its anchor, so a subject once in variant *i* stays in
 *i*; lowering it shortens the slices from their far ends, so the most recently added subjects leave
-first. Slices never overlap because ``share_i × percent ≤ share_i``.
+first. Slices never overlap because ``share_i x percent ≤ share_i``.
 
 A schedule is a list of steps ``1%:1h,5%:4h,25%:1d,100%``: a percentage and how long it holds before the
 next one. The position is pinned at ``step`` since ``since``; while the guard is green (or absent) it
@@ -29,7 +29,7 @@ _STEP = re.compile(r"^\s*(\d+(?:\.\d+)?)%\s*(?::\s*(\d+(?:\.\d+)?)([smhdw]))?\s*
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One ramp step: ``percent`` (0–100) held for ``hold_s`` seconds (``None``: until moved by hand)."""
+    """One ramp step: ``percent`` (0-100) held for ``hold_s`` seconds (``None``: until moved by hand)."""
 
     percent: float
     hold_s: float | None = None

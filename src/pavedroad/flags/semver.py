@@ -43,7 +43,7 @@ def _key(v: Version) -> tuple[object, ...]:
 def compare(a: Version, b: Version) -> int:
     """-1, 0 or 1."""
     ka, kb = _key(a), _key(b)
-    return (ka > kb) - (ka < kb)  # type: ignore[operator]
+    return (ka > kb) - (ka < kb)
 
 
 SEMVER_OPERATORS: dict[str, Callable[[Version, Version], bool]] = {

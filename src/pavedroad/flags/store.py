@@ -86,7 +86,7 @@ def run(conn: psycopg.Connection[Any], op: Op) -> Any:
     try:
         query = next(op)
         while True:
-            cur = conn.execute(query[0], query[1])  # type: ignore[arg-type]
+            cur = conn.execute(query[0], query[1])
             query = op.send(cur.fetchall() if cur.description else [])
     except StopIteration as done:
         return done.value
@@ -97,7 +97,7 @@ async def arun(conn: psycopg.AsyncConnection[Any], op: Op) -> Any:
     try:
         query = next(op)
         while True:
-            cur = await conn.execute(query[0], query[1])  # type: ignore[arg-type]
+            cur = await conn.execute(query[0], query[1])
             query = op.send(await cur.fetchall() if cur.description else [])
     except StopIteration as done:
         return done.value
@@ -115,7 +115,7 @@ def load_state() -> Op:
     overrides: dict[str, dict[str, str]] = {}
     for key, tenant, variant, killed in rows:
         overrides.setdefault(key, {})[tenant] = KILL if killed else variant
-    doc = {"flags": dict(flags), "$evaluators": dict(evaluators)}
+    doc: dict[str, Any] = {"flags": dict(flags), "$evaluators": dict(evaluators)}
     return StoreState(int(version), parse_flag_set(doc), overrides)
 
 
@@ -145,8 +145,9 @@ def _bump() -> Op:
     return int(rows[0][0])
 
 
-def _audit(version: int, key: str, tenant: str | None, action: str, author: str, reason: str,
-           before: Any, after: Any) -> Op:  # fmt: skip
+def _audit(  # noqa: PLR0917 - private helper; every call site passes all eight in the same order
+    version: int, key: str, tenant: str | None, action: str, author: str, reason: str, before: Any, after: Any
+) -> Op:
     if not author.strip() or not reason.strip():
         raise InvalidFlagSet("every flag change needs an author and a reason", hint="pass --author and --reason")
     yield (

@@ -337,7 +337,8 @@ def _cat(c: _Compiler, args: list[Any]) -> Rule:
 
 
 def _substr(c: _Compiler, args: list[Any]) -> Rule:
-    text, start, length = ([*c.args(args), _const(""), _const(0), _const(None)])[:3]
+    parts = c.args(args)
+    text, start, length = [*parts, *[_const(""), _const(0), _const(None)][len(parts) :]][:3]
 
     def rule(d: Mapping[str, Any]) -> Any:
         s, b, n = to_text(text(d)), int(num(start(d)) or 0), length(d)
@@ -427,7 +428,7 @@ def _sem_ver(c: _Compiler, args: list[Any]) -> Rule:
     fixed_target = parse_version(target) if _is_literal(get_target) else None
 
     def rule(d: Mapping[str, Any]) -> Any:
-        test = fixed_op or SEMVER_OPERATORS.get(get_op(d))  # type: ignore[arg-type]
+        test = fixed_op or SEMVER_OPERATORS.get(get_op(d))
         want = fixed_target or parse_version(get_target(d))
         have = parse_version(get(d))
         if test is None or want is None or have is None:
