@@ -4,7 +4,7 @@ Guarantees. ``export_subject`` returns every row of every table linked to the su
 ``subjects``), as JSON-ready dicts. ``erase_subject`` refuses while a legal hold is active or a
 retention minimum still covers one of the subject's rows (``Conflict`` naming the hold or the date);
 otherwise, in one transaction, it overwrites every column classified ``personal`` or ``sensitive`` — and
-free-text columns classified ``confidential`` (interview notes describe the person) — with NULL or a
+free-form JSON classified ``confidential`` (custom fields may describe the person) — with NULL or a
 neutral placeholder, keeps ids, stages, dates, amounts and outcomes for analytics, scrubs the subject's
 personal values from outbox payloads, records the erasure and an audit event. Erasing twice is a no-op.
 """
@@ -105,8 +105,8 @@ def _targets(linked: LinkedTable, registry: Registry) -> list[tuple[str, sql.Com
         label = registry.get(linked.name, column.name)
         if label is None or column.generated or column.name in {"tenant_id", "id"}:
             continue
-        free_text = label is Classification.CONFIDENTIAL and column.data_type in _TEXT | _JSON
-        if label.rank >= Classification.PERSONAL.rank or free_text:
+        free_form = label is Classification.CONFIDENTIAL and column.data_type in _JSON
+        if label.rank >= Classification.PERSONAL.rank or free_form:
             value = _replacement(column)
             if value is not None:
                 out.append((column.name, value))
