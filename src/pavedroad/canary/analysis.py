@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pavedroad.canary.latency import BucketScheme, dense_histograms, exceedance_counts, quantile_from_counts
-from pavedroad.canary.model import MetricResult, Policy, SlicePair
+from pavedroad.canary.model import CohortCounts, MetricResult, Policy, SlicePair
 from pavedroad.canary.sequential import CountTest, count_test, rate_above_test
 
 __all__ = ["CohortArrays", "analyse", "arrays_from_pairs", "guard_results", "relative_tests"]
@@ -136,6 +136,8 @@ def guard_results(
 
 def analyse(pairs: Sequence[SlicePair], policy: Policy) -> tuple[MetricResult, ...]:
     """All results for one rollout: relative tests, the canary's SLO guard, the per-tenant gate."""
+    if not pairs:  # nothing recorded yet: one empty slice gives "no evidence" through the same code
+        pairs = [SlicePair(0.0, 0.0, CohortCounts(), CohortCounts())]
     data = arrays_from_pairs(pairs)
     scheme = BucketScheme(policy.relative_accuracy)
     results = []

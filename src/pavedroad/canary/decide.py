@@ -30,6 +30,7 @@ class StepView:
     baseline_requests_at_step: int
     canary_requests_at_step: int
     paused: bool = False
+    hold_remaining_s: float = 0.0  # the flag schedule's own hold still to run at this step
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,13 @@ RULES: tuple[Rule, ...] = (
     ("guard", lambda c: bool(c.guards), Action.ROLLBACK, lambda c: "; ".join(_describe(r) for r in c.guards)),
     ("harm", lambda c: bool(c.harms), Action.ROLLBACK, lambda c: "; ".join(_describe(r) for r in c.harms)),
     ("paused", lambda c: c.view.paused, Action.PAUSE, lambda c: "paused by a human; resume to continue"),
+    # At the final step there is no baseline left to compare with; the absolute guards still watch.
+    (
+        "complete",
+        lambda c: c.view.step >= c.view.last_step,
+        Action.HOLD,
+        lambda c: "at the final step and healthy: the rollout is complete",
+    ),
     (
         "starved",
         lambda c: not c.sampled and c.view.checks_at_step >= c.policy.max_checks,
@@ -97,9 +105,12 @@ RULES: tuple[Rule, ...] = (
     ),
     (
         "dwell",
-        lambda c: c.view.checks_at_step < c.policy.min_checks,
+        lambda c: c.view.checks_at_step < c.policy.min_checks or c.view.hold_remaining_s > 0,
         Action.HOLD,
-        lambda c: f"dwelling: check {c.view.checks_at_step} of at least {c.policy.min_checks} at this step",
+        lambda c: (
+            f"dwelling: check {c.view.checks_at_step} of at least {c.policy.min_checks} at this step,"
+            f" {max(c.view.hold_remaining_s, 0):.0f}s of the schedule's hold left"
+        ),
     ),
     (
         "suspicious-stuck",
@@ -114,12 +125,6 @@ RULES: tuple[Rule, ...] = (
         lambda c: bool(c.building),
         Action.HOLD,
         lambda c: "not promoting while evidence builds: " + "; ".join(_describe(r) for r in c.building),
-    ),
-    (
-        "complete",
-        lambda c: c.view.step >= c.view.last_step,
-        Action.HOLD,
-        lambda c: "at the final step and healthy: the rollout is complete",
     ),
     ("promote", lambda c: True, Action.PROMOTE, lambda c: "healthy with the minimum sample: next step"),
 )
