@@ -1,1 +1,59 @@
+"""The query language: pipeline text or JSON ─► typed AST ─► tenant-scoped, fan-out-safe SQL.
 
+    >>> from pavedroad.query import compile_query, TenantSchema
+    >>> from pavedroad.recruiting.model import recruiting_model
+    >>> q = compile_query("applications | group source.name | aggregate n = count()",
+    ...                   model=recruiting_model(), schema=TenantSchema("acme"))
+    >>> q.params["tenant"], [c.name for c in q.columns]
+    ('acme', ['source_name', 'n'])
+
+Passes live in ``pavedroad.query.passes`` (their order in ``pipeline.PASSES``); the privacy layer plugs
+in through ``FieldPolicy`` (``ports.py``). ``run`` executes on Postgres (via ``tenancy.transaction``)
+or DuckDB.
+"""
+
+from pavedroad.query.compiler import CompiledQuery, Compiler, compile_query, default_compiler
+from pavedroad.query.context import Column, Context, Limits, QueryState
+from pavedroad.query.errors import QueryError, QueryLimitError, Span, UnsafeQuery
+from pavedroad.query.jsonform import from_json, to_json
+from pavedroad.query.model import Classification, SemanticModel, load_model, parse_model
+from pavedroad.query.overlay import CustomField, TenantSchema, load_tenant_schema
+from pavedroad.query.pipeline import PASSES, run_passes
+from pavedroad.query.ports import DefaultPolicy, FieldPolicy, FieldUse
+from pavedroad.query.run import QueryResult, encode_cursor, run, run_duckdb
+from pavedroad.query.text import parse_text, to_text
+
+__all__ = [
+    "PASSES",
+    "Classification",
+    "Column",
+    "CompiledQuery",
+    "Compiler",
+    "Context",
+    "CustomField",
+    "DefaultPolicy",
+    "FieldPolicy",
+    "FieldUse",
+    "Limits",
+    "QueryError",
+    "QueryLimitError",
+    "QueryResult",
+    "QueryState",
+    "SemanticModel",
+    "Span",
+    "TenantSchema",
+    "UnsafeQuery",
+    "compile_query",
+    "default_compiler",
+    "encode_cursor",
+    "from_json",
+    "load_model",
+    "load_tenant_schema",
+    "parse_model",
+    "parse_text",
+    "run",
+    "run_duckdb",
+    "run_passes",
+    "to_json",
+    "to_text",
+]

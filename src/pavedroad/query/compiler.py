@@ -1,0 +1,236 @@
+"""``compile()``: text or JSON in, ``CompiledQuery`` out, cached by query shape.
+
+The cache key is the normalized shape (literals lifted out, comments and spacing dropped), the model
+version, the tenant's schema version, the policy version, the role, the dialect and whether a page
+cursor is present. Literal values never enter the key, so a report re-run with other values is a
+cache hit: the stored SQL is reused and only the parameter values are rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pavedroad.query import ast as A
+from pavedroad.query.context import Column, Context, Dialect, Limits, QueryState, Slot
+from pavedroad.query.errors import QueryError, QueryLimitError
+from pavedroad.query.jsonform import from_json
+from pavedroad.query.model import SemanticModel
+from pavedroad.query.overlay import TenantSchema
+from pavedroad.query.passes.plan_joins import Plan
+from pavedroad.query.passes.resolve_names import literal_order
+from pavedroad.query.pipeline import PASSES, run_passes
+from pavedroad.query.ports import DefaultPolicy, FieldPolicy
+
+__all__ = ["CompiledQuery", "Compiler", "compile_query", "default_compiler"]
+
+_TOKENS = re.compile(
+    r"""(?P<c>\#[^\n]*)|(?P<s>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
+    r"""|(?<![A-Za-z0-9_.$])(?P<n>\d+(?:\.\d+)?)(?![A-Za-z0-9_.])|(?P<w>\s+)"""
+)
+
+
+def normalize(source: str) -> tuple[str, list[Any]]:
+    """The query's shape (literals as ``?s``/``?i``/``?f``) and its literal values in source order."""
+    from pavedroad.query.text import unquote
+
+    values: list[Any] = []
+
+    def sub(m: re.Match[str]) -> str:
+        kind = m.lastgroup
+        text = m.group()
+        if kind == "s":
+            values.append(unquote(text))
+            return "?s"
+        if kind == "n":
+            if "." in text:
+                values.append(float(text))
+                return "?f"
+            values.append(int(text))
+            return "?i"
+        return " " if kind == "w" else ""
+
+    return _TOKENS.sub(sub, source).strip(), values
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    sql: str
+    slots: tuple[Slot, ...]
+    columns: tuple[Column, ...]
+    plan: str
+    has_page: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledQuery:
+    """SQL with named placeholders, their values, typed and classified output columns, and the plan."""
+
+    sql: str
+    params: dict[str, Any]
+    columns: tuple[Column, ...]
+    dialect: Dialect
+    plan: str
+    cache_hit: bool = False
+    page: bool = False
+
+
+def _describe(plan: Plan) -> str:
+    lines = [f"scan {plan.main.root.table} as {plan.main.root.alias}"]
+    for j in plan.main.joins.values():
+        lines.append(f"{'join' if j.inner else 'left join'} {j.scan.table} as {j.scan.alias} via {j.hop.relation}")
+    for b in plan.branches.values():
+        rel = ".".join(h.relation for h in b.tree.prefix)
+        lines.append(f"branch {b.alias}: {rel} aggregated per {b.tree.prefix[-1].right_col}, then left-joined")
+    for e in plan.exists.values():
+        lines.append(f"semi-join: exists {'.'.join(h.relation for h in e.tree.prefix)}")
+    return "\n".join(lines)
+
+
+def _coerce(value: Any, typ: str | None, what: str) -> Any:
+    ok = {
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "string": lambda v: isinstance(v, str),
+        "bool": lambda v: isinstance(v, bool),
+        "date": lambda v: isinstance(v, date | str),
+        "timestamp": lambda v: isinstance(v, datetime | str),
+    }
+    check = ok.get(typ or "")
+    if value is not None and check is not None and not check(value):
+        raise QueryError(f"{what} must be {typ}, got {type(value).__name__}", code="Q108",
+                         hint="pass a value of the declared type")  # fmt: skip
+    if typ == "date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    if typ == "timestamp" and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+@dataclass
+class Compiler:
+    """A compiled-query cache (LRU) in front of the passes."""
+
+    size: int = 4096
+    _cache: OrderedDict[tuple[Any, ...], Template] = field(default_factory=OrderedDict)
+    hits: int = 0
+    misses: int = 0
+
+    def compile(
+        self,
+        query: str | dict[str, Any] | A.Pipeline,
+        *,
+        model: SemanticModel,
+        schema: TenantSchema,
+        role: str = "admin",
+        dialect: Dialect = "postgres",
+        policy: FieldPolicy | None = None,
+        limits: Limits | None = None,
+        params: dict[str, Any] | None = None,
+        param_types: dict[str, str] | None = None,
+        cursor: list[Any] | None = None,
+        now: datetime | None = None,
+    ) -> CompiledQuery:
+        """Compile (or fetch from cache) and bind ``params``; see the module docstring for the key."""
+        policy = policy or DefaultPolicy()
+        limits = limits or Limits()
+        params = params or {}
+        if isinstance(query, str):
+            shape, literals = normalize(query)
+            key_src: Any = ("t", shape)
+        else:
+            pipeline = query if isinstance(query, A.Pipeline) else from_json(query)
+            from pavedroad.query.text import to_text
+
+            literals = [lit.value for lit in literal_order(pipeline)]
+            key_src = ("a", normalize(to_text(pipeline))[0])
+        types = tuple(sorted((param_types or {}).items()))
+        key = (key_src, model.fingerprint, schema.tenant_id if schema.custom else "", schema.schema_version,
+               policy.version, role, dialect, cursor is not None, types)  # fmt: skip
+        template = self._cache.get(key)
+        hit = template is not None
+        if template is None:
+            self.misses += 1
+            state = QueryState(query if isinstance(query, str) else None,
+                               None if isinstance(query, str) else pipeline)  # fmt: skip
+            ctx = Context(model, schema, role, dialect, policy, limits, types, cursor is not None)
+            state = run_passes(state, ctx, PASSES)
+            assert state.sql is not None and state.ast is not None
+            template = Template(state.sql.sql(dialect=dialect), state.slots, state.columns,
+                                _describe(state.plan), state.resolved is not None and state.resolved.page is not None)  # fmt: skip
+            if [lit.value for lit in literal_order(state.ast)] == literals:
+                self._cache[key] = template
+                if len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        else:
+            self.hits += 1
+            self._cache.move_to_end(key)
+        values = _bind(template, literals, params, schema.tenant_id, now or datetime.now(UTC), cursor, limits)
+        return CompiledQuery(template.sql, values, template.columns, dialect, template.plan, hit, template.has_page)
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+
+def _bind(
+    t: Template, literals: list[Any], params: dict[str, Any], tenant: str, now: datetime,
+    cursor: list[Any] | None, limits: Limits,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for s in t.slots:
+        if s.kind == "tenant":
+            out[s.name] = tenant
+        elif s.kind == "now":
+            out[s.name] = now
+        elif s.kind == "const":
+            out[s.name] = s.source
+        elif s.kind == "literal":
+            out[s.name] = literals[s.source]
+        elif s.kind == "param":
+            if s.source not in params:
+                raise QueryError(f"no value for ${s.source}", code="Q107", hint=f"pass params={{'{s.source}': …}}")
+            out[s.name] = _coerce(params[s.source], s.type, f"${s.source}")
+        elif s.kind == "interval":
+            src, ref = s.source
+            amount = literals[ref] if src == "literal" else params.get(ref)
+            if not isinstance(amount, int | float) or isinstance(amount, bool):
+                raise QueryError(f"the interval amount ${ref} must be a number", code="Q108")
+            out[s.name] = f"{amount} {s.unit}"
+        elif s.kind == "cursor":
+            assert cursor is not None
+            if s.source >= len(cursor):
+                raise QueryError("the cursor does not match this query", code="Q303",
+                                 hint="pass the next_cursor of the previous page of the same query")  # fmt: skip
+            out[s.name] = _coerce(cursor[s.source], s.type, "cursor")
+        elif s.kind == "page_limit":
+            src, ref = s.source
+            size = literals[ref] if src == "literal" else params.get(ref)
+            out[s.name] = _rows(size, limits) + 1
+    for s in t.slots:
+        if s.kind == "literal" and s.type == "int" and s.name.startswith("l") and _is_limit(t, s.name):
+            _rows(out[s.name], limits)
+    return out
+
+
+def _is_limit(t: Template, name: str) -> bool:
+    return t.sql.rstrip().endswith(f"LIMIT %({name})s") or t.sql.rstrip().endswith(f"LIMIT ${name}")
+
+
+def _rows(n: Any, limits: Limits) -> int:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise QueryError("take and page size need a whole number of at least 1", code="Q108")
+    if n > limits.max_rows:
+        raise QueryLimitError(f"{n} rows requested; the limit is {limits.max_rows}", code="Q404",
+                              hint="page through the results with page size N after $cursor")  # fmt: skip
+    return n
+
+
+default_compiler = Compiler()
+
+
+def compile_query(query: str | dict[str, Any] | A.Pipeline, **kwargs: Any) -> CompiledQuery:
+    """Compile with the process-wide cache; keyword arguments as ``Compiler.compile``."""
+    return default_compiler.compile(query, **kwargs)

@@ -1,0 +1,70 @@
+"""The built-in function table: kind, arity and result type. Declarative; lowering lives in ``lower``.
+
+Kinds: ``scalar`` (row by row), ``agg`` (collapses rows), ``window`` (over the result rows).
+Result type rules: a fixed type, ``arg0`` (same as the first argument), or ``numeric`` (int stays
+int, anything else number).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["BUCKETS", "DECOMPOSABLE", "FUNCTIONS", "FnSpec"]
+
+
+@dataclass(frozen=True, slots=True)
+class FnSpec:
+    kind: str
+    min_args: int
+    max_args: int
+    result: str
+    doc: str
+
+
+FUNCTIONS: dict[str, FnSpec] = {
+    # scalar
+    "coalesce": FnSpec("scalar", 2, 8, "arg0", "first non-null argument"),
+    "nullif": FnSpec("scalar", 2, 2, "arg0", "null when both arguments are equal"),
+    "if": FnSpec("scalar", 3, 3, "arg1", "if(cond, then, else)"),
+    "lower": FnSpec("scalar", 1, 1, "string", "lower-case text"),
+    "upper": FnSpec("scalar", 1, 1, "string", "upper-case text"),
+    "length": FnSpec("scalar", 1, 1, "int", "characters in text"),
+    "trim": FnSpec("scalar", 1, 1, "string", "text without surrounding spaces"),
+    "concat": FnSpec("scalar", 2, 8, "string", "text joined; nulls read as empty"),
+    "starts_with": FnSpec("scalar", 2, 2, "bool", "text starts with a prefix"),
+    "abs": FnSpec("scalar", 1, 1, "arg0", "absolute value"),
+    "round": FnSpec("scalar", 1, 1, "number", "nearest whole number (half away from zero)"),
+    "floor": FnSpec("scalar", 1, 1, "number", "largest whole number not above"),
+    "ceil": FnSpec("scalar", 1, 1, "number", "smallest whole number not below"),
+    "today": FnSpec("scalar", 0, 0, "date", "the current date in the tenant's time zone"),
+    "now": FnSpec("scalar", 0, 0, "timestamp", "the current instant (the compiler's injected clock)"),
+    "date": FnSpec("scalar", 1, 1, "date", "the calendar date of a timestamp in the tenant's time zone"),
+    "days_between": FnSpec("scalar", 2, 2, "int", "calendar days from a to b in the tenant's time zone"),
+    "day": FnSpec("scalar", 1, 1, "date", "bucket: the day"),
+    "week": FnSpec("scalar", 1, 1, "date", "bucket: the Monday starting the ISO week"),
+    "month": FnSpec("scalar", 1, 1, "date", "bucket: the first day of the month"),
+    "quarter": FnSpec("scalar", 1, 1, "date", "bucket: the first day of the quarter"),
+    "year": FnSpec("scalar", 1, 1, "date", "bucket: the first day of the year"),
+    # aggregates
+    "count": FnSpec("agg", 0, 2, "int", "count() rows; count(x) non-null x; count(rel[, cond]) related rows"),
+    "count_distinct": FnSpec("agg", 1, 1, "int", "distinct non-null values"),
+    "sum": FnSpec("agg", 1, 1, "numeric", "sum of non-null values (null when there are none)"),
+    "avg": FnSpec("agg", 1, 1, "number", "mean of non-null values"),
+    "min": FnSpec("agg", 1, 1, "arg0", "smallest value"),
+    "max": FnSpec("agg", 1, 1, "arg0", "largest value"),
+    "median": FnSpec("agg", 1, 1, "number", "interpolated median of non-null values"),
+    "percentile": FnSpec("agg", 2, 2, "number", "percentile(x, p): interpolated p-quantile, 0 ≤ p ≤ 1"),
+    "rate": FnSpec("agg", 1, 1, "number", "share of rows where the condition is true (nulls excluded)"),
+    "any": FnSpec("agg", 1, 2, "bool", "any(rel[, cond]): some related row exists (and matches)"),
+    # windows
+    "rank": FnSpec("window", 1, 1, "int", "rank(order): 1 for the first row by the order (ties share)"),
+    "dense_rank": FnSpec("window", 1, 1, "int", "like rank, without gaps"),
+    "row_number": FnSpec("window", 1, 1, "int", "row_number(order): 1, 2, 3 …"),
+    "running_total": FnSpec("window", 2, 2, "numeric", "running_total(x, order): cumulative sum"),
+    "percent_of_total": FnSpec("window", 1, 1, "number", "x / the sum of x over all result rows"),
+}
+
+BUCKETS = ("day", "week", "month", "quarter", "year")
+
+# Aggregates that can be computed per branch row and combined: what to combine with.
+DECOMPOSABLE: dict[str, str] = {"count": "sum", "sum": "sum", "min": "min", "max": "max", "any": "max"}

@@ -1,0 +1,91 @@
+"""Tenant custom fields overlaid on the semantic model at compile time, with no per-tenant rebuild.
+
+A tenant's ``custom_field_definitions`` become typed fields ``custom.<key>`` on their entity, read from
+the entity's JSONB ``custom_fields_column`` with the right cast. ``TenantSchema`` carries the tenant's
+``schema_version`` (bumped by a trigger whenever definitions change), which keys both the overlay cache
+and the compiled-query cache, so a stale overlay is never served.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from pavedroad.query.ir import FieldRef
+from pavedroad.query.model import Classification, SemanticModel
+
+__all__ = ["CustomField", "TenantSchema", "custom_fields", "load_tenant_schema"]
+
+# custom_field_definitions.field_type ─► query type. multi_select is kept as JSON text (not yet filterable).
+CUSTOM_TYPES: dict[str, str] = {
+    "text": "string", "single_select": "string", "number": "number", "date": "date", "boolean": "bool",
+    "multi_select": "json",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CustomField:
+    entity: str
+    key: str
+    field_type: str
+    classification: str = "internal"
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TenantSchema:
+    """What the compiler needs to know about one tenant (read through ``tenancy.transaction``)."""
+
+    tenant_id: str
+    schema_version: int = 1
+    time_zone: str = "UTC"
+    custom: tuple[CustomField, ...] = field(default=())
+
+
+_CACHE: OrderedDict[tuple[str, str, int], dict[str, dict[str, FieldRef]]] = OrderedDict()
+_CACHE_SIZE = 1024
+
+
+def custom_fields(model: SemanticModel, schema: TenantSchema) -> dict[str, dict[str, FieldRef]]:
+    """entity ─► key ─► FieldRef for the tenant's custom fields; cached by (model, tenant, schema_version)."""
+    key = (model.fingerprint, schema.tenant_id, schema.schema_version)
+    found = _CACHE.get(key)
+    if found is not None:
+        return found
+    out: dict[str, dict[str, FieldRef]] = {}
+    for cf in schema.custom:
+        ent = model.entities.get(cf.entity)
+        if ent is None or ent.custom_fields_column is None:
+            continue
+        out.setdefault(cf.entity, {})[cf.key] = FieldRef(
+            entity=cf.entity,
+            name=f"custom.{cf.key}",
+            column=ent.custom_fields_column,
+            type=CUSTOM_TYPES.get(cf.field_type, "json"),
+            classification=int(Classification[cf.classification]),
+            nullable=True,
+            json_key=cf.key,
+        )
+    _CACHE[key] = out
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return out
+
+
+def load_tenant_schema(conn: Any, tenant_id: str) -> TenantSchema:
+    """Read the tenant's time zone, schema version and custom fields on a tenant-scoped connection.
+
+    ``conn`` is a psycopg connection inside ``pavedroad.tenancy.transaction`` (RLS on).
+    """
+    row = conn.execute(
+        "select schema_version, time_zone from tenants where tenant_id = %s", (tenant_id,)
+    ).fetchone()
+    if row is None:
+        return TenantSchema(tenant_id)
+    defs = conn.execute(
+        "select entity, key, field_type, classification, label from custom_field_definitions"
+        " where tenant_id = %s order by entity, key",
+        (tenant_id,),
+    ).fetchall()
+    return TenantSchema(tenant_id, int(row[0]), str(row[1]), tuple(CustomField(*d) for d in defs))

@@ -1,0 +1,1 @@
+"""Compiler passes, one module each; ``pavedroad.query.pipeline.PASSES`` holds their order."""

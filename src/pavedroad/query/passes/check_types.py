@@ -1,0 +1,315 @@
+"""Every expression has a type, operands fit their operators and functions, predicates are boolean,
+every ``$param`` has a known type, and aggregates and windows appear only where they mean something.
+
+Rules: outside ``aggregate``, an aggregate must run over a one-to-many relation (``count(interviews)``);
+inside it, one-to-many aggregates must be decomposable (count, sum, min, max, avg, rate, any) because
+each branch is aggregated before joining; windows only in derive/select/sort.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pavedroad.query.context import Context, QueryState
+from pavedroad.query.errors import QueryError, Span
+from pavedroad.query.functions import FUNCTIONS
+from pavedroad.query.ir import Agg, Col, Const, Fn, Ival, Node, Output, Par, RelRef, Resolved, Win
+
+__all__ = ["check_types"]
+
+NUMERIC = {"int", "number"}
+TEMPORAL = {"date", "timestamp"}
+_CMP = {"=", "!=", "<", "<=", ">", ">="}
+
+
+def _compatible(a: str, b: str) -> bool:
+    return a == b or "null" in (a, b) or {a, b} <= NUMERIC or {a, b} <= TEMPORAL
+
+
+def _const_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "number"
+    return "string"
+
+
+class _Checker:
+    def __init__(self, ctx: Context) -> None:
+        self.params: dict[str, str] = dict(ctx.param_types)
+
+    def fail(self, msg: str, span: Span, hint: str | None = None, code: str = "Q201") -> QueryError:
+        return QueryError(msg, code=code, span=span, hint=hint)
+
+    def t(self, node: Node, want: str | None = None) -> Node:  # noqa: PLR0911, PLR0912
+        if isinstance(node, Col):
+            return replace(node, type=node.field.type)
+        if isinstance(node, Const):
+            return replace(node, type=_const_type(node.value))
+        if isinstance(node, Par):
+            known = self.params.get(node.name)
+            if known is None and want is not None and want != "null":
+                self.params[node.name] = known = want
+            if known is None:
+                raise self.fail(f"cannot tell the type of ${node.name}", node.span,
+                                f"compare it with a field, or declare it: param_types={{'{node.name}': 'int'}}")  # fmt: skip
+            return replace(node, type=known)
+        if isinstance(node, Ival):
+            amount = self.t(node.amount, "int")
+            if amount.type not in NUMERIC:
+                raise self.fail("an interval amount must be a number", node.span)
+            return replace(node, amount=amount)  # type: ignore[arg-type]
+        if isinstance(node, RelRef):
+            raise self.fail("a relation is not a value here", node.span,
+                            "use count(rel), any(rel, cond) or one of its fields", code="Q106")  # fmt: skip
+        if isinstance(node, Fn):
+            return self.fn(node)
+        if isinstance(node, Agg):
+            return self.agg(node)
+        if isinstance(node, Win):
+            args = tuple(self.t(a) for a in node.args)
+            order = tuple((self.t(o), d) for o, d in node.order)
+            typ = FUNCTIONS[node.fn].result
+            if typ == "numeric":
+                typ = args[0].type or "number"
+                self.need(args[0], NUMERIC, node.fn)
+            if node.fn == "percent_of_total":
+                self.need(args[0], NUMERIC, node.fn)
+            return replace(node, args=args, order=order, type=typ)
+        raise AssertionError(type(node).__name__)
+
+    def need(self, node: Node, types: set[str], what: str) -> None:
+        if node.type not in types and node.type != "null":
+            raise self.fail(f"{what} needs {' or '.join(sorted(types))}, got {node.type}", node.span)
+
+    def pair(self, a: Node, b: Node) -> tuple[Node, Node]:
+        if isinstance(a, Par) and not isinstance(b, Par):
+            b = self.t(b)
+            return self.t(a, b.type), b
+        a = self.t(a)
+        return a, self.t(b, a.type)
+
+    def fn(self, node: Fn) -> Node:  # noqa: PLR0911, PLR0912
+        name, args = node.name, node.args
+        if name in _CMP:
+            a, b = self.pair(*args)
+            assert a.type and b.type
+            if not _compatible(a.type, b.type):
+                raise self.fail(f"cannot compare {a.type} with {b.type}", node.span)
+            return replace(node, args=(a, b), type="bool")
+        if name in ("and", "or", "not"):
+            typed = tuple(self.t(a, "bool") for a in args)
+            for a in typed:
+                self.need(a, {"bool"}, f"'{name}'")
+            return replace(node, args=typed, type="bool")
+        if name == "like":
+            a, b = self.pair(*args)
+            self.need(a, {"string"}, "like")
+            self.need(b, {"string"}, "like")
+            return replace(node, args=(a, b), type="bool")
+        if name in ("in", "not_in", "between", "not_between"):
+            first = self.t(args[0])
+            rest = tuple(self.t(x, first.type) for x in args[1:])
+            for x in rest:
+                assert first.type and x.type
+                if not _compatible(first.type, x.type):
+                    raise self.fail(f"cannot compare {first.type} with {x.type}", x.span)
+            return replace(node, args=(first, *rest), type="bool")
+        if name in ("is_null", "is_not_null"):
+            return replace(node, args=(self.t(args[0]),), type="bool")
+        if name == "neg":
+            a = self.t(args[0], "number")
+            self.need(a, NUMERIC, "'-'")
+            return replace(node, args=(a,), type=a.type)
+        if name in ("+", "-", "*", "/", "%"):
+            return self.arith(node)
+        if name in ("case", "case_noelse"):
+            typed = list(args)
+            for i in range(0, len(args) - (len(args) % 2), 2):
+                typed[i] = self.t(args[i], "bool")
+                self.need(typed[i], {"bool"}, "case when")
+            values = [i for i in range(1, len(args), 2)] + ([len(args) - 1] if len(args) % 2 else [])
+            typ = "null"
+            for i in values:
+                typed[i] = self.t(args[i], None if typ == "null" else typ)
+                vt = typed[i].type
+                assert vt
+                if not _compatible(typ, vt):
+                    raise self.fail(f"case branches disagree: {typ} and {vt}", typed[i].span)
+                typ = vt if typ in ("null", "int") else typ
+            return replace(node, args=tuple(typed), type=typ)
+        return self.scalar(node)
+
+    def arith(self, node: Fn) -> Node:
+        a, b = self.pair(*node.args)
+        ta, tb = a.type, b.type
+        if node.name in ("+", "-") and ta in TEMPORAL and tb == "interval":
+            return replace(node, args=(a, b), type="timestamp")
+        if node.name == "+" and ta == "interval" and tb in TEMPORAL:
+            return replace(node, args=(a, b), type="timestamp")
+        for x in (a, b):
+            self.need(x, NUMERIC, f"'{node.name}'")
+        typ = "int" if ta == tb == "int" and node.name != "/" else "number"
+        return replace(node, args=(a, b), type=typ)
+
+    def scalar(self, node: Fn) -> Node:
+        spec = FUNCTIONS[node.name]
+        name = node.name
+        if name in ("days_between",):
+            args = tuple(self.t(a, "timestamp") for a in node.args)
+            for a in args:
+                self.need(a, TEMPORAL, f"{name}()")
+        elif name in ("date", "day", "week", "month", "quarter", "year"):
+            args = (self.t(node.args[0], "timestamp"),)
+            self.need(args[0], TEMPORAL, f"{name}()")
+        elif name in ("lower", "upper", "length", "trim", "concat", "starts_with"):
+            args = tuple(self.t(a, "string") for a in node.args)
+            for a in args:
+                self.need(a, {"string"}, f"{name}()")
+        elif name in ("abs", "round", "floor", "ceil"):
+            args = (self.t(node.args[0], "number"),)
+            self.need(args[0], NUMERIC, f"{name}()")
+        elif name == "if":
+            cond = self.t(node.args[0], "bool")
+            self.need(cond, {"bool"}, "if()")
+            a, b = self.pair(node.args[1], node.args[2])
+            args = (cond, a, b)
+        elif not node.args:  # today(), now()
+            args = ()
+        else:  # coalesce, nullif: all arguments one type
+            first = self.t(node.args[0])
+            args = (first, *(self.t(a, first.type) for a in node.args[1:]))
+            for a in args[1:]:
+                assert first.type and a.type
+                if not _compatible(first.type, a.type):
+                    raise self.fail(f"{name}() arguments disagree: {first.type} and {a.type}", a.span)
+        typ = spec.result
+        if typ.startswith("arg"):
+            typ = args[int(typ[3:])].type or "null"
+            if typ == "null":
+                typ = next((a.type for a in args if a.type not in (None, "null")), "null")
+        return replace(node, args=args, type=typ)
+
+    def agg(self, node: Agg) -> Node:
+        arg = self.t(node.arg) if node.arg is not None else None
+        where = self.t(node.where, "bool") if node.where is not None else None
+        if where is not None:
+            self.need(where, {"bool"}, f"{node.fn}() condition")
+        extra = tuple(self.t(x, "number") for x in node.extra)
+        fn = node.fn
+        if arg is not None and fn in ("sum", "avg", "median", "percentile"):
+            self.need(arg, NUMERIC, f"{fn}()")
+        if fn == "rate":
+            assert arg is not None
+            self.need(arg, {"bool"}, "rate()")
+        typ = FUNCTIONS[fn].result
+        if typ == "numeric":
+            typ = arg.type if arg is not None and arg.type in NUMERIC else "number"
+        elif typ == "arg0":
+            typ = arg.type if arg is not None and arg.type else "null"
+        return replace(node, arg=arg, where=where, extra=extra, type=typ)
+
+
+def _walk_aggs(node: Node, *, inside_group_agg: bool, ctx_name: str, allow_window: bool) -> None:
+    """Placement rules for aggregates and windows (see module docstring)."""
+    stack: list[tuple[Node, bool]] = [(node, inside_group_agg)]
+    while stack:
+        cur, inside = stack.pop()
+        if isinstance(cur, Win) and not allow_window:
+            raise QueryError(f"a window calculation cannot be used in {ctx_name}", code="Q205", span=cur.span,
+                             hint="derive it, then sort or select it")  # fmt: skip
+        if isinstance(cur, Agg):
+            if not cur.grain and not inside:
+                raise QueryError(
+                    f"{cur.fn}() aggregates rows, which {ctx_name} cannot do", code="Q203", span=cur.span,
+                    hint="use it in an aggregate step, or over a relation: count(interviews)",
+                )
+            if cur.arg is not None:
+                for c in _nested_aggs(cur.arg):
+                    if not c.grain:
+                        raise QueryError(f"{c.fn}() inside {cur.fn}() aggregates twice", code="Q203", span=c.span)
+            stack.extend((c, False) for c in (cur.arg, cur.where) if c is not None)
+            continue
+        from pavedroad.query.ir import children
+
+        stack.extend((c, inside) for c in children(cur))
+
+
+def _nested_aggs(node: Node) -> list[Agg]:
+    from pavedroad.query.ir import children
+
+    out, stack = [], [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, Agg):
+            out.append(cur)
+            continue
+        stack.extend(children(cur))
+    return out
+
+
+def _loose_cols(node: Node) -> list[Col]:
+    """Columns of the query's own rows read outside any aggregate."""
+    from pavedroad.query.ir import children
+
+    out, stack = [], [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, Agg):
+            continue
+        if isinstance(cur, Col):
+            out.append(cur)
+        stack.extend(children(cur))
+    return out
+
+
+def check_types(query: QueryState, ctx: Context) -> QueryState:
+    """Every expression is typed, operands fit, and aggregates/windows sit where they mean something."""
+    res = query.resolved
+    assert res is not None
+    c = _Checker(ctx)
+
+    def outs(items: tuple[Output, ...]) -> tuple[Output, ...]:
+        return tuple(replace(o, expr=c.t(o.expr)) for o in items)
+
+    where = tuple(c.t(w, "bool") for w in res.where)
+    for w in where:
+        c.need(w, {"bool"}, "where")
+        _walk_aggs(w, inside_group_agg=False, ctx_name="where", allow_window=False)
+    groups = outs(res.groups)
+    for g in groups:
+        _walk_aggs(g.expr, inside_group_agg=False, ctx_name="group", allow_window=False)
+    aggs = outs(res.aggregates)
+    for a in aggs:
+        _walk_aggs(a.expr, inside_group_agg=True, ctx_name="aggregate", allow_window=False)
+        loose = _loose_cols(a.expr)
+        if loose:
+            raise QueryError(
+                f"'{loose[0].field.name}' must be grouped or aggregated", code="Q204", span=loose[0].span,
+                hint=f"add it to the group step, or wrap it: max({loose[0].field.name})",
+            )
+    having = tuple(c.t(h, "bool") for h in res.having)
+    for h in having:
+        c.need(h, {"bool"}, "where")
+        _walk_aggs(h, inside_group_agg=True, ctx_name="a filter", allow_window=False)
+    outputs = outs(res.outputs)
+    for o in outputs:
+        _walk_aggs(o.expr, inside_group_agg=res.aggregated, ctx_name="a row-level derive or select", allow_window=True)
+    sort = tuple((c.t(k), d) for k, d in res.sort)
+    for k, _ in sort:
+        _walk_aggs(k, inside_group_agg=res.aggregated, ctx_name="sort", allow_window=True)
+    limit = c.t(res.limit, "int") if res.limit is not None else None
+    page = res.page
+    if page is not None:
+        size = c.t(page.size, "int")
+        c.need(size, {"int"}, "page size")
+        page = replace(page, size=size)  # type: ignore[arg-type]
+    if limit is not None:
+        c.need(limit, {"int"}, "take")
+    typed = Resolved(res.entity, where, res.aggregated, groups, aggs, having, outputs, sort,
+                     limit, page)  # type: ignore[arg-type]  # fmt: skip
+    return replace(query, resolved=typed)

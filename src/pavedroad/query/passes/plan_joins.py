@@ -1,0 +1,238 @@
+"""Only the joins a query needs, and no fan-out: many-to-one paths become joins (inner when the
+relation is required), each one-to-many *branch* is aggregated by its own key in a subquery before it
+is joined (``LEFT JOIN (… GROUP BY fk) AS bN``), and ``any(rel, cond)`` used as a filter becomes a
+semi-join (``EXISTS``). Aggregates over a branch inside ``aggregate`` are split: per-row partials in
+the branch, combined in the outer query (sum of counts, min of mins, sums for averages and rates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from pavedroad.query.context import Context, QueryState
+from pavedroad.query.errors import QueryError, QueryLimitError
+from pavedroad.query.ir import Agg, Col, Fn, Hop, Node, children
+
+__all__ = ["Branch", "Exists", "JoinTree", "Plan", "Scan", "plan_joins"]
+
+
+@dataclass
+class Scan:
+    """One table reference; ``scoped`` is set by ``scope_tenant`` and checked again by ``verify``."""
+
+    table: str
+    alias: str
+    tenant_column: str
+    scoped: bool = False
+
+
+@dataclass
+class Join:
+    hop: Hop
+    parent: str
+    scan: Scan
+    inner: bool
+
+
+@dataclass
+class JoinTree:
+    """Aliases for the many-to-one paths below a root; joins are created on first use, in order."""
+
+    root: Scan
+    prefix: tuple[Hop, ...]
+    names: list[str]
+    joins: dict[tuple[Hop, ...], Join] = field(default_factory=dict)
+
+    def alias(self, hops: tuple[Hop, ...]) -> str:
+        assert hops[: len(self.prefix)] == self.prefix, "column outside its scope"
+        parent = self.root.alias
+        path = self.prefix
+        for hop in hops[len(self.prefix) :]:
+            path = (*path, hop)
+            join = self.joins.get(path)
+            if join is None:
+                scan = Scan(hop.table, f"t{len(self.names)}", hop.tenant_column)
+                self.names.append(scan.alias)
+                inner = hop.required and all(j.inner for p, j in self.joins.items() if p == path[: len(p)])
+                join = Join(hop, parent, scan, inner)
+                self.joins[path] = join
+            parent = join.scan.alias
+        return parent
+
+
+@dataclass
+class Branch:
+    """A one-to-many path aggregated per key of its anchor, then left-joined on that key."""
+
+    alias: str
+    anchor: tuple[Hop, ...]
+    tree: JoinTree
+    where: Node | None
+    parts: dict[tuple[str, Node | None, tuple[Node, ...]], str] = field(default_factory=dict)
+
+    def part(self, fn: str, arg: Node | None, extra: tuple[Node, ...] = ()) -> str:
+        key = (fn, arg, extra)
+        name = self.parts.get(key)
+        if name is None:
+            name = self.parts[key] = f"a{len(self.parts)}"
+        return name
+
+
+@dataclass
+class Exists:
+    tree: JoinTree
+    anchor: tuple[Hop, ...]
+    where: Node | None
+
+
+@dataclass
+class Plan:
+    main: JoinTree
+    branches: dict[tuple[tuple[Hop, ...], Node | None], Branch] = field(default_factory=dict)
+    exists: dict[Agg, Exists] = field(default_factory=dict)
+    semi: set[Agg] = field(default_factory=set)
+
+    def scans(self) -> list[Scan]:
+        out = [self.main.root, *(j.scan for j in self.main.joins.values())]
+        for b in self.branches.values():
+            out += [b.tree.root, *(j.scan for j in b.tree.joins.values())]
+        for e in self.exists.values():
+            out += [e.tree.root, *(j.scan for j in e.tree.joins.values())]
+        return out
+
+
+class _Planner:
+    def __init__(self, plan: Plan, names: list[str]) -> None:
+        self.plan = plan
+        self.names = names
+
+    def new_tree(self, grain: tuple[Hop, ...], anchor_len: int) -> JoinTree:
+        chain = grain[anchor_len:]
+        first = chain[0]
+        root = Scan(first.table, f"t{len(self.names)}", first.tenant_column)
+        self.names.append(root.alias)
+        tree = JoinTree(root, grain[: anchor_len + 1], self.names)
+        for i in range(anchor_len + 1, len(grain)):
+            tree.alias(grain[: i + 1])
+            tree.joins[grain[: i + 1]].inner = True  # rows of the chain itself, never padded with nulls
+        return tree
+
+    def branch(self, agg: Agg) -> Branch:
+        key = (agg.grain, agg.where)
+        found = self.plan.branches.get(key)
+        if found is None:
+            anchor_len = next(i for i, h in enumerate(agg.grain) if h.many)
+            anchor = agg.grain[:anchor_len]
+            self.plan.main.alias(anchor)
+            found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, anchor_len), agg.where)
+            self.plan.branches[key] = found
+            if agg.where is not None:
+                self.walk_in(agg.where, found.tree)
+        return found
+
+    def walk_in(self, node: Node, tree: JoinTree) -> None:
+        """Register the joins a branch-internal expression needs."""
+        for cur in _iter(node):
+            if isinstance(cur, Col):
+                tree.alias(cur.hops)
+            elif isinstance(cur, Agg):
+                raise QueryError(f"{cur.fn}() cannot be nested inside a relation aggregate", code="Q302",
+                                 span=cur.span, hint="derive the inner value on its own entity first")  # fmt: skip
+
+    def row(self, node: Node, *, top_filter: bool = False) -> None:
+        """An expression evaluated per row of the query's entity."""
+        if top_filter and isinstance(node, Fn) and node.name == "and":
+            for a in node.args:
+                self.row(a, top_filter=True)
+            return
+        if top_filter and isinstance(node, Agg) and node.fn == "any":
+            anchor_len = next(i for i, h in enumerate(node.grain) if h.many)
+            self.plan.main.alias(node.grain[:anchor_len])
+            tree = self.new_tree(node.grain, anchor_len)
+            if node.where is not None:
+                self.walk_in(node.where, tree)
+            self.plan.exists[node] = Exists(tree, node.grain[:anchor_len], node.where)
+            return
+        if isinstance(node, Col):
+            self.plan.main.alias(node.hops)
+            return
+        if isinstance(node, Agg):
+            if node.grain:
+                b = self.branch(node)
+                if node.fn not in ("any",):
+                    b.part(node.fn, node.arg, node.extra)
+                if node.arg is not None:
+                    self.walk_in(node.arg, b.tree)
+                return
+            for c in children(node):
+                self.row(c)
+            return
+        for c in children(node):
+            self.row(c)
+
+    def group(self, node: Node) -> None:
+        """An expression in aggregate/having: top-level aggregates may split over a branch."""
+        if isinstance(node, Agg):
+            if not node.grain:
+                for c in children(node):
+                    self.row(c)
+                return
+            b = self.branch(node)
+            if node.fn in ("count", "sum", "min", "max"):
+                b.part(node.fn, node.arg)
+            elif node.fn == "avg":
+                b.part("sum", node.arg)
+                b.part("count", node.arg)
+            elif node.fn == "rate":
+                b.part("count_true", node.arg)
+                b.part("count", node.arg)
+            elif node.fn != "any":
+                raise QueryError(
+                    f"{node.fn}() over a one-to-many relation cannot be combined across rows", code="Q302",
+                    span=node.span, hint=f"derive a per-row value first, e.g. derive v = {node.fn}(…) | aggregate …",
+                )
+            if node.arg is not None:
+                self.walk_in(node.arg, b.tree)
+            return
+        if isinstance(node, Col):
+            self.plan.main.alias(node.hops)
+            return
+        for c in children(node):
+            self.group(c)
+
+
+def _iter(node: Node) -> list[Node]:
+    out, stack = [], [node]
+    while stack:
+        cur = stack.pop()
+        out.append(cur)
+        stack.extend(children(cur))
+    return out
+
+
+def plan_joins(query: QueryState, ctx: Context) -> QueryState:
+    """Only needed joins; one-to-many branches aggregated before joining; existence filters as semi-joins."""
+    res = query.resolved
+    assert res is not None
+    ent = ctx.model.entities[res.entity]
+    names = ["t0"]
+    plan = Plan(JoinTree(Scan(ent.table, "t0", ent.tenant_column), (), names))
+    p = _Planner(plan, names)
+    for w in res.where:
+        p.row(w, top_filter=True)
+    for g in res.groups:
+        p.row(g.expr)
+    if res.aggregated:
+        for node in (*(a.expr for a in res.aggregates), *res.having, *(o.expr for o in res.outputs),
+                     *(k for k, _ in res.sort)):  # fmt: skip
+            p.group(node)
+    else:
+        for node in (*(o.expr for o in res.outputs), *(k for k, _ in res.sort)):
+            p.row(node)
+    total = len(plan.scans()) - 1
+    if total > ctx.limits.max_joins:
+        raise QueryLimitError(
+            f"the query needs {total} joins; the limit is {ctx.limits.max_joins}", code="Q403",
+            hint="drop some navigations or split the report",
+        )
+    return replace(query, plan=plan)

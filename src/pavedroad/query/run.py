@@ -1,0 +1,163 @@
+"""Running compiled queries: Postgres through ``tenancy.transaction`` (RLS on), or DuckDB.
+
+The compiled SQL assumes the session time zone is the tenant's (buckets, dates and day arithmetic are
+in it), so both drivers set it for the duration of the query, along with the statement timeout.
+List views (``page``) return ``next_cursor``: an opaque token of the last row's sort key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from pavedroad.query.compiler import CompiledQuery, Compiler, default_compiler
+from pavedroad.query.context import Column, Limits
+from pavedroad.query.errors import QueryError, QueryLimitError
+from pavedroad.query.model import SemanticModel
+from pavedroad.query.overlay import TenantSchema, load_tenant_schema
+from pavedroad.query.ports import FieldPolicy
+from pavedroad.tenancy import Principal, transaction
+
+__all__ = ["QueryResult", "decode_cursor", "encode_cursor", "run", "run_duckdb"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    columns: tuple[Column, ...]
+    rows: list[tuple[Any, ...]]
+    next_cursor: str | None
+    compiled: CompiledQuery
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: columns with type and classification, rows as lists."""
+        return {
+            "columns": [{"name": c.name, "type": c.type, "classification": c.classification} for c in self.columns],
+            "rows": [[_jsonable(v) for v in r] for r in self.rows],
+            "next_cursor": self.next_cursor,
+        }
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
+
+
+def encode_cursor(values: list[Any]) -> str:
+    """An opaque keyset cursor: the sort key of the last row returned."""
+    return base64.urlsafe_b64encode(json.dumps([_jsonable(v) for v in values]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    """Inverse of ``encode_cursor``; a tampered cursor is a structured 400."""
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, json.JSONDecodeError):
+        value = None
+    if not isinstance(value, list):
+        raise QueryError("the cursor is not valid", code="Q303", hint="pass next_cursor from the previous page unchanged")
+    return value
+
+
+def _finish(compiled: CompiledQuery, names: list[str], rows: list[tuple[Any, ...]]) -> QueryResult:
+    visible = [i for i, c in enumerate(compiled.columns) if not c.hidden]
+    next_cursor = None
+    if compiled.page:
+        size = compiled.params["page_limit"] - 1
+        if len(rows) > size:
+            rows = rows[:size]
+            keys = [i for i, n in enumerate(names) if n.startswith("__k")] or []
+            order = _cursor_positions(compiled, names)
+            next_cursor = encode_cursor([rows[-1][i] for i in order]) if rows else None
+            del keys
+    out = [tuple(r[i] for i in visible) for r in rows]
+    return QueryResult(tuple(compiled.columns[i] for i in visible), out, next_cursor, compiled)
+
+
+def _cursor_positions(compiled: CompiledQuery, names: list[str]) -> list[int]:
+    """Column positions of the sort keys, in cursor order (stored with the compiled query's columns)."""
+    return [names.index(n) for n in compiled.plan.split("\n")[-1].removeprefix("cursor: ").split(",")]
+
+
+def run(
+    pool: ConnectionPool,
+    principal: Principal,
+    query: str | dict[str, Any],
+    *,
+    model: SemanticModel,
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    policy: FieldPolicy | None = None,
+    limits: Limits | None = None,
+    compiler: Compiler | None = None,
+    now: datetime | None = None,
+) -> QueryResult:
+    """Compile ``query`` for ``principal`` and run it on Postgres inside ``tenancy.transaction``."""
+    limits = limits or Limits()
+    compiler = compiler or default_compiler
+    with transaction(pool, principal) as conn:
+        schema = load_tenant_schema(conn, principal.tenant_id)
+        compiled = compiler.compile(
+            query, model=model, schema=schema, role=principal.role.value, dialect="postgres", policy=policy,
+            limits=limits, params=params, cursor=decode_cursor(cursor) if cursor else None, now=now,
+        )
+        conn.execute(
+            "select set_config('TimeZone', %s, true), set_config('statement_timeout', %s, true)",
+            (schema.time_zone, str(limits.statement_timeout_ms)),
+        )
+        try:
+            cur = conn.execute(compiled.sql, compiled.params)
+            rows = cur.fetchall()
+        except psycopg.errors.QueryCanceled:
+            raise QueryLimitError(
+                f"the query ran longer than {limits.statement_timeout_ms} ms", code="Q405",
+                hint="narrow the date range or filter, or run it against the warehouse (--target duckdb)",
+            ) from None
+        except psycopg.errors.DataError as exc:
+            raise QueryError(f"the query failed on the data: {exc.diag.message_primary}", code="Q501",
+                             hint="a custom field may hold a value that does not fit its type") from None  # fmt: skip
+        names = [d.name for d in cur.description or []]
+    return _finish(compiled, names, rows)
+
+
+def run_duckdb(
+    con: Any,
+    schema: TenantSchema,
+    role: str,
+    query: str | dict[str, Any],
+    *,
+    model: SemanticModel,
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    policy: FieldPolicy | None = None,
+    limits: Limits | None = None,
+    compiler: Compiler | None = None,
+    now: datetime | None = None,
+) -> QueryResult:
+    """Compile for DuckDB and run on ``con`` (a duckdb connection holding the same tables)."""
+    compiler = compiler or default_compiler
+    compiled = compiler.compile(
+        query, model=model, schema=schema, role=role, dialect="duckdb", policy=policy, limits=limits,
+        params=params, cursor=decode_cursor(cursor) if cursor else None, now=now,
+    )
+    con.execute(f"SET TimeZone = '{_tz(schema.time_zone)}'")
+    rel = con.sql(compiled.sql, params=compiled.params)
+    names = list(rel.columns)
+    table = rel.to_arrow_table()
+    rows = [tuple(r.values()) for r in table.to_pylist()]
+    return _finish(compiled, names, rows)
+
+
+def _tz(name: str) -> str:
+    if not all(ch.isalnum() or ch in "/_+-" for ch in name):
+        raise QueryError(f"invalid time zone {name!r}", code="Q108")
+    return name
