@@ -40,12 +40,13 @@ def test_ramping_a_three_way_split_on_100k_subjects_never_moves_anyone() -> None
     for pct in (1, 5, 25, 60, 100):
         current = _assign(pct)
         for before, after in zip(previous, current, strict=True):
-            assert before == "control" or before == after
+            assert before in ("control", after)
         treated = sum(v != "control" for v in current) / len(current)
         assert abs(treated - pct / 100) < 0.01
         previous = current
     shares = {v: previous.count(v) / len(previous) for v in ("red", "green", "blue")}
-    assert abs(shares["red"] - 0.25) < 0.01 and abs(shares["blue"] - 0.5) < 0.01
+    assert abs(shares["red"] - 0.25) < 0.01
+    assert abs(shares["blue"] - 0.5) < 0.01
 
 
 def test_rolling_back_removes_the_most_recently_added_first() -> None:
@@ -69,7 +70,9 @@ def test_anchored_slices_are_nested_as_percent_rises(weights: list[int], low: fl
     split = [(f"v{i}", float(w)) for i, w in enumerate(weights)]
     small, big = anchored_ranges(split, low), anchored_ranges(split, high)
     for (lo1, hi1, n1), (lo2, hi2, n2) in zip(small, big, strict=True):
-        assert n1 == n2 and lo1 == lo2 and hi1 <= hi2
+        assert n1 == n2
+        assert lo1 == lo2
+        assert hi1 <= hi2
     for key in SUBJECTS[:2000]:
         h = hash32(key)
         inside = [n for lo, hi, n in small if lo <= h < hi]

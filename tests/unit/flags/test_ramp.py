@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -52,7 +53,7 @@ def test_ramp_position_reads_the_flag_metadata() -> None:
             "pavedroad.rampSince": clock.time(),
             "pavedroad.guard": "green",
             "pavedroad.safeStep": 0,
-        },  # fmt: skip
+        },
     }
     pos = ramp_position("f", flag, clock.time() + 5 * 3600)
     assert (pos.step, pos.percent, pos.safe_step, pos.guard, pos.last_step) == (2, 25.0, 0, "green", 3)
@@ -65,5 +66,5 @@ def test_anchored_slices_start_at_fixed_points() -> None:
     for pct in (0, 1, 10, 50, 99, 100):
         slices = anchored_ranges(split, pct)
         assert [lo for lo, _, _ in slices] == [0, 1 << 30, 1 << 31]
-        for (_, hi, _), (lo2, _, _) in zip(slices, slices[1:], strict=False):
+        for (_, hi, _), (lo2, _, _) in itertools.pairwise(slices):
             assert hi <= lo2
