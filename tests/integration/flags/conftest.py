@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -34,7 +33,7 @@ def write(url: str, op: Any) -> Any:
 
 
 @pytest.fixture
-def store(database: TestDatabase) -> Iterator[TestDatabase]:
+def store(database: TestDatabase) -> TestDatabase:
     """A migrated database holding ``FLAGS``."""
     write(database.owner_url, import_flag_set(parse_flag_set(FLAGS), author="test", reason="seed"))
-    yield database
+    return database

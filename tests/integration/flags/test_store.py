@@ -54,8 +54,8 @@ def test_invalid_changes_are_refused_and_nothing_is_written(store: TestDatabase)
     version = write(store.owner_url, load_state()).version
     with pytest.raises(InvalidFlagSet):
         write(store.owner_url, put_flag("bad", {"state": "ENABLED", "variants": {}}, author="a", reason="r"))
+    bad = {"state": "ENABLED", "variants": {"on": True}, "targeting": {"nope": []}}
     with pytest.raises(InvalidFlagSet):
-        bad = {"state": "ENABLED", "variants": {"on": True}, "targeting": {"nope": []}}
         write(store.owner_url, put_flag("bad", bad, author="a", reason="r"))
     with pytest.raises(InvalidFlagSet, match="author and a reason"):
         write(store.owner_url, put_flag("x", {"state": "ENABLED", "variants": {"on": True}}, author="a", reason=""))
