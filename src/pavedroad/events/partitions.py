@@ -2,7 +2,7 @@
 
 Guarantees: a partition is dropped only when it is older than the retention *and* holds no undelivered
 row, so pruning never loses an event; rows that landed in the default partition (no daily partition yet)
-are deleted once delivered and past retention. DDL needs the table owner: ``maintain`` runs as the
+are deleted once delivered and past retention. Every partition is scoped to tenants like its parent. DDL needs the table owner: ``maintain`` runs as the
 connecting role (the relay's login, normally the owner) and does row deletion as ``pavedroad_relay``.
 """
 
@@ -67,6 +67,7 @@ def maintain(conn: psycopg.Connection, *, now: datetime, retention: timedelta, a
                     sql.Identifier(name), sql.Literal(start), sql.Literal(start + timedelta(days=1))
                 )
             )
+            conn.execute("select pavedroad_meta.scope_to_tenant(%s::regclass)", (name,))
             report.created.append(name)
         except psycopg.errors.CheckViolation:
             pass  # rows for that day sit in the default partition; they are pruned from there
@@ -84,7 +85,7 @@ def maintain(conn: psycopg.Connection, *, now: datetime, retention: timedelta, a
     with conn.transaction():
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(RELAY_ROLE)))
         cur = conn.execute(
-            "delete from event_outbox_default where delivered_at is not null and created_at < %s",
+            "delete from event_outbox where delivered_at is not null and created_at < %s",
             (now - retention,),
         )
         report.default_rows_deleted = cur.rowcount

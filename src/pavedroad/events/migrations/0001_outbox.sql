@@ -55,6 +55,8 @@ CREATE TABLE event_outbox (
 
 -- Rows land here only when no daily partition covers their day yet; the relay creates partitions ahead.
 CREATE TABLE event_outbox_default PARTITION OF event_outbox DEFAULT;
+-- Partitions are tenant data too: scoped like any tenant table in case someone reads one directly.
+SELECT pavedroad_meta.scope_to_tenant('event_outbox_default');
 
 -- What the relay scans: undelivered rows in seq order. Small, because delivered rows leave it.
 CREATE INDEX event_outbox_pending ON event_outbox (seq) WHERE delivered_at IS NULL;
