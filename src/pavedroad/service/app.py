@@ -12,13 +12,13 @@ from pavedroad.observability.tracing import configure_tracing
 from pavedroad.service.dashboard import install_dashboard
 from pavedroad.service.errors import install_error_handlers
 from pavedroad.service.middleware import RequestContextMiddleware
-from pavedroad.service.routes import health, recruiting
+from pavedroad.service.routes import health, metrics, recruiting, slo
 from pavedroad.settings import Settings
 
 __all__ = ["create_app"]
 
 # Each block adds its router here; order only affects the OpenAPI listing.
-ROUTERS = (health.router, recruiting.router)
+ROUTERS = (health.router, recruiting.router, metrics.router, slo.router)
 
 
 def create_app(settings: Settings, app_url: str) -> FastAPI:
@@ -49,6 +49,7 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
 
     configure_tracing(settings.otel_exporter, version=settings.deploy_version)
     app.add_middleware(RequestContextMiddleware)
+    slo.install(app, settings)  # SLO recorder middleware, /metrics histograms, slice flusher
 
     for router in ROUTERS:
         app.include_router(router)
