@@ -93,3 +93,24 @@ def migrations(
 
     findings = run_migration_check(_sources(extra), model_columns=model_columns(), use_squawk=not no_squawk)
     _report(findings, as_json, "migrations are online-safe")
+
+
+@app.command()
+@friendly_errors
+def egress(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories to scan (default: src).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when a call site bypasses a pipeline.")] = False,
+    as_json: _JsonOpt = False,
+) -> None:
+    """List every outbound call site (AST scan) and whether it goes through pavedroad.resilience."""
+    from pavedroad.resilience import scan_egress
+    from pavedroad.resilience.egress import render_table
+
+    sites = scan_egress(paths or [Path("src")])
+    if as_json:
+        for site in sites:
+            print(json.dumps(site.to_dict()))
+    else:
+        console.print(render_table(sites))
+    if strict and any(site.status == "bypass" for site in sites):
+        raise typer.Exit(1)

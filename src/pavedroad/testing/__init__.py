@@ -1,6 +1,18 @@
 """Test doubles and real-server fixtures, part of the library so teams test the way pavedroad does."""
 
 from pavedroad.testing.clock import Clock, FakeClock, SystemClock
+from pavedroad.testing.fault_server import FaultServer
 from pavedroad.testing.servers import TestDatabase, TestServers, start_test_servers
+from pavedroad.testing.transport import ScriptedTransport, Step
 
-__all__ = ["Clock", "FakeClock", "SystemClock", "TestDatabase", "TestServers", "start_test_servers"]
+__all__ = [
+    "Clock",
+    "FakeClock",
+    "FaultServer",
+    "ScriptedTransport",
+    "Step",
+    "SystemClock",
+    "TestDatabase",
+    "TestServers",
+    "start_test_servers",
+]
