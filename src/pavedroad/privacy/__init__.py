@@ -1,31 +1,42 @@
 """Privacy guardrails: the classification registry, catalog and migration checks, field access,
 disclosure control, log redaction, audit and data subject requests — all driven by one declaration."""
 
+from pavedroad.privacy.access import DEFAULT_MATRIX, AccessMatrix, FieldAccessPolicy, RoleGrant
 from pavedroad.privacy.audit import AuditEvent, arecord, arecord_denial, record, record_denial
 from pavedroad.privacy.audit import search as audit_search
 from pavedroad.privacy.catalog import Catalog, read_catalog
 from pavedroad.privacy.catalog_check import run_catalog_check, scratch_database
 from pavedroad.privacy.catalog_rules import DEFAULT_DEFINER_ALLOW_LIST, check_catalog
 from pavedroad.privacy.classification import Classification, join
+from pavedroad.privacy.disclosure import Cell, plan_suppression, suppress_rows
 from pavedroad.privacy.dsr import ErasureReport, erase_subject, export_subject, place_hold, release_holds, to_json
 from pavedroad.privacy.findings import Finding
 from pavedroad.privacy.migration_check import run_migration_check
 from pavedroad.privacy.migration_rules import MigrationFile, check_migration, check_migrations
+from pavedroad.privacy.queries import ProtectedResult, run_protected, sensitive_fields
 from pavedroad.privacy.redaction import Redactor, install_redaction, redact_text
 from pavedroad.privacy.registry import Registry, load_registry
+from pavedroad.privacy.rows import RowRule, restrict
 from pavedroad.privacy.squawk import EXCLUDED_RULES, run_squawk
 
 __all__ = [
     "DEFAULT_DEFINER_ALLOW_LIST",
+    "DEFAULT_MATRIX",
     "EXCLUDED_RULES",
+    "AccessMatrix",
     "AuditEvent",
     "Catalog",
+    "Cell",
     "Classification",
     "ErasureReport",
+    "FieldAccessPolicy",
     "Finding",
     "MigrationFile",
+    "ProtectedResult",
     "Redactor",
     "Registry",
+    "RoleGrant",
+    "RowRule",
     "arecord",
     "arecord_denial",
     "audit_search",
@@ -38,14 +49,19 @@ __all__ = [
     "join",
     "load_registry",
     "place_hold",
+    "plan_suppression",
     "read_catalog",
     "record",
     "record_denial",
     "redact_text",
     "release_holds",
+    "restrict",
     "run_catalog_check",
     "run_migration_check",
+    "run_protected",
     "run_squawk",
     "scratch_database",
+    "sensitive_fields",
+    "suppress_rows",
     "to_json",
 ]

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from pavedroad.privacy import install_redaction, load_registry
 from pavedroad.recruiting.reads import get_application, list_jobs
 from pavedroad.service.auth import current_principal
 from pavedroad.tenancy import Principal, atransaction
 
 router = APIRouter(prefix="/v1", tags=["recruiting"])
 
+# Every log line of a process serving recruiting data passes the privacy redactor: values of fields
+# the semantic model classifies confidential or above, emails, phones and database key details.
+install_redaction(load_registry(model_paths=[FilePath(str(resources.files("pavedroad.recruiting") / "model.yaml"))]))
+
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
 
 
 @router.get("/jobs", summary="List jobs (keyset-paginated)")
@@ -24,7 +35,9 @@ async def jobs(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> dict[str, Any]:
     async with atransaction(request.app.state.pool, principal) as conn:
-        return await list_jobs(conn, principal.tenant_id, status=status, limit=limit, cursor=cursor)
+        return await list_jobs(
+            conn, principal, status=status, limit=limit, cursor=cursor, request_id=_request_id(request)
+        )
 
 
 @router.get("/applications/{application_id}", summary="Get one application")
@@ -32,4 +45,4 @@ async def application(
     request: Request, principal: PrincipalDep, application_id: Annotated[int, Path(ge=1, le=2**62)]
 ) -> dict[str, Any]:
     async with atransaction(request.app.state.pool, principal) as conn:
-        return await get_application(conn, principal.tenant_id, application_id)
+        return await get_application(conn, principal, application_id, request_id=_request_id(request))

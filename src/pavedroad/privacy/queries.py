@@ -1,0 +1,179 @@
+"""Queries through the guardrails: field access, relationship rules, aggregate-only sensitive data,
+small-group suppression and audit, around ``pavedroad.query.run``.
+
+Guarantees of ``run_protected``: the compiler's policy pass gets ``FieldAccessPolicy`` (a field the role
+may not see reads as unknown); relationship rules narrow the root entity's rows before anything else;
+a query that would show or filter on a ``sensitive`` field outside an aggregate is refused as if the
+field did not exist; every grouped result passes ``disclosure.suppress_rows`` with the tenant's
+``min_group_size`` (the count of each cell and, when the caller filtered, of the same cell unfiltered,
+come from hidden ``count()`` columns added here); every run and every refusal is audited.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from pavedroad.privacy.access import DEFAULT_MATRIX, AccessMatrix, FieldAccessPolicy
+from pavedroad.privacy.audit import AuditEvent, Outcome, record, record_denial
+from pavedroad.privacy.classification import Classification
+from pavedroad.privacy.disclosure import suppress_rows
+from pavedroad.privacy.rows import RowRule, granted_ids, restrict, rules_for
+from pavedroad.query import QueryError, SemanticModel, parse_text, run, to_json
+from pavedroad.tenancy import Principal, transaction
+
+__all__ = ["ProtectedResult", "run_protected", "sensitive_fields"]
+
+COUNT = "privacy_group_n"
+_AGG_STEPS = ("group", "aggregate")
+
+
+@dataclass
+class ProtectedResult:
+    columns: list[dict[str, Any]]
+    rows: list[list[Any]]
+    suppressed: list[bool] = field(default_factory=list)
+    min_group_size: int = 5
+    next_cursor: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"columns": self.columns, "rows": self.rows, "next_cursor": self.next_cursor}
+        if any(self.suppressed):
+            body["suppressed"] = self.suppressed
+            body["suppression"] = (
+                f"{sum(self.suppressed)} group(s) hidden: fewer than {self.min_group_size} people, or a group"
+                " that would let a hidden one be recovered by subtraction"
+            )
+        return body
+
+
+def _fields(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("field"), str):
+            yield node["field"]
+        for value in node.values():
+            yield from _fields(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _fields(value)
+
+
+def _label(model: SemanticModel, entity: str, dotted: str) -> Classification | None:
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        ent = model.entities.get(entity)
+        if ent is None or part not in ent.relations:
+            return None
+        entity = ent.relations[part].entity
+    ent = model.entities.get(entity)
+    if ent is None:
+        return None
+    if parts[-1] in ent.fields:
+        return Classification(ent.fields[parts[-1]].classification)
+    derived = ent.derived.get(parts[-1])
+    return Classification(derived.classification) if derived and derived.classification else None
+
+
+def sensitive_fields(model: SemanticModel, query: Mapping[str, Any]) -> list[str]:
+    """Dotted names of every ``sensitive`` field the query mentions (in any step)."""
+    root = str(query["from"])
+    return [f for f in _fields(query.get("steps", [])) if _label(model, root, f) is Classification.SENSITIVE]
+
+
+def _is_aggregate(query: Mapping[str, Any]) -> bool:
+    return any(any(k in step for k in _AGG_STEPS) for step in query.get("steps", []))
+
+
+def _with_count(query: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Add the hidden count to the first aggregate (adding one after a bare group); return keys count."""
+    steps = copy.deepcopy(query["steps"])
+    keys = 0
+    counter = {"name": COUNT, "expr": {"call": "count", "args": []}}
+    for i, step in enumerate(steps):
+        if "group" in step:
+            keys = len(step["group"])
+            if i + 1 >= len(steps) or "aggregate" not in steps[i + 1]:
+                steps.insert(i + 1, {"aggregate": [counter]})
+                break
+        elif "aggregate" in step:
+            step["aggregate"] = [*step["aggregate"], counter]
+            break
+    return {**query, "steps": steps}, keys
+
+
+def _reference(query: dict[str, Any], leading: int) -> dict[str, Any] | None:
+    """The same groups without the caller's filters (only when there were any), counting people."""
+    steps = query["steps"]
+    first = next(i for i, s in enumerate(steps) if any(k in s for k in _AGG_STEPS))
+    filters = [s for s in steps[leading:first] if "where" in s]
+    if not filters:
+        return None
+    kept = [s for s in steps[leading:first] if "derive" in s]
+    group = [s for s in steps[first : first + 1] if "group" in s]
+    count = {"aggregate": [{"name": COUNT, "expr": {"call": "count", "args": []}}]}
+    return {"from": query["from"], "steps": [*steps[:leading], *kept, *group, count]}
+
+
+def _as_json(query: str | Mapping[str, Any]) -> dict[str, Any]:
+    return to_json(parse_text(query)) if isinstance(query, str) else dict(query)
+
+
+def run_protected(
+    pool: ConnectionPool,
+    principal: Principal,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    matrix: AccessMatrix = DEFAULT_MATRIX,
+    rules: Sequence[RowRule] = (),
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    request_id: str | None = None,
+) -> ProtectedResult:
+    """Compile and run ``query`` for ``principal`` with every guardrail; see the module docstring."""
+    policy = FieldAccessPolicy(matrix)
+    q = _as_json(query)
+    entity = str(q.get("from", "?"))
+    try:
+        aggregate = _is_aggregate(q)
+        hidden = sensitive_fields(model, q)
+        if hidden and not aggregate:
+            raise QueryError(f"unknown field '{hidden[0].split('.')[-1]}' on {entity}", code="Q104",
+                             hint="this field can only be used in grouped, aggregated reports")  # fmt: skip
+        applicable = rules_for(rules, entity, principal.role.value)
+        with transaction(pool, principal) as conn:
+            grants = [granted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
+            row = conn.execute("select min_group_size from tenants where tenant_id = %s", (principal.tenant_id,))
+            k = int((row.fetchone() or (5,))[0])
+        q = restrict(q, applicable, grants, principal.user_id)
+        keys = 0
+        if aggregate:
+            q, keys = _with_count(q)
+        result = run(pool, principal, q, model=model, params=params, cursor=cursor, policy=policy)
+        references = None
+        ref_query = _reference(q, len(applicable)) if aggregate else None
+        if ref_query is not None:
+            ref = run(pool, principal, ref_query, model=model, params=params, policy=policy)
+            references = {tuple(r[:keys]): int(r[-1] or 0) for r in ref.rows}
+    except QueryError as exc:
+        if exc.code == "Q104":
+            record_denial(pool, AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason="Q104"))
+        raise
+    names = [c.name for c in result.columns]
+    rows = [list(r) for r in result.rows]
+    suppressed = [False] * len(rows)
+    if aggregate:
+        count_at = names.index(COUNT)
+        rows, suppressed = suppress_rows(rows, list(range(keys)), count_at, k, references)
+        rows = [r[:count_at] + r[count_at + 1 :] for r in rows]
+    columns = [c for c in result.columns if c.name != COUNT]
+    classes = frozenset(Classification(c.classification) for c in columns)
+    outcome: Outcome = "suppressed" if any(suppressed) else "ok"
+    with transaction(pool, principal) as conn:
+        record(conn, AuditEvent(principal, "query", entity, outcome, classes, len(rows), request_id=request_id))
+    out_cols = [{"name": c.name, "type": c.type, "classification": c.classification} for c in columns]
+    return ProtectedResult(out_cols, rows, suppressed, k, result.next_cursor)
