@@ -23,7 +23,9 @@ _CMP = {"=", "!=", "<", "<=", ">", ">="}
 
 
 def _compatible(a: str, b: str) -> bool:
-    return a == b or "null" in (a, b) or {a, b} <= NUMERIC or {a, b} <= TEMPORAL
+    if a == b or "null" in (a, b) or {a, b} <= NUMERIC or {a, b} <= TEMPORAL:
+        return True
+    return "string" in (a, b) and bool({a, b} & TEMPORAL)  # ISO text against a date or timestamp
 
 
 def _const_type(value: object) -> str:

@@ -178,8 +178,8 @@ class _Lowerer:
             return _SIMPLE[name](this=a[0])
         if name == "trim":
             return exp.Trim(this=a[0])
-        if name == "concat":
-            return _fn("CONCAT", *a)
+        if name == "concat":  # a bare text parameter has no type inside a variadic call
+            return _fn("CONCAT", *(_cast(x, "string") if isinstance(x, exp.Placeholder) else x for x in a))
         if name == "starts_with":
             return _fn("STARTS_WITH", *a)
         if name == "now":
@@ -218,9 +218,10 @@ class _Lowerer:
             return exp.Min(this=arg)
         if fn == "max":
             return exp.Max(this=arg)
-        if fn == "rate":
+        if fn == "rate":  # true ─► 1, false ─► 0, null ─► excluded
             assert arg is not None
-            return exp.Avg(this=_cast(_cast(arg, "int"), "number"))
+            one, zero = self.const(1.0, "number"), self.const(0.0, "number")
+            return exp.Avg(this=exp.Case(ifs=[exp.If(this=arg, true=one), exp.If(this=exp.Not(this=exp.Paren(this=arg.copy())), true=zero)]))
         if fn in ("median", "percentile"):
             q = self.const(0.5, "number") if fn == "median" else extra[0]
             assert arg is not None
@@ -308,6 +309,11 @@ class _Lowerer:
         return exp.Join(this=exp.Subquery(this=sub, alias=alias), on=on, kind="LEFT")
 
 
+def _typed(e: exp.Expression, typ: str | None) -> exp.Expression:
+    """A bare parameter in the select list gets its type spelled out (Postgres cannot infer it)."""
+    return _cast(e, typ) if isinstance(e, exp.Placeholder) and typ in _TYPES else e
+
+
 def _alias(e: exp.Expression, name: str) -> exp.Alias:
     return exp.Alias(this=e, alias=exp.Identifier(this=name, quoted=True))
 
@@ -330,7 +336,8 @@ def lower(query: QueryState, ctx: Context) -> QueryState:
             if not any(o.expr == k for o in outputs):
                 outputs.append(Output(f"__k{i}", k, hidden=True))
         del ent
-    cols = [_alias(lw.expr(o.expr, main, grouped), o.name) for o in outputs]
+    keys = [g.expr for g in res.groups]
+    cols = [_alias(_typed(lw.expr(o.expr, main, grouped and o.expr not in keys), o.expr.type), o.name) for o in outputs]
     where_nodes = [lw.expr(w, main) for w in res.where]
     if res.page is not None and ctx.has_cursor:
         where_nodes.append(_keyset(lw, sort, main))

@@ -223,9 +223,11 @@ def plan_joins(query: QueryState, ctx: Context) -> QueryState:
     for g in res.groups:
         p.row(g.expr)
     if res.aggregated:
+        keys = [g.expr for g in res.groups]
         for node in (*(a.expr for a in res.aggregates), *res.having, *(o.expr for o in res.outputs),
                      *(k for k, _ in res.sort)):  # fmt: skip
-            p.group(node)
+            if node not in keys:
+                p.group(node)
     else:
         for node in (*(o.expr for o in res.outputs), *(k for k, _ in res.sort)):
             p.row(node)

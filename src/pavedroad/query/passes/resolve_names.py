@@ -111,7 +111,7 @@ class _Resolver:
             ent = self.model.entities[ent_name]
             last = i == len(parts) - 1
             rel = ent.relations.get(part)
-            if part == "custom" and ent.custom_fields_column and not last and part not in ent.fields:
+            if part == ent.custom_fields_column and not last:
                 return self.custom_field(ent_name, hops, parts[i + 1 :], node)
             if rel is not None and self.model.entities[rel.entity].queryable:
                 hops = (*hops, self.hop(ent_name, part))

@@ -1,0 +1,68 @@
+"""Every suite question gets the same answer from the DSL and from hand-written SQL, on Postgres and on
+DuckDB, over generated data (benchmarks/query_suite.yaml holds the questions as data)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlglot
+import yaml
+
+from pavedroad.query import run, run_duckdb
+from pavedroad.recruiting.model import recruiting_model
+from pavedroad.tenancy import Principal, Role, transaction
+from tests.integration.query.conftest import NOW, Loaded
+
+SUITE = yaml.safe_load((Path(__file__).resolve().parents[3] / "benchmarks" / "query_suite.yaml").read_text())
+
+
+def _norm(v: Any) -> Any:
+    if isinstance(v, Decimal | float | int) and not isinstance(v, bool):
+        f = float(v)
+        return 0.0 if f == 0 else round(f, 6 - int(math.floor(math.log10(abs(f)))))
+    if isinstance(v, datetime):
+        return v.astimezone(UTC).isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return sorted((tuple(_norm(v) for v in r) for r in rows), key=repr)
+
+
+def _hand_pg(loaded: Loaded, tenant: str, sql: str) -> list[tuple[Any, ...]]:
+    with transaction(loaded.pool, Principal(tenant, None, Role.ADMIN)) as conn:
+        conn.execute("select set_config('TimeZone', %s, true)", (loaded.schemas[tenant].time_zone,))
+        return conn.execute(sql, {"tenant": tenant, "now": NOW}).fetchall()
+
+
+def _hand_duck(loaded: Loaded, tenant: str, sql: str) -> list[tuple[Any, ...]]:
+    duck_sql = sqlglot.transpile(sql.replace("%%", "%"), read="postgres", write="duckdb")[0]
+    loaded.duck.execute(f"SET TimeZone = '{loaded.schemas[tenant].time_zone}'")
+    params = {k: v for k, v in {"tenant": tenant, "now": NOW}.items() if f"${k}" in duck_sql}
+    rel = loaded.duck.sql(duck_sql, params=params)
+    return [tuple(r.values()) for r in rel.to_arrow_table().to_pylist()]
+
+
+@pytest.mark.parametrize("case", SUITE, ids=[c["name"] for c in SUITE])
+def test_dsl_matches_hand_written_sql(loaded: Loaded, case: dict[str, str]) -> None:
+    """The DSL answer equals the expert's SQL on Postgres and on DuckDB, for the biggest tenant."""
+    tenant = loaded.tenants[0]
+    model = recruiting_model()
+    pg = run(loaded.pool, Principal(tenant, None, Role.ADMIN), case["dsl"], model=model, now=NOW)
+    duck = run_duckdb(loaded.duck, loaded.schemas[tenant], "admin", case["dsl"], model=model, now=NOW)
+    expected = _rows(_hand_pg(loaded, tenant, case["sql"]))
+    assert _rows(pg.rows) == expected
+    assert _rows(duck.rows) == _rows(_hand_duck(loaded, tenant, case["sql"]))
+    assert _rows(duck.rows) == expected
+
+
+def test_suite_is_large_enough() -> None:
+    """At least 30 recruiting questions are checked."""
+    assert len(SUITE) >= 30
