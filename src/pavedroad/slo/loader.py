@@ -23,10 +23,20 @@ from pavedroad.slo.windows import DAY, WindowRule
 __all__ = ["load_specs", "parse_specs", "read_documents"]
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: ``startTime: 2022-01-01 12:00:00`` stays the text written."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_documents(text: str, where: str = "spec") -> list[dict[str, Any]]:
     """The YAML documents of ``text``, with lists of objects (the OpenSLO SDK style) flattened."""
     try:
-        raw = [d for d in yaml.safe_load_all(text) if d is not None]
+        raw = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
     except yaml.YAMLError as exc:
         raise SLOSpecError(f"{where}: not valid YAML: {exc}", code="SLO109") from None
     docs: list[dict[str, Any]] = []

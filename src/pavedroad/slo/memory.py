@@ -9,6 +9,7 @@ the threshold counts as under it, so the line is drawn within 2% of the threshol
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 from pavedroad.slo.budget import Counts
@@ -38,26 +39,57 @@ def row_counts(slo: SLO, row: SliceRow) -> Counts:
     return Counts(total - row.sketch.count_at_most(slo.sli.threshold_s), total)
 
 
+class _Series:
+    """Counts per slice start for one SLO and tenant, with prefix sums rebuilt only when data arrived."""
+
+    __slots__ = ("bad", "by_slice", "dirty", "starts", "total")
+
+    def __init__(self) -> None:
+        self.by_slice: dict[float, Counts] = {}
+        self.dirty = False
+        self.starts: list[float] = []
+        self.bad: list[int] = [0]
+        self.total: list[int] = [0]
+
+    def add(self, start: float, counts: Counts) -> None:
+        self.by_slice[start] = self.by_slice.get(start, Counts()) + counts
+        self.dirty = True
+
+    def window(self, now: float, length: float) -> Counts:
+        if self.dirty:
+            self.starts = sorted(self.by_slice)
+            self.bad, self.total = [0], [0]
+            for start in self.starts:
+                c = self.by_slice[start]
+                self.bad.append(self.bad[-1] + c.bad)
+                self.total.append(self.total[-1] + c.total)
+            self.dirty = False
+        lo, hi = bisect_right(self.starts, now - length), bisect_right(self.starts, now)
+        return Counts(self.bad[hi] - self.bad[lo], self.total[hi] - self.total[lo])
+
+
 class MemorySliceSource:
-    """A ``SliceSource`` over drained recorder rows kept in memory."""
+    """A ``SliceSource`` over drained recorder rows kept in memory (indexed per SLO as rows arrive)."""
 
     def __init__(self, rows: Iterable[SliceRow] = ()) -> None:
         self.rows: list[SliceRow] = list(rows)
+        self._series: dict[str, dict[str, _Series]] = {}
+        self._seen: dict[str, int] = {}
 
     def add(self, rows: Iterable[SliceRow]) -> None:
         self.rows.extend(rows)
 
-    def window_counts(self, slo: SLO, now: float, windows_s: Sequence[float]) -> dict[str, dict[float, Counts]]:
-        out: dict[str, dict[float, Counts]] = {"": {w: Counts() for w in windows_s}}
-        for row in self.rows:
-            if row.slice_start > now or not sli_matches(slo, row):
+    def _index(self, slo: SLO) -> dict[str, _Series]:
+        series = self._series.setdefault(slo.slo_id, {"": _Series()})
+        for row in self.rows[self._seen.get(slo.slo_id, 0):]:
+            if not sli_matches(slo, row):
                 continue
             counts = row_counts(slo, row)
-            age = now - row.slice_start
-            tenants = [""] + ([row.tenant] if slo.per_tenant and row.tenant else [])
-            for tenant in tenants:
-                per = out.setdefault(tenant, {w: Counts() for w in windows_s})
-                for w in windows_s:
-                    if age < w:
-                        per[w] = per[w] + counts
-        return out
+            series[""].add(row.slice_start, counts)
+            if slo.per_tenant and row.tenant:
+                series.setdefault(row.tenant, _Series()).add(row.slice_start, counts)
+        self._seen[slo.slo_id] = len(self.rows)
+        return series
+
+    def window_counts(self, slo: SLO, now: float, windows_s: Sequence[float]) -> dict[str, dict[float, Counts]]:
+        return {tenant: {w: s.window(now, w) for w in windows_s} for tenant, s in self._index(slo).items()}
