@@ -12,17 +12,31 @@ once into the stream (``Nats-Msg-Id`` dedup); consumers (``Consumer``) process t
 
 from pavedroad.events.compat import breaking_changes, load_snapshot, write_snapshot
 from pavedroad.events.config import EventsConfig
+from pavedroad.events.consumer import REPLAY_HEADER, Consumer, ConsumerStats, PoisonMessage
+from pavedroad.events.dlq import DeadLetter, dlq_size, list_dead_letters, replay_dead_letters
 from pavedroad.events.envelope import CLASSIFICATIONS, Classification, Event, subject_for, uuid7
 from pavedroad.events.outbox import aappend, aappend_many, append, append_many
+from pavedroad.events.ports import EventHandler
 from pavedroad.events.relay import Relay, RelayStats
+from pavedroad.events.runners import run_relay, supervise
 from pavedroad.events.schemas import EventSchema, SchemaRegistry, classified, event_schema, registry
+from pavedroad.events.status import ConsumerLag, EventsStatus, gather_status, heartbeat_status
+from pavedroad.events.streams import ensure_streams
 
 __all__ = [
     "CLASSIFICATIONS",
+    "REPLAY_HEADER",
     "Classification",
+    "Consumer",
+    "ConsumerLag",
+    "ConsumerStats",
+    "DeadLetter",
     "Event",
+    "EventHandler",
     "EventSchema",
     "EventsConfig",
+    "EventsStatus",
+    "PoisonMessage",
     "Relay",
     "RelayStats",
     "SchemaRegistry",
@@ -32,10 +46,18 @@ __all__ = [
     "append_many",
     "breaking_changes",
     "classified",
+    "dlq_size",
+    "ensure_streams",
     "event_schema",
+    "gather_status",
+    "heartbeat_status",
+    "list_dead_letters",
     "load_snapshot",
     "registry",
+    "replay_dead_letters",
+    "run_relay",
     "subject_for",
+    "supervise",
     "uuid7",
     "write_snapshot",
 ]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from nats.js import JetStreamContext
 from pavedroad.errors import ConfigurationError
 from pavedroad.events.config import EventsConfig
 from pavedroad.events.envelope import subject_for
+from pavedroad.events.heartbeat import areport_component
 from pavedroad.events.metrics import EventMetrics, event_metrics
 from pavedroad.events.nats_connect import connect_nats
 from pavedroad.events.partitions import RELAY_ROLE, maintain
@@ -61,11 +61,6 @@ MARK_SQL = "update event_outbox set delivered_at = now() where delivered_at is n
 BACKLOG_SQL = (
     "select count(*), coalesce(extract(epoch from now() - min(created_at)), 0)::float8"
     " from event_outbox where delivered_at is null"
-)
-HEARTBEAT_SQL = (
-    "insert into pavedroad_meta.event_components (component, kind, backlog, lag_seconds, details, updated_at)"
-    " values (%s, 'relay', %s, %s, %s, now()) on conflict (component) do update set backlog = excluded.backlog,"
-    " lag_seconds = excluded.lag_seconds, details = excluded.details, updated_at = now()"
 )
 
 
@@ -191,8 +186,10 @@ class Relay:
         self.stats.backlog, self.stats.lag_seconds = backlog, lag
         self.metrics.outbox_backlog.set(backlog)
         self.metrics.relay_lag_seconds.set(lag)
-        details = json.dumps({"published": self.stats.published, "shard": self.shard})
-        await self._conn.execute(HEARTBEAT_SQL, (self.name, backlog, lag, details))
+        await areport_component(
+            self._conn, self.name, "relay", backlog=backlog, lag_seconds=lag,
+            details={"published": self.stats.published, "shard": self.shard},
+        )
 
     async def run(self) -> None:
         """Relay until cancelled: publish whole batches back to back, otherwise wait for NOTIFY or poll."""

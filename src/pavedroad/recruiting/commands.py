@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import psycopg
-from pydantic import BaseModel, ConfigDict, Field
 from psycopg.types.json import Jsonb
+from pydantic import BaseModel, ConfigDict, Field
 
 from pavedroad.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pavedroad.events import Event, aappend_many

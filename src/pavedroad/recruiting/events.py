@@ -223,6 +223,7 @@ PROJECTIONS: dict[str, tuple[Projection, ...]] = {
             "scheduled_at": "scheduled_at", "duration_minutes": "duration_minutes", "status": Const("scheduled"),
         }),
         Insert("interview_participants", {"interview_id": "interview_id", "user_id": "participant_ids[]"}),
+        Update("applications", {"id": "application_id", "last_activity_at": "@occurred_at"}),
     ),
     "scorecard_submitted": (
         Insert("scorecards", {

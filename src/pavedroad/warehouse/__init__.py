@@ -9,7 +9,7 @@ from pavedroad.warehouse.export import export_parquet, partition_column
 from pavedroad.warehouse.projection import Const, Insert, Projection, TableChanges, Update, check_projections, fold
 from pavedroad.warehouse.rebuild import copy_tables, rebuild_from_postgres, refresh_dimensions, replay_from_stream
 from pavedroad.warehouse.schema import Column, Table, create_sql, introspect
-from pavedroad.warehouse.sink import SINK_CONSUMER, SinkStats, run_sink_once
+from pavedroad.warehouse.sink import SINK_CONSUMER, SinkStats, run_sink, run_sink_once
 from pavedroad.warehouse.warehouse import LoadResult, Warehouse
 
 __all__ = [
@@ -34,5 +34,6 @@ __all__ = [
     "rebuild_from_postgres",
     "refresh_dimensions",
     "replay_from_stream",
+    "run_sink",
     "run_sink_once",
 ]

@@ -2,8 +2,8 @@
 
 A domain maps each event type to ``Insert`` (upsert a row by its key) and ``Update`` (set columns of an
 existing row) operations whose columns name payload keys (``"application_id"``), list payload keys that
-fan out one row per element (``"participant_ids[]"``) or fixed values (``Const("hired")``). ``tenant_id``
-always comes from the envelope.
+fan out one row per element (``"participant_ids[]"``), the envelope's time (``"@occurred_at"``) or fixed
+values (``Const("hired")``). ``tenant_id`` always comes from the envelope.
 
 ``fold(events, ...)`` turns a micro-batch into at most one final row per table key, in event order, so a
 batch loads with one set-based statement per table and column shape, and applying the same events again
@@ -18,9 +18,10 @@ from typing import Any
 
 from pavedroad.errors import ConfigurationError
 
-__all__ = ["Const", "Insert", "Projection", "TableChanges", "check_projections", "fold"]
+__all__ = ["OCCURRED_AT", "Const", "Insert", "Projection", "TableChanges", "check_projections", "fold"]
 
 _ENVELOPE = "tenant_id"
+OCCURRED_AT = "@occurred_at"
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,16 @@ class TableChanges:
     updates: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
 
 
-def _rows(projection: Projection, tenant_id: str, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _rows(
+    projection: Projection, tenant_id: str, payload: Mapping[str, Any], occurred_at: str
+) -> list[dict[str, Any]]:
     base: dict[str, Any] = {_ENVELOPE: tenant_id}
     fan_col, fan_values = None, None
     for column, source in projection.columns.items():
         if isinstance(source, Const):
             base[column] = source.value
+        elif source == OCCURRED_AT:
+            base[column] = occurred_at
         elif source.endswith("[]"):
             fan_col, fan_values = column, payload.get(source[:-2]) or []
         else:
@@ -74,20 +79,20 @@ def _rows(projection: Projection, tenant_id: str, payload: Mapping[str, Any]) ->
 
 
 def fold(
-    events: Iterable[tuple[str, str, Mapping[str, Any]]],
+    events: Iterable[tuple[str, str, Mapping[str, Any], str]],
     projections: Mapping[str, Sequence[Projection]],
     keys: Mapping[str, Sequence[str]],
 ) -> dict[str, TableChanges]:
-    """Fold ``(event_type, tenant_id, payload)`` triples, in order, into final rows per table.
+    """Fold ``(event_type, tenant_id, payload, occurred_at)`` tuples, in order, into final rows per table.
 
     Event types without a projection are ignored (the raw log still keeps them).
     """
     out: dict[str, TableChanges] = {}
-    for event_type, tenant_id, payload in events:
+    for event_type, tenant_id, payload, occurred_at in events:
         for projection in projections.get(event_type, ()):
             changes = out.setdefault(projection.table, TableChanges())
             key_cols = keys[projection.table]
-            for row in _rows(projection, tenant_id, payload):
+            for row in _rows(projection, tenant_id, payload, occurred_at):
                 key = tuple(row[k] for k in key_cols)
                 if isinstance(projection, Insert):
                     earlier = changes.inserts.get(key)

@@ -44,7 +44,7 @@ def _copy_table(pg: psycopg.Connection, warehouse: Warehouse, table: Table, fold
     literal = str(path).replace("'", "''")
     duck.execute(
         f"INSERT INTO {_q(table.name)} ({cols}) SELECT {casts} FROM read_csv('{literal}', header = false,"
-        f" columns = {spec}, quote = '\"', escape = '\"', auto_detect = false)"
+        f" columns = {spec}, quote = '\"', escape = '\"', auto_detect = false, allow_quoted_nulls = false)"
     )
     row = duck.execute(f"SELECT count(*) FROM {_q(table.name)}").fetchone()
     path.unlink()
@@ -132,7 +132,7 @@ async def replay_from_stream(
         while done < last:
             try:
                 msgs = await sub.fetch(batch, timeout=2.0)
-            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+            except (TimeoutError, nats.errors.TimeoutError):
                 break
             rows = [(m.metadata.sequence.stream, m.data, m.subject) for m in msgs]
             result = await asyncio.to_thread(warehouse.load, rows)

@@ -19,17 +19,21 @@ from pathlib import Path
 
 import nats.errors
 import nats.js.errors
+import psycopg
 import structlog
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from pavedroad.events import EventsConfig
+from pavedroad.events.consumer import REPLAY_HEADER
+from pavedroad.events.heartbeat import report_component
 from pavedroad.events.metrics import event_metrics
 from pavedroad.events.nats_connect import connect_nats
+from pavedroad.events.runners import supervise
 from pavedroad.events.streams import ensure_streams
 from pavedroad.warehouse.projection import Projection
 from pavedroad.warehouse.warehouse import LoadResult, Warehouse
 
-__all__ = ["SINK_CONSUMER", "SinkStats", "run_sink_once"]
+__all__ = ["SINK_CONSUMER", "SinkStats", "run_sink", "run_sink_once"]
 
 _log = structlog.get_logger("pavedroad.warehouse.sink")
 
@@ -105,11 +109,11 @@ async def run_sink_once(
             from pavedroad.warehouse.rebuild import refresh_dimensions
 
             await asyncio.to_thread(refresh_dimensions, warehouse, owner_url)
-        last_dims = time.monotonic()
+        last_dims = last_beat = time.monotonic()
         while True:
             try:
                 msgs = await sub.fetch(config.sink_batch, timeout=max(config.sink_max_wait_s, 0.05))
-            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+            except (TimeoutError, nats.errors.TimeoutError):
                 msgs = []
             if owner_url is not None and time.monotonic() - last_dims >= config.dims_refresh_s:
                 from pavedroad.warehouse.rebuild import refresh_dimensions
@@ -118,7 +122,11 @@ async def run_sink_once(
                 last_dims = time.monotonic()
             if not msgs:
                 continue
-            batch = [(m.metadata.sequence.stream, m.data, m.subject) for m in msgs]
+            # Dead letters replayed for a named consumer are not new events: advance past them.
+            batch = [
+                (m.metadata.sequence.stream, None if REPLAY_HEADER in (m.headers or {}) else m.data, m.subject)
+                for m in msgs
+            ]
             result = await _finish_even_if_cancelled(asyncio.ensure_future(asyncio.to_thread(warehouse.load, batch)))
             await msgs[-1].ack()
             stats.loaded += result.loaded
@@ -130,8 +138,46 @@ async def run_sink_once(
             metrics.consumer_lag.labels(consumer).set(stats.pending)
             if on_loaded is not None:
                 on_loaded(result)
+            if owner_url is not None and time.monotonic() - last_beat >= 2.0:
+                await asyncio.to_thread(_heartbeat, owner_url, consumer, stats)
+                last_beat = time.monotonic()
     finally:
         if nc is not None:
             with contextlib.suppress(Exception):
                 await nc.close()
         await asyncio.to_thread(warehouse.close)
+
+
+def _heartbeat(owner_url: str, consumer: str, stats: SinkStats) -> None:
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        report_component(
+            conn, f"sink-{consumer}", "sink", backlog=stats.pending,
+            details={"loaded": stats.loaded, "offset": stats.offset, "batches": stats.batches},
+        )
+
+
+async def run_sink(
+    nats_url: str,
+    warehouse_path: Path | str,
+    *,
+    projections: Mapping[str, Sequence[Projection]],
+    table_names: Sequence[str],
+    owner_url: str | None = None,
+    config: EventsConfig | None = None,
+    consumer: str = SINK_CONSUMER,
+    on_loaded: Callable[[LoadResult], None] | None = None,
+    stats: SinkStats | None = None,
+) -> None:
+    """The sink as a supervised asyncio task: restarts after errors, stops cleanly when cancelled.
+
+        sink = asyncio.create_task(run_sink(nats_url, "warehouse.duckdb", owner_url=owner_url,
+                                            projections=PROJECTIONS, table_names=MIRRORED_TABLES))
+    """
+
+    async def once() -> None:
+        await run_sink_once(
+            nats_url, warehouse_path, projections=projections, table_names=table_names, owner_url=owner_url,
+            config=config, consumer=consumer, on_loaded=on_loaded, stats=stats,
+        )
+
+    await supervise(f"sink-{consumer}", once)

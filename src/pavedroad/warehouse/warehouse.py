@@ -133,8 +133,11 @@ class Warehouse:
             "insert or replace into pavedroad_meta.offsets values (?, ?, ?)", [self.stream, seq, datetime.now(UTC)]
         )
 
-    def load(self, batch: Sequence[tuple[int, bytes, str]]) -> LoadResult:
-        """Load ``(stream_seq, data, subject)`` messages in one transaction; skip those at or below the offset."""
+    def load(self, batch: Sequence[tuple[int, bytes | None, str]]) -> LoadResult:
+        """Load ``(stream_seq, data, subject)`` messages in one transaction; skip those at or below the offset.
+
+        ``data=None`` marks a message to pass over (its sequence still advances the offset).
+        """
         started = time.perf_counter()
         result = LoadResult()
         self.duck.execute("BEGIN TRANSACTION")
@@ -146,6 +149,8 @@ class Warehouse:
             rejects: list[dict[str, Any]] = []
             now = datetime.now(UTC).isoformat()
             for seq, data, subject in fresh:
+                if data is None:
+                    continue
                 try:
                     events.append((seq, Event.from_json(data)))
                 except Exception as exc:  # noqa: BLE001 - a poison message is recorded, never blocks the stream
@@ -154,7 +159,7 @@ class Warehouse:
             if missing:
                 raise ConfigurationError(f"warehouse tables {sorted(missing)} are not set up", hint="open with owner_url")
             changes = fold(
-                ((e.type, e.tenant_id, e.payload) for _, e in events), self.projections,
+                ((e.type, e.tenant_id, e.payload, e.occurred_at.isoformat()) for _, e in events), self.projections,
                 {n: t.key for n, t in self.tables.items()},
             )
             result.rows = apply_changes(self.duck, self.tables, changes)
@@ -183,8 +188,12 @@ class Warehouse:
         return result
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        """Run a read query through the writer (other processes read the Parquet export)."""
-        return self.duck.execute(sql, list(params or [])).fetchall()
+        """Run a read query through the writer (other processes read the Parquet export).
+
+        Rows come through Arrow, so time-zoned timestamps are ``zoneinfo`` datetimes (no pytz needed).
+        """
+        table = self.duck.sql(sql, params=list(params or [])).to_arrow_table()
+        return [tuple(row.values()) for row in table.to_pylist()]
 
     def close(self) -> None:
         self.duck.close()
