@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pavedroad.flags.bucketing import hasher
+from pavedroad.flags.codegen import build
 from pavedroad.flags.meta import FlagMeta, read_meta
 from pavedroad.flags.model import Flag, FlagSet
 from pavedroad.flags.ramp import SPACE, anchored_ranges, schedule_position
-from pavedroad.flags.targeting import RuleError, compile_rule
+from pavedroad.flags.targeting import RuleError, compile_expression
 
 __all__ = ["KILL", "CompiledFlag", "ErrorCode", "Reason", "Resolution", "Snapshot", "compile_flag", "compile_snapshot"]
 
@@ -125,10 +126,11 @@ def compile_flag(
     if flag.state == "DISABLED":
         compiled.resolve = _disabled
         return compiled
-    rule = None
+    expr = None
+    ns: dict[str, Any] = {}
     if flag.targeting not in (None, {}):
         try:
-            rule = compile_rule(
+            expr, ns = compile_expression(
                 flag.targeting, flag_key=key, evaluators=evaluators or {}, hash_version=meta.hash_version
             )
         except (RuleError, RecursionError) as exc:
@@ -136,34 +138,42 @@ def compile_flag(
             return compiled
     values = compiled.values
     default = flag.defaultVariant if flag.defaultVariant in values else None
-    fallback = Reason.DEFAULT if (rule is not None or meta.schedule or default is None) else Reason.STATIC
-    by_tenant = dict(overrides or {})
-    ramp = _ramp_decider(compiled, clock) if meta.schedule else None
-
-    def resolve(ctx: Mapping[str, Any]) -> tuple[str | None, str]:
-        if by_tenant:
-            tenant_override = by_tenant.get(ctx.get("tenant"))  # type: ignore[arg-type]
-            if tenant_override is not None:
-                return (None, Reason.DISABLED) if tenant_override == KILL else (tenant_override, Reason.TARGETING_MATCH)
-        if rule is not None:
-            try:
-                result = rule(ctx)
-            except Exception:  # noqa: BLE001 - evaluation never raises: a failing rule is an ERROR resolution
-                return None, Reason.ERROR
-            if result is not None:
-                if result.__class__ is bool:
-                    result = "true" if result else "false"
-                if result.__class__ is str and result in values:
-                    return result, Reason.TARGETING_MATCH
-                return None, Reason.ERROR
-        if ramp is not None:
-            variant = ramp(ctx)
-            if variant is not None:
-                return variant, Reason.SPLIT
-        return default, fallback
-
-    compiled.resolve = resolve
+    fallback = Reason.DEFAULT if (expr is not None or meta.schedule or default is None) else Reason.STATIC
+    compiled.resolve = build(_resolver_source(expr, bool(overrides), bool(meta.schedule)), {
+        **ns,
+        "_ERR": (None, Reason.ERROR),
+        "_DEF": (default, fallback),
+        "_TM": {v: (v, Reason.TARGETING_MATCH) for v in values},
+        "_SPLIT": {v: (v, Reason.SPLIT) for v in values},
+        "_BT": {t: ((None, Reason.DISABLED) if v == KILL else (v, Reason.TARGETING_MATCH))
+                for t, v in (overrides or {}).items() if v == KILL or v in values},
+        "_ramp": _ramp_decider(compiled, clock) if meta.schedule else None,
+    }, "_resolve", f"flag {key}")  # fmt: skip
     return compiled
+
+
+def _resolver_source(expr: str | None, overrides: bool, ramp: bool) -> str:
+    """The resolver of one flag as Python source: overrides, the inlined rule, the ramp, the default.
+
+    Every outcome is a prebuilt ``(variant, reason)`` tuple, so a resolution allocates nothing.
+    """
+    lines = ["def _resolve(d):", "    try:"]
+    if overrides:
+        lines += ["        o = _BT.get(d.get('tenant'))", "        if o is not None:", "            return o"]
+    if expr is not None:
+        lines += [
+            f"        r = {expr}",
+            "        if r is not None:",
+            "            if r.__class__ is bool:",
+            "                r = 'true' if r else 'false'",
+            "            return _TM.get(r, _ERR) if r.__class__ is str else _ERR",
+        ]
+    if ramp:
+        lines += ["        v = _ramp(d)", "        if v is not None:", "            return _SPLIT[v]"]
+    lines += ["    except Exception:", "        return _ERR", "    return _DEF"]
+    if not overrides and expr is None and not ramp:
+        lines = ["def _resolve(d):", "    return _DEF"]
+    return "\n".join(lines) + "\n"
 
 
 def _ramp_decider(flag: CompiledFlag, clock: Callable[[], float]) -> Callable[[Mapping[str, Any]], str | None]:

@@ -26,7 +26,7 @@ from pavedroad.flags.bucketing import DEFAULT_HASH_VERSION, bucket_index, bucket
 from pavedroad.flags.logic import loose_eq, num, order, strict_eq, to_text, truthy
 from pavedroad.flags.semver import SEMVER_OPERATORS, parse_version
 
-__all__ = ["EXTENSIONS", "OPERATORS", "Rule", "RuleError", "compile_rule"]
+__all__ = ["EXTENSIONS", "OPERATORS", "Rule", "RuleError", "compile_expression", "compile_rule"]
 
 Rule = Callable[[Mapping[str, Any]], Any]
 _SEMVER_LITERAL = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -528,6 +528,22 @@ OPERATORS: dict[str, Callable[[_Compiler, list[Any]], Rule]] = {
 EXTENSIONS: dict[str, Callable[[_Compiler, list[Any]], Rule]] = {}
 
 
+def compile_expression(
+    rule: Any,
+    *,
+    flag_key: str = "",
+    evaluators: Mapping[str, Any] | None = None,
+    hash_version: str = DEFAULT_HASH_VERSION,
+) -> tuple[str, dict[str, Any]]:
+    """Validate ``rule`` (``RuleError`` as ``compile_rule``) and return it as a Python expression over ``d``
+    with the namespace it needs (see ``codegen``); used to inline rules into a flag's resolver."""
+    from pavedroad.flags.codegen import expression
+
+    compiler = _Compiler(flag_key, evaluators, hash_version, None)
+    compiler.compile(rule)
+    return expression(rule, compiler.compile, flag_key=flag_key, evaluators=evaluators, hash_version=hash_version)
+
+
 def compile_rule(
     rule: Any,
     *,
@@ -535,13 +551,24 @@ def compile_rule(
     evaluators: Mapping[str, Any] | None = None,
     hash_version: str = DEFAULT_HASH_VERSION,  # None evaluators: $ref is not resolved (rule checked alone)
     issues: list[str] | None = None,
+    fast: bool = True,
 ) -> Rule:
     """Compile a JSON Logic rule to ``f(context) -> value``; raise ``RuleError`` if it cannot be compiled.
 
     Pass a list as ``issues`` to collect every deviation from the flagd targeting schema (strict mode).
+    ``fast`` (default) returns generated code (``codegen``) for the rule; ``fast=False`` the closures.
 
     >>> f = compile_rule({"if": [{"==": [{"var": "tenant"}, "acme"]}, "on", "off"]})
     >>> f({"tenant": "acme"}), f({"tenant": "globex"})
     ('on', 'off')
     """
-    return _Compiler(flag_key, evaluators, hash_version, issues).compile(rule)
+    compiler = _Compiler(flag_key, evaluators, hash_version, issues)
+    closure = compiler.compile(rule)
+    if not fast:
+        return closure
+    from pavedroad.flags.codegen import generate
+
+    try:
+        return generate(rule, compiler.compile, flag_key=flag_key, evaluators=evaluators, hash_version=hash_version)[0]
+    except (SyntaxError, RecursionError, ValueError):  # pragma: no cover - the closures are always correct
+        return closure
