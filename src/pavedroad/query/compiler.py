@@ -62,7 +62,7 @@ class Template:
     slots: tuple[Slot, ...]
     columns: tuple[Column, ...]
     plan: str
-    has_page: bool
+    cursor: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +75,12 @@ class CompiledQuery:
     dialect: Dialect
     plan: str
     cache_hit: bool = False
-    page: bool = False
+    cursor_columns: tuple[str, ...] = ()
+
+    @property
+    def page(self) -> bool:
+        """A list view with keyset pagination (``page size N``)."""
+        return bool(self.cursor_columns)
 
 
 def _describe(plan: Plan) -> str:
@@ -160,7 +165,7 @@ class Compiler:
             state = run_passes(state, ctx, PASSES)
             assert state.sql is not None and state.ast is not None
             template = Template(state.sql.sql(dialect=dialect), state.slots, state.columns,
-                                _describe(state.plan), state.resolved is not None and state.resolved.page is not None)  # fmt: skip
+                                _describe(state.plan), state.cursor)  # fmt: skip
             if [lit.value for lit in literal_order(state.ast)] == literals:
                 self._cache[key] = template
                 if len(self._cache) > self.size:
@@ -169,7 +174,7 @@ class Compiler:
             self.hits += 1
             self._cache.move_to_end(key)
         values = _bind(template, literals, params, schema.tenant_id, now or datetime.now(UTC), cursor, limits)
-        return CompiledQuery(template.sql, values, template.columns, dialect, template.plan, hit, template.has_page)
+        return CompiledQuery(template.sql, values, template.columns, dialect, template.plan, hit, template.cursor)
 
     def clear(self) -> None:
         self._cache.clear()

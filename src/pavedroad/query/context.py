@@ -76,3 +76,4 @@ class QueryState:
     sql: exp.Expression | None = None
     slots: tuple[Slot, ...] = ()
     columns: tuple[Column, ...] = ()
+    cursor: tuple[str, ...] = ()  # output names holding the page's sort key, in order

@@ -75,17 +75,10 @@ def _finish(compiled: CompiledQuery, names: list[str], rows: list[tuple[Any, ...
         size = compiled.params["page_limit"] - 1
         if len(rows) > size:
             rows = rows[:size]
-            keys = [i for i, n in enumerate(names) if n.startswith("__k")] or []
-            order = _cursor_positions(compiled, names)
+            order = [names.index(n) for n in compiled.cursor_columns]
             next_cursor = encode_cursor([rows[-1][i] for i in order]) if rows else None
-            del keys
     out = [tuple(r[i] for i in visible) for r in rows]
     return QueryResult(tuple(compiled.columns[i] for i in visible), out, next_cursor, compiled)
-
-
-def _cursor_positions(compiled: CompiledQuery, names: list[str]) -> list[int]:
-    """Column positions of the sort keys, in cursor order (stored with the compiled query's columns)."""
-    return [names.index(n) for n in compiled.plan.split("\n")[-1].removeprefix("cursor: ").split(",")]
 
 
 def run(

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from pavedroad.query.context import Context, QueryState, Slot
+from pavedroad.query.context import Column, Context, QueryState, Slot
 from pavedroad.query.errors import QueryError
 from pavedroad.query.ir import Agg, Col, Const, Fn, Hop, Ival, Node, Output, Par, RelRef, Win
 from pavedroad.query.passes.plan_joins import Branch, JoinTree, Plan, Scan
@@ -327,15 +327,22 @@ def lower(query: QueryState, ctx: Context) -> QueryState:
     grouped = res.aggregated
     outputs = list(res.outputs)
     sort = list(res.sort)
+    cursor: list[str] = []
     if res.page is not None:
-        ent = ctx.model.entities[res.entity]
         key = next(o.expr for o in _key_output(ctx, res.entity))
         if not any(k == key for k, _ in sort):
-            sort.append((key, False))
+            sort.append((key, False))  # the entity key breaks ties, so pages never skip or repeat rows
         for i, (k, _) in enumerate(sort):
-            if not any(o.expr == k for o in outputs):
-                outputs.append(Output(f"__k{i}", k, hidden=True))
-        del ent
+            if isinstance(k, Col) and k.field.nullable:
+                raise QueryError(
+                    f"'{k.field.name}' can be null, so it cannot order a paged list", code="Q303", span=k.span,
+                    hint=f"sort by coalesce({k.field.name}, …) or by a field that is never null",
+                )
+            named = next((o.name for o in outputs if o.expr == k), None)
+            if named is None:
+                named = f"__k{i}"
+                outputs.append(Output(named, k, hidden=True))
+            cursor.append(named)
     keys = [g.expr for g in res.groups]
     cols = [_alias(_typed(lw.expr(o.expr, main, grouped and o.expr not in keys), o.expr.type), o.name) for o in outputs]
     where_nodes = [lw.expr(w, main) for w in res.where]
@@ -366,10 +373,9 @@ def lower(query: QueryState, ctx: Context) -> QueryState:
         sel.set("limit", exp.Limit(expression=lw.ph(Slot("page_limit", "page_limit", source))))
     elif res.limit is not None:
         sel.set("limit", exp.Limit(expression=lw.expr(res.limit, main)))
-    columns = query.columns + tuple(
-        replace(query.columns[0], name=o.name, type=o.expr.type or "null", hidden=True) for o in outputs[len(res.outputs):]
-    ) if query.columns else query.columns
-    return replace(query, sql=sel, slots=tuple(lw.slots.values()), columns=columns)
+    hidden = tuple(Column(o.name, o.expr.type or "null", "internal", hidden=True) for o in outputs[len(res.outputs) :])
+    return replace(query, sql=sel, slots=tuple(lw.slots.values()), columns=query.columns + hidden,
+                   cursor=tuple(cursor))  # fmt: skip
 
 
 def _key_output(ctx: Context, entity: str) -> list[Output]:
