@@ -59,7 +59,7 @@ class _Gen:
         self.ns[name] = self.fallback(node)
         return f"{name}(d)", _ANY
 
-    def expr(self, node: Any, depth: int = 0) -> tuple[str, str]:
+    def expr(self, node: Any, depth: int = 0) -> tuple[str, str]:  # noqa: PLR0911 - one exit per node shape
         if depth > 50:
             return self.slow(node)
         if isinstance(node, list):
@@ -212,7 +212,8 @@ def _fractional(g: _Gen, args: list[Any], depth: int) -> tuple[str, str] | None:
     else:
         tk = g.name("t")
         fk = g.const(g.flag_key)
-        key = f"(None if ({tk} := d.get('targetingKey')) is None else {fk} + ({tk} if {tk}.__class__ is str else _to_text({tk})))"
+        text = f"({tk} if {tk}.__class__ is str else _to_text({tk}))"
+        key = f"(None if ({tk} := d.get('targetingKey')) is None else {fk} + {text})"
     # (h * total) >> 32 < acc  <=>  h < ceil(acc * 2**32 / total): compare the raw hash with fixed bounds.
     chain, acc = g.const(names[-1]), 0
     pieces = []

@@ -16,7 +16,7 @@ RULES: list[Any] = [
             {"fractional": [{"var": "targetingKey"}, ["on", 50], ["off", 50]]},
             "off",
         ]
-    },  # fmt: skip
+    },
     {"fractional": [["a", 10], ["b", 0], ["c", 30]]},
     {"fractional": [{"cat": [{"var": "$flagd.flagKey"}, {"var": "targetingKey"}]}, ["x", 1], ["y", 1], ["z", 1]]},
     {"or": [{"!": [{"var": "plan"}]}, {"!=": [{"var": "n"}, "3"]}, {"===": [{"var": "plan"}, "pro"]}]},
