@@ -52,11 +52,10 @@ def test_invariants(policy: CircuitBreaker, ops: list[tuple]) -> None:
         elif op[0] == "ignore" and outstanding:
             state = policy.on_ignored(state, outstanding.pop(op[1] % len(outstanding)))
         elif op[0] == "force":
-            state = {
-                "open": lambda s: policy.force_open(s, now),
-                "closed": policy.force_closed,
-                "reset": policy.reset,
-            }[op[1]](state)
+            if op[1] == "open":
+                state = policy.force_open(state, now)
+            else:
+                state = policy.force_closed(state) if op[1] == "closed" else policy.reset(state)
         window = state.window
         assert 0 <= window.failures <= window.calls
         assert 0 <= window.slow <= window.calls
