@@ -20,7 +20,7 @@ from pavedroad.query.model import Classification, SemanticModel, load_model, par
 from pavedroad.query.overlay import CustomField, TenantSchema, load_tenant_schema
 from pavedroad.query.pipeline import PASSES, run_passes
 from pavedroad.query.ports import DefaultPolicy, FieldPolicy, FieldUse
-from pavedroad.query.run import QueryResult, encode_cursor, run, run_duckdb
+from pavedroad.query.run import QueryResult, arun, encode_cursor, run, run_duckdb
 from pavedroad.query.text import parse_text, to_text
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "Span",
     "TenantSchema",
     "UnsafeQuery",
+    "arun",
     "compile_query",
     "default_compiler",
     "encode_cursor",

@@ -15,7 +15,7 @@ from typing import Any
 from pavedroad.query.ir import FieldRef
 from pavedroad.query.model import Classification, SemanticModel
 
-__all__ = ["CustomField", "TenantSchema", "custom_fields", "load_tenant_schema"]
+__all__ = ["CustomField", "TenantSchema", "aload_tenant_schema", "custom_fields", "load_tenant_schema"]
 
 # custom_field_definitions.field_type ─► query type. multi_select is kept as JSON text (not yet filterable).
 CUSTOM_TYPES: dict[str, str] = {
@@ -73,19 +73,45 @@ def custom_fields(model: SemanticModel, schema: TenantSchema) -> dict[str, dict[
     return out
 
 
+_VERSION_SQL = "select schema_version, time_zone from tenants where tenant_id = %s"
+_FIELDS_SQL = (
+    "select entity, key, field_type, classification, label from custom_field_definitions"
+    " where tenant_id = %s order by entity, key"
+)
+# (tenant, schema_version) ─► schema: definitions are re-read only when the version moves.
+_SCHEMAS: OrderedDict[tuple[str, int], TenantSchema] = OrderedDict()
+
+
+def _remember(schema: TenantSchema) -> TenantSchema:
+    _SCHEMAS[(schema.tenant_id, schema.schema_version)] = schema
+    if len(_SCHEMAS) > _CACHE_SIZE:
+        _SCHEMAS.popitem(last=False)
+    return schema
+
+
 def load_tenant_schema(conn: Any, tenant_id: str) -> TenantSchema:
     """Read the tenant's time zone, schema version and custom fields on a tenant-scoped connection.
 
-    ``conn`` is a psycopg connection inside ``pavedroad.tenancy.transaction`` (RLS on).
+    ``conn`` is a psycopg connection inside ``pavedroad.tenancy.transaction`` (RLS on). One small
+    query per call; the definitions are read again only when ``tenants.schema_version`` has moved.
     """
-    row = conn.execute(
-        "select schema_version, time_zone from tenants where tenant_id = %s", (tenant_id,)
-    ).fetchone()
+    row = conn.execute(_VERSION_SQL, (tenant_id,)).fetchone()
     if row is None:
         return TenantSchema(tenant_id)
-    defs = conn.execute(
-        "select entity, key, field_type, classification, label from custom_field_definitions"
-        " where tenant_id = %s order by entity, key",
-        (tenant_id,),
-    ).fetchall()
-    return TenantSchema(tenant_id, int(row[0]), str(row[1]), tuple(CustomField(*d) for d in defs))
+    known = _SCHEMAS.get((tenant_id, int(row[0])))
+    if known is not None and known.time_zone == row[1]:
+        return known
+    defs = conn.execute(_FIELDS_SQL, (tenant_id,)).fetchall()
+    return _remember(TenantSchema(tenant_id, int(row[0]), str(row[1]), tuple(CustomField(*d) for d in defs)))
+
+
+async def aload_tenant_schema(conn: Any, tenant_id: str) -> TenantSchema:
+    """Async twin of ``load_tenant_schema``."""
+    row = await (await conn.execute(_VERSION_SQL, (tenant_id,))).fetchone()
+    if row is None:
+        return TenantSchema(tenant_id)
+    known = _SCHEMAS.get((tenant_id, int(row[0])))
+    if known is not None and known.time_zone == row[1]:
+        return known
+    defs = await (await conn.execute(_FIELDS_SQL, (tenant_id,))).fetchall()
+    return _remember(TenantSchema(tenant_id, int(row[0]), str(row[1]), tuple(CustomField(*d) for d in defs)))

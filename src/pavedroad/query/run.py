@@ -15,17 +15,17 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from pavedroad.query.compiler import CompiledQuery, Compiler, default_compiler
 from pavedroad.query.context import Column, Limits
 from pavedroad.query.errors import QueryError, QueryLimitError
 from pavedroad.query.model import SemanticModel
-from pavedroad.query.overlay import TenantSchema, load_tenant_schema
+from pavedroad.query.overlay import TenantSchema, aload_tenant_schema, load_tenant_schema
 from pavedroad.query.ports import FieldPolicy
-from pavedroad.tenancy import Principal, transaction
+from pavedroad.tenancy import Principal, atransaction, transaction
 
-__all__ = ["QueryResult", "decode_cursor", "encode_cursor", "run", "run_duckdb"]
+__all__ = ["QueryResult", "arun", "decode_cursor", "encode_cursor", "run", "run_duckdb"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,16 +110,58 @@ def run(
         try:
             cur = conn.execute(compiled.sql, compiled.params)
             rows = cur.fetchall()
-        except psycopg.errors.QueryCanceled:
-            raise QueryLimitError(
-                f"the query ran longer than {limits.statement_timeout_ms} ms", code="Q405",
-                hint="narrow the date range or filter, or run it against the warehouse (--target duckdb)",
-            ) from None
-        except psycopg.errors.DataError as exc:
-            raise QueryError(f"the query failed on the data: {exc.diag.message_primary}", code="Q501",
-                             hint="a custom field may hold a value that does not fit its type") from None  # fmt: skip
+        except psycopg.Error as exc:
+            raise _db_error(exc, limits) from None
         names = [d.name for d in cur.description or []]
     return _finish(compiled, names, rows)
+
+
+async def arun(
+    pool: AsyncConnectionPool,
+    principal: Principal,
+    query: str | dict[str, Any],
+    *,
+    model: SemanticModel,
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    policy: FieldPolicy | None = None,
+    limits: Limits | None = None,
+    compiler: Compiler | None = None,
+    now: datetime | None = None,
+) -> QueryResult:
+    """Async twin of ``run`` (the service's path), inside ``tenancy.atransaction``."""
+    limits = limits or Limits()
+    compiler = compiler or default_compiler
+    async with atransaction(pool, principal) as conn:
+        schema = await aload_tenant_schema(conn, principal.tenant_id)
+        compiled = compiler.compile(
+            query, model=model, schema=schema, role=principal.role.value, dialect="postgres", policy=policy,
+            limits=limits, params=params, cursor=decode_cursor(cursor) if cursor else None, now=now,
+        )
+        await conn.execute(
+            "select set_config('TimeZone', %s, true), set_config('statement_timeout', %s, true)",
+            (schema.time_zone, str(limits.statement_timeout_ms)),
+        )
+        try:
+            cur = await conn.execute(compiled.sql, compiled.params)
+            rows = await cur.fetchall()
+        except psycopg.Error as exc:
+            raise _db_error(exc, limits) from None
+        names = [d.name for d in cur.description or []]
+    return _finish(compiled, names, rows)
+
+
+def _db_error(exc: psycopg.Error, limits: Limits) -> Exception:
+    """Database refusals a query can cause become structured errors; anything else propagates."""
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        return QueryLimitError(
+            f"the query ran longer than {limits.statement_timeout_ms} ms", code="Q405",
+            hint="narrow the date range or filter, or run it against the warehouse (--target duckdb)",
+        )
+    if isinstance(exc, psycopg.errors.DataError):
+        return QueryError(f"the query failed on the data: {exc.diag.message_primary}", code="Q501",
+                          hint="a custom field may hold a value that does not fit its type")  # fmt: skip
+    return exc
 
 
 def run_duckdb(

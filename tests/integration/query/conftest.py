@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
 import psycopg
-import pyarrow as pa
 import pytest
 from psycopg_pool import ConnectionPool
 
 from pavedroad.query import TenantSchema, load_tenant_schema
+from pavedroad.query.warehouse_copy import copy_tables
 from pavedroad.recruiting.generator import seed
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role, transaction
@@ -33,30 +31,9 @@ class Loaded:
 
 
 def copy_to_duckdb(owner_url: str) -> Any:
-    """Every table of the model, copied row for row (JSONB as JSON) into an in-memory DuckDB."""
-    con = duckdb.connect()
+    """Every table of the model (all tenants, as the owner) copied into an in-memory DuckDB."""
     with psycopg.connect(owner_url) as conn:
-        for ent in recruiting_model().entities.values():
-            cur = conn.execute(f"select * from {ent.table}")
-            names = [d.name for d in cur.description or []]
-            rows = cur.fetchall()
-            cols: dict[str, list[Any]] = {n: [] for n in names}
-            for r in rows:
-                for n, v in zip(names, r, strict=True):
-                    cols[n].append(json.dumps(v) if isinstance(v, dict | list) else v)
-            types = {d.name: d.type_code for d in cur.description or []}
-            arrays = {}
-            for n in names:
-                if not cols[n] and types[n] in (3802, 114):
-                    arrays[n] = pa.array([], pa.string())
-                else:
-                    arrays[n] = pa.array(cols[n]) if cols[n] else pa.array([], pa.string())
-            con.register("arrow_rows", pa.table(arrays))
-            json_cols = [n for n in names if types[n] in (3802, 114)]
-            select = ", ".join(f"{n}::JSON AS {n}" if n in json_cols else n for n in names)
-            con.execute(f"create table {ent.table} as select {select} from arrow_rows")
-            con.unregister("arrow_rows")
-    return con
+        return copy_tables(conn, recruiting_model())
 
 
 @pytest.fixture(scope="package")

@@ -377,16 +377,15 @@ def resolve_names(query: QueryState, ctx: Context) -> QueryState:
             if sort:
                 raise out_of_order(step, "sort before group has no effect", "sort after aggregate")
             pending_group = step
+            for i, item in enumerate(step.items):
+                node = r.expr(item.expr, _Scope(pipe.entity, (), row_names))
+                groups.append(Output(_name_of(item, i), node, span=item.span))
         elif isinstance(step, A.Aggregate):
             if aggregated:
                 raise out_of_order(step, "only one aggregate per query", "combine the aggregates into one step")
             if sort:
                 raise out_of_order(step, "sort before aggregate has no effect", "sort after aggregate")
-            if pending_group is not None:
-                for i, item in enumerate(pending_group.items):
-                    node = r.expr(item.expr, _Scope(pipe.entity, (), row_names))
-                    groups.append(Output(_name_of(item, i), node, span=item.span))
-                pending_group = None
+            pending_group = None
             for i, item in enumerate(step.items):
                 node = r.expr(item.expr, _Scope(pipe.entity, (), row_names, measures=True))
                 aggs.append(Output(_name_of(item, i), node, span=item.span))
