@@ -3,7 +3,8 @@
     import httpx
     from pavedroad import resilience
 
-    client = httpx.AsyncClient(transport=resilience.transport("calendar"))   # the paved road
+    client = resilience.async_client("calendar", base_url="https://calendar.example")   # the paved road
+    # same thing, spelled out: httpx.AsyncClient(transport=resilience.transport("calendar"))
 
     with resilience.deadline(2.0):              # bounds every call beneath, across awaits and pipelines
         response = await client.get("https://calendar.example/v1/slots")
@@ -50,7 +51,16 @@ from pavedroad.resilience.metrics import ResilienceCollector, register_metrics
 from pavedroad.resilience.observe import OUTCOMES, add_listener, remove_listener
 from pavedroad.resilience.pipeline import Pipeline
 from pavedroad.resilience.ratelimit import LimiterState, RateLimit
-from pavedroad.resilience.registry import build_pipeline, configure, current_config, pipeline, pipelines, transport
+from pavedroad.resilience.registry import (
+    async_client,
+    build_pipeline,
+    client,
+    configure,
+    current_config,
+    pipeline,
+    pipelines,
+    transport,
+)
 from pavedroad.resilience.retry import ExceptionClassifier, HttpClassifier, Retry, Verdict
 from pavedroad.resilience.transport import ResilientTransport
 from pavedroad.resilience.windows import CountWindow, TimeWindow
@@ -92,7 +102,9 @@ __all__ = [
     "TimeWindow",
     "Verdict",
     "add_listener",
+    "async_client",
     "build_pipeline",
+    "client",
     "configure",
     "configure_guard_from_env",
     "current_config",

@@ -3,8 +3,8 @@
 Imports are resolved (``import httpx as h``, ``from requests import get``), then each call whose target
 is in ``OUTBOUND`` is reported with its kind and whether it rides a pipeline:
 
-* ``paved`` — ``pavedroad.resilience.transport("dep")`` (the dependency is reported), or an httpx client
-  built with ``transport=`` one of those;
+* ``paved`` — ``pavedroad.resilience.client("dep")``, ``async_client("dep")`` or ``transport("dep")``
+  (the dependency is reported), or an httpx client built with ``transport=`` one of those;
 * ``internal`` — inside ``pavedroad/resilience/`` (the paved road itself) or ``pavedroad/testing/``;
 * ``loopback`` — the call names a loopback host literally (``("127.0.0.1", port)``, ``"http://localhost…"``):
   local plumbing such as readiness probes, which the runtime guard allows too;
@@ -34,6 +34,10 @@ _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "requ
 OUTBOUND: dict[str, str] = {
     "pavedroad.resilience.transport": "resilient transport",
     "pavedroad.resilience.registry.transport": "resilient transport",
+    "pavedroad.resilience.client": "resilient client",
+    "pavedroad.resilience.async_client": "resilient client",
+    "pavedroad.resilience.registry.client": "resilient client",
+    "pavedroad.resilience.registry.async_client": "resilient client",
     "httpx.Client": "httpx client",
     "httpx.AsyncClient": "httpx client",
     "httpx.HTTPTransport": "raw httpx transport",
@@ -120,7 +124,7 @@ class _Scanner(ast.NodeVisitor):
     def _site(self, node: ast.Call, target: str, kind: str) -> CallSite:
         dependency = None
         status: Status = "internal" if self.internal else "loopback" if _names_loopback(node) else "bypass"
-        if kind == "resilient transport":
+        if kind in ("resilient transport", "resilient client"):
             status = "paved"
             first = node.args[0] if node.args else None
             if isinstance(first, ast.Constant) and isinstance(first.value, str):

@@ -1,13 +1,16 @@
 """The process's pipelines, one per dependency, built from the validated configuration on first use.
 
-``transport(name)`` is the paved road: it returns a ``ResilientTransport`` over ``pipeline(name)``, so
-every client of the same dependency shares one breaker, one bulkhead and one retry budget.
+``client(name, ...)`` / ``async_client(name, ...)`` are the paved road: httpx clients whose transport is
+``transport(name)``, a ``ResilientTransport`` over ``pipeline(name)``, so every client of the same
+dependency shares one breaker, one bulkhead and one retry budget. (ruff's banned-api table forbids
+building ``httpx.Client``/``AsyncClient`` directly outside this package.)
 ``configure(config)`` replaces the configuration (call it at start; pipelines built before keep theirs).
 The first pipeline registers the Prometheus collector on the default registry.
 
     >>> import httpx
     >>> from pavedroad import resilience
-    >>> client = httpx.Client(transport=resilience.transport("calendar"))
+    >>> calendar = resilience.client("calendar", base_url="https://calendar.example")
+    >>> calendar.close()
     >>> resilience.pipeline("calendar").mode
     <Mode.CLOSED: 'closed'>
 """
@@ -30,7 +33,16 @@ from pavedroad.resilience.ratelimit import RateLimit
 from pavedroad.resilience.retry import HttpClassifier, Retry
 from pavedroad.resilience.transport import ResilientTransport
 
-__all__ = ["build_pipeline", "configure", "current_config", "pipeline", "pipelines", "transport"]
+__all__ = [
+    "async_client",
+    "build_pipeline",
+    "client",
+    "configure",
+    "current_config",
+    "pipeline",
+    "pipelines",
+    "transport",
+]
 
 _lock = threading.Lock()
 _pipelines: dict[str, Pipeline] = {}
@@ -110,3 +122,24 @@ def transport(name: str, *, inner: httpx.BaseTransport | httpx.AsyncBaseTranspor
     or ``pavedroad.testing.ScriptedTransport``.
     """
     return ResilientTransport(pipeline(name), inner)
+
+
+def client(dependency: str, *, inner: httpx.BaseTransport | None = None, **kwargs: Any) -> httpx.Client:
+    """An ``httpx.Client`` for ``dependency`` whose every request goes through its pipeline.
+
+    ``kwargs`` are httpx's (``base_url``, ``headers``, ``auth``, ``timeout``…); the transport is ours.
+    """
+    _no_transport(kwargs)
+    return httpx.Client(transport=transport(dependency, inner=inner), **kwargs)
+
+
+def async_client(dependency: str, *, inner: httpx.AsyncBaseTransport | None = None, **kwargs: Any) -> httpx.AsyncClient:
+    """The ``httpx.AsyncClient`` twin of ``client``."""
+    _no_transport(kwargs)
+    return httpx.AsyncClient(transport=transport(dependency, inner=inner), **kwargs)
+
+
+def _no_transport(kwargs: dict[str, Any]) -> None:
+    for key in ("transport", "mounts", "proxy"):
+        if key in kwargs:
+            raise TypeError(f"{key}= would bypass the pipeline; pass inner=<transport> to replace the I/O layer")
