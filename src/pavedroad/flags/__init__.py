@@ -38,6 +38,7 @@ from pavedroad.flags.ramp import Step, anchored_ranges, format_schedule, parse_s
 from pavedroad.flags.runtime import FlagRuntime
 from pavedroad.flags.store import StoreState
 from pavedroad.flags.targeting import RuleError, compile_rule
+from pavedroad.flags.unleash import import_unleash
 from pavedroad.flags.validate import require_valid, validate_flag_set, validate_targeting
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "context_for",
     "format_schedule",
     "hash32",
+    "import_unleash",
     "move_ramp",
     "parse_flag_set",
     "parse_schedule",
