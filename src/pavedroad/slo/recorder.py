@@ -122,7 +122,7 @@ class Recorder:
         self._slice = -1
         self._cells: dict[Key, _Cell] = {}
         self._closed: list[tuple[int, dict[Key, _Cell]]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def record(  # noqa: PLR0917 - positional on purpose: the hot path avoids keyword binding
         self, kind: str, route: str, method: str, klass: str, latency_s: float, bad: bool,

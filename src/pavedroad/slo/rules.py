@@ -125,7 +125,7 @@ def _alert_group(slo: SLO, windows: list[Window], mode: Mode, buckets: Sequence[
             "labels": {**slo.alerting.labels, **tier.labels, "sloth_severity": severity},
             "annotations": annotations,
         }
-        wait = max(w.for_s for w in pairs)
+        wait = min(w.for_s for w in pairs)  # one rule ORs the pairs: the quickest pair sets the wait
         if mode == "pavedroad" and wait > 0:
             rule["for"] = format_duration(wait)
         rules.append(rule)

@@ -131,7 +131,7 @@ def from_sloth(document: Mapping[str, Any], *, period_s: float = 30 * DAY, where
                 name=a.name, labels=a.labels, annotations=a.annotations,
                 page=AlertTier(**a.page_alert.model_dump()), ticket=AlertTier(**a.ticket_alert.model_dump()),
                 windows=str(options.pop("windows", "sloth")),
-                min_events=int(options.pop("min_events", 100 if sli is not None else 0)),
+                min_events=int(options.pop("min_events", 100)),
             )
             slo = SLO(
                 name=item.name, service=spec.service, description=item.description, objective_percent=item.objective,

@@ -140,7 +140,10 @@ class SLO(_Model):
             raise ValueError("per-tenant SLOs are computed from stored slices: give a pavedroad SLI")
         if self.alerting.enabled and self.sli is None and not self.alerting.name:
             raise ValueError("alerting.name is required when page or ticket alerts are enabled")
-        resolve_windows(self.alerting.windows, self.period_s)  # an unknown preset fails here, at load
+        try:
+            resolve_windows(self.alerting.windows, self.period_s)  # an unknown preset fails here, at load
+        except InvalidInput as exc:
+            raise ValueError(f"{exc.message} ({exc.hint})") from None
         return self
 
     @property
