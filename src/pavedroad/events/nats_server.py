@@ -137,6 +137,23 @@ class EmbeddedNats:
             proc.wait(5)
         self._state_file.unlink(missing_ok=True)
 
+    def restart(self, *, hard: bool = False) -> str:
+        """Stop (``hard``: SIGKILL) and start again on the same port and store; return the URL.
+
+        Clients configured to reconnect find the server where it was, with every acknowledged message.
+        """
+        port = int(self.url.rsplit(":", 1)[1])
+        if hard:
+            self.kill()
+            self._state_file.unlink(missing_ok=True)
+        else:
+            self.stop()
+        self.port = port
+        deadline = time.monotonic() + 10
+        while port_in_use(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.start()
+
     def kill(self) -> None:
         """SIGKILL the server (for crash tests): the store must recover on the next start."""
         if self._process is not None:

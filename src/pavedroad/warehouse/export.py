@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pavedroad.warehouse.load import _q
+from pavedroad.warehouse.load import _first, _q
 from pavedroad.warehouse.schema import Column, Table
 from pavedroad.warehouse.warehouse import Warehouse
 
@@ -45,7 +45,7 @@ def export_parquet(warehouse: Warehouse, out_dir: Path, *, tables: list[str] | N
     duck.execute("BEGIN TRANSACTION")
     try:
         for name, table, source in targets:
-            row = duck.execute(f"SELECT count(*) FROM {source}").fetchone()
+            row = _first(duck.execute(f"SELECT count(*) FROM {source}").fetchall())
             counts[name] = int(row[0]) if row else 0
             part = partition_column(table)
             if part is None:

@@ -109,3 +109,8 @@ def apply_changes(
             _update(duck, table, shape, rows)
             written += len(rows)
     return written
+
+
+def _first(rows: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
+    """The first row of a fully fetched result (DuckDB wants results read to the end)."""
+    return rows[0] if rows else None

@@ -22,7 +22,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pavedroad.events import EventsConfig
 from pavedroad.events.nats_connect import connect_nats
 from pavedroad.events.streams import ensure_streams, stream_last_seq
-from pavedroad.warehouse.load import _q
+from pavedroad.warehouse.load import _first, _q
 from pavedroad.warehouse.schema import Table
 from pavedroad.warehouse.warehouse import Warehouse
 
@@ -46,7 +46,7 @@ def _copy_table(pg: psycopg.Connection, warehouse: Warehouse, table: Table, fold
         f"INSERT INTO {_q(table.name)} ({cols}) SELECT {casts} FROM read_csv('{literal}', header = false,"
         f" columns = {spec}, quote = '\"', escape = '\"', auto_detect = false, allow_quoted_nulls = false)"
     )
-    row = duck.execute(f"SELECT count(*) FROM {_q(table.name)}").fetchone()
+    row = _first(duck.execute(f"SELECT count(*) FROM {_q(table.name)}").fetchall())
     path.unlink()
     return int(row[0]) if row else 0
 

@@ -21,7 +21,7 @@ import psycopg
 
 from pavedroad.errors import ConfigurationError, Unavailable
 from pavedroad.events import Event
-from pavedroad.warehouse.load import apply_changes, arrow_batch, insert_arrow
+from pavedroad.warehouse.load import _first, apply_changes, arrow_batch, insert_arrow
 from pavedroad.warehouse.projection import Projection, check_projections, fold
 from pavedroad.warehouse.schema import META_DDL, Column, Table, create_sql, introspect, table_from_json
 
@@ -125,7 +125,9 @@ class Warehouse:
 
     def offset(self) -> int:
         """The last stream sequence whose effect is in the file (0: nothing loaded)."""
-        row = self.duck.execute("select last_seq from pavedroad_meta.offsets where stream = ?", [self.stream]).fetchone()
+        # fetchall, not fetchone: DuckDB refuses new statements while a result is only partly read.
+        rows = self.duck.execute("select last_seq from pavedroad_meta.offsets where stream = ?", [self.stream]).fetchall()
+        row = _first(rows)
         return int(row[0]) if row else 0
 
     def set_offset(self, seq: int) -> None:
