@@ -155,7 +155,7 @@ class Controller:
             state.step, state.step_since, state.checks_at_step = d.step_to, now, 0
             state.paused, state.evidence_since = True, now  # fresh evidence at the safe step
         else:
-            want = "green" if d.action is Action.HOLD and d.reason.startswith("[complete]") else "red"
+            want = "green" if d.rule == "complete" else "red"
             if guard != want:
                 cmd = RampCommand(
                     RampOp.GUARD, guard="green" if want == "green" else "red", author=self.author, reason=reason

@@ -149,5 +149,6 @@ def decide(view: StepView, results: Sequence[MetricResult], policy: Policy, *, n
                 results=tuple(results),
                 dry_run=dry_run,
                 checks_at_step=view.checks_at_step,
+                rule=name,
             )
     raise AssertionError("the last rule always applies")  # pragma: no cover

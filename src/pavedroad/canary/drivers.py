@@ -13,17 +13,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
-from pavedroad.canary.model import CohortCounts, Decision, SlicePair
-from pavedroad.canary.ports import CohortSpec, RampCommand, RampOp, RampPosition
+from pavedroad.canary.controller import Controller, Rollout
+from pavedroad.canary.model import CohortCounts, Decision, SlicePair, merge_counts
+from pavedroad.canary.ports import CohortSpec, DecisionSink, RampCommand, RampOp, RampPosition
 from pavedroad.testing.clock import Clock
 
-__all__ = ["CallbackSink", "FlagsRampDriver", "OutboxSink", "SloSlicesSource", "sketch_to_buckets"]
+__all__ = [
+    "CallbackSink",
+    "FlagsRampDriver",
+    "OutboxSink",
+    "SloSlicesSource",
+    "build_controller",
+    "sketch_to_buckets",
+]
 
 ZERO_KEY = -(2**20)  # the sketch's zero bin ("z"): below every real bucket
 
@@ -87,8 +95,6 @@ def _pairs(rows: list[tuple[Any, ...]], spec: CohortSpec) -> list[SlicePair]:
 
 
 def _sum(items: Any) -> CohortCounts:
-    from pavedroad.canary.memory import merge_counts
-
     total = CohortCounts()
     for c in items:
         total = merge_counts(total, c)
@@ -147,3 +153,28 @@ class OutboxSink:
         )
         async with atransaction(self.pool, Principal(self.tenant, None, Role.ADMIN)) as tx:
             await aappend(tx, event)
+
+
+def build_controller(
+    pool: AsyncConnectionPool,
+    rollouts: Sequence[Rollout],
+    *,
+    clock: Clock,
+    interval_s: float = 60.0,
+    sinks: Sequence[DecisionSink] = (),
+) -> Controller:
+    """The production wiring: recorder slices in, flag ramps moved, decisions stored (plus ``sinks``).
+
+    For ``pavedroad demo`` and the workers: ``task = run_controller(build_controller(pool, rollouts,
+    clock=SystemClock()))`` and ``app.state.canary_controller = controller`` for the pause/resume routes.
+    """
+    from pavedroad.canary.store import PostgresDecisionSink
+
+    return Controller(
+        rollouts,
+        metrics=SloSlicesSource(pool),
+        ramp=FlagsRampDriver(pool, clock),
+        clock=clock,
+        sinks=[PostgresDecisionSink(pool), *sinks],
+        interval_s=interval_s,
+    )

@@ -9,21 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from pavedroad.canary.model import CohortCounts, Decision, SlicePair
+from pavedroad.canary.model import CohortCounts, Decision, SlicePair, merge_counts
 from pavedroad.canary.ports import CohortSpec, RampCommand, RampOp, RampPosition
 from pavedroad.errors import NotFound
 
-__all__ = ["MemoryMetrics", "MemoryRamp", "MemorySink", "RampAudit", "merge_counts"]
-
-
-def merge_counts(a: CohortCounts, b: CohortCounts) -> CohortCounts:
-    """Counts add; sketches merge bucket by bucket (exactly)."""
-    latency = dict(a.latency)
-    for k, c in b.latency.items():
-        latency[k] = latency.get(k, 0) + c
-    return CohortCounts(a.requests + b.requests, a.errors + b.errors, latency)
+__all__ = ["MemoryMetrics", "MemoryRamp", "MemorySink", "RampAudit"]
 
 
 class MemoryMetrics:
@@ -155,4 +147,4 @@ class MemorySink:
 
     def last(self, rollout: str) -> Decision | None:
         found = [d for d in self.decisions if d.rollout == rollout]
-        return replace(found[-1]) if found else None
+        return found[-1] if found else None

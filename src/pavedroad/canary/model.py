@@ -24,6 +24,7 @@ __all__ = [
     "MetricResult",
     "Policy",
     "SlicePair",
+    "merge_counts",
 ]
 
 
@@ -43,6 +44,14 @@ class CohortCounts:
     requests: int = 0
     errors: int = 0
     latency: Mapping[int, int] = field(default_factory=dict)
+
+
+def merge_counts(a: CohortCounts, b: CohortCounts) -> CohortCounts:
+    """Counts add; sketches merge bucket by bucket (exactly)."""
+    latency = dict(a.latency)
+    for k, c in b.latency.items():
+        latency[k] = latency.get(k, 0) + c
+    return CohortCounts(a.requests + b.requests, a.errors + b.errors, latency)
 
 
 @dataclass(frozen=True)
@@ -168,11 +177,13 @@ class Decision:
     results: tuple[MetricResult, ...] = ()
     dry_run: bool = False
     checks_at_step: int = 0
+    rule: str = ""  # the decision-table rule that matched (also the reason's ``[rule]`` prefix)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rollout": self.rollout,
             "action": self.action.value,
+            "rule": self.rule,
             "reason": self.reason,
             "at": self.at,
             "step_from": self.step_from,
