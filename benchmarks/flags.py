@@ -209,6 +209,9 @@ def main() -> None:
             for name, fn in engines.items():
                 samples[name].append(measure(fn, ctxs))
         unleash_client.destroy()  # type: ignore[attr-defined]
+        from openfeature import api
+
+        api.shutdown()  # stop flagd's file watcher before its directory goes away
     p50 = {name: statistics.median(s) for name, s in samples.items()}
     on_share = {name: sum(a) / len(a) for name, a in answers.items()}
     table = Table(title=f"flag evaluation, {len(ctxs)} contexts x {rounds} rounds (median of round means)")
