@@ -2,7 +2,7 @@
 disclosure control, log redaction, audit and data subject requests — all driven by one declaration."""
 
 from pavedroad.privacy.access import DEFAULT_MATRIX, AccessMatrix, FieldAccessPolicy, RoleGrant
-from pavedroad.privacy.audit import AuditEvent, arecord, arecord_denial, record, record_denial
+from pavedroad.privacy.audit import AuditEvent, RowHidden, arecord, arecord_denial, record, record_denial
 from pavedroad.privacy.audit import search as audit_search
 from pavedroad.privacy.catalog import Catalog, read_catalog
 from pavedroad.privacy.catalog_check import run_catalog_check, scratch_database
@@ -36,6 +36,7 @@ __all__ = [
     "Redactor",
     "Registry",
     "RoleGrant",
+    "RowHidden",
     "RowRule",
     "arecord",
     "arecord_denial",

@@ -19,10 +19,11 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from pavedroad import events
+from pavedroad.errors import NotFound
 from pavedroad.privacy.classification import Classification
 from pavedroad.tenancy import Principal, atransaction, transaction
 
-__all__ = ["AuditEvent", "arecord", "arecord_denial", "record", "record_denial", "search"]
+__all__ = ["AuditEvent", "RowHidden", "arecord", "arecord_denial", "record", "record_denial", "search"]
 
 Action = Literal["query", "read", "list", "export", "erase", "hold", "release"]
 Outcome = Literal["ok", "denied", "error", "suppressed"]
@@ -153,3 +154,12 @@ def search(
             [*params, limit],
         )
         return cur.fetchall()
+
+
+class RowHidden(NotFound):
+    """A row the caller's relationship rules hide: it reads as not found; ``audit`` is the denial to
+    record with ``arecord_denial`` once the request's transaction has rolled back."""
+
+    def __init__(self, message: str, audit: AuditEvent, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.audit = audit

@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from pavedroad.errors import InvalidInput, NotFound
-from pavedroad.privacy import DEFAULT_MATRIX, AuditEvent, Classification, RowRule, arecord
+from pavedroad.privacy import DEFAULT_MATRIX, AuditEvent, Classification, RowHidden, RowRule, arecord
 from pavedroad.tenancy import Principal
 
 __all__ = ["ACCESS", "ROW_RULES", "decode_cursor", "encode_cursor", "get_application", "list_jobs"]
@@ -75,15 +75,33 @@ ROW_RULES: tuple[RowRule, ...] = (
 
 # Output field -> its classification (from the semantic model), for the matrix on read routes.
 _JOB_FIELDS = {
-    "id": "internal", "title": "public", "status": "public", "confidential": "internal", "employment_type": "public",
-    "openings": "public", "opened_at": "public", "closed_at": "public", "department": "public", "location": "public",
-}  # fmt: skip
+    "id": "internal",
+    "title": "public",
+    "status": "public",
+    "confidential": "internal",
+    "employment_type": "public",
+    "openings": "public",
+    "opened_at": "public",
+    "closed_at": "public",
+    "department": "public",
+    "location": "public",
+}
 _APPLICATION_FIELDS = {
-    "id": "internal", "candidate_id": "internal", "job_id": "internal", "job_title": "public", "status": "internal",
-    "archive_reason": "confidential", "current_stage": "public", "stage_type": "public", "applied_at": "internal",
-    "last_activity_at": "internal", "hired_at": "internal", "archived_at": "internal", "source": "internal",
+    "id": "internal",
+    "candidate_id": "internal",
+    "job_id": "internal",
+    "job_title": "public",
+    "status": "internal",
+    "archive_reason": "confidential",
+    "current_stage": "public",
+    "stage_type": "public",
+    "applied_at": "internal",
+    "last_activity_at": "internal",
+    "hired_at": "internal",
+    "archived_at": "internal",
+    "source": "internal",
     "candidate_name": "personal",
-}  # fmt: skip
+}
 
 # Row visibility on the read routes: the same rules as ROW_RULES, as SQL over the aliases j (job), a.
 _JOB_VISIBLE = (
@@ -166,16 +184,20 @@ async def list_jobs(
     next_cursor = encode_cursor([rows[-1]["id"]]) if more and rows else None
     shown = [_shown(r, _JOB_FIELDS, principal.role.value) for r in rows]
     classes = set().union(*(c for _, c in shown)) if shown else set()
-    await arecord(conn, AuditEvent(principal, "list", "jobs", field_classes=frozenset(classes), row_count=len(rows),
-                                   request_id=request_id))  # fmt: skip
+    await arecord(
+        conn,
+        AuditEvent(
+            principal, "list", "jobs", field_classes=frozenset(classes), row_count=len(rows), request_id=request_id
+        ),
+    )
     return {"items": [r for r, _ in shown], "next_cursor": next_cursor}
 
 
 async def get_application(
     conn: psycopg.AsyncConnection, principal: Principal, application_id: int, *, request_id: str | None = None
 ) -> dict[str, Any]:
-    """One application with its job and stage, or ``NotFound`` (also for other tenants' ids and for rows
-    the caller's relationship rules hide, which are audited as denied)."""
+    """One application with its job and stage, or ``NotFound`` (also for other tenants' ids); a row the
+    caller's relationship rules hide raises ``RowHidden`` (a ``NotFound``) carrying the denial to audit."""
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
             f"select {_APP_VISIBLE} as visible, a.id, a.candidate_id, a.job_id, j.title as job_title, a.status,"
@@ -190,14 +212,31 @@ async def get_application(
             {**_ctx(principal), "id": application_id},
         )
         row = await cur.fetchone()
-    missing = NotFound(f"application {application_id} not found", hint="check the id; ids are per tenant")
+    message, hint = f"application {application_id} not found", "check the id; ids are per tenant"
     if row is None:
-        raise missing
+        raise NotFound(message, hint=hint)
     if not row.pop("visible"):
-        await arecord(conn, AuditEvent(principal, "read", "applications", "denied", subject_id=str(application_id),
-                                       request_id=request_id, reason="row_rule"))  # fmt: skip
-        raise missing
+        denied = AuditEvent(
+            principal,
+            "read",
+            "applications",
+            "denied",
+            subject_id=str(application_id),
+            request_id=request_id,
+            reason="row_rule",
+        )
+        raise RowHidden(message, denied, hint=hint)
     shown, classes = _shown(row, _APPLICATION_FIELDS, principal.role.value)
-    await arecord(conn, AuditEvent(principal, "read", "applications", field_classes=frozenset(classes), row_count=1,
-                                   subject_id=str(application_id), request_id=request_id))  # fmt: skip
+    await arecord(
+        conn,
+        AuditEvent(
+            principal,
+            "read",
+            "applications",
+            field_classes=frozenset(classes),
+            row_count=1,
+            subject_id=str(application_id),
+            request_id=request_id,
+        ),
+    )
     return shown

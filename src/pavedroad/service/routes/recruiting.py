@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from pavedroad.privacy import install_redaction, load_registry
+from pavedroad.privacy import RowHidden, arecord_denial, install_redaction, load_registry
 from pavedroad.recruiting.reads import get_application, list_jobs
 from pavedroad.service.auth import current_principal
 from pavedroad.tenancy import Principal, atransaction
@@ -44,5 +44,9 @@ async def jobs(
 async def application(
     request: Request, principal: PrincipalDep, application_id: Annotated[int, Path(ge=1, le=2**62)]
 ) -> dict[str, Any]:
-    async with atransaction(request.app.state.pool, principal) as conn:
-        return await get_application(conn, principal, application_id, request_id=_request_id(request))
+    try:
+        async with atransaction(request.app.state.pool, principal) as conn:
+            return await get_application(conn, principal, application_id, request_id=_request_id(request))
+    except RowHidden as hidden:  # audited outside the rolled-back transaction, then a plain 404
+        await arecord_denial(request.app.state.pool, hidden.audit)
+        raise
