@@ -6,7 +6,7 @@
   label and tenant, and merges sketches in SQL. Only whole slices are returned.
 * ``FlagsRampDriver`` maps ``RampCommand`` onto ``pavedroad.flags.AsyncRampController`` (audited with
   author and reason, propagated to every process like any flag change).
-* ``CallbackSink`` and ``OutboxSink`` publish decisions (a function of yours; or a ``canary.decision``
+* ``CallbackSink`` and ``OutboxSink`` publish decisions (a function of yours; or a ``canary_decision``
   event in the transactional outbox of an operator tenant, relayed to NATS by ``pavedroad.events``).
 """
 
@@ -135,7 +135,7 @@ class CallbackSink:
 
 
 class OutboxSink:
-    """``DecisionSink`` appending a ``canary.decision`` event to ``tenant``'s outbox (relayed to NATS)."""
+    """``DecisionSink`` appending a ``canary_decision`` event to ``tenant``'s outbox (relayed to NATS)."""
 
     def __init__(self, pool: AsyncConnectionPool, tenant: str) -> None:
         self.pool, self.tenant = pool, tenant
@@ -145,7 +145,7 @@ class OutboxSink:
         from pavedroad.tenancy import Principal, Role, atransaction
 
         event = Event(
-            type="canary.decision",
+            type="canary_decision",
             tenant_id=self.tenant,
             aggregate_type="rollout",
             aggregate_id=decision.rollout[:200],

@@ -149,3 +149,28 @@ def test_decisions_are_for_admins_and_hide_other_tenants(
         assert client.get("/v1/canary").status_code == 401
         paused = client.post("/v1/canary/new-search/pause", headers=_auth(keys["alpha"]["admin"]))
         assert paused.status_code == 404  # no controller in this process: said plainly, not a 500
+
+
+def test_outbox_sink_publishes_each_decision_as_an_event(database: TestDatabase) -> None:
+    """Decisions reach the event stream through the operator tenant's transactional outbox."""
+    from pavedroad.canary.drivers import OutboxSink
+
+    with psycopg.connect(database.owner_url) as conn:
+        conn.execute("insert into tenants (tenant_id, name) values ('platform', 'Platform')")
+    decision = Decision("new-search", Action.PROMOTE, "[promote] healthy", time.time(), 0, 1)
+
+    async def emit() -> None:
+        pool = AsyncConnectionPool(database.app_url, min_size=1, max_size=1, open=False)
+        await pool.open(wait=True)
+        try:
+            await OutboxSink(pool, "platform").emit(decision)
+        finally:
+            await pool.close()
+
+    asyncio.run(emit())
+    with psycopg.connect(database.owner_url) as conn:
+        rows = conn.execute("select tenant_id, payload from event_outbox").fetchall()
+    assert len(rows) == 1
+    assert rows[0][0] == "platform"
+    assert rows[0][1]["action"] == "promote"
+    assert rows[0][1]["step_to"] == 1
