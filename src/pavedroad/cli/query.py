@@ -98,7 +98,7 @@ def run(
     finally:
         stack.stop()
     if show_sql:
-        console.print(result.compiled.sql, highlight=False, markup=False)
+        console.print(result.compiled.sql, highlight=False, markup=False, soft_wrap=True)
         console.print({k: str(v) for k, v in result.compiled.params.items()}, highlight=False)
         console.print(result.compiled.plan, highlight=False, markup=False)
     _print_result(result, as_json)
@@ -119,6 +119,6 @@ def compile(  # noqa: A001 - the verb users type
         raise InvalidInput(f"unknown --dialect {dialect!r}", hint="use postgres or duckdb")
     compiled = compile_query(_query_arg(query), model=recruiting_model(), schema=TenantSchema("example"),
                              role=role, dialect=dialect)  # type: ignore[arg-type]  # fmt: skip
-    console.print(compiled.sql, highlight=False, markup=False)
+    console.print(compiled.sql, highlight=False, markup=False, soft_wrap=True)
     console.print_json(json.dumps({k: str(v) for k, v in compiled.params.items()}))
     console.print(compiled.plan, highlight=False, markup=False)

@@ -164,7 +164,7 @@ class Compiler:
             ctx = Context(model, schema, role, dialect, policy, limits, types, cursor is not None)
             state = run_passes(state, ctx, PASSES)
             assert state.sql is not None and state.ast is not None
-            template = Template(state.sql.sql(dialect=dialect), state.slots, state.columns,
+            template = Template(state.sql.sql(dialect=dialect, copy=False), state.slots, state.columns,
                                 _describe(state.plan), state.cursor)  # fmt: skip
             if [lit.value for lit in literal_order(state.ast)] == literals:
                 self._cache[key] = template

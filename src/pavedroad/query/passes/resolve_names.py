@@ -125,7 +125,7 @@ class _Resolver:
                 ent_name = rel.entity
                 continue
             if not last:
-                raise self.unknown(part, ent_name, self._field_names(ent_name, scope), node.span)
+                raise self.unknown(part, ent_name, self._field_names(ent_name, scope), _part_span(node, i))
             fdef = ent.fields.get(part)
             if fdef is not None and fdef.queryable and fdef.type != "json":
                 ref = FieldRef(ent_name, part, ent.column_of(part), fdef.type, int(Classification[fdef.classification]),
@@ -137,7 +137,7 @@ class _Resolver:
             if scope.measures and part in ent.measures and not hops:
                 inner = self.model.expression(ent_name, "measures", part)
                 return self.expr(_respan(inner, node.span), _Scope(scope.entity, hops, {}, True), model_text=True)
-            raise self.unknown(part, ent_name, self._field_names(ent_name, scope), node.span)
+            raise self.unknown(part, ent_name, self._field_names(ent_name, scope), _part_span(node, i))
         raise AssertionError("unreachable")
 
     def custom_field(self, ent_name: str, hops: tuple[Hop, ...], rest: tuple[str, ...], node: A.Path) -> Col:
@@ -286,6 +286,15 @@ class _Resolver:
                 )
             grain = grains.pop() if grains else ()
         return Agg(node.name, first, grain, None, extra, span=node.span)
+
+
+def _part_span(node: A.Path, index: int) -> Span:
+    """The span of one name in a dotted path (``stagee`` in ``stagee.name``)."""
+    sp = node.span
+    if sp.pointer is not None or sp.end <= sp.start:
+        return sp
+    offset = sum(len(p) + 1 for p in node.parts[:index])
+    return Span(sp.start + offset, sp.start + offset + len(node.parts[index]), sp.line, sp.column + offset)
 
 
 def _respan(node: A.Expr, span: Span) -> A.Expr:
