@@ -76,8 +76,13 @@ class SLOMiddleware:
         finally:
             latency = _perf() - start
             _holder.reset(token)
-            variant = holder.variant or state.get(STATE_KEY) or DEFAULT_VARIANT
+            route = scope.get("route")
+            template = getattr(route, "path_format", None) if route is not None else None
+            if template is None:
+                template = route_template(scope)
             principal = state.get("principal")
-            tenant = getattr(principal, "tenant_id", "") if principal is not None else ""
-            self.recorder.record_http(route_template(scope), scope["method"], status or 500, latency,
-                                      variant, tenant)
+            self.recorder.record_http(
+                template, scope["method"], status or 500, latency,
+                holder.variant or state.get(STATE_KEY) or DEFAULT_VARIANT,
+                "" if principal is None else getattr(principal, "tenant_id", ""),
+            )

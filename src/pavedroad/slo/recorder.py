@@ -6,7 +6,7 @@ histogram child (the same labels minus the tenant, which is never a Prometheus l
 over every cell recorded so far exactly once, for the flusher to merge into Postgres; cells of several
 processes with equal keys add up (counts add, sketches merge) so the merged view is exact.
 
-The hot path (``record``) does one clock read, one dict lookup, a sketch ``add`` and a bisect; label
+The hot path (``record_http``) does one clock read, one dict lookup, a bin update and a bisect; label
 children and cells are created once per key and slice, never per request. It is meant to be called from
 one thread (the event loop); ``record_dependency`` may be called from others — a sample racing a
 ``drain`` on another thread can be lost, which the flusher's interval makes rare and harmless.
@@ -14,14 +14,15 @@ one thread (the event loop); ``record_dependency`` may be called from others —
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from bisect import bisect_left
+from bisect import bisect_left as _bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pavedroad.slo.cohort import DEFAULT_VARIANT, current_cohort
-from pavedroad.slo.sketch import LogSketch
+from pavedroad.slo.sketch import BIN_SCALE, MIN_VALUE, LogSketch, value_of
 
 __all__ = [
     "DEFAULT_BUCKETS",
@@ -43,6 +44,9 @@ DEFAULT_BUCKETS: tuple[float, ...] = (
 GOOD_OUTCOMES = frozenset({"success", "ok", "client_error"})
 UNMATCHED = "<unmatched>"
 _CLASSES = ("0xx", "1xx", "2xx", "3xx", "4xx", "5xx")
+_MULT = BIN_SCALE
+_log = math.log
+_ceil = math.ceil
 
 Key = tuple[str, str, str, str, str, str]  # kind, route, method, status_class, variant, tenant
 
@@ -64,12 +68,39 @@ class HistogramChild:
 
 
 class _Cell:
-    __slots__ = ("bad", "child", "sketch")
+    """A sketch laid out flat (count, sum, zero bin, bins) so the hot path needs no method call."""
+
+    __slots__ = ("bad", "bins", "child", "count", "sum", "zero")
 
     def __init__(self, child: HistogramChild) -> None:
         self.bad = 0
-        self.sketch = LogSketch()
+        self.count = 0
+        self.sum = 0.0
+        self.zero = 0
+        self.bins: dict[int, int] = {}
         self.child = child
+
+    def add(self, latency_s: float, bad: bool) -> None:
+        if bad:
+            self.bad += 1
+        self.count += 1
+        self.sum += latency_s
+        if latency_s > MIN_VALUE:
+            key = _ceil(_log(latency_s) * _MULT)
+            self.bins[key] = self.bins.get(key, 0) + 1
+        else:
+            self.zero += 1
+
+    def sketch(self) -> LogSketch:
+        sketch = LogSketch()
+        sketch.bins, sketch.zero, sketch.count, sketch.sum = self.bins, self.zero, self.count, self.sum
+        if self.bins:
+            sketch.min, sketch.max = value_of(min(self.bins)), value_of(max(self.bins))
+            if self.zero:
+                sketch.min = 0.0
+        else:
+            sketch.min = sketch.max = 0.0
+        return sketch
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,18 +166,35 @@ class Recorder:
         cell = self._cells.get(key)
         if cell is None:
             cell = self._cells[key] = self._new_cell(key)
-        if bad:
-            cell.bad += 1
-        cell.sketch.add(latency_s)
+        cell.add(latency_s, bad)
         child = cell.child
-        child.counts[bisect_left(self.buckets, latency_s)] += 1
+        child.counts[_bisect(self.buckets, latency_s)] += 1
         child.sum += latency_s
 
     def record_http(  # noqa: PLR0917 - positional on purpose: called once per request
         self, route: str, method: str, status: int, latency_s: float,
                     variant: str = DEFAULT_VARIANT, tenant: str = "") -> None:
-        """Record one served request (5xx is bad)."""
-        self.record("http", route, method, status_class(status), latency_s, status >= 500, variant, tenant)
+        """Record one served request (5xx is bad). ``record`` inlined: this runs on every request."""
+        current = int(self._time() // self.slice_seconds)
+        if current != self._slice:
+            self._roll(current)
+        key = ("http", route, method, _CLASSES[status // 100] if 100 <= status < 600 else "5xx", variant, tenant)
+        cell = self._cells.get(key)
+        if cell is None:
+            cell = self._cells[key] = self._new_cell(key)
+        if status >= 500:
+            cell.bad += 1
+        cell.count += 1
+        cell.sum += latency_s
+        if latency_s > MIN_VALUE:
+            bin_key = _ceil(_log(latency_s) * _MULT)
+            bins = cell.bins
+            bins[bin_key] = bins.get(bin_key, 0) + 1
+        else:
+            cell.zero += 1
+        child = cell.child
+        child.counts[_bisect(self.buckets, latency_s)] += 1
+        child.sum += latency_s
 
     def record_dependency(self, dependency: str, outcome: str, latency_s: float, *,
                           variant: str | None = None, tenant: str = "") -> None:
@@ -167,7 +215,7 @@ class Recorder:
             start = float(slice_no * self.slice_seconds)
             for (kind, route, method, klass, variant, tenant), cell in cells.items():
                 rows.append(SliceRow(start, self.slice_seconds, kind, self.service, route, method, klass,
-                                     self.version, variant, tenant, cell.bad, cell.sketch))
+                                     self.version, variant, tenant, cell.bad, cell.sketch()))
         return rows
 
     def _roll(self, current: int) -> None:

@@ -23,11 +23,12 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["MIN_VALUE", "RELATIVE_ACCURACY", "LogSketch", "key_of", "value_of"]
+__all__ = ["BIN_SCALE", "MIN_VALUE", "RELATIVE_ACCURACY", "LogSketch", "key_of", "value_of"]
 
 RELATIVE_ACCURACY = 0.01
 GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
 _MULT = 1 / math.log(GAMMA)
+BIN_SCALE = _MULT  # bin of v is ceil(log(v) * BIN_SCALE); the recorder inlines this
 MIN_VALUE = 1e-9  # below a nanosecond a latency is a clock artefact: it counts as zero
 ZERO_KEY = "z"  # the zero bin's key in the JSON form
 
