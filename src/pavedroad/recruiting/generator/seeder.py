@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -132,8 +133,13 @@ def seed(owner_url: str, *, applications: int, tenants: int, seed: int, progress
                     loaders[lane].put(setup)
                 else:
                     loaders[lane].put(build_chunk(worlds[plan.tenant_id], seed, chunk, size, ids))
-        for conn, lane_plans in zip(conns, lanes, strict=True):
-            verify_foreign_keys(conn, sorted(skip), [p.tenant_id for p in lane_plans])
+        with ThreadPoolExecutor(len(conns), thread_name_prefix="pavedroad-seed-verify") as pool:
+            checks = [
+                pool.submit(verify_foreign_keys, conn, sorted(skip), [p.tenant_id for p in lane_plans])
+                for conn, lane_plans in zip(conns, lanes, strict=True)
+            ]
+            for check in checks:
+                check.result()
         move_sequences(first, ids.last())
         for conn in conns:
             conn.commit()
