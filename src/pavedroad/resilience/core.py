@@ -9,25 +9,29 @@ freed). ``Pipeline`` (``pipeline.py``) drives the same sections from threads and
 
 from __future__ import annotations
 
+import asyncio
 import random as _random
 import threading
 import time
+from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from pavedroad.resilience import observe
 from pavedroad.resilience.breaker import BreakerState, CircuitBreaker, Mode
 from pavedroad.resilience.budget import BudgetState, RetryBudget
 from pavedroad.resilience.bulkhead import ADMIT, QUEUE, Bulkhead, ThreadWaiter, Waiter
 from pavedroad.resilience.deadline import DEADLINE
 from pavedroad.resilience.errors import BulkheadFull, CircuitOpen, DeadlineExceeded, RateLimited, ResilienceRefusal
-from pavedroad.resilience.observe import Stats, log, notify
+from pavedroad.resilience.observe import LATENCY_BUCKETS_S, Stats, log, notify
 from pavedroad.resilience.ratelimit import LimiterState, RateLimit
 from pavedroad.resilience.retry import ExceptionClassifier, Retry, Verdict
 
 __all__ = ["Classifier", "PipelineCore", "thread_waiter"]
 
 _INF = float("inf")
+_CLOSED = Mode.CLOSED
 _Moved = tuple[BreakerState, BreakerState] | None
 
 
@@ -70,6 +74,7 @@ class PipelineCore:
         self._now: Callable[[], float] = clock.monotonic if clock is not None else time.monotonic
         self._wall: Callable[[], float] = clock.time if clock is not None else time.time
         self._sleep: Callable[[float], object] = getattr(clock, "sleep", time.sleep)
+        self._asleep: Callable[[float], Awaitable[object]] = getattr(clock, "asleep", asyncio.sleep)
         self._random = random
         self._lock = threading.Lock()
         now = self._now()
@@ -150,9 +155,12 @@ class PipelineCore:
             bulkhead = self.bulkhead
             admission = ADMIT if bulkhead is None else bulkhead.admit(self._in_flight, self._queued)
             if admission is ADMIT:
+                state = self._breaker
                 if self.rate_limit is not None:
                     epoch = None
-                elif self.breaker is not None and self._breaker is not None:
+                elif state is not None and state.mode is _CLOSED:
+                    epoch = state.epoch  # CircuitBreaker.acquire's first rule, inlined for the hot path
+                elif state is not None:
                     epoch, moved, refusal = self._acquire_locked(now)
                 if refusal is None:
                     self._in_flight += 1
@@ -260,15 +268,23 @@ class PipelineCore:
         """The call is over: record the last attempt (when ``verdict``), count the call, free the slot."""
         latency = ended - started
         moved: _Moved = None
+        stats = self.stats
         with self._lock:
-            if verdict is not None:
+            if verdict is not None and self._breaker is not None:
                 moved = self._record_locked(verdict.failed, epoch, ended - began, ended)
-            self.stats.record_call(outcome, latency)
+            stats.calls[outcome] += 1  # Stats.record_call, inlined for the hot path
+            stats.buckets[bisect_left(LATENCY_BUCKETS_S, latency)] += 1
+            stats.latency_sum += latency
+            stats.latency_count += 1
             if leave:
-                self._leave_locked()
+                if self._queued:
+                    self._leave_locked()
+                else:
+                    self._in_flight -= 1
         if moved is not None:
             self._log_transition(moved)
-        notify(self.name, outcome, latency)
+        if observe.listeners():
+            notify(self.name, outcome, latency)
 
     def _record_then_budget(self, verdict: Verdict, epoch: int, began: float, ended: float) -> bool:
         """Record a failed attempt that wants a retry, then take a retry token: True if one was left."""

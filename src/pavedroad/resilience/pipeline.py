@@ -204,7 +204,7 @@ class Pipeline(PipelineCore):
         except ResilienceRefusal as refusal:
             raise self._refused(refusal, started) from None
         holding = True  # in_flight is counted even without a bulkhead (a gauge)
-        asleep = getattr(self.clock, "asleep", asyncio.sleep)
+        asleep = self._asleep
         try:
             if waiter is not None:
                 assert isinstance(waiter, AsyncWaiter)

@@ -32,9 +32,12 @@ _TIMEOUT_KEYS = ("connect", "read", "write", "pool")
 
 
 def _clamp(request: httpx.Request, timeout: float | None) -> None:
+    """Bound httpx's per-operation timeouts by the attempt's deadline (a copy: extensions may be shared)."""
     if timeout is None:
         return
     current = request.extensions.get("timeout") or {}
+    if len(current) == 4 and all(value is not None and value <= timeout for value in current.values()):
+        return  # the client's own timeouts are already tighter
     clamped = {}
     for key in _TIMEOUT_KEYS:
         value = current.get(key)
@@ -75,9 +78,6 @@ class ResilientTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def name(self) -> str:
         return self.pipeline.name
 
-    def _replayable(self, request: httpx.Request) -> bool:
-        return hasattr(request, "_content")  # httpx keeps bytes bodies in memory; generator bodies are one-shot
-
     # -- sync ------------------------------------------------------------------------------------------------
 
     def _sync_inner(self) -> httpx.BaseTransport:
@@ -88,12 +88,13 @@ class ResilientTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self._sync
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self._sync_inner()
-        idempotent = is_idempotent(request.method, request.headers) and self._replayable(request)
+        inner = self._sync or self._sync_inner()
+        idempotent = is_idempotent(request.method, request.headers) and hasattr(request, "_content")
+        name = self.pipeline.name
 
         def attempt(timeout_s: float | None) -> httpx.Response:
             _clamp(request, timeout_s)
-            token = THROUGH_PIPELINE.set(self.name)
+            token = THROUGH_PIPELINE.set(name)
             try:
                 return inner.handle_request(request)
             finally:
@@ -117,12 +118,14 @@ class ResilientTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self._async
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self._async_inner()
-        idempotent = is_idempotent(request.method, request.headers) and self._replayable(request)
+        inner = self._async or self._async_inner()
+        # httpx keeps bytes bodies in memory (``_content``); generator bodies are one-shot, never retried
+        idempotent = is_idempotent(request.method, request.headers) and hasattr(request, "_content")
+        name = self.pipeline.name
 
         async def attempt(timeout_s: float | None) -> httpx.Response:
             _clamp(request, timeout_s)
-            token = THROUGH_PIPELINE.set(self.name)
+            token = THROUGH_PIPELINE.set(name)
             try:
                 return await inner.handle_async_request(request)
             finally:
