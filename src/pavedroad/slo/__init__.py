@@ -1,7 +1,7 @@
 """SLOs and SLIs: recorder, sketches, specs (OpenSLO v1, Sloth), budgets, burn-rate alerts, rules, reports."""
 
 from pavedroad.slo.alerts import AlertEvent, Evaluation, evaluate, transition
-from pavedroad.slo.asgi import instrument
+from pavedroad.slo.asgi import instrument, listen_to_resilience
 from pavedroad.slo.budget import (
     Counts,
     budget_consumed,
@@ -14,7 +14,7 @@ from pavedroad.slo.budget import (
     time_to_exhaustion,
     timeslices,
 )
-from pavedroad.slo.cohort import DEFAULT_VARIANT, STATE_KEY, current_cohort, set_cohort
+from pavedroad.slo.cohort import DEFAULT_VARIANT, STATE_KEY, current_cohort, current_tenant, set_cohort
 from pavedroad.slo.evaluator import Evaluator, run_evaluator
 from pavedroad.slo.flusher import SliceFlusher
 from pavedroad.slo.loader import load_specs, parse_specs, read_documents
@@ -31,7 +31,7 @@ from pavedroad.slo.recorder import (
     record_dependency,
     use_recorder,
 )
-from pavedroad.slo.reports import SLOStatus, TopEntry, burndown, rank, status, status_windows
+from pavedroad.slo.reports import RANK_BY, SLOStatus, TopEntry, burndown, rank, status, status_windows
 from pavedroad.slo.rules import generate_rules, rules_yaml
 from pavedroad.slo.sketch import RELATIVE_ACCURACY, LogSketch
 from pavedroad.slo.sloth import from_sloth
@@ -54,6 +54,7 @@ __all__ = [
     "DEFAULT_BUCKETS",
     "DEFAULT_VARIANT",
     "PRESETS",
+    "RANK_BY",
     "RELATIVE_ACCURACY",
     "SLO",
     "STATE_KEY",
@@ -88,6 +89,7 @@ __all__ = [
     "burndown_query",
     "counts_query",
     "current_cohort",
+    "current_tenant",
     "decode_counts",
     "decode_top",
     "default_recorder",
@@ -99,6 +101,7 @@ __all__ = [
     "generate_rules",
     "inline",
     "instrument",
+    "listen_to_resilience",
     "load_specs",
     "parse_duration",
     "parse_openslo",

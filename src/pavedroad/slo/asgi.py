@@ -2,7 +2,8 @@
 
 Guarantee: after ``instrument(app, recorder, registry)`` every HTTP request is recorded, the
 recorder's histograms are on ``registry``, the recorder is the process default for
-``record_dependency``, and — when the app's lifespan sets ``app.state.pool`` — a ``SliceFlusher``
+``record_dependency`` (registered as a ``pavedroad.resilience`` listener, so outbound calls are
+recorded as ``kind = 'dependency'`` slices), and — when the app's lifespan sets ``app.state.pool`` — a ``SliceFlusher``
 runs for the app's lifetime (started after the app's own startup, stopped and flushed before its
 shutdown closes the pool).
 """
@@ -19,9 +20,16 @@ from starlette.applications import Starlette
 from pavedroad.slo.flusher import SliceFlusher
 from pavedroad.slo.middleware import SLOMiddleware
 from pavedroad.slo.prom import RecorderCollector
-from pavedroad.slo.recorder import Recorder, use_recorder
+from pavedroad.slo.recorder import Recorder, record_dependency, use_recorder
 
-__all__ = ["instrument"]
+__all__ = ["instrument", "listen_to_resilience"]
+
+
+def listen_to_resilience() -> None:
+    """Record every resilience pipeline call on the default recorder (idempotent)."""
+    from pavedroad.resilience import add_listener  # lazy: only services that record pay the import
+
+    add_listener(record_dependency)
 
 
 def instrument(app: Starlette, recorder: Recorder, registry: CollectorRegistry, *,
@@ -31,6 +39,7 @@ def instrument(app: Starlette, recorder: Recorder, registry: CollectorRegistry, 
     registry.register(RecorderCollector(recorder))
     app.state.slo_recorder = recorder
     use_recorder(recorder)
+    listen_to_resilience()
     original: Callable[[Any], AbstractAsyncContextManager[Any]] = app.router.lifespan_context
 
     @asynccontextmanager

@@ -18,8 +18,9 @@ the request; every copy of the context shares the same holder, so ``set_cohort``
 from __future__ import annotations
 
 from contextvars import ContextVar
+from typing import Any
 
-__all__ = ["DEFAULT_VARIANT", "STATE_KEY", "CohortHolder", "current_cohort", "set_cohort"]
+__all__ = ["DEFAULT_VARIANT", "STATE_KEY", "CohortHolder", "current_cohort", "current_tenant", "set_cohort"]
 
 DEFAULT_VARIANT = "default"
 STATE_KEY = "slo_variant"  # scope["state"] key (request.state.slo_variant) the recorder also reads
@@ -28,10 +29,18 @@ STATE_KEY = "slo_variant"  # scope["state"] key (request.state.slo_variant) the 
 class CohortHolder:
     """The mutable cell shared by every context copy of one request."""
 
-    __slots__ = ("variant",)
+    __slots__ = ("state", "variant")
 
-    def __init__(self) -> None:
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
         self.variant: str | None = None
+        self.state = state  # the request's scope["state"]: lets outbound calls find the principal
+
+
+def current_tenant() -> str:
+    """The tenant of the request being served (from ``request.state.principal``), or ``""``."""
+    holder = _holder.get()
+    principal = None if holder is None or holder.state is None else holder.state.get("principal")
+    return "" if principal is None else str(getattr(principal, "tenant_id", ""))
 
 
 _holder: ContextVar[CohortHolder | None] = ContextVar("pavedroad_slo_cohort", default=None)

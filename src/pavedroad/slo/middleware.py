@@ -56,7 +56,7 @@ class SLOMiddleware:
         state: dict[str, Any] | None = scope.get("state")
         if state is None:
             state = scope["state"] = {}
-        holder = CohortHolder()
+        holder = CohortHolder(state)
         token = _holder.set(holder)
         status = 0
 

@@ -21,7 +21,7 @@ from bisect import bisect_left as _bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pavedroad.slo.cohort import DEFAULT_VARIANT, current_cohort
+from pavedroad.slo.cohort import DEFAULT_VARIANT, current_cohort, current_tenant
 from pavedroad.slo.sketch import BIN_SCALE, MIN_VALUE, LogSketch, value_of
 
 __all__ = [
@@ -197,11 +197,13 @@ class Recorder:
         child.sum += latency_s
 
     def record_dependency(self, dependency: str, outcome: str, latency_s: float, *,
-                          variant: str | None = None, tenant: str = "") -> None:
-        """Record one outbound call; ``outcome`` not in ``GOOD_OUTCOMES`` is bad."""
+                          variant: str | None = None, tenant: str | None = None) -> None:
+        """Record one outbound call; ``outcome`` not in ``GOOD_OUTCOMES`` is bad. Inside a recorded request
+        the call inherits the request's cohort and tenant unless given."""
         with self._lock:
             self.record("dependency", dependency, "", outcome, latency_s, outcome not in GOOD_OUTCOMES,
-                        variant or current_cohort() or DEFAULT_VARIANT, tenant)
+                        variant or current_cohort() or DEFAULT_VARIANT,
+                        current_tenant() if tenant is None else tenant)
 
     def drain(self) -> list[SliceRow]:
         """Every cell recorded since the last drain (the current, partial slice included), exactly once."""
@@ -246,8 +248,14 @@ def default_recorder() -> Recorder | None:
     return _default[0]
 
 
-def record_dependency(dependency: str, outcome: str, latency_s: float, *, tenant: str = "") -> bool:
-    """Record an outbound call on the default recorder (a resilience listener); ``False`` when none."""
+def record_dependency(dependency: str, outcome: str, latency_s: float, *, tenant: str | None = None) -> bool:
+    """Record an outbound call on the default recorder; ``False`` when none is installed.
+
+    This is the resilience pipeline's listener (``instrument`` registers it with
+    ``pavedroad.resilience.add_listener``): every call through a pipeline lands here once, with the
+    whole call's latency and its outcome (``success`` is good; ``failure``, ``timeout``,
+    ``circuit_open``, ``bulkhead_full``, ``rate_limited`` are bad).
+    """
     recorder = _default[0]
     if recorder is None:
         return False

@@ -122,3 +122,32 @@ def test_slices_roll_with_the_clock() -> None:
     assert recorder.drain() == []
     with pytest.raises(ValueError, match="slice_seconds"):
         Recorder(slice_seconds=0)
+
+
+def test_resilience_pipeline_calls_land_in_the_recorder_with_the_requests_tenant() -> None:
+    """instrument() registers record_dependency as a resilience listener; inside a request the call
+    inherits the request's tenant and cohort."""
+    from pavedroad.resilience import remove_listener
+    from pavedroad.resilience.observe import listeners, notify
+    from pavedroad.slo import instrument, record_dependency
+
+    recorder = Recorder("svc", "v7")
+    app = FastAPI()
+
+    @app.get("/pay")
+    async def pay(request: Request) -> dict[str, bool]:
+        request.state.principal = _Principal("acme")
+        set_cohort("blue")
+        notify("payments", "timeout", 1.5)  # what a pipeline does after each call
+        return {"ok": True}
+
+    instrument(app, recorder, CollectorRegistry())
+    try:
+        assert record_dependency in listeners()
+        asyncio.run(_get(app, "/pay"))
+    finally:
+        remove_listener(record_dependency)
+        use_recorder(None)
+    rows = {(r.kind, r.route, r.status_class, r.variant, r.tenant, r.bad) for r in recorder.drain()}
+    assert ("dependency", "payments", "timeout", "blue", "acme", 1) in rows
+    assert ("http", "/pay", "2xx", "blue", "acme", 0) in rows
