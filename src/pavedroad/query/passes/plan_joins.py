@@ -145,6 +145,11 @@ class _Planner:
             for a in node.args:
                 self.row(a, top_filter=True)
             return
+        if top_filter and isinstance(node, Fn) and node.name == "not" and isinstance(node.args[0], Agg):
+            inner = node.args[0]
+            if inner.fn == "any":  # not any(...) ─► NOT EXISTS (an anti-join)
+                self.row(inner, top_filter=True)
+                return
         if top_filter and isinstance(node, Agg) and node.fn == "any":
             anchor_len = next(i for i, h in enumerate(node.grain) if h.many)
             self.plan.main.alias(node.grain[:anchor_len])
