@@ -47,9 +47,9 @@ STAGE_NAMES = (
 MAX_STAGES = len(STAGE_TYPES)
 OFFER, HIRED = 5, 6
 # Probability of moving on from a stage of each type (offer: the candidate accepts).
-ADVANCE = np.array([0.30, 0.50, 0.60, 0.42, 0.92, 0.80, 0.0])
+ADVANCE = np.array([0.15, 0.45, 0.50, 0.35, 0.90, 0.80, 0.0])
 # Median days spent in a stage of each type; time in stage is log-normal around it.
-MEDIAN_DAYS = np.array([4.0, 6.0, 7.0, 9.0, 4.0, 5.0, 1.0])
+MEDIAN_DAYS = np.array([6.0, 6.0, 7.0, 9.0, 4.0, 5.0, 1.0])
 SIGMA = 0.75
 
 STATUSES = ("active", "archived", "hired")

@@ -167,7 +167,7 @@ def _jobs(
     batch: Batch,
 ) -> tuple[np.ndarray, ...]:
     """Jobs (open, closed, a few drafts), ids in order of ``opened_at``; closed ones closed before REFERENCE."""
-    status = np.where(np.arange(jobs) < live, np.where(gen.random(jobs) < 0.55, 2, 1), 0)
+    status = np.where(np.arange(jobs) < live, np.where(gen.random(jobs) < 0.8, 2, 1), 0)
     ago = np.where(
         status == 2,
         gen.integers(40 * DAY, 720 * DAY, jobs),
