@@ -11,9 +11,9 @@
 
 A pipeline is deadline → bulkhead → retry (full-jitter backoff, ``Retry-After``, idempotent calls only)
 with a retry budget → circuit breaker (count/time window, failure and slow-call rates, half-open probes)
-→ per-attempt timeout, plus an optional rate limit. Each policy is a value whose transitions are pure
-functions with an injected clock (``CircuitBreaker.on_result(state, now, outcome) -> state``); the
-``Pipeline`` drives them for threads and asyncio alike, holding its lock only around those transitions.
+→ per-attempt timeout, plus an optional rate limit and (async) hedging. Each policy is a value whose
+transitions are pure functions with an injected clock (``CircuitBreaker.on_result(state, now, outcome)
+-> state``); the ``Pipeline`` drives them for threads and asyncio alike, holding its lock only around those transitions.
 
 Refusals are ``pavedroad.errors.Unavailable`` (503): ``CircuitOpen``, ``BulkheadFull``,
 ``DeadlineExceeded``, ``RetryBudgetExhausted``, ``RateLimited``. Observability: Prometheus families
@@ -30,6 +30,7 @@ from pavedroad.resilience.config import (
     BudgetSettings,
     BulkheadSettings,
     DependencySettings,
+    HedgingSettings,
     RateLimitSettings,
     ResilienceConfig,
     RetrySettings,
@@ -47,6 +48,7 @@ from pavedroad.resilience.errors import (
     RetryBudgetExhausted,
 )
 from pavedroad.resilience.guard import configure_guard_from_env, egress_guard, install_egress_guard
+from pavedroad.resilience.hedging import Hedging
 from pavedroad.resilience.metrics import ResilienceCollector, register_metrics
 from pavedroad.resilience.observe import OUTCOMES, add_listener, remove_listener
 from pavedroad.resilience.pipeline import Pipeline
@@ -83,6 +85,8 @@ __all__ = [
     "DependencySettings",
     "EgressBlocked",
     "ExceptionClassifier",
+    "Hedging",
+    "HedgingSettings",
     "HttpClassifier",
     "LimiterState",
     "Mode",

@@ -38,6 +38,7 @@ __all__ = [
     "BudgetSettings",
     "BulkheadSettings",
     "DependencySettings",
+    "HedgingSettings",
     "RateLimitSettings",
     "ResilienceConfig",
     "RetrySettings",
@@ -88,6 +89,11 @@ class RateLimitSettings(_Strict):
     max_wait_s: float = Field(0.0, ge=0)
 
 
+class HedgingSettings(_Strict):
+    delay_s: float = Field(0.5, ge=0, description="Start a copy when an attempt has run this long.")
+    max_hedges: int = Field(1, ge=1, le=5)
+
+
 class DependencySettings(_Strict):
     deadline_s: float | None = Field(30.0, gt=0, description="Whole-call deadline, retries included.")
     attempt_timeout_s: float | None = Field(10.0, gt=0)
@@ -96,6 +102,7 @@ class DependencySettings(_Strict):
     budget: BudgetSettings | None = BudgetSettings()
     breaker: BreakerSettings | None = BreakerSettings()
     rate_limit: RateLimitSettings | None = None
+    hedging: HedgingSettings | None = None
 
     @model_validator(mode="after")
     def _timeouts_fit(self) -> DependencySettings:
@@ -165,6 +172,7 @@ _KNOWN_KEYS = sorted(
     {
         key
         for model in (
+            HedgingSettings,
             BulkheadSettings,
             RetrySettings,
             BudgetSettings,

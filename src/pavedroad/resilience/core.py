@@ -24,6 +24,7 @@ from pavedroad.resilience.budget import BudgetState, RetryBudget
 from pavedroad.resilience.bulkhead import ADMIT, QUEUE, Bulkhead, ThreadWaiter, Waiter
 from pavedroad.resilience.deadline import DEADLINE
 from pavedroad.resilience.errors import BulkheadFull, CircuitOpen, DeadlineExceeded, RateLimited, ResilienceRefusal
+from pavedroad.resilience.hedging import Hedging
 from pavedroad.resilience.observe import LATENCY_BUCKETS_S, Stats, log, notify
 from pavedroad.resilience.ratelimit import LimiterState, RateLimit
 from pavedroad.resilience.retry import ExceptionClassifier, Retry, Verdict
@@ -57,6 +58,7 @@ class PipelineCore:
         breaker: CircuitBreaker | None = CircuitBreaker(),  # noqa: B008
         attempt_timeout_s: float | None = 10.0,
         rate_limit: RateLimit | None = None,
+        hedging: Hedging | None = None,
         classifier: Classifier | None = None,
         clock: Any = None,
         random: Callable[[], float] = _random.random,
@@ -69,6 +71,7 @@ class PipelineCore:
         self.breaker = breaker
         self.attempt_timeout_s = attempt_timeout_s
         self.rate_limit = rate_limit
+        self.hedging = hedging
         self.classifier: Classifier = classifier or ExceptionClassifier()
         self.clock = clock
         self._now: Callable[[], float] = clock.monotonic if clock is not None else time.monotonic
@@ -301,6 +304,20 @@ class PipelineCore:
             self._log_transition(moved)
         if not ok:
             log.warning("resilience.retry_budget.exhausted", dependency=self.name)
+        return ok
+
+    def _may_hedge(self) -> bool:
+        """A hedge is extra load, like a retry: it needs a retry-budget token."""
+        ok = True
+        with self._lock:
+            if self.budget is not None and self._budget is not None:
+                now = self._now()
+                state = self.budget.on_request(self._budget, now, self._deposits)
+                self._deposits = 0
+                self._budget, ok = self.budget.try_retry(state, now)
+            if ok:
+                self.stats.hedges += 1
+                self.stats.attempts += 1
         return ok
 
     def _ignore(self, epoch: int) -> None:

@@ -7,6 +7,7 @@ lookup to a call. Families (label ``dependency`` on all):
 ``pavedroad_outbound_calls_total``              counter    calls by ``outcome`` (see ``OUTCOMES``)
 ``pavedroad_outbound_attempts_total``           counter    attempts that reached the dependency
 ``pavedroad_outbound_retries_total``            counter    attempts after the first
+``pavedroad_outbound_hedges_total``             counter    hedged copies of slow attempts (async)
 ``pavedroad_outbound_retry_budget_exhausted_total`` counter retries refused by the retry budget
 ``pavedroad_outbound_breaker_state``            gauge      1 for the current ``state``, 0 for the others
 ``pavedroad_outbound_breaker_transitions_total`` counter   by ``from_state`` and ``to_state``
@@ -45,6 +46,7 @@ class ResilienceCollector(Collector):
             f"{prefix}_attempts", "Attempts that reached the dependency.", labels=["dependency"]
         )
         retries = CounterMetricFamily(f"{prefix}_retries", "Attempts after the first.", labels=["dependency"])
+        hedges = CounterMetricFamily(f"{prefix}_hedges", "Hedged copies of slow attempts.", labels=["dependency"])
         exhausted = CounterMetricFamily(
             f"{prefix}_retry_budget_exhausted", "Retries refused by the retry budget.", labels=["dependency"]
         )
@@ -63,12 +65,14 @@ class ResilienceCollector(Collector):
             with pipeline._lock:  # a consistent snapshot of this dependency
                 counts = dict(stats.calls)
                 snapshot = (stats.attempts, stats.retries, stats.budget_exhausted, dict(stats.transitions))
+                hedged = stats.hedges
                 buckets, total, mode = list(stats.buckets), stats.latency_sum, pipeline.mode
                 flying = pipeline.in_flight
             for outcome in OUTCOMES:
                 calls.add_metric([name, outcome], counts[outcome])
             attempts.add_metric([name], snapshot[0])
             retries.add_metric([name], snapshot[1])
+            hedges.add_metric([name], hedged)
             exhausted.add_metric([name], snapshot[2])
             for candidate in Mode:
                 state.add_metric([name, candidate.value], 1.0 if candidate is mode else 0.0)
@@ -80,7 +84,7 @@ class ResilienceCollector(Collector):
                 running += count
                 cumulative.append(("+Inf" if bound == float("inf") else repr(bound), running))
             latency.add_metric([name], cumulative, total)
-        yield from (calls, attempts, retries, exhausted, state, transitions, in_flight, latency)
+        yield from (calls, attempts, retries, hedges, exhausted, state, transitions, in_flight, latency)
 
 
 def register_metrics(

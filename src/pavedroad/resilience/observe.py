@@ -73,6 +73,7 @@ class Stats:
         "buckets",
         "budget_exhausted",
         "calls",
+        "hedges",
         "latency_count",
         "latency_sum",
         "retries",
@@ -83,6 +84,7 @@ class Stats:
         self.calls: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
         self.attempts = 0
         self.retries = 0
+        self.hedges = 0
         self.budget_exhausted = 0
         self.transitions: dict[tuple[str, str], int] = {}
         self.buckets = [0] * (len(LATENCY_BUCKETS_S) + 1)  # last one is +Inf

@@ -14,7 +14,8 @@ dependency is being called:
    callables, enforced by cancellation; classification into a ``Verdict``. A retryable failure sleeps
    (full jitter, ``Retry-After`` honoured) and retries while attempts, the deadline and the retry budget
    allow; an empty budget raises ``RetryBudgetExhausted`` from the last error (a failed response is
-   returned as is).
+   returned as is). With ``hedging`` (async, idempotent calls), a slow attempt is raced by copies started
+   every ``delay_s`` (each paying a retry-budget token); the first acceptable answer is the attempt's.
 
 The caller gets the dependency's own last result (response or exception) or a refusal from
 ``pavedroad.resilience.errors``. Sync callables cannot be interrupted: they should honour ``remaining()``
@@ -36,6 +37,7 @@ from pavedroad.resilience.bulkhead import AsyncWaiter, ThreadWaiter
 from pavedroad.resilience.core import PipelineCore, thread_waiter
 from pavedroad.resilience.deadline import DEADLINE
 from pavedroad.resilience.errors import DeadlineExceeded, ResilienceRefusal, RetryBudgetExhausted
+from pavedroad.resilience.hedging import race
 from pavedroad.resilience.observe import log
 from pavedroad.resilience.retry import SUCCESS, Verdict
 from pavedroad.resilience.timers import wheel_for
@@ -254,7 +256,9 @@ class Pipeline(PipelineCore):
                 result: R | None = None
                 error: Exception | None = None
                 try:
-                    if pass_timeout:
+                    if self.hedging is not None and idempotent:
+                        result = await self._hedged(fn, pass_timeout, timeout, args, kwargs, judge, discard)
+                    elif pass_timeout:
                         result = await fn(timeout)
                     else:
                         result = await (fn(*args, **kwargs) if kwargs else fn(*args))
@@ -302,3 +306,19 @@ class Pipeline(PipelineCore):
         finally:
             if holding:
                 self._leave()
+
+    async def _hedged(  # noqa: PLR0917 - the attempt's own arguments, passed through
+        self,
+        fn: Callable[..., Awaitable[R]],
+        pass_timeout: bool,
+        timeout_s: float | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None,
+        judge: Callable[[R], Verdict] | None,
+        discard: Callable[[R], Awaitable[object]] | None,
+    ) -> R:
+        def start() -> Awaitable[R]:
+            return fn(timeout_s) if pass_timeout else fn(*args, **(kwargs or {}))
+
+        assert self.hedging is not None
+        return await race(start, self.hedging, may_hedge=self._may_hedge, judge=judge, discard=discard)

@@ -27,6 +27,7 @@ from pavedroad.resilience.breaker import CircuitBreaker
 from pavedroad.resilience.budget import RetryBudget
 from pavedroad.resilience.bulkhead import Bulkhead
 from pavedroad.resilience.config import DependencySettings, ResilienceConfig, load_config
+from pavedroad.resilience.hedging import Hedging
 from pavedroad.resilience.metrics import register_metrics
 from pavedroad.resilience.pipeline import Pipeline
 from pavedroad.resilience.ratelimit import RateLimit
@@ -66,6 +67,7 @@ def build_pipeline(name: str, settings: DependencySettings, *, clock: Any = None
         "budget": RetryBudget(**settings.budget.model_dump()) if settings.budget else None,
         "breaker": CircuitBreaker(**settings.breaker.model_dump()) if settings.breaker else None,
         "rate_limit": RateLimit(**settings.rate_limit.model_dump()) if settings.rate_limit else None,
+        "hedging": Hedging(**settings.hedging.model_dump()) if settings.hedging else None,
         "classifier": HttpClassifier(retry.failure_statuses, retry.retry_statuses),
         "clock": clock,
     }

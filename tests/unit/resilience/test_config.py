@@ -108,3 +108,28 @@ def test_configure_then_transport_shares_one_pipeline_per_dependency() -> None:
         assert "calendar" in resilience.pipelines()
     finally:
         resilience.configure(ResilienceConfig())
+
+
+def test_client_factories_are_the_paved_road() -> None:
+    resilience.configure({})
+    try:
+        sync = resilience.client("hris", inner=ScriptedTransport.always(200), base_url="http://hris.test")
+        with sync:
+            assert sync.get("/people").status_code == 200
+        assert resilience.pipeline("hris").stats.calls["success"] == 1
+        with pytest.raises(TypeError, match="bypass the pipeline"):
+            resilience.client("hris", transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+        with pytest.raises(TypeError, match="bypass the pipeline"):
+            resilience.async_client("hris", proxy="http://proxy.test:3128")
+    finally:
+        resilience.configure(ResilienceConfig())
+
+
+async def test_async_client_factory() -> None:
+    resilience.configure({"dependencies": {"webhooks": {"hedging": {"delay_s": 0.2}}}})
+    try:
+        assert resilience.pipeline("webhooks").hedging is not None
+        async with resilience.async_client("webhooks", inner=ScriptedTransport.always(204)) as client:
+            assert (await client.post("http://hooks.test/x", content=b"{}")).status_code == 204
+    finally:
+        resilience.configure(ResilienceConfig())

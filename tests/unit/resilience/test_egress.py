@@ -48,6 +48,7 @@ def test_scan_classifies_every_site() -> None:
         (17, "http.client.HTTPSConnection", "bypass", None),
         (18, "socket.create_connection", "loopback", None),
         (19, "socket.create_connection", "bypass", None),
+        (20, "pavedroad.resilience.async_client", "paved", "hris"),
     ]
 
 
