@@ -86,6 +86,18 @@ class Controller:
             raise NotFound(f"no guarded rollout named {name!r}", code="C404", hint=f"known rollouts: {known}")
         return self.rollouts[name], self.states[name]
 
+    def sync(self, rollouts: Sequence[Rollout]) -> None:
+        """Guard exactly ``rollouts``: new ones start now, known ones keep their state, others stop."""
+        wanted = {r.name: r for r in rollouts}
+        for name in list(self.rollouts):
+            if name not in wanted:
+                del self.rollouts[name], self.states[name]
+        for name, rollout in wanted.items():
+            if name in self.rollouts:
+                self.rollouts[name] = rollout  # a changed policy applies from the next check
+            else:
+                self.register(rollout)
+
     def pause(self, name: str) -> None:
         """A human pauses: the next checks decide PAUSE (harm still rolls back)."""
         self._get(name)[1].paused = True
@@ -173,9 +185,16 @@ class Controller:
         return out
 
     async def run(
-        self, *, stop: asyncio.Event | None = None, sleep: Callable[[float], Awaitable[None]] | None = None
+        self,
+        *,
+        stop: asyncio.Event | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        refresh: Callable[[], Awaitable[Sequence[Rollout]]] | None = None,
     ) -> None:
-        """Check every ``interval_s`` until ``stop`` is set (``sleep`` defaults to the clock's ``asleep``)."""
+        """Check every ``interval_s`` until ``stop`` is set (``sleep`` defaults to the clock's ``asleep``).
+
+        ``refresh``, when given, returns the rollouts to guard before each round (see ``sync``).
+        """
         clock_sleep = getattr(self.clock, "asleep", None)
 
         async def pause(seconds: float) -> None:
@@ -188,6 +207,11 @@ class Controller:
                 await asyncio.sleep(seconds)
 
         while stop is None or not stop.is_set():
+            if refresh is not None:
+                try:
+                    self.sync(await refresh())
+                except Exception as exc:  # noqa: BLE001 - keep guarding the known rollouts
+                    _log.error("canary refresh failed", error=str(exc)[:500], error_type=type(exc).__name__)
             await self.check_all()
             await pause(self.interval_s)
 
@@ -218,6 +242,9 @@ def run_controller(
     *,
     stop: asyncio.Event | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
+    refresh: Callable[[], Awaitable[Sequence[Rollout]]] | None = None,
 ) -> asyncio.Task[None]:
     """Start ``controller.run`` as an asyncio task (for ``pavedroad demo`` and the workers)."""
-    return asyncio.create_task(controller.run(stop=stop, sleep=sleep), name="pavedroad-canary-controller")
+    return asyncio.create_task(
+        controller.run(stop=stop, sleep=sleep, refresh=refresh), name="pavedroad-canary-controller"
+    )

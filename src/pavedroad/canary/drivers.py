@@ -20,7 +20,8 @@ from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.canary.controller import Controller, Rollout
-from pavedroad.canary.model import CohortCounts, Decision, SlicePair, merge_counts
+from pavedroad.canary.discover import guarded_rollouts
+from pavedroad.canary.model import CohortCounts, Decision, Policy, SlicePair, merge_counts
 from pavedroad.canary.ports import CohortSpec, DecisionSink, RampCommand, RampOp, RampPosition
 from pavedroad.testing.clock import Clock
 
@@ -30,6 +31,7 @@ __all__ = [
     "OutboxSink",
     "SloSlicesSource",
     "build_controller",
+    "flag_rollouts",
     "sketch_to_buckets",
 ]
 
@@ -165,8 +167,11 @@ def build_controller(
 ) -> Controller:
     """The production wiring: recorder slices in, flag ramps moved, decisions stored (plus ``sinks``).
 
-    For ``pavedroad demo`` and the workers: ``task = run_controller(build_controller(pool, rollouts,
-    clock=SystemClock()))`` and ``app.state.canary_controller = controller`` for the pause/resume routes.
+    For ``pavedroad demo`` and the workers::
+
+        controller = build_controller(pool, [], clock=SystemClock())
+        app.state.canary_controller = controller          # the pause/resume routes find it here
+        task = run_controller(controller, refresh=lambda: flag_rollouts(pool))
     """
     from pavedroad.canary.store import PostgresDecisionSink
 
@@ -178,3 +183,12 @@ def build_controller(
         sinks=[PostgresDecisionSink(pool), *sinks],
         interval_s=interval_s,
     )
+
+
+async def flag_rollouts(pool: AsyncConnectionPool, *, policy: Policy | None = None) -> list[Rollout]:
+    """The guarded ramps in the flags store right now (``refresh`` for ``run_controller``)."""
+    from pavedroad.flags import parse_flag_set
+
+    async with pool.connection() as conn:
+        rows = await (await conn.execute("select key, definition from pavedroad_meta.flags order by key")).fetchall()
+    return guarded_rollouts(parse_flag_set({"flags": dict(rows)}), policy=policy)

@@ -14,7 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 from pavedroad import slo
 from pavedroad.canary import Action, Policy
 from pavedroad.canary.controller import Controller, Rollout
-from pavedroad.canary.drivers import FlagsRampDriver, SloSlicesSource
+from pavedroad.canary.drivers import FlagsRampDriver, SloSlicesSource, flag_rollouts
 from pavedroad.canary.memory import MemorySink
 from pavedroad.canary.ports import CohortSpec
 from pavedroad.canary.store import PostgresDecisionSink, latest_per_rollout, recent
@@ -150,6 +150,9 @@ async def test_failing_flag_path_is_rolled_back_while_the_service_keeps_serving(
     assert all(r["canary_requests"] > 0 and r["threshold_log_e"] > 0 for r in alarms)
     latest = await latest_per_rollout(pool)
     assert [r["rollout"] for r in latest] == [FLAG]
+    # The guarded ramp is discovered from the flags store, as run_controller(refresh=...) does.
+    discovered = await flag_rollouts(pool)
+    assert [(r.flag, r.cohorts.baseline, r.cohorts.canary) for r in discovered] == [(FLAG, "off", "on")]
 
 
 def _read() -> object:

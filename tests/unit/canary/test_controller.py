@@ -201,3 +201,32 @@ async def test_unknown_rollout_is_a_not_found_error() -> None:
     _, _, _, _, controller = make()
     with pytest.raises(NotFound):
         await controller.check("nope")
+
+
+def test_guarded_ramps_of_the_flag_set_become_rollouts_and_sync_keeps_state() -> None:
+    from pavedroad.canary.discover import guarded_rollouts
+    from pavedroad.flags import parse_flag_set
+
+    def flag(**meta: object) -> dict[str, object]:
+        return {"state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "off", "metadata": meta}
+
+    flag_set = parse_flag_set(
+        {
+            "flags": {
+                "guarded": flag(**{"pavedroad.ramp": "10%,100%", "pavedroad.guard": "green"}),
+                "unguarded": flag(**{"pavedroad.ramp": "10%,100%"}),
+                "plain": flag(),
+            }
+        }
+    )
+    rollouts = guarded_rollouts(flag_set)
+    assert [(r.name, r.cohorts.baseline, r.cohorts.canary) for r in rollouts] == [("guarded", "off", "on")]
+
+    clock, _, _, _, controller = make()
+    controller.states["new-search"].paused = True
+    controller.sync([*rollouts, controller.rollouts["new-search"]])
+    assert set(controller.rollouts) == {"guarded", "new-search"}
+    assert controller.states["new-search"].paused  # known rollouts keep their state
+    controller.sync(rollouts)
+    assert set(controller.rollouts) == {"guarded"}
+    assert clock.time() > 0
