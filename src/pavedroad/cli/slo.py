@@ -112,7 +112,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Budgets, burn rates and firing alerts of every SLO, from the stored slices."""
-    from pavedroad.slo import counts_query, decode_counts, status_windows
+    from pavedroad.slo import burndown_query, counts_query, decode_counts, status_windows
     from pavedroad.slo import status as slo_status
     from pavedroad.slo.budget import Counts
 
@@ -127,7 +127,11 @@ def status(
             text, params = counts_query(scoped, now, windows)
             per = decode_counts(conn.execute(text, params).fetchall(), windows)
             counts = per.get(tenant or "", {w: Counts() for w in windows})
-            results.append(slo_status(slo, counts, now=now, tenant=tenant or ""))
+            slices = None
+            if slo.budgeting != "Occurrences" and slo.timeslice_s:
+                text, params = burndown_query(slo, now - slo.period_s, now, slo.timeslice_s, tenant)
+                slices = [Counts(int(r[1]), int(r[2])) for r in conn.execute(text, params).fetchall()]
+            results.append(slo_status(slo, counts, now=now, tenant=tenant or "", slices=slices))
     finally:
         conn.close()
         stack.stop()

@@ -4,7 +4,7 @@ Guarantees: ratios are computed from summed counts (``Σbad / Σtotal``), never 
 busy hour weighs more than a quiet one; a window with no events has no ratio (``None``), not zero; the
 ``min_events`` guard turns a window with too few events into "not enough data" instead of an alert.
 
-    >>> burn_rate(bad=36, total=1000, objective=0.999)  # 3.6% errors burn a 0.1% budget 36x too fast
+    >>> round(burn_rate(bad=36, total=1000, objective=0.999), 6)  # 3.6% errors burn a 0.1% budget 36x
     36.0
     >>> round(threshold_burn_rate(0.02, 30 * 86400, 3600), 6)  # 2% of a 30-day budget in 1 hour
     14.4

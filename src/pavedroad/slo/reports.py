@@ -3,7 +3,8 @@
 Guarantees: ``rank`` orders routes by the requested statistic (quantiles read from merged sketches,
 within 1%; error rate = Σbad/Σtotal), worst first, ties broken by volume then name, and skips routes
 with fewer than ``min_events`` requests (a p99 of three requests is noise). ``status`` derives SLI,
-remaining budget, burn rates, firing pairs and time to exhaustion from counts only. ``burndown`` gives
+remaining budget (Occurrences: events; Timeslices: good slices; RatioTimeslices: mean slice ratio),
+burn rates, firing pairs and time to exhaustion from counts only. ``burndown`` gives
 the cumulative remaining budget at each bucket of the period, ready for a chart.
 """
 
@@ -15,7 +16,14 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from pavedroad.slo.alerts import evaluate
-from pavedroad.slo.budget import Counts, burn_rate, remaining_budget, time_to_exhaustion
+from pavedroad.slo.budget import (
+    Counts,
+    burn_rate,
+    ratio_timeslices,
+    remaining_budget,
+    time_to_exhaustion,
+    timeslices,
+)
 from pavedroad.slo.spec import SLO
 from pavedroad.slo.store import TopRow
 from pavedroad.slo.windows import format_duration, resolve_windows
@@ -87,18 +95,34 @@ def status_windows(slo: SLO) -> list[float]:
     return sorted({w.short_s for w in windows} | {w.long_s for w in windows} | {slo.period_s})
 
 
-def status(slo: SLO, counts: Mapping[float, Counts], *, now: float, tenant: str = "") -> SLOStatus:
-    """Status from counts per window length (``status_windows``)."""
+def _budget(slo: SLO, period: Counts, slices: Sequence[Counts] | None) -> tuple[float | None, float]:
+    """SLI and remaining budget under the SLO's budgeting method."""
+    if slo.budgeting == "Occurrences" or slices is None:
+        return period.ratio, remaining_budget(period.bad, period.total, slo.objective)
+    judged = [c for c in slices if c.total > 0]
+    if slo.budgeting == "Timeslices":
+        assert slo.timeslice_target is not None
+        sli = timeslices(judged, slo.timeslice_target)
+        bad_slices = sum(1 for c in judged if c.good / c.total < slo.timeslice_target)
+        return sli, remaining_budget(bad_slices, len(judged), slo.objective)
+    sli = ratio_timeslices(judged)
+    return sli, 1.0 if sli is None else 1.0 - (1.0 - sli) / (1.0 - slo.objective)
+
+
+def status(slo: SLO, counts: Mapping[float, Counts], *, now: float, tenant: str = "",
+           slices: Sequence[Counts] | None = None) -> SLOStatus:
+    """Status from counts per window length (``status_windows``); ``slices`` (per ``timeslice_s``
+    over the period) are needed for Timeslices and RatioTimeslices budgeting."""
     period = counts.get(slo.period_s, Counts())
     windows = resolve_windows(slo.alerting.windows, slo.period_s)
     evaluation = evaluate(slo, counts, at=now, tenant=tenant, windows=windows)
     rates = {format_duration(w): burn_rate(c.bad, c.total, slo.objective) for w, c in sorted(counts.items())}
-    remaining = remaining_budget(period.bad, period.total, slo.objective)
+    sli, remaining = _budget(slo, period, slices)
     short = min((w.short_s for w in windows), default=slo.period_s)
     current = counts.get(short, Counts())
     exhaustion = time_to_exhaustion(remaining, burn_rate(current.bad, current.total, slo.objective), slo.period_s)
     return SLOStatus(
-        slo.slo_id, tenant, slo.objective, period.ratio, period.total, period.bad, remaining, rates,
+        slo.slo_id, tenant, slo.objective, sli, period.total, period.bad, remaining, rates,
         sorted({p.window.severity for p in evaluation.pairs if p.firing}),
         None if math.isinf(exhaustion) else exhaustion,
     )

@@ -86,3 +86,25 @@ def test_timeslices_and_ratio_timeslices() -> None:
     assert timeslices(slices, 0.95) == pytest.approx(2 / 3)  # the empty slice carries no verdict
     assert ratio_timeslices(slices) == pytest.approx((1 + 0.9 + 0.99) / 3)
     assert timeslices([Counts(1, 2)], 0.95, min_events=10) is None
+
+
+def test_status_follows_the_budgeting_method() -> None:
+    """Occurrences weighs events; Timeslices counts good slices; RatioTimeslices averages slice ratios."""
+    from pavedroad.slo import parse_specs, status
+
+    doc = {"apiVersion": "openslo/v1", "kind": "SLO", "metadata": {"name": "s"}, "spec": {
+        "service": "svc", "budgetingMethod": "Timeslices",
+        "indicator": {"metadata": {"name": "i"}, "spec": {"ratioMetric": {
+            "good": {"metricSource": {"type": "pavedroad", "spec": {}}},
+            "total": {"metricSource": {"type": "pavedroad", "spec": {}}}}}},
+        "objectives": [{"target": 0.9, "timeSliceTarget": 0.95, "timeSliceWindow": "1m"}]}}
+    (slo,) = parse_specs([doc])
+    slices = [Counts(0, 100)] * 8 + [Counts(50, 100)] * 2  # 2 bad minutes of 10 ⇒ 80% good slices
+    period = sum(slices, Counts())
+    result = status(slo, {slo.period_s: period}, now=0.0, slices=slices)
+    assert result.sli == pytest.approx(0.8)
+    assert result.budget_remaining == pytest.approx(1 - 2 / (0.1 * 10))
+    ratio = slo.model_copy(update={"budgeting": "RatioTimeslices"})
+    assert status(ratio, {slo.period_s: period}, now=0.0, slices=slices).sli == pytest.approx(0.9)
+    occurrences = slo.model_copy(update={"budgeting": "Occurrences"})
+    assert status(occurrences, {slo.period_s: period}, now=0.0).sli == pytest.approx(0.9)

@@ -80,7 +80,12 @@ async def slo_status(
         scoped = slo.model_copy(update={"per_tenant": tenant is not None})
         per = decode_counts(await _fetch(request.app.state.pool, *counts_query(scoped, now, windows)), windows)
         counts = per.get(tenant or "", {w: Counts() for w in windows})
-        item = status(slo, counts, now=now, tenant=tenant or "").as_dict()
+        slices = None
+        if slo.budgeting != "Occurrences" and slo.timeslice_s:
+            rows = await _fetch(request.app.state.pool,
+                                *burndown_query(slo, now - slo.period_s, now, slo.timeslice_s, tenant))
+            slices = [Counts(int(r[1]), int(r[2])) for r in rows]
+        item = status(slo, counts, now=now, tenant=tenant or "", slices=slices).as_dict()
         out.append({**item, "name": slo.name, "description": slo.description})
     return {"at": now, "slos": out}
 
