@@ -1,0 +1,25 @@
+"""Random valid queries give equal results on Postgres and DuckDB over the same generated data, and
+only ever return the caller's tenant's rows."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pavedroad.query import run, run_duckdb
+from pavedroad.recruiting.model import recruiting_model
+from pavedroad.tenancy import Principal, Role
+from tests.integration.query.conftest import NOW, Loaded
+from tests.integration.query.test_differential import _rows
+from tests.property.query.strategies import valid_query
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.data())
+def test_random_queries_agree_across_engines(loaded: Loaded, data: st.DataObject) -> None:
+    model = recruiting_model()
+    text = data.draw(valid_query(model))
+    tenant = loaded.tenants[0]
+    pg = run(loaded.pool, Principal(tenant, None, Role.ADMIN), text, model=model, now=NOW)
+    duck = run_duckdb(loaded.duck, loaded.schemas[tenant], "admin", text, model=model, now=NOW)
+    assert _rows(pg.rows) == _rows(duck.rows), text

@@ -1,0 +1,88 @@
+"""Hypothesis strategies: random *valid* queries over any semantic model (read from the model itself)."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from pavedroad.query import SemanticModel
+
+_VALUES = {
+    "string": st.sampled_from(["active", "hired", "Engineering", "Onsite", "x", "completed", "open"]),
+    "int": st.integers(min_value=0, max_value=500),
+    "number": st.integers(min_value=0, max_value=200_000),
+    "timestamp": st.sampled_from(["2024-01-01", "2025-06-30T12:00:00+00:00"]),
+    "date": st.sampled_from(["2024-01-01", "2026-01-31"]),
+}
+
+
+def _quote(v: object) -> str:
+    return f'"{v}"' if isinstance(v, str) else str(v)
+
+
+def fields(model: SemanticModel, entity: str, depth: int = 1) -> list[tuple[str, str]]:
+    """(path, type) of usable fields on ``entity`` and its many-to-one neighbours."""
+    ent = model.entities[entity]
+    out = [(n, f.type) for n, f in ent.fields.items()
+           if f.queryable and f.type in _VALUES | {"bool": None} and f.classification != "sensitive"]  # fmt: skip
+    if depth:
+        for rname, rel in ent.relations.items():
+            target = model.entities[rel.entity]
+            if rel.cardinality == "many_to_one" and target.queryable:
+                out += [(f"{rname}.{p}", t) for p, t in fields(model, rel.entity, depth - 1)]
+    return out
+
+
+def many(model: SemanticModel, entity: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    ent = model.entities[entity]
+    return [(r, fields(model, rel.entity, 0)) for r, rel in ent.relations.items()
+            if rel.cardinality == "one_to_many" and model.entities[rel.entity].queryable]  # fmt: skip
+
+
+@st.composite
+def predicate(draw: st.DrawFn, fs: list[tuple[str, str]]) -> str:
+    path, typ = draw(st.sampled_from(fs))
+    if typ == "bool":
+        return path if draw(st.booleans()) else f"not {path}"
+    if draw(st.integers(0, 5)) == 0:
+        return f"{path} is {'not ' if draw(st.booleans()) else ''}null"
+    op = draw(st.sampled_from(["=", "!=", "<", ">=", "in"] if typ != "timestamp" else ["<", ">="]))
+    if op == "in":
+        items = draw(st.lists(_VALUES[typ], min_size=1, max_size=3))
+        return f"{path} in ({', '.join(_quote(v) for v in items)})"
+    return f"{path} {op} {_quote(draw(_VALUES[typ]))}"
+
+
+@st.composite
+def valid_query(draw: st.DrawFn, model: SemanticModel) -> str:
+    """A random well-formed query: filters, optional existence test, then a list view or an aggregate."""
+    entity = draw(st.sampled_from(sorted(e for e, d in model.entities.items() if d.queryable)))
+    fs = fields(model, entity)
+    steps = [entity]
+    for _ in range(draw(st.integers(0, 2))):
+        joiner = draw(st.sampled_from([" and ", " or "]))
+        steps.append(f"where {joiner.join(draw(st.lists(predicate(fs), min_size=1, max_size=2)))}")
+    rels = many(model, entity)
+    if rels and draw(st.booleans()):
+        rel, rfs = draw(st.sampled_from(rels))
+        cond = f", {draw(predicate(rfs))}" if rfs and draw(st.booleans()) else ""
+        steps.append(f"where {'not ' if draw(st.booleans()) else ''}any({rel}{cond})")
+    numeric = [p for p, t in fs if t in ("int", "number")]
+    groupable = [p for p, t in fs if t in ("string", "bool", "int")]
+    if groupable and draw(st.booleans()):
+        keys = draw(st.lists(st.sampled_from(groupable), min_size=0, max_size=2, unique=True))
+        aggs = ["n = count()"]
+        if numeric:
+            agg = draw(st.sampled_from(["sum", "min", "max", "avg", "count"]))
+            aggs.append(f"m = {agg}({draw(st.sampled_from(numeric))})")
+        if rels and draw(st.booleans()):
+            aggs.append(f"r = count({draw(st.sampled_from(rels))[0]})")
+        if keys:
+            steps.append(f"group {', '.join(keys)}")
+        steps.append(f"aggregate {', '.join(aggs)}")
+        if draw(st.booleans()):
+            steps.append("where n > 0")
+    else:
+        cols = draw(st.lists(st.sampled_from([p for p, _ in fs]), min_size=1, max_size=4, unique=True))
+        steps.append("select " + ", ".join(f"c{i} = {c}" for i, c in enumerate(cols)))
+        steps.append("take 10000")
+    return "\n| ".join(steps)

@@ -1,0 +1,16 @@
+"""The block's public surface is curated, and the docstring example runs."""
+
+from __future__ import annotations
+
+import doctest
+
+import pavedroad.query as query
+
+
+def test_public_names_are_listed() -> None:
+    public = {n for n in dir(query) if not n.startswith("_") and not isinstance(getattr(query, n), type(query))}
+    assert public == set(query.__all__)
+
+
+def test_module_example_runs() -> None:
+    assert doctest.testmod(query).failed == 0
