@@ -14,6 +14,7 @@ from pavedroad.errors import Conflict, InvalidInput
 from pavedroad.recruiting.generator import SeedReport, seed
 from pavedroad.recruiting.generator.columns import IDENTITY_TABLES, TABLES
 from pavedroad.recruiting.generator.constraints import can_skip_fk_triggers, verify_foreign_keys
+from pavedroad.recruiting.generator.custom import CATALOG
 from pavedroad.tenancy import Principal, Role, transaction
 from pavedroad.testing import TestDatabase, TestServers
 
@@ -256,3 +257,31 @@ def test_bad_sizes_are_refused_before_connecting() -> None:
         seed("postgresql://nobody@127.0.0.1:1/none", applications=2, tenants=3, seed=1, progress=False)
     with pytest.raises(InvalidInput):
         seed("postgresql://nobody@127.0.0.1:1/none", applications=0, tenants=1, seed=1, progress=False)
+
+
+def test_user_triggers_still_fire(seeded: tuple[TestDatabase, SeedReport]) -> None:
+    """custom_field_definitions has a trigger bumping the tenant's schema version: it ran once per field."""
+    database, _ = seeded
+    versions = scalar(database.owner_url, "select array_agg(distinct schema_version) from tenants")
+    assert versions == [1 + len(CATALOG)]
+
+
+def test_a_failed_seed_loads_nothing(database: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error halfway (here: while generating the second tenant's applications) rolls every lane back."""
+    from pavedroad.recruiting.generator import seeder
+
+    calls = {"n": 0}
+    real = seeder.build_chunk
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("generator failed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(seeder, "build_chunk", failing)
+    with pytest.raises(RuntimeError, match="generator failed"):
+        seed(database.owner_url, applications=1_000, tenants=3, seed=1, progress=False)
+    for table in TABLES:
+        count = scalar(database.owner_url, sql.SQL("select count(*) from {}").format(sql.Identifier(table)).as_string())
+        assert count == 0, table
