@@ -30,6 +30,7 @@ urlopen("https://example.com")
 HTTPSConnection("example.com")
 socket.create_connection(("127.0.0.1", 4222))
 socket.create_connection(("smtp.example", 25))
+factory = resilience.async_client("hris", base_url="https://hris.example")
 """
 
 

@@ -69,13 +69,20 @@ async def test_hedges_need_retry_budget() -> None:
 
 async def test_when_every_copy_fails_the_last_failure_stands() -> None:
     pipeline = hedged_pipeline(retry=Retry(max_attempts=1))
+    all_started = asyncio.Event()
+    started = 0
 
     async def broken() -> str:
-        await asyncio.sleep(0.02)
+        nonlocal started
+        started += 1
+        if started == 3:
+            all_started.set()
+        await asyncio.wait_for(all_started.wait(), timeout=10)  # nobody fails before both hedges run
         raise ConnectionResetError("reset")
 
     with pytest.raises(ConnectionResetError):
         await pipeline.acall(broken, idempotent=True)
+    assert started == 3
     assert pipeline.stats.hedges == 2
 
 
