@@ -38,7 +38,7 @@ CREATE TABLE pavedroad_meta.flag_overrides (
 CREATE INDEX flag_overrides_flag ON pavedroad_meta.flag_overrides (flag_key);
 
 CREATE TABLE pavedroad_meta.flag_audit (
-    id        bigserial   PRIMARY KEY,
+    id        bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     version   bigint      NOT NULL,
     at        timestamptz NOT NULL DEFAULT now(),
     flag_key  text        NOT NULL,
