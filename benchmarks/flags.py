@@ -212,6 +212,7 @@ def main() -> None:
         from openfeature import api
 
         api.shutdown()  # stop flagd's file watcher before its directory goes away
+        time.sleep(1.0)  # the watcher re-reads once more after its poll interval (0.5 s) before it notices
     p50 = {name: statistics.median(s) for name, s in samples.items()}
     on_share = {name: sum(a) / len(a) for name, a in answers.items()}
     table = Table(title=f"flag evaluation, {len(ctxs)} contexts x {rounds} rounds (median of round means)")
