@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.table import Table
 
 from pavedroad.cli.common import console, err_console, friendly_errors, settings
 from pavedroad.errors import InvalidInput
+from pavedroad.events.config import EventsConfig
 
-app = typer.Typer(help="Event pipeline: outbox relay, status, schema checks, dead letters, replay.", no_args_is_help=True)
-dlq_app = typer.Typer(help="The dead-letter stream: list and replay messages consumers gave up on.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from nats.js import JetStreamContext
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Event pipeline: outbox relay, status, schema checks, dead letters, replay.", no_args_is_help=True
+)
+dlq_app = typer.Typer(
+    help="The dead-letter stream: list and replay messages consumers gave up on.", no_args_is_help=True
+)
 app.add_typer(dlq_app, name="dlq")
 
 _JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -58,7 +69,10 @@ def status(as_json: _JsonOpt = False) -> None:
     table.add_row("stream messages / last seq", f"{report.stream_messages:,} / {report.stream_last_seq:,}")
     table.add_row("dead letters", f"{report.dlq_messages:,}")
     for c in report.consumers:
-        table.add_row(f"consumer {c.name}: pending / unacked / redelivered", f"{c.pending:,} / {c.ack_pending:,} / {c.redelivered:,}")
+        table.add_row(
+            f"consumer {c.name}: pending / unacked / redelivered",
+            f"{c.pending:,} / {c.ack_pending:,} / {c.redelivered:,}",
+        )
     console.print(table)
 
 
@@ -152,7 +166,9 @@ def dlq_replay(
 @friendly_errors
 def replay(
     from_seq: Annotated[int, typer.Option("--from", min=1, help="Stream sequence to replay from (1: everything).")],
-    path: Annotated[Path | None, typer.Option("--warehouse", help="DuckDB file (default: <data dir>/warehouse.duckdb).")] = None,
+    path: Annotated[
+        Path | None, typer.Option("--warehouse", help="DuckDB file (default: <data dir>/warehouse.duckdb).")
+    ] = None,
 ) -> None:
     """Re-apply the event stream from a sequence into the warehouse (stop the sink first: one writer)."""
     from rich.progress import Progress
@@ -166,24 +182,31 @@ def replay(
     assert stack.nats_url is not None
     try:
         config = EventsConfig()
-        with Warehouse.open(
-            warehouse_path(path), owner_url=stack.owner_url, table_names=MIRRORED_TABLES, projections=PROJECTIONS,
-            stream=config.stream,
-        ) as wh, Progress(console=console) as bar:
+        with (
+            Warehouse.open(
+                warehouse_path(path),
+                owner_url=stack.owner_url,
+                table_names=MIRRORED_TABLES,
+                projections=PROJECTIONS,
+                stream=config.stream,
+            ) as wh,
+            Progress(console=console) as bar,
+        ):
             task = bar.add_task("replaying events", total=None)
 
             def progress(_: str, done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            loaded = asyncio.run(replay_from_stream(wh, stack.nats_url, from_seq=from_seq, config=config, progress=progress))
+            loaded = asyncio.run(
+                replay_from_stream(wh, stack.nats_url, from_seq=from_seq, config=config, progress=progress)
+            )
         console.print(f"replayed {loaded:,} events into {warehouse_path(path)}")
     finally:
         stack.stop()
 
 
-def _with_js(action):  # type: ignore[no-untyped-def]
+def _with_js(action: Callable[[JetStreamContext, EventsConfig], Awaitable[T]]) -> T:
     """Run ``action(js, config)`` against the configured NATS."""
-    from pavedroad.events import EventsConfig
     from pavedroad.events.nats_connect import connect_nats
     from pavedroad.stack import start_stack
 
@@ -191,7 +214,7 @@ def _with_js(action):  # type: ignore[no-untyped-def]
     assert stack.nats_url is not None
     url = stack.nats_url
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> T:
         nc = await connect_nats(url, name="pavedroad-cli")
         try:
             return await action(nc.jetstream(), EventsConfig())

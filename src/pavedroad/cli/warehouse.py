@@ -39,8 +39,12 @@ def sink(path: _PathOpt = None) -> None:
     try:
         asyncio.run(
             run_sink(
-                stack.nats_url, _path(path), projections=PROJECTIONS, table_names=MIRRORED_TABLES,
-                owner_url=stack.owner_url, config=EventsConfig(),
+                stack.nats_url,
+                _path(path),
+                projections=PROJECTIONS,
+                table_names=MIRRORED_TABLES,
+                owner_url=stack.owner_url,
+                config=EventsConfig(),
             )
         )
     except KeyboardInterrupt:
@@ -66,10 +70,16 @@ def rebuild(
     stack = start_stack(settings(), with_nats=True)
     config = EventsConfig()
     try:
-        with Warehouse.open(
-            _path(path), owner_url=stack.owner_url, table_names=MIRRORED_TABLES, projections=PROJECTIONS,
-            stream=config.stream,
-        ) as wh, Progress(console=console) as bar:
+        with (
+            Warehouse.open(
+                _path(path),
+                owner_url=stack.owner_url,
+                table_names=MIRRORED_TABLES,
+                projections=PROJECTIONS,
+                stream=config.stream,
+            ) as wh,
+            Progress(console=console) as bar,
+        ):
             task = bar.add_task("rebuilding", total=None)
 
             def progress(what: str, done: int, total: int) -> None:

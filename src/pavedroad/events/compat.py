@@ -62,7 +62,9 @@ def _compare_one(key: str, old: dict[str, Any], new: dict[str, Any]) -> list[str
     new_props: dict[str, Any] = new_schema.get("properties", {})
     old_required, new_required = set(old_schema.get("required", [])), set(new_schema.get("required", []))
     if old.get("aggregate_type") != new.get("aggregate_type"):
-        problems.append(f"{key}: aggregate_type changed from {old.get('aggregate_type')} to {new.get('aggregate_type')}")
+        problems.append(
+            f"{key}: aggregate_type changed from {old.get('aggregate_type')} to {new.get('aggregate_type')}"
+        )
     for name, prop in old_props.items():
         if name not in new_props:
             problems.append(f"{key}: field '{name}' was removed")

@@ -42,8 +42,7 @@ _log = structlog.get_logger("pavedroad.events.consumer")
 
 REPLAY_HEADER = "Pavedroad-Replay-For"
 INBOX_SQL = (
-    "insert into pavedroad_meta.event_inbox (consumer, event_id, tenant_id) values (%s, %s, %s)"
-    " on conflict do nothing"
+    "insert into pavedroad_meta.event_inbox (consumer, event_id, tenant_id) values (%s, %s, %s) on conflict do nothing"
 )
 
 
@@ -107,11 +106,11 @@ class Consumer:
             with contextlib.suppress(Exception):
                 await nc.close()
 
-    async def step(self, timeout: float = 1.0) -> int:
-        """Fetch and handle one batch; return messages handled (0 when none arrived in ``timeout``)."""
+    async def step(self, wait_s: float = 1.0) -> int:
+        """Fetch and handle one batch; return messages handled (0 when none arrived in ``wait_s``)."""
         assert self._sub is not None, "call connect() first"
         try:
-            msgs = await self._sub.fetch(self.batch, timeout=timeout)
+            msgs = await self._sub.fetch(self.batch, timeout=wait_s)
         except (TimeoutError, nats.errors.TimeoutError):
             return 0
         for msg in msgs:
@@ -132,7 +131,10 @@ class Consumer:
                 if now - last >= 2.0:
                     async with self.pool.connection() as conn:
                         await areport_component(
-                            conn, f"consumer-{self.name}", "consumer", backlog=self.stats.pending,
+                            conn,
+                            f"consumer-{self.name}",
+                            "consumer",
+                            backlog=self.stats.pending,
                             dead_letters=self.stats.dead_lettered,
                             details={"handled": self.stats.handled, "retried": self.stats.retried},
                         )

@@ -35,11 +35,13 @@ class DeadLetter:
 
 
 def _parse(seq: int, headers: dict[str, str], data: bytes) -> DeadLetter:
+    event_id: str | None = None
+    event_type: str | None = None
     try:
         body = json.loads(data)
         event_id, event_type = str(body.get("id")), str(body.get("type"))
     except (ValueError, AttributeError):
-        event_id = event_type = None
+        pass
     return DeadLetter(
         seq=seq,
         consumer=headers.get("Pavedroad-Consumer", "?"),
@@ -86,7 +88,11 @@ async def list_dead_letters(
 
 
 async def replay_dead_letters(
-    js: JetStreamContext, config: EventsConfig, *, consumer: str | None = None, seqs: list[int] | None = None,
+    js: JetStreamContext,
+    config: EventsConfig,
+    *,
+    consumer: str | None = None,
+    seqs: list[int] | None = None,
     limit: int = 1000,
 ) -> list[DeadLetter]:
     """Republish dead letters (all, one consumer's, or the given DLQ sequences); return what was replayed."""

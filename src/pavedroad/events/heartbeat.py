@@ -21,20 +21,52 @@ _SQL = (
 
 
 def _params(
-    component: str, kind: str, backlog: int, lag_seconds: float, dead_letters: int, details: dict[str, Any]
+    *, component: str, kind: str, backlog: int, lag_seconds: float, dead_letters: int, details: dict[str, Any]
 ) -> tuple[object, ...]:
     return (component, kind, backlog, lag_seconds, dead_letters, json.dumps(details))
 
 
 def report_component(
-    conn: psycopg.Connection, component: str, kind: str, *, backlog: int = 0, lag_seconds: float = 0.0,
-    dead_letters: int = 0, details: dict[str, Any] | None = None,
+    conn: psycopg.Connection,
+    component: str,
+    kind: str,
+    *,
+    backlog: int = 0,
+    lag_seconds: float = 0.0,
+    dead_letters: int = 0,
+    details: dict[str, Any] | None = None,
 ) -> None:
-    conn.execute(_SQL, _params(component, kind, backlog, lag_seconds, dead_letters, details or {}))
+    conn.execute(
+        _SQL,
+        _params(
+            component=component,
+            kind=kind,
+            backlog=backlog,
+            lag_seconds=lag_seconds,
+            dead_letters=dead_letters,
+            details=details or {},
+        ),
+    )
 
 
 async def areport_component(
-    conn: psycopg.AsyncConnection, component: str, kind: str, *, backlog: int = 0, lag_seconds: float = 0.0,
-    dead_letters: int = 0, details: dict[str, Any] | None = None,
+    conn: psycopg.AsyncConnection,
+    component: str,
+    kind: str,
+    *,
+    backlog: int = 0,
+    lag_seconds: float = 0.0,
+    dead_letters: int = 0,
+    details: dict[str, Any] | None = None,
 ) -> None:
-    await conn.execute(_SQL, _params(component, kind, backlog, lag_seconds, dead_letters, details or {}))
+    await conn.execute(
+        _SQL,
+        _params(
+            component=component,
+            kind=kind,
+            backlog=backlog,
+            lag_seconds=lag_seconds,
+            dead_letters=dead_letters,
+            details=details or {},
+        ),
+    )

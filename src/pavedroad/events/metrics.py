@@ -45,15 +45,21 @@ def event_metrics(registry: CollectorRegistry = REGISTRY) -> EventMetrics:
             "pavedroad_events_published", "Events the relay published and JetStream acknowledged.", registry=registry
         ),
         consumer_lag=Gauge(
-            "pavedroad_events_consumer_lag", "Messages a consumer has not yet processed.", ["consumer"],
+            "pavedroad_events_consumer_lag",
+            "Messages a consumer has not yet processed.",
+            ["consumer"],
             registry=registry,
         ),
         consumer_handled_total=Counter(
-            "pavedroad_events_consumer_handled", "Messages handled, by outcome.", ["consumer", "outcome"],
+            "pavedroad_events_consumer_handled",
+            "Messages handled, by outcome.",
+            ["consumer", "outcome"],
             registry=registry,
         ),
         dead_letters_total=Counter(
-            "pavedroad_events_dead_letters", "Messages sent to the dead-letter stream.", ["consumer"],
+            "pavedroad_events_dead_letters",
+            "Messages sent to the dead-letter stream.",
+            ["consumer"],
             registry=registry,
         ),
         dlq_messages=Gauge("pavedroad_events_dlq_messages", "Messages in the dead-letter stream.", registry=registry),

@@ -2,8 +2,9 @@
 
 Guarantees: a partition is dropped only when it is older than the retention *and* holds no undelivered
 row, so pruning never loses an event; rows that landed in the default partition (no daily partition yet)
-are deleted once delivered and past retention. Every partition is scoped to tenants like its parent. DDL needs the table owner: ``maintain`` runs as the
-connecting role (the relay's login, normally the owner) and does row deletion as ``pavedroad_relay``.
+are deleted once delivered and past retention. Every partition is scoped to tenants like its parent.
+DDL needs the table owner: ``maintain`` runs as the connecting role (the relay's login, normally the
+owner) and deletes rows as ``pavedroad_relay``.
 """
 
 from __future__ import annotations

@@ -139,10 +139,9 @@ class Relay:
 
     async def step(self) -> int:
         """Publish one batch of undelivered rows; return how many were acknowledged and marked."""
-        assert self._conn is not None and self._js is not None, "call connect() first"
-        cur = await self._conn.execute(
-            CLAIM_SQL, (self.config.relay_shards, self.shard, self.config.relay_batch)
-        )
+        assert self._conn is not None, "call connect() first"
+        assert self._js is not None, "call connect() first"
+        cur = await self._conn.execute(CLAIM_SQL, (self.config.relay_shards, self.shard, self.config.relay_batch))
         rows = await cur.fetchall()
         if not rows:
             return 0
@@ -187,7 +186,11 @@ class Relay:
         self.metrics.outbox_backlog.set(backlog)
         self.metrics.relay_lag_seconds.set(lag)
         await areport_component(
-            self._conn, self.name, "relay", backlog=backlog, lag_seconds=lag,
+            self._conn,
+            self.name,
+            "relay",
+            backlog=backlog,
+            lag_seconds=lag,
             details={"published": self.stats.published, "shard": self.shard},
         )
 

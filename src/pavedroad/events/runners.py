@@ -34,8 +34,9 @@ async def supervise(
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a supervisor restarts on any failure, logging it
-            _log.warning("component failed; restarting", component=name, error=str(exc) or type(exc).__name__,
-                         retry_in_s=delay)
+            _log.warning(
+                "component failed; restarting", component=name, error=str(exc) or type(exc).__name__, retry_in_s=delay
+            )
         if time.monotonic() - started > 30:
             delay = min_delay
         await asyncio.sleep(delay)

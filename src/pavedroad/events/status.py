@@ -72,10 +72,13 @@ async def gather_status(owner_url: str, nats_url: str | None, config: EventsConf
                 info = await js.stream_info(config.stream)
                 status.stream_messages = int(info.state.messages or 0)
                 status.stream_last_seq = int(info.state.last_seq or 0)
-                for c in await js.consumers_info(config.stream):
+                for info_c in await js.consumers_info(config.stream):
                     status.consumers.append(
                         ConsumerLag(
-                            c.name, int(c.num_pending or 0), int(c.num_ack_pending or 0), int(c.num_redelivered or 0)
+                            str(info_c.name),
+                            int(info_c.num_pending or 0),
+                            int(info_c.num_ack_pending or 0),
+                            int(info_c.num_redelivered or 0),
                         )
                     )
             except nats.js.errors.NotFoundError:

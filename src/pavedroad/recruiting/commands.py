@@ -152,13 +152,22 @@ async def create_application(
         candidate_id = int(row[0])
         events.append(
             CandidateCreated(
-                candidate_id=candidate_id, first_name=c.first_name, last_name=c.last_name, email=c.email,
-                phone=c.phone, city=c.city, linkedin_url=c.linkedin_url, created_at=now, custom=c.custom,
+                candidate_id=candidate_id,
+                first_name=c.first_name,
+                last_name=c.last_name,
+                email=c.email,
+                phone=c.phone,
+                city=c.city,
+                linkedin_url=c.linkedin_url,
+                created_at=now,
+                custom=c.custom,
             ).to_event(tenant, aggregate_id=candidate_id, occurred_at=now)
         )
     else:
         assert new.candidate_id is not None
-        if not await _one(conn, "select 1 from candidates where tenant_id = %s and id = %s", (tenant, new.candidate_id)):
+        if not await _one(
+            conn, "select 1 from candidates where tenant_id = %s and id = %s", (tenant, new.candidate_id)
+        ):
             raise NotFound(f"candidate {new.candidate_id} not found")
         candidate_id = new.candidate_id
     row = await _one(
@@ -178,14 +187,22 @@ async def create_application(
     assert transition is not None
     events.append(
         ApplicationCreated(
-            application_id=application_id, candidate_id=candidate_id, job_id=new.job_id, source_id=new.source_id,
-            stage_id=int(stage[0]), transition_id=int(transition[0]), applied_at=now, created_by=principal.user_id,
+            application_id=application_id,
+            candidate_id=candidate_id,
+            job_id=new.job_id,
+            source_id=new.source_id,
+            stage_id=int(stage[0]),
+            transition_id=int(transition[0]),
+            applied_at=now,
+            created_by=principal.user_id,
             custom=new.custom,
         ).to_event(tenant, aggregate_id=application_id, occurred_at=now)
     )
     await aappend_many(conn, events)
     return CreatedApplication(
-        candidate_id=candidate_id, application_id=application_id, stage_id=int(stage[0]),
+        candidate_id=candidate_id,
+        application_id=application_id,
+        stage_id=int(stage[0]),
         transition_id=int(transition[0]),
     )
 
@@ -206,14 +223,22 @@ async def _move(
         (to_stage_id, now, tenant, app[0]),
     )
     return StageMoved(
-        application_id=app[0], transition_id=int(row[0]), from_stage_id=app[2], to_stage_id=to_stage_id,
-        moved_at=now, moved_by=principal.user_id,
+        application_id=app[0],
+        transition_id=int(row[0]),
+        from_stage_id=app[2],
+        to_stage_id=to_stage_id,
+        moved_at=now,
+        moved_by=principal.user_id,
     ).to_event(tenant, aggregate_id=app[0], occurred_at=now)
 
 
 async def move_stage(
-    conn: psycopg.AsyncConnection, principal: Principal, application_id: int, to_stage_id: int,
-    *, at: datetime | None = None,
+    conn: psycopg.AsyncConnection,
+    principal: Principal,
+    application_id: int,
+    to_stage_id: int,
+    *,
+    at: datetime | None = None,
 ) -> int:
     """Move an active application to another stage of its job; return the transition id."""
     _require(principal, WRITERS, "move applications")
@@ -222,7 +247,8 @@ async def move_stage(
     if app[2] == to_stage_id:
         raise Conflict(f"application {application_id} is already in stage {to_stage_id}")
     if not await _one(
-        conn, "select 1 from job_stages where tenant_id = %s and id = %s and job_id = %s",
+        conn,
+        "select 1 from job_stages where tenant_id = %s and id = %s and job_id = %s",
         (principal.tenant_id, to_stage_id, app[1]),
     ):
         raise InvalidInput(f"stage {to_stage_id} is not a stage of job {app[1]}", hint="use one of the job's stages")
@@ -232,8 +258,12 @@ async def move_stage(
 
 
 async def archive_application(
-    conn: psycopg.AsyncConnection, principal: Principal, application_id: int, reason: ArchiveReason,
-    *, at: datetime | None = None,
+    conn: psycopg.AsyncConnection,
+    principal: Principal,
+    application_id: int,
+    reason: ArchiveReason,
+    *,
+    at: datetime | None = None,
 ) -> None:
     """Archive (reject or close) an active application with a reason."""
     _require(principal, WRITERS, "archive applications")
@@ -281,8 +311,15 @@ async def hire_application(
 
 
 async def schedule_interview(
-    conn: psycopg.AsyncConnection, principal: Principal, application_id: int, *, stage_id: int,
-    scheduled_at: datetime, participant_ids: list[int], duration_minutes: int = 45, at: datetime | None = None,
+    conn: psycopg.AsyncConnection,
+    principal: Principal,
+    application_id: int,
+    *,
+    stage_id: int,
+    scheduled_at: datetime,
+    participant_ids: list[int],
+    duration_minutes: int = 45,
+    at: datetime | None = None,
 ) -> int:
     """Schedule an interview for an active application with at least one participant; return its id."""
     _require(principal, WRITERS, "schedule interviews")
@@ -322,16 +359,25 @@ async def schedule_interview(
         "update applications set last_activity_at = %s where tenant_id = %s and id = %s", (now, tenant, application_id)
     )
     event = InterviewScheduled(
-        interview_id=interview_id, application_id=application_id, stage_id=stage_id, scheduled_at=scheduled_at,
-        duration_minutes=duration_minutes, participant_ids=participant_ids,
+        interview_id=interview_id,
+        application_id=application_id,
+        stage_id=stage_id,
+        scheduled_at=scheduled_at,
+        duration_minutes=duration_minutes,
+        participant_ids=participant_ids,
     ).to_event(tenant, aggregate_id=application_id, occurred_at=now)
     await aappend_many(conn, [event])
     return interview_id
 
 
 async def submit_scorecard(
-    conn: psycopg.AsyncConnection, principal: Principal, interview_id: int, *,
-    recommendation: Literal["strong_no", "no", "yes", "strong_yes"], overall_rating: int, notes: str = "",
+    conn: psycopg.AsyncConnection,
+    principal: Principal,
+    interview_id: int,
+    *,
+    recommendation: Literal["strong_no", "no", "yes", "strong_yes"],
+    overall_rating: int,
+    notes: str = "",
     at: datetime | None = None,
 ) -> int:
     """The principal's scorecard for an interview they took part in; completes the interview. Returns its id."""
@@ -344,7 +390,8 @@ async def submit_scorecard(
         raise InvalidInput("notes are limited to 20,000 characters")
     tenant, now = principal.tenant_id, _now(at)
     interview = await _one(
-        conn, "select application_id, status from interviews where tenant_id = %s and id = %s",
+        conn,
+        "select application_id, status from interviews where tenant_id = %s and id = %s",
         (tenant, interview_id),
     )
     if interview is None:
@@ -353,7 +400,8 @@ async def submit_scorecard(
     if interview[1] == "cancelled":
         raise Conflict(f"interview {interview_id} was cancelled")
     if not await _one(
-        conn, "select 1 from interview_participants where tenant_id = %s and interview_id = %s and user_id = %s",
+        conn,
+        "select 1 from interview_participants where tenant_id = %s and interview_id = %s and user_id = %s",
         (tenant, interview_id, principal.user_id),
     ):
         raise Forbidden(f"user {principal.user_id} did not take part in interview {interview_id}")
@@ -371,8 +419,13 @@ async def submit_scorecard(
         "update interviews set status = 'completed' where tenant_id = %s and id = %s", (tenant, interview_id)
     )
     event = ScorecardSubmitted(
-        scorecard_id=int(row[0]), interview_id=interview_id, application_id=int(interview[0]),
-        interviewer_id=principal.user_id, recommendation=recommendation, overall_rating=overall_rating, notes=notes,
+        scorecard_id=int(row[0]),
+        interview_id=interview_id,
+        application_id=int(interview[0]),
+        interviewer_id=principal.user_id,
+        recommendation=recommendation,
+        overall_rating=overall_rating,
+        notes=notes,
         submitted_at=now,
     ).to_event(tenant, aggregate_id=int(interview[0]), occurred_at=now)
     await aappend_many(conn, [event])
@@ -380,8 +433,14 @@ async def submit_scorecard(
 
 
 async def extend_offer(
-    conn: psycopg.AsyncConnection, principal: Principal, application_id: int, *, salary: Decimal | str | int,
-    currency: str = "USD", start_date: date | None = None, at: datetime | None = None,
+    conn: psycopg.AsyncConnection,
+    principal: Principal,
+    application_id: int,
+    *,
+    salary: Decimal | str | int,
+    currency: str = "USD",
+    start_date: date | None = None,
+    at: datetime | None = None,
 ) -> int:
     """Extend a new offer version to an active application (none may be outstanding); return its id."""
     _require(principal, WRITERS, "extend offers")
@@ -414,25 +473,32 @@ async def extend_offer(
     )
     assert row is not None
     event = OfferExtended(
-        offer_id=int(row[0]), application_id=application_id, version_number=version, salary=str(amount),
-        currency=currency, extended_at=now, start_date=start_date,
+        offer_id=int(row[0]),
+        application_id=application_id,
+        version_number=version,
+        salary=str(amount),
+        currency=currency,
+        extended_at=now,
+        start_date=start_date,
     ).to_event(tenant, aggregate_id=application_id, occurred_at=now)
     await aappend_many(conn, [event])
     return int(row[0])
 
 
 async def resolve_offer(
-    conn: psycopg.AsyncConnection, principal: Principal, offer_id: int,
-    status: Literal["accepted", "declined", "rescinded"], *, at: datetime | None = None,
+    conn: psycopg.AsyncConnection,
+    principal: Principal,
+    offer_id: int,
+    status: Literal["accepted", "declined", "rescinded"],
+    *,
+    at: datetime | None = None,
 ) -> None:
     """Record the outcome of an extended offer."""
     _require(principal, WRITERS, "resolve offers")
     if status not in ("accepted", "declined", "rescinded"):
         raise InvalidInput(f"status {status!r} is not accepted, declined or rescinded")
     tenant, now = principal.tenant_id, _now(at)
-    offer = await _one(
-        conn, "select application_id from offers where tenant_id = %s and id = %s", (tenant, offer_id)
-    )
+    offer = await _one(conn, "select application_id from offers where tenant_id = %s and id = %s", (tenant, offer_id))
     if offer is None:
         raise NotFound(f"offer {offer_id} not found")
     await _locked_application(conn, tenant, int(offer[0]))
@@ -446,7 +512,7 @@ async def resolve_offer(
         "update offers set status = %s, resolved_at = %s where tenant_id = %s and id = %s",
         (status, now, tenant, offer_id),
     )
-    event = OfferResolved(
-        offer_id=offer_id, application_id=int(offer[0]), status=status, resolved_at=now
-    ).to_event(tenant, aggregate_id=int(offer[0]), occurred_at=now)
+    event = OfferResolved(offer_id=offer_id, application_id=int(offer[0]), status=status, resolved_at=now).to_event(
+        tenant, aggregate_id=int(offer[0]), occurred_at=now
+    )
     await aappend_many(conn, [event])

@@ -182,65 +182,132 @@ MIRRORED_TABLES: tuple[str, ...] = (
 # by the table's primary key (tenant_id comes from the envelope).
 PROJECTIONS: dict[str, tuple[Projection, ...]] = {
     "candidate_created": (
-        Insert("candidates", {
-            "id": "candidate_id", "first_name": "first_name", "last_name": "last_name", "email": "email",
-            "phone": "phone", "city": "city", "linkedin_url": "linkedin_url", "created_at": "created_at",
-            "custom": "custom",
-        }),
+        Insert(
+            "candidates",
+            {
+                "id": "candidate_id",
+                "first_name": "first_name",
+                "last_name": "last_name",
+                "email": "email",
+                "phone": "phone",
+                "city": "city",
+                "linkedin_url": "linkedin_url",
+                "created_at": "created_at",
+                "custom": "custom",
+            },
+        ),
     ),
     "application_created": (
-        Insert("applications", {
-            "id": "application_id", "candidate_id": "candidate_id", "job_id": "job_id", "source_id": "source_id",
-            "current_stage_id": "stage_id", "status": Const("active"), "applied_at": "applied_at",
-            "last_activity_at": "applied_at", "custom": "custom",
-        }),
-        Insert("stage_transitions", {
-            "id": "transition_id", "application_id": "application_id", "from_stage_id": Const(None),
-            "to_stage_id": "stage_id", "moved_at": "applied_at", "moved_by": "created_by",
-        }),
+        Insert(
+            "applications",
+            {
+                "id": "application_id",
+                "candidate_id": "candidate_id",
+                "job_id": "job_id",
+                "source_id": "source_id",
+                "current_stage_id": "stage_id",
+                "status": Const("active"),
+                "applied_at": "applied_at",
+                "last_activity_at": "applied_at",
+                "custom": "custom",
+            },
+        ),
+        Insert(
+            "stage_transitions",
+            {
+                "id": "transition_id",
+                "application_id": "application_id",
+                "from_stage_id": Const(None),
+                "to_stage_id": "stage_id",
+                "moved_at": "applied_at",
+                "moved_by": "created_by",
+            },
+        ),
     ),
     "stage_moved": (
-        Update("applications", {"id": "application_id", "current_stage_id": "to_stage_id", "last_activity_at": "moved_at"}),
-        Insert("stage_transitions", {
-            "id": "transition_id", "application_id": "application_id", "from_stage_id": "from_stage_id",
-            "to_stage_id": "to_stage_id", "moved_at": "moved_at", "moved_by": "moved_by",
-        }),
+        Update(
+            "applications", {"id": "application_id", "current_stage_id": "to_stage_id", "last_activity_at": "moved_at"}
+        ),
+        Insert(
+            "stage_transitions",
+            {
+                "id": "transition_id",
+                "application_id": "application_id",
+                "from_stage_id": "from_stage_id",
+                "to_stage_id": "to_stage_id",
+                "moved_at": "moved_at",
+                "moved_by": "moved_by",
+            },
+        ),
     ),
     "application_archived": (
-        Update("applications", {
-            "id": "application_id", "status": Const("archived"), "archive_reason": "reason",
-            "archived_at": "archived_at", "last_activity_at": "archived_at",
-        }),
+        Update(
+            "applications",
+            {
+                "id": "application_id",
+                "status": Const("archived"),
+                "archive_reason": "reason",
+                "archived_at": "archived_at",
+                "last_activity_at": "archived_at",
+            },
+        ),
     ),
     "application_hired": (
-        Update("applications", {
-            "id": "application_id", "status": Const("hired"), "hired_at": "hired_at", "last_activity_at": "hired_at",
-        }),
+        Update(
+            "applications",
+            {
+                "id": "application_id",
+                "status": Const("hired"),
+                "hired_at": "hired_at",
+                "last_activity_at": "hired_at",
+            },
+        ),
     ),
     "interview_scheduled": (
-        Insert("interviews", {
-            "id": "interview_id", "application_id": "application_id", "stage_id": "stage_id",
-            "scheduled_at": "scheduled_at", "duration_minutes": "duration_minutes", "status": Const("scheduled"),
-        }),
+        Insert(
+            "interviews",
+            {
+                "id": "interview_id",
+                "application_id": "application_id",
+                "stage_id": "stage_id",
+                "scheduled_at": "scheduled_at",
+                "duration_minutes": "duration_minutes",
+                "status": Const("scheduled"),
+            },
+        ),
         Insert("interview_participants", {"interview_id": "interview_id", "user_id": "participant_ids[]"}),
         Update("applications", {"id": "application_id", "last_activity_at": "@occurred_at"}),
     ),
     "scorecard_submitted": (
-        Insert("scorecards", {
-            "id": "scorecard_id", "interview_id": "interview_id", "application_id": "application_id",
-            "interviewer_id": "interviewer_id", "recommendation": "recommendation",
-            "overall_rating": "overall_rating", "notes": "notes", "submitted_at": "submitted_at",
-        }),
+        Insert(
+            "scorecards",
+            {
+                "id": "scorecard_id",
+                "interview_id": "interview_id",
+                "application_id": "application_id",
+                "interviewer_id": "interviewer_id",
+                "recommendation": "recommendation",
+                "overall_rating": "overall_rating",
+                "notes": "notes",
+                "submitted_at": "submitted_at",
+            },
+        ),
         Update("interviews", {"id": "interview_id", "status": Const("completed")}),
     ),
     "offer_extended": (
-        Insert("offers", {
-            "id": "offer_id", "application_id": "application_id", "version": "version_number",
-            "status": Const("extended"), "salary": "salary", "currency": "currency",
-            "extended_at": "extended_at", "start_date": "start_date",
-        }),
+        Insert(
+            "offers",
+            {
+                "id": "offer_id",
+                "application_id": "application_id",
+                "version": "version_number",
+                "status": Const("extended"),
+                "salary": "salary",
+                "currency": "currency",
+                "extended_at": "extended_at",
+                "start_date": "start_date",
+            },
+        ),
     ),
-    "offer_resolved": (
-        Update("offers", {"id": "offer_id", "status": "status", "resolved_at": "resolved_at"}),
-    ),
+    "offer_resolved": (Update("offers", {"id": "offer_id", "status": "status", "resolved_at": "resolved_at"}),),
 }

@@ -49,7 +49,9 @@ def export_parquet(warehouse: Warehouse, out_dir: Path, *, tables: list[str] | N
             counts[name] = int(row[0]) if row else 0
             part = partition_column(table)
             if part is None:
-                duck.execute(f"COPY (SELECT * FROM {source}) TO {_literal(out_dir / (name + '.parquet'))} (FORMAT parquet)")
+                duck.execute(
+                    f"COPY (SELECT * FROM {source}) TO {_literal(out_dir / (name + '.parquet'))} (FORMAT parquet)"
+                )
                 continue
             duck.execute(
                 f"COPY (SELECT *, CAST({_q(part)} AS DATE) AS partition_date FROM {source})"

@@ -7,13 +7,14 @@ type in SQL, so a type mismatch fails the whole batch instead of loading somethi
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import duckdb
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type information
 
 from pavedroad.warehouse.projection import TableChanges
 from pavedroad.warehouse.schema import Column, Table, arrow_type
@@ -40,6 +41,12 @@ def arrow_batch(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) ->
     return pa.Table.from_arrays(arrays, schema=pa.schema([(c.name, arrow_type(c)) for c in columns]))
 
 
+def _unregister(duck: duckdb.DuckDBPyConnection) -> None:
+    # In an aborted transaction unregistering fails too; the original error is the one to report.
+    with contextlib.suppress(duckdb.Error):
+        duck.unregister(_BATCH)
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -58,7 +65,7 @@ def insert_arrow(
         casts = ", ".join(_cast(c, "b") for c in columns)
         duck.execute(f"INSERT INTO {target} ({cols}) SELECT {casts} FROM {_BATCH} b {suffix}")
     finally:
-        duck.unregister(_BATCH)
+        _unregister(duck)
 
 
 def _upsert(duck: duckdb.DuckDBPyConnection, table: Table, names: Sequence[str], rows: list[dict[str, Any]]) -> None:
@@ -84,7 +91,7 @@ def _update(duck: duckdb.DuckDBPyConnection, table: Table, names: Sequence[str],
         match = " AND ".join(f"t.{_q(k)} = {_cast(table.column(k), 'b')}" for k in table.key)
         duck.execute(f"UPDATE {_q(table.name)} AS t SET {sets} FROM {_BATCH} b WHERE {match}")
     finally:
-        duck.unregister(_BATCH)
+        _unregister(duck)
 
 
 def _by_shape(rows: Iterable[dict[str, Any]], table: Table) -> dict[tuple[str, ...], list[dict[str, Any]]]:

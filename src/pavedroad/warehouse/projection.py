@@ -58,9 +58,7 @@ class TableChanges:
     updates: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
 
 
-def _rows(
-    projection: Projection, tenant_id: str, payload: Mapping[str, Any], occurred_at: str
-) -> list[dict[str, Any]]:
+def _rows(projection: Projection, tenant_id: str, payload: Mapping[str, Any], occurred_at: str) -> list[dict[str, Any]]:
     base: dict[str, Any] = {_ENVELOPE: tenant_id}
     fan_col, fan_values = None, None
     for column, source in projection.columns.items():
@@ -108,7 +106,8 @@ def fold(
 
 
 def check_projections(
-    projections: Mapping[str, Sequence[Projection]], columns: Mapping[str, Sequence[str]],
+    projections: Mapping[str, Sequence[Projection]],
+    columns: Mapping[str, Sequence[str]],
     keys: Mapping[str, Sequence[str]],
 ) -> None:
     """Every projection targets a known table and columns, and maps every key column; else raise."""

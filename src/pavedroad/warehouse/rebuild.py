@@ -34,7 +34,10 @@ Progress = Callable[[str, int, int], None]  # (what, done, total)
 def _copy_table(pg: psycopg.Connection, warehouse: Warehouse, table: Table, folder: Path) -> int:
     cols = ", ".join(_q(c.name) for c in table.columns)
     path = folder / f"{table.name}.csv"
-    with path.open("wb") as fh, pg.cursor().copy(f"COPY (SELECT {cols} FROM {_q(table.name)}) TO STDOUT (FORMAT csv)") as cp:
+    with (
+        path.open("wb") as fh,
+        pg.cursor().copy(f"COPY (SELECT {cols} FROM {_q(table.name)}) TO STDOUT (FORMAT csv)") as cp,
+    ):
         for chunk in cp:
             fh.write(chunk)
     spec = "{" + ", ".join(f"'{c.name}': 'VARCHAR'" for c in table.columns) + "}"
@@ -52,7 +55,11 @@ def _copy_table(pg: psycopg.Connection, warehouse: Warehouse, table: Table, fold
 
 
 def copy_tables(
-    warehouse: Warehouse, owner_url: str, names: Sequence[str], *, progress: Progress | None = None,
+    warehouse: Warehouse,
+    owner_url: str,
+    names: Sequence[str],
+    *,
+    progress: Progress | None = None,
     offset: int | None = None,
 ) -> dict[str, int]:
     """Replace the named mirror tables with Postgres' rows (one snapshot, one DuckDB transaction)."""
@@ -82,7 +89,11 @@ def refresh_dimensions(warehouse: Warehouse, owner_url: str) -> dict[str, int]:
 
 
 def rebuild_from_postgres(
-    warehouse: Warehouse, owner_url: str, *, nats_url: str | None, config: EventsConfig | None = None,
+    warehouse: Warehouse,
+    owner_url: str,
+    *,
+    nats_url: str | None,
+    config: EventsConfig | None = None,
     progress: Progress | None = None,
 ) -> dict[str, int]:
     """Every mirrored table from Postgres; the offset becomes the stream's last sequence (0 without NATS)."""
@@ -104,8 +115,13 @@ async def _last_seq(nats_url: str, config: EventsConfig) -> int:
 
 
 async def replay_from_stream(
-    warehouse: Warehouse, nats_url: str, *, from_seq: int = 1, config: EventsConfig | None = None,
-    progress: Progress | None = None, batch: int = 5000,
+    warehouse: Warehouse,
+    nats_url: str,
+    *,
+    from_seq: int = 1,
+    config: EventsConfig | None = None,
+    progress: Progress | None = None,
+    batch: int = 5000,
 ) -> int:
     """Re-apply the stream from ``from_seq`` to its current end; return events loaded."""
     config = config or EventsConfig()
@@ -122,9 +138,12 @@ async def replay_from_stream(
         if last < from_seq:
             return 0
         sub = await js.pull_subscribe(
-            config.subjects, stream=config.stream,
+            config.subjects,
+            stream=config.stream,
             config=ConsumerConfig(
-                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=from_seq, ack_policy=AckPolicy.NONE,
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                opt_start_seq=from_seq,
+                ack_policy=AckPolicy.NONE,
                 inactive_threshold=30.0,
             ),
         )

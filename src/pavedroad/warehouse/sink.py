@@ -16,11 +16,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nats.errors
 import nats.js.errors
 import psycopg
 import structlog
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from pavedroad.events import EventsConfig
@@ -59,6 +61,28 @@ async def _finish_even_if_cancelled(task: asyncio.Future[LoadResult]) -> LoadRes
         raise
 
 
+async def _position_consumer(js: JetStreamContext, config: EventsConfig, consumer: str, offset: int) -> None:
+    """(Re)create the durable consumer so delivery starts right after the warehouse's offset."""
+    with contextlib.suppress(nats.js.errors.NotFoundError):
+        await js.delete_consumer(config.stream, consumer)
+    start: dict[str, Any] = (
+        {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": offset + 1}
+        if offset
+        else {"deliver_policy": DeliverPolicy.ALL}
+    )
+    await js.add_consumer(
+        config.stream,
+        ConsumerConfig(
+            durable_name=consumer,
+            ack_policy=AckPolicy.ALL,
+            ack_wait=max(config.ack_wait_s, 60.0),
+            max_ack_pending=-1,
+            filter_subject=config.subjects,
+            **start,
+        ),
+    )
+
+
 async def run_sink_once(
     nats_url: str,
     warehouse_path: Path | str,
@@ -76,7 +100,11 @@ async def run_sink_once(
     stats = stats or SinkStats()
     metrics = event_metrics()
     warehouse = await asyncio.to_thread(
-        Warehouse.open, warehouse_path, owner_url=owner_url, table_names=table_names, projections=projections,
+        Warehouse.open,
+        warehouse_path,
+        owner_url=owner_url,
+        table_names=table_names,
+        projections=projections,
         stream=config.stream,
     )
     nc = None
@@ -86,24 +114,7 @@ async def run_sink_once(
         await ensure_streams(js, config)
         offset = warehouse.offset()
         stats.offset = offset
-        with contextlib.suppress(nats.js.errors.NotFoundError):
-            await js.delete_consumer(config.stream, consumer)
-        start = (
-            {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": offset + 1}
-            if offset
-            else {"deliver_policy": DeliverPolicy.ALL}
-        )
-        await js.add_consumer(
-            config.stream,
-            ConsumerConfig(
-                durable_name=consumer,
-                ack_policy=AckPolicy.ALL,
-                ack_wait=max(config.ack_wait_s, 60.0),
-                max_ack_pending=-1,
-                filter_subject=config.subjects,
-                **start,  # type: ignore[arg-type]
-            ),
-        )
+        await _position_consumer(js, config, consumer, offset)
         sub = await js.pull_subscribe_bind(consumer, stream=config.stream)
         if owner_url is not None:
             from pavedroad.warehouse.rebuild import refresh_dimensions
@@ -151,7 +162,10 @@ async def run_sink_once(
 def _heartbeat(owner_url: str, consumer: str, stats: SinkStats) -> None:
     with psycopg.connect(owner_url, autocommit=True) as conn:
         report_component(
-            conn, f"sink-{consumer}", "sink", backlog=stats.pending,
+            conn,
+            f"sink-{consumer}",
+            "sink",
+            backlog=stats.pending,
             details={"loaded": stats.loaded, "offset": stats.offset, "batches": stats.batches},
         )
 
@@ -170,14 +184,21 @@ async def run_sink(
 ) -> None:
     """The sink as a supervised asyncio task: restarts after errors, stops cleanly when cancelled.
 
-        sink = asyncio.create_task(run_sink(nats_url, "warehouse.duckdb", owner_url=owner_url,
-                                            projections=PROJECTIONS, table_names=MIRRORED_TABLES))
+    sink = asyncio.create_task(run_sink(nats_url, "warehouse.duckdb", owner_url=owner_url,
+                                        projections=PROJECTIONS, table_names=MIRRORED_TABLES))
     """
 
     async def once() -> None:
         await run_sink_once(
-            nats_url, warehouse_path, projections=projections, table_names=table_names, owner_url=owner_url,
-            config=config, consumer=consumer, on_loaded=on_loaded, stats=stats,
+            nats_url,
+            warehouse_path,
+            projections=projections,
+            table_names=table_names,
+            owner_url=owner_url,
+            config=config,
+            consumer=consumer,
+            on_loaded=on_loaded,
+            stats=stats,
         )
 
     await supervise(f"sink-{consumer}", once)

@@ -93,8 +93,13 @@ class Warehouse:
 
     @classmethod
     def open(
-        cls, path: Path | str, *, owner_url: str | None, table_names: Sequence[str],
-        projections: Mapping[str, Sequence[Projection]], stream: str = "PAVEDROAD_EVENTS",
+        cls,
+        path: Path | str,
+        *,
+        owner_url: str | None,
+        table_names: Sequence[str],
+        projections: Mapping[str, Sequence[Projection]],
+        stream: str = "PAVEDROAD_EVENTS",
     ) -> Warehouse:
         """Open (or create) the file; with ``owner_url``, mirror ``table_names`` from the Postgres catalog."""
         tables: list[Table] = []
@@ -126,7 +131,9 @@ class Warehouse:
     def offset(self) -> int:
         """The last stream sequence whose effect is in the file (0: nothing loaded)."""
         # fetchall, not fetchone: DuckDB refuses new statements while a result is only partly read.
-        rows = self.duck.execute("select last_seq from pavedroad_meta.offsets where stream = ?", [self.stream]).fetchall()
+        rows = self.duck.execute(
+            "select last_seq from pavedroad_meta.offsets where stream = ?", [self.stream]
+        ).fetchall()
         row = _first(rows)
         return int(row[0]) if row else 0
 
@@ -159,24 +166,36 @@ class Warehouse:
                     rejects.append({"stream_seq": seq, "subject": subject, "error": str(exc)[:500], "rejected_at": now})
             missing = {p.table for e in events for p in self.projections.get(e[1].type, ())} - set(self.tables)
             if missing:
-                raise ConfigurationError(f"warehouse tables {sorted(missing)} are not set up", hint="open with owner_url")
+                raise ConfigurationError(
+                    f"warehouse tables {sorted(missing)} are not set up", hint="open with owner_url"
+                )
             changes = fold(
-                ((e.type, e.tenant_id, e.payload, e.occurred_at.isoformat()) for _, e in events), self.projections,
+                ((e.type, e.tenant_id, e.payload, e.occurred_at.isoformat()) for _, e in events),
+                self.projections,
                 {n: t.key for n, t in self.tables.items()},
             )
             result.rows = apply_changes(self.duck, self.tables, changes)
             if events:
                 rows = [
                     {
-                        "stream_seq": seq, "id": str(e.id), "type": e.type, "schema_version": e.schema_version,
-                        "tenant_id": e.tenant_id, "aggregate_type": e.aggregate_type, "aggregate_id": e.aggregate_id,
-                        "occurred_at": e.occurred_at.isoformat(), "payload": _redacted(e), "loaded_at": now,
+                        "stream_seq": seq,
+                        "id": str(e.id),
+                        "type": e.type,
+                        "schema_version": e.schema_version,
+                        "tenant_id": e.tenant_id,
+                        "aggregate_type": e.aggregate_type,
+                        "aggregate_id": e.aggregate_id,
+                        "occurred_at": e.occurred_at.isoformat(),
+                        "payload": _redacted(e),
+                        "loaded_at": now,
                     }
                     for seq, e in events
                 ]
                 insert_arrow(self.duck, "pavedroad_meta.events", _EVENT_COLUMNS, arrow_batch(_EVENT_COLUMNS, rows))
             if rejects:
-                insert_arrow(self.duck, "pavedroad_meta.rejects", _REJECT_COLUMNS, arrow_batch(_REJECT_COLUMNS, rejects))
+                insert_arrow(
+                    self.duck, "pavedroad_meta.rejects", _REJECT_COLUMNS, arrow_batch(_REJECT_COLUMNS, rejects)
+                )
             if fresh:
                 self.set_offset(max(m[0] for m in fresh))
             self.duck.execute("COMMIT")
@@ -205,4 +224,3 @@ class Warehouse:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

@@ -48,7 +48,9 @@ def seed_world(owner_url: str, tenant: str = "acme") -> World:
         src = conn.execute(
             "insert into sources (tenant_id, name, kind) values (%s, 'Referral', 'referral') returning id", (tenant,)
         ).fetchone()
-        assert dep and loc and src
+        assert dep is not None
+        assert loc is not None
+        assert src is not None
         job = conn.execute(
             "insert into jobs (tenant_id, title, department_id, location_id) values (%s, 'Engineer', %s, %s)"
             " returning id",
@@ -67,7 +69,10 @@ def seed_world(owner_url: str, tenant: str = "acme") -> World:
             assert row is not None
             stages.append(int(row[0]))
     return World(
-        tenant, int(job[0]), tuple(stages), int(src[0]),
+        tenant,
+        int(job[0]),
+        tuple(stages),
+        int(src[0]),
         Principal(tenant, users["recruiter"], Role.RECRUITER),
         Principal(tenant, users["interviewer"], Role.INTERVIEWER),
         Principal(tenant, users["admin"], Role.ADMIN),
@@ -79,8 +84,14 @@ def events_config() -> EventsConfig:
     """A stream and subject prefix of this test's own, so tests share one NATS server safely."""
     tag = uuid.uuid4().hex[:10]
     return EventsConfig(
-        subject_prefix=f"t{tag}", stream=f"T{tag}", relay_poll_s=0.05, dedup_window_s=60, max_deliver=3,
-        backoff_s=(0.05, 0.1), ack_wait_s=2, sink_max_wait_s=0.05,
+        subject_prefix=f"t{tag}",
+        stream=f"T{tag}",
+        relay_poll_s=0.05,
+        dedup_window_s=60,
+        max_deliver=3,
+        backoff_s=(0.05, 0.1),
+        ack_wait_s=2,
+        sink_max_wait_s=0.05,
     )
 
 

@@ -1,7 +1,7 @@
 """Relay and sink as separate processes, for crash tests (``python -m tests.integration.events.procs``).
 
-    procs relay <owner_url> <nats_url> <prefix> <stream>
-    procs sink  <owner_url> <nats_url> <prefix> <stream> <warehouse.duckdb>
+procs relay <owner_url> <nats_url> <prefix> <stream>
+procs sink  <owner_url> <nats_url> <prefix> <stream> <warehouse.duckdb>
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from pavedroad.events import EventsConfig
 
 
 def config(prefix: str, stream: str) -> EventsConfig:
-    return EventsConfig(subject_prefix=prefix, stream=stream, relay_poll_s=0.05, dedup_window_s=120, sink_max_wait_s=0.05)
+    return EventsConfig(
+        subject_prefix=prefix, stream=stream, relay_poll_s=0.05, dedup_window_s=120, sink_max_wait_s=0.05
+    )
 
 
 def main(argv: list[str]) -> None:
@@ -28,8 +30,9 @@ def main(argv: list[str]) -> None:
         from pavedroad.warehouse import run_sink
 
         asyncio.run(
-            run_sink(nats_url, argv[5], projections=PROJECTIONS, table_names=MIRRORED_TABLES, owner_url=owner_url,
-                     config=cfg)
+            run_sink(
+                nats_url, argv[5], projections=PROJECTIONS, table_names=MIRRORED_TABLES, owner_url=owner_url, config=cfg
+            )
         )
     else:
         raise SystemExit(f"unknown process kind {kind!r}")

@@ -14,17 +14,18 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pavedroad.events import EventsConfig, Relay
 
 
-async def read_stream(nats_url: str, config: EventsConfig, expect: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+async def read_stream(nats_url: str, config: EventsConfig, expect: int, wait_s: float = 20.0) -> list[dict[str, Any]]:
     """Every event in the test's stream, in stream order (waits until ``expect`` have arrived)."""
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
         sub = await js.pull_subscribe(
-            config.subjects, stream=config.stream,
+            config.subjects,
+            stream=config.stream,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE),
         )
         out: list[dict[str, Any]] = []
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + wait_s
         while len(out) < expect and asyncio.get_running_loop().time() < deadline:
             with contextlib.suppress(nats.errors.TimeoutError):
                 for m in await sub.fetch(1000, timeout=0.5):

@@ -42,7 +42,7 @@ async def run_until(consumer: Consumer, done: Callable[[], bool], rounds: int = 
     for _ in range(rounds):
         if done():
             return
-        await consumer.step(timeout=0.2)
+        await consumer.step(wait_s=0.2)
     raise AssertionError(f"condition not reached; stats={consumer.stats}")
 
 
@@ -54,7 +54,9 @@ async def test_redelivered_event_is_handled_once(
 
     async def handler(tx: psycopg.AsyncConnection, event: Event) -> None:
         calls.append(event.payload["n"])
-        await tx.execute("insert into departments (tenant_id, name) values (%s, %s)", (event.tenant_id, f"d{event.payload['n']}"))
+        await tx.execute(
+            "insert into departments (tenant_id, name) values (%s, %s)", (event.tenant_id, f"d{event.payload['n']}")
+        )
 
     event = envelope(world, 1)
     subject = event.subject(events_config.subject_prefix)
@@ -69,7 +71,9 @@ async def test_redelivered_event_is_handled_once(
     assert consumer.stats.duplicates == 1
     with psycopg.connect(database.owner_url) as conn:
         assert conn.execute("select count(*) from departments where name = 'd1'").fetchone() == (1,)
-        assert conn.execute("select count(*) from pavedroad_meta.event_inbox where consumer = 'idem'").fetchone() == (1,)
+        assert conn.execute("select count(*) from pavedroad_meta.event_inbox where consumer = 'idem'").fetchone() == (
+            1,
+        )
 
 
 async def test_failure_is_retried_with_backoff_then_succeeds(
@@ -136,7 +140,7 @@ async def test_poison_lands_in_dlq_after_max_attempts_and_replays(
         assert [d.seq for d in replayed] == [letter.seq]
         await run_until(consumer, lambda: consumer.stats.handled == 1)
         await asyncio.sleep(0.2)
-        await bystander.step(timeout=0.5)
+        await bystander.step(wait_s=0.5)
         assert await list_dead_letters(js, events_config) == []
     finally:
         await consumer.close()
@@ -166,5 +170,3 @@ async def test_unparseable_message_and_declared_poison_are_dead_lettered_at_once
         await consumer.close()
     assert [d.attempts for d in letters] == [1, 1]
     assert consumer.stats.retried == 0
-
-

@@ -33,7 +33,9 @@ async def test_domain_write_appends_events_in_its_transaction(
 ) -> None:
     """Creating an application writes the candidate and application events in the same transaction."""
     async with atransaction(app_pool, world.recruiter) as tx:
-        created = await create_application(tx, world.recruiter, NewApplication(job_id=world.job_id, candidate=_candidate()))
+        created = await create_application(
+            tx, world.recruiter, NewApplication(job_id=world.job_id, candidate=_candidate())
+        )
         await move_stage(tx, world.recruiter, created.application_id, world.stage_ids[1])
     rows = _outbox(database.owner_url)
     assert [r[1] for r in rows] == ["candidate_created", "application_created", "stage_moved"]
@@ -45,10 +47,14 @@ async def test_rolled_back_transaction_emits_nothing(
     database: TestDatabase, world: World, app_pool: AsyncConnectionPool
 ) -> None:
     """A transaction that rolls back leaves no event behind."""
-    with pytest.raises(RuntimeError):
+
+    async def write_then_fail() -> None:
         async with atransaction(app_pool, world.recruiter) as tx:
             await create_application(tx, world.recruiter, NewApplication(job_id=world.job_id, candidate=_candidate()))
             raise RuntimeError("abort")
+
+    with pytest.raises(RuntimeError):
+        await write_then_fail()
     assert _outbox(database.owner_url) == []
 
 
@@ -70,7 +76,9 @@ async def test_app_role_reads_only_its_tenant_and_cannot_mark_delivered(
     seed_world(database.owner_url, "globex")
     for principal in (world.recruiter, Principal("globex", None, Role.ADMIN)):
         async with atransaction(app_pool, principal) as tx:
-            await aappend(tx, Event(type="x_happened", tenant_id=principal.tenant_id, aggregate_type="t", aggregate_id="1"))
+            await aappend(
+                tx, Event(type="x_happened", tenant_id=principal.tenant_id, aggregate_type="t", aggregate_id="1")
+            )
     async with atransaction(app_pool, world.recruiter) as tx:
         rows = await (await tx.execute("select tenant_id from event_outbox")).fetchall()
         assert rows == [(world.tenant,)]

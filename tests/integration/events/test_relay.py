@@ -16,7 +16,9 @@ from tests.integration.events.streams import drain, read_stream
 
 
 def _event(tenant: str, aggregate: int, n: int) -> Event:
-    return Event(type="counted", tenant_id=tenant, aggregate_type="counter", aggregate_id=str(aggregate), payload={"n": n})
+    return Event(
+        type="counted", tenant_id=tenant, aggregate_type="counter", aggregate_id=str(aggregate), payload={"n": n}
+    )
 
 
 async def test_order_per_aggregate_under_concurrent_writers(
@@ -70,14 +72,13 @@ async def test_late_committing_row_is_not_skipped(
     relay = Relay(database.owner_url, nats_url, events_config)
     await relay.connect()
     try:
-        async with app_pool.connection() as slow:
-            async with slow.transaction():
-                await slow.execute("select set_config('app.tenant_id', %s, true)", (world.tenant,))
-                await aappend(slow, _event(world.tenant, 100, -1))  # lowest seq, still uncommitted
-                for n in range(5):
-                    async with atransaction(app_pool, principal) as tx:
-                        await aappend(tx, _event(world.tenant, n, n))
-                assert await relay.step() == 5  # the later rows go out first
+        async with app_pool.connection() as slow, slow.transaction():
+            await slow.execute("select set_config('app.tenant_id', %s, true)", (world.tenant,))
+            await aappend(slow, _event(world.tenant, 100, -1))  # lowest seq, still uncommitted
+            for n in range(5):
+                async with atransaction(app_pool, principal) as tx:
+                    await aappend(tx, _event(world.tenant, n, n))
+            assert await relay.step() == 5  # the later rows go out first
             # the slow transaction commits here
         assert await relay.step() == 1
     finally:
@@ -105,7 +106,7 @@ async def test_republishing_is_deduplicated_by_event_id(
         assert await relay.step() == 10
     finally:
         await relay.close()
-    events = await read_stream(nats_url, events_config, expect=10, timeout=3)
+    events = await read_stream(nats_url, events_config, expect=10, wait_s=3)
     assert len(events) == 10
 
 

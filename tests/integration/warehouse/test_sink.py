@@ -19,7 +19,15 @@ from pavedroad.warehouse import SinkStats, Warehouse, export_parquet, rebuild_fr
 from tests.integration.events.conftest import World
 from tests.integration.events.streams import drain
 
-FACTS = ("candidates", "applications", "stage_transitions", "interviews", "interview_participants", "scorecards", "offers")
+FACTS = (
+    "candidates",
+    "applications",
+    "stage_transitions",
+    "interviews",
+    "interview_participants",
+    "scorecards",
+    "offers",
+)
 
 
 async def write_history(pool: AsyncConnectionPool, world: World, n: int = 6) -> list[int]:
@@ -28,9 +36,11 @@ async def write_history(pool: AsyncConnectionPool, world: World, n: int = 6) -> 
     for i in range(n):
         async with atransaction(pool, world.recruiter) as tx:
             created = await rc.create_application(
-                tx, world.recruiter,
+                tx,
+                world.recruiter,
                 rc.NewApplication(
-                    job_id=world.job_id, source_id=world.source_id,
+                    job_id=world.job_id,
+                    source_id=world.source_id,
                     candidate=rc.NewCandidate(first_name="Grace", last_name=f"H{i}", email=f"g{i}@example.com"),
                 ),
             )
@@ -43,8 +53,12 @@ async def write_history(pool: AsyncConnectionPool, world: World, n: int = 6) -> 
             continue
         async with atransaction(pool, world.recruiter) as tx:
             interview = await rc.schedule_interview(
-                tx, world.recruiter, created.application_id, stage_id=world.stage_ids[2],
-                scheduled_at=datetime.now(UTC) + timedelta(days=1), participant_ids=[world.interviewer.user_id or 0],
+                tx,
+                world.recruiter,
+                created.application_id,
+                stage_id=world.stage_ids[2],
+                scheduled_at=datetime.now(UTC) + timedelta(days=1),
+                participant_ids=[world.interviewer.user_id or 0],
             )
         async with atransaction(pool, world.interviewer) as tx:
             await rc.submit_scorecard(tx, world.interviewer, interview, recommendation="yes", overall_rating=4)
@@ -86,8 +100,13 @@ async def run_pipeline(database: TestDatabase, nats_url: str, config: EventsConf
     stats = SinkStats()
     sink = asyncio.create_task(
         run_sink_once(
-            nats_url, path, projections=PROJECTIONS, table_names=MIRRORED_TABLES, owner_url=database.owner_url,
-            config=config, stats=stats,
+            nats_url,
+            path,
+            projections=PROJECTIONS,
+            table_names=MIRRORED_TABLES,
+            owner_url=database.owner_url,
+            config=config,
+            stats=stats,
         )
     )
     for _ in range(400):
@@ -100,8 +119,12 @@ async def run_pipeline(database: TestDatabase, nats_url: str, config: EventsConf
     return stats
 
 
-async def test_mirror_equals_postgres_after_commands(
-    database: TestDatabase, world: World, app_pool: AsyncConnectionPool, nats_url: str, events_config: EventsConfig,
+async def test_mirror_equals_postgres_after_commands(  # noqa: PLR0917 - pytest injects fixtures by name
+    database: TestDatabase,
+    world: World,
+    app_pool: AsyncConnectionPool,
+    nats_url: str,
+    events_config: EventsConfig,
     tmp_path: Path,
 ) -> None:
     """Every fact table in DuckDB holds exactly Postgres' rows, column for column, after the stream is loaded."""
@@ -116,8 +139,12 @@ async def test_mirror_equals_postgres_after_commands(
         assert events[0] == events[1]
 
 
-async def test_rebuild_from_postgres_equals_stream_build(
-    database: TestDatabase, world: World, app_pool: AsyncConnectionPool, nats_url: str, events_config: EventsConfig,
+async def test_rebuild_from_postgres_equals_stream_build(  # noqa: PLR0917 - pytest injects fixtures by name
+    database: TestDatabase,
+    world: World,
+    app_pool: AsyncConnectionPool,
+    nats_url: str,
+    events_config: EventsConfig,
     tmp_path: Path,
 ) -> None:
     """A warehouse rebuilt from Postgres history has the same facts as one built from the stream."""
@@ -126,7 +153,10 @@ async def test_rebuild_from_postgres_equals_stream_build(
     await run_pipeline(database, nats_url, events_config, streamed)
     rebuilt = tmp_path / "rebuilt.duckdb"
     with Warehouse.open(
-        rebuilt, owner_url=database.owner_url, table_names=MIRRORED_TABLES, projections=PROJECTIONS,
+        rebuilt,
+        owner_url=database.owner_url,
+        table_names=MIRRORED_TABLES,
+        projections=PROJECTIONS,
         stream=events_config.stream,
     ) as wh:
         counts = await asyncio.to_thread(
