@@ -21,7 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.canary.controller import Controller, Rollout
 from pavedroad.canary.discover import guarded_rollouts
-from pavedroad.canary.model import CohortCounts, Decision, Policy, SlicePair, merge_counts
+from pavedroad.canary.model import CohortCounts, Decision, Policy, SlicePair
 from pavedroad.canary.ports import CohortSpec, DecisionSink, RampCommand, RampOp, RampPosition
 from pavedroad.testing.clock import Clock
 
@@ -48,12 +48,24 @@ def sketch_to_buckets(sketch: dict[str, Any]) -> dict[int, int]:
 
 
 class SloSlicesSource:
-    """``CohortMetricsSource`` over the SLO recorder's slices in Postgres (kind ``http``)."""
+    """``CohortMetricsSource`` over the SLO recorder's slices in Postgres (kind ``http``).
 
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    Recorder slices (10 s by default) are summed into ``bin_seconds`` bins — any partition of time works
+    for the tests as long as both cohorts share it — and only bins that ended ``settle_s`` before
+    ``until`` are returned, so a bin is never looked at while other processes may still flush into it.
+    Per-tenant counts (for the tenant gate) come in coarser ``tenant_bin_seconds`` bins, attached to the
+    pair that starts the bin, which keeps the rows read per check small.
+    """
+
+    def __init__(
+        self, pool: AsyncConnectionPool, *, bin_seconds: int = 60, tenant_bin_seconds: int = 300, settle_s: float = 15.0
+    ) -> None:
+        if bin_seconds < 1 or tenant_bin_seconds % bin_seconds:
+            raise ValueError("bin_seconds must be ≥ 1 and divide tenant_bin_seconds")
         self.pool = pool
+        self.bin_seconds, self.tenant_bin_seconds, self.settle_s = bin_seconds, tenant_bin_seconds, settle_s
 
-    async def slices(self, spec: CohortSpec, since: float, until: float) -> list[SlicePair]:
+    def _where(self, spec: CohortSpec, since: float, until: float) -> tuple[sql.Composed, list[Any]]:
         label = sql.Identifier(spec.dimension)  # "variant" or "version": a fixed column, never user text
         filters = [
             sql.SQL("kind = 'http'"),
@@ -70,37 +82,56 @@ class SloSlicesSource:
             if value is not None:
                 filters.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
                 params.append(value)
-        query = sql.SQL(
-            "select extract(epoch from slice_start)::float8, max(slice_seconds), {label}, tenant_id,"
-            " sum(total)::bigint, sum(bad)::bigint, pavedroad_meta.slo_sketch_sum(sketch)"
-            " from pavedroad_meta.slo_slices where {where}"
-            " group by slice_start, {label}, tenant_id order by slice_start"
-        ).format(label=label, where=sql.SQL(" and ").join(filters))
+        return sql.SQL(" and ").join(filters), params
+
+    async def slices(self, spec: CohortSpec, since: float, until: float) -> list[SlicePair]:
+        label = sql.Identifier(spec.dimension)
+        where, params = self._where(spec, since, until)
+        binned = sql.SQL(
+            "extract(epoch from date_bin(make_interval(secs => %s), slice_start, timestamptz 'epoch'))::float8"
+        )
+        cohorts = sql.SQL(
+            "select {bin}, {label}, sum(total)::bigint, sum(bad)::bigint, pavedroad_meta.slo_sketch_sum(sketch)"
+            " from pavedroad_meta.slo_slices where {where} group by 1, 2 order by 1"
+        ).format(bin=binned, label=label, where=where)
+        tenants = sql.SQL(
+            "select {bin}, {label}, tenant_id, sum(total)::bigint, sum(bad)::bigint"
+            " from pavedroad_meta.slo_slices where {where} and tenant_id <> '' group by 1, 2, 3"
+        ).format(bin=binned, label=label, where=where)
         async with self.pool.connection() as conn:
-            rows = await (await conn.execute(query, params)).fetchall()
-        return _pairs(rows, spec)
+            rows = await (await conn.execute(cohorts, [self.bin_seconds, *params])).fetchall()
+            tenant_rows = await (await conn.execute(tenants, [self.tenant_bin_seconds, *params])).fetchall()
+        horizon = until - self.settle_s
+        return _pairs(
+            [r for r in rows if r[0] + self.bin_seconds <= horizon],
+            [r for r in tenant_rows if r[0] + self.tenant_bin_seconds <= horizon],
+            spec,
+            float(self.bin_seconds),
+        )
 
 
-def _pairs(rows: list[tuple[Any, ...]], spec: CohortSpec) -> list[SlicePair]:
-    by_start: dict[float, dict[str, dict[str, CohortCounts]]] = {}
-    seconds: dict[float, float] = {}
-    for start, slice_s, label, tenant, total, bad, sketch in rows:
-        seconds[start] = float(slice_s)
-        cell = by_start.setdefault(start, {}).setdefault(label, {})
-        cell[tenant] = CohortCounts(int(total), int(bad), sketch_to_buckets(sketch or {}))
+def _pairs(
+    rows: list[tuple[Any, ...]], tenant_rows: list[tuple[Any, ...]], spec: CohortSpec, seconds: float
+) -> list[SlicePair]:
+    cells: dict[float, dict[str, CohortCounts]] = {}
+    for start, label, total, bad, sketch in rows:
+        cells.setdefault(start, {})[label] = CohortCounts(int(total), int(bad), sketch_to_buckets(sketch or {}))
+    per_tenant: dict[float, dict[str, dict[str, CohortCounts]]] = {}
+    for start, label, tenant, total, bad in tenant_rows:
+        cells.setdefault(start, {})
+        per_tenant.setdefault(start, {}).setdefault(tenant, {})[label] = CohortCounts(int(total), int(bad))
     out = []
-    for start in sorted(by_start):
-        base, can = by_start[start].get(spec.baseline, {}), by_start[start].get(spec.canary, {})
-        tenants = {t: (base.get(t, CohortCounts()), can.get(t, CohortCounts())) for t in set(base) | set(can) if t}
-        out.append(SlicePair(start, seconds[start], _sum(base.values()), _sum(can.values()), tenants))
+    for start in sorted(cells):
+        by_label = cells[start]
+        tenants = {
+            t: (c.get(spec.baseline, CohortCounts()), c.get(spec.canary, CohortCounts()))
+            for t, c in sorted(per_tenant.get(start, {}).items())
+        }
+        empty = CohortCounts()
+        out.append(
+            SlicePair(start, seconds, by_label.get(spec.baseline, empty), by_label.get(spec.canary, empty), tenants)
+        )
     return out
-
-
-def _sum(items: Any) -> CohortCounts:
-    total = CohortCounts()
-    for c in items:
-        total = merge_counts(total, c)
-    return total
 
 
 class FlagsRampDriver:

@@ -89,7 +89,7 @@ async def test_failing_flag_path_is_rolled_back_while_the_service_keeps_serving(
     sink = MemorySink()
     controller = Controller(
         [Rollout(FLAG, FLAG, CohortSpec("off", "on", service="search"), POLICY)],
-        metrics=SloSlicesSource(pool),
+        metrics=SloSlicesSource(pool, tenant_bin_seconds=SLICE_S, settle_s=0),  # flushed synchronously here
         ramp=FlagsRampDriver(pool, clock),
         clock=clock,
         sinks=[sink, PostgresDecisionSink(pool)],
