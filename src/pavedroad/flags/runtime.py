@@ -77,7 +77,7 @@ class FlagRuntime:
                 try:
                     with psycopg.connect(self.database_url, connect_timeout=max(1, int(self.connect_timeout))) as c:
                         self._load(c)
-                except psycopg.Error as exc:
+                except Exception as exc:  # noqa: BLE001 - evaluation must go on: any load failure means last-known-good
                     _log.warning("flag store unavailable; using last-known-good", error=str(exc).strip()[:200])
                     self._load_file()
                 self._stop = threading.Event()
@@ -155,7 +155,7 @@ class FlagRuntime:
                     while not stop.is_set():
                         if any(True for _ in conn.notifies(timeout=0.25, stop_after=1)):
                             self._load(conn)
-            except psycopg.Error as exc:
+            except Exception as exc:  # noqa: BLE001 - the watcher outlives any one bad load or lost connection
                 if stop.is_set():
                     return
                 _log.warning("flag watcher lost the store; retrying", error=str(exc).strip()[:200])
