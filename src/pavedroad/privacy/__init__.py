@@ -9,11 +9,12 @@ from pavedroad.privacy.catalog_check import run_catalog_check, scratch_database
 from pavedroad.privacy.catalog_rules import DEFAULT_DEFINER_ALLOW_LIST, check_catalog
 from pavedroad.privacy.classification import Classification, join
 from pavedroad.privacy.disclosure import Cell, plan_suppression, suppress_rows
-from pavedroad.privacy.dsr import ErasureReport, erase_subject, export_subject, place_hold, release_holds, to_json
+from pavedroad.privacy.dsr import ErasureReport, erase_subject, export_subject, to_json
 from pavedroad.privacy.findings import Finding
+from pavedroad.privacy.holds import place_hold, release_holds
 from pavedroad.privacy.migration_check import run_migration_check
 from pavedroad.privacy.migration_rules import MigrationFile, check_migration, check_migrations
-from pavedroad.privacy.queries import ProtectedResult, run_protected, sensitive_fields
+from pavedroad.privacy.queries import ProtectedResult, arun_protected, run_protected, sensitive_fields
 from pavedroad.privacy.redaction import Redactor, install_redaction, redact_text
 from pavedroad.privacy.registry import Registry, load_registry
 from pavedroad.privacy.rows import RowRule, restrict
@@ -40,6 +41,7 @@ __all__ = [
     "RowRule",
     "arecord",
     "arecord_denial",
+    "arun_protected",
     "audit_search",
     "check_catalog",
     "check_migration",

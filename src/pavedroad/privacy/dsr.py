@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,11 +25,12 @@ from psycopg.types.json import Jsonb
 from pavedroad.errors import Conflict, NotFound
 from pavedroad.privacy.audit import AuditEvent, record
 from pavedroad.privacy.classification import Classification
+from pavedroad.privacy.holds import check_holds
 from pavedroad.privacy.registry import Registry
 from pavedroad.privacy.subjects import Column, LinkedTable, subject_graph
 from pavedroad.tenancy import SET_CONTEXT_SQL, Principal, Role, context_params
 
-__all__ = ["ErasureReport", "erase_subject", "export_subject", "place_hold", "release_holds", "to_json"]
+__all__ = ["ErasureReport", "erase_subject", "export_subject", "to_json"]
 
 PLACEHOLDER = "erased"
 _TEXT = {"text", "character varying", "character"}
@@ -48,7 +49,9 @@ class ErasureReport:
         return sum(self.rows_changed.values())
 
 
-def _graph(conn: psycopg.Connection, principal: Principal, table: str, subject_id: int) -> list[LinkedTable]:
+def subject_rows_graph(
+    conn: psycopg.Connection, principal: Principal, table: str, subject_id: int
+) -> list[LinkedTable]:
     conn.execute(SET_CONTEXT_SQL, context_params(principal))
     graph = subject_graph(conn, table)
     found = conn.execute(
@@ -73,7 +76,7 @@ def export_subject(conn: psycopg.Connection, tenant: str, table: str, subject_id
     """All of the subject's data: ``{"subject": ..., "tables": {table: [row, ...]}}``; audited as an export."""
     principal = Principal(tenant, None, Role.COMPLIANCE)
     with conn.transaction():
-        graph = _graph(conn, principal, table, subject_id)
+        graph = subject_rows_graph(conn, principal, table, subject_id)
         tables = {t.name: rows for t in graph if (rows := _rows(conn, t, tenant, subject_id))}
         record(
             conn,
@@ -111,46 +114,6 @@ def _targets(linked: LinkedTable, registry: Registry) -> list[tuple[str, sql.Com
             if value is not None:
                 out.append((column.name, value))
     return out
-
-
-def _check_holds(conn: psycopg.Connection, tenant: str, table: str, subject_id: int, graph: list[LinkedTable]) -> None:
-    hold = conn.execute(
-        "select id, placed_at from legal_holds where tenant_id = %s and subject_entity = %s and subject_id = %s"
-        " and released_at is null order by placed_at limit 1",
-        (tenant, table, subject_id),
-    ).fetchone()
-    if hold is not None:
-        raise Conflict(
-            f"{table} {subject_id} is under legal hold {hold[0]} (placed {hold[1]:%Y-%m-%d})",
-            code="P409",
-            hint="erasure resumes once the hold is released",
-        )
-    names = {t.name: t for t in graph}
-    rules = conn.execute(
-        "select table_name, timestamp_column, min_days, reason from retention_minimums where tenant_id = %s",
-        (tenant,),
-    ).fetchall()
-    for table_name, column, min_days, reason in rules:
-        if table_name not in names:
-            continue
-        latest = conn.execute(
-            sql.SQL("select max({}) from {} where {} = %(tenant)s and {}").format(
-                sql.Identifier(table_name, column),
-                sql.Identifier(table_name),
-                sql.Identifier(table_name, "tenant_id"),
-                names[table_name].predicate,
-            ),
-            {"tenant": tenant, "subject": subject_id},
-        ).fetchone()
-        if latest and latest[0] is not None:
-            until = latest[0] + timedelta(days=min_days)
-            if until > datetime.now(UTC):
-                raise Conflict(
-                    f"{table_name} must be kept for {min_days} days ({reason}); erasure is possible"
-                    f" from {until:%Y-%m-%d}",
-                    code="P410",
-                    hint="retry the request after that date",
-                )
 
 
 def erase_subject(
@@ -196,7 +159,7 @@ def _erase(
     tenant = principal.tenant_id
     report = ErasureReport(f"{table}:{subject_id}")
     with conn.transaction():
-        graph = _graph(conn, principal, table, subject_id)
+        graph = subject_rows_graph(conn, principal, table, subject_id)
         done = conn.execute(
             "select 1 from erasures where tenant_id = %s and subject_entity = %s and subject_id = %s",
             (tenant, table, subject_id),
@@ -204,7 +167,7 @@ def _erase(
         if done:
             report.already_erased = True
             return report
-        _check_holds(conn, tenant, table, subject_id, graph)
+        check_holds(conn, tenant, table, subject_id, graph)
         values = _personal_values(conn, graph, registry, tenant, subject_id)
         for linked in graph:
             targets = _targets(linked, registry)
@@ -304,32 +267,3 @@ def to_json(data: Any) -> str:
         return str(value)
 
     return json.dumps(data, default=default, indent=2, sort_keys=True)
-
-
-def place_hold(conn: psycopg.Connection, tenant: str, table: str, subject_id: int, *, reason: str) -> int:
-    """Put the subject under legal hold (erasure refused until released); audited. Returns the hold id."""
-    principal = Principal(tenant, None, Role.COMPLIANCE)
-    with conn.transaction():
-        _graph(conn, principal, table, subject_id)
-        row = conn.execute(
-            "insert into legal_holds (tenant_id, subject_entity, subject_id, reason) values (%s, %s, %s, %s)"
-            " returning id",
-            (tenant, table, subject_id, reason),
-        ).fetchone()
-        assert row is not None
-        record(conn, AuditEvent(principal, "hold", table, subject_id=str(subject_id)))
-    return int(row[0])
-
-
-def release_holds(conn: psycopg.Connection, tenant: str, table: str, subject_id: int, *, reason: str) -> int:
-    """Release the subject's active holds; audited with ``reason``. Returns how many were released."""
-    principal = Principal(tenant, None, Role.COMPLIANCE)
-    with conn.transaction():
-        conn.execute(SET_CONTEXT_SQL, context_params(principal))
-        cur = conn.execute(
-            "update legal_holds set released_at = now() where tenant_id = %s and subject_entity = %s"
-            " and subject_id = %s and released_at is null",
-            (tenant, table, subject_id),
-        )
-        record(conn, AuditEvent(principal, "release", table, subject_id=str(subject_id), reason=reason[:200]))
-    return cur.rowcount

@@ -16,17 +16,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from pavedroad.privacy.access import DEFAULT_MATRIX, AccessMatrix, FieldAccessPolicy
-from pavedroad.privacy.audit import AuditEvent, Outcome, record, record_denial
+from pavedroad.privacy.audit import AuditEvent, Outcome, arecord, arecord_denial, record, record_denial
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.disclosure import suppress_rows
-from pavedroad.privacy.rows import RowRule, granted_ids, restrict, rules_for
-from pavedroad.query import QueryError, SemanticModel, parse_text, run, to_json
-from pavedroad.tenancy import Principal, transaction
+from pavedroad.privacy.rows import RowRule, agranted_ids, granted_ids, restrict, rules_for
+from pavedroad.query import QueryError, SemanticModel, arun, parse_text, run, to_json
+from pavedroad.tenancy import Principal, atransaction, transaction
 
-__all__ = ["ProtectedResult", "run_protected", "sensitive_fields"]
+__all__ = ["ProtectedResult", "arun_protected", "run_protected", "sensitive_fields"]
 
 COUNT = "privacy_group_n"
 _AGG_STEPS = ("group", "aggregate")
@@ -119,7 +119,68 @@ def _reference(query: dict[str, Any], leading: int) -> dict[str, Any] | None:
 
 
 def _as_json(query: str | Mapping[str, Any]) -> dict[str, Any]:
-    return to_json(parse_text(query)) if isinstance(query, str) else dict(query)
+    if isinstance(query, str):
+        return to_json(parse_text(query))
+    return dict(query)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the drivers execute: the restricted query, its unfiltered reference, where the keys are."""
+
+    query: dict[str, Any]
+    reference: dict[str, Any] | None
+    aggregate: bool
+    keys: int
+
+
+def _check(model: SemanticModel, q: dict[str, Any]) -> bool:
+    """Refuse sensitive fields outside aggregates (as unknown fields); return whether ``q`` aggregates."""
+    aggregate = _is_aggregate(q)
+    hidden = sensitive_fields(model, q)
+    if hidden and not aggregate:
+        raise QueryError(
+            f"unknown field '{hidden[0].split('.')[-1]}' on {q.get('from')}",
+            code="Q104",
+            hint="this field can only be used in grouped, aggregated reports",
+        )
+    return aggregate
+
+
+def _plan(
+    q: dict[str, Any], rules: Sequence[RowRule], grants: list[list[int]], user_id: int | None, aggregate: bool
+) -> _Plan:
+    restricted = restrict(q, rules, grants, user_id)
+    if not aggregate:
+        return _Plan(restricted, None, False, 0)
+    counted, keys = _with_count(restricted)
+    return _Plan(counted, _reference(counted, len(rules)), True, keys)
+
+
+def _finish(plan: _Plan, result: Any, reference_rows: list[tuple[Any, ...]] | None, k: int) -> ProtectedResult:
+    names = [c.name for c in result.columns]
+    rows = [list(r) for r in result.rows]
+    suppressed = [False] * len(rows)
+    if plan.aggregate:
+        references = None
+        if reference_rows is not None:
+            references = {tuple(r[: plan.keys]): int(r[-1] or 0) for r in reference_rows}
+        count_at = names.index(COUNT)
+        rows, suppressed = suppress_rows(rows, list(range(plan.keys)), count_at, k, references)
+        rows = [r[:count_at] + r[count_at + 1 :] for r in rows]
+    columns = [
+        {"name": c.name, "type": c.type, "classification": c.classification} for c in result.columns if c.name != COUNT
+    ]
+    return ProtectedResult(columns, rows, suppressed, k, result.next_cursor)
+
+
+def _audit(principal: Principal, entity: str, out: ProtectedResult, request_id: str | None) -> AuditEvent:
+    classes = frozenset(Classification(c["classification"]) for c in out.columns)
+    outcome: Outcome = "suppressed" if any(out.suppressed) else "ok"
+    return AuditEvent(principal, "query", entity, outcome, classes, len(out.rows), request_id=request_id)
+
+
+_GRANTS_K = "select min_group_size from tenants where tenant_id = %s"
 
 
 def run_protected(
@@ -139,41 +200,59 @@ def run_protected(
     q = _as_json(query)
     entity = str(q.get("from", "?"))
     try:
-        aggregate = _is_aggregate(q)
-        hidden = sensitive_fields(model, q)
-        if hidden and not aggregate:
-            raise QueryError(f"unknown field '{hidden[0].split('.')[-1]}' on {entity}", code="Q104",
-                             hint="this field can only be used in grouped, aggregated reports")  # fmt: skip
+        aggregate = _check(model, q)
         applicable = rules_for(rules, entity, principal.role.value)
         with transaction(pool, principal) as conn:
             grants = [granted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
-            row = conn.execute("select min_group_size from tenants where tenant_id = %s", (principal.tenant_id,))
-            k = int((row.fetchone() or (5,))[0])
-        q = restrict(q, applicable, grants, principal.user_id)
-        keys = 0
-        if aggregate:
-            q, keys = _with_count(q)
-        result = run(pool, principal, q, model=model, params=params, cursor=cursor, policy=policy)
-        references = None
-        ref_query = _reference(q, len(applicable)) if aggregate else None
-        if ref_query is not None:
-            ref = run(pool, principal, ref_query, model=model, params=params, policy=policy)
-            references = {tuple(r[:keys]): int(r[-1] or 0) for r in ref.rows}
+            k = int((conn.execute(_GRANTS_K, (principal.tenant_id,)).fetchone() or (5,))[0])
+        plan = _plan(q, applicable, grants, principal.user_id, aggregate)
+        result = run(pool, principal, plan.query, model=model, params=params, cursor=cursor, policy=policy)
+        reference = None
+        if plan.reference is not None:
+            reference = run(pool, principal, plan.reference, model=model, params=params, policy=policy).rows
     except QueryError as exc:
         if exc.code == "Q104":
             record_denial(pool, AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason="Q104"))
         raise
-    names = [c.name for c in result.columns]
-    rows = [list(r) for r in result.rows]
-    suppressed = [False] * len(rows)
-    if aggregate:
-        count_at = names.index(COUNT)
-        rows, suppressed = suppress_rows(rows, list(range(keys)), count_at, k, references)
-        rows = [r[:count_at] + r[count_at + 1 :] for r in rows]
-    columns = [c for c in result.columns if c.name != COUNT]
-    classes = frozenset(Classification(c.classification) for c in columns)
-    outcome: Outcome = "suppressed" if any(suppressed) else "ok"
+    out = _finish(plan, result, reference, k)
     with transaction(pool, principal) as conn:
-        record(conn, AuditEvent(principal, "query", entity, outcome, classes, len(rows), request_id=request_id))
-    out_cols = [{"name": c.name, "type": c.type, "classification": c.classification} for c in columns]
-    return ProtectedResult(out_cols, rows, suppressed, k, result.next_cursor)
+        record(conn, _audit(principal, entity, out, request_id))
+    return out
+
+
+async def arun_protected(
+    pool: AsyncConnectionPool,
+    principal: Principal,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    matrix: AccessMatrix = DEFAULT_MATRIX,
+    rules: Sequence[RowRule] = (),
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    request_id: str | None = None,
+) -> ProtectedResult:
+    """Async twin of ``run_protected`` (the service's path, on ``query.arun``)."""
+    policy = FieldAccessPolicy(matrix)
+    q = _as_json(query)
+    entity = str(q.get("from", "?"))
+    try:
+        aggregate = _check(model, q)
+        applicable = rules_for(rules, entity, principal.role.value)
+        async with atransaction(pool, principal) as conn:
+            grants = [await agranted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
+            k = int((await (await conn.execute(_GRANTS_K, (principal.tenant_id,))).fetchone() or (5,))[0])
+        plan = _plan(q, applicable, grants, principal.user_id, aggregate)
+        result = await arun(pool, principal, plan.query, model=model, params=params, cursor=cursor, policy=policy)
+        reference = None
+        if plan.reference is not None:
+            reference = (await arun(pool, principal, plan.reference, model=model, params=params, policy=policy)).rows
+    except QueryError as exc:
+        if exc.code == "Q104":
+            denied = AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason="Q104")
+            await arecord_denial(pool, denied)
+        raise
+    out = _finish(plan, result, reference, k)
+    async with atransaction(pool, principal) as conn:
+        await arecord(conn, _audit(principal, entity, out, request_id))
+    return out

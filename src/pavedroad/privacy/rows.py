@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-__all__ = ["RowRule", "granted_ids", "restrict", "rules_for"]
+__all__ = ["RowRule", "agranted_ids", "granted_ids", "restrict", "rules_for"]
 
 _NOTHING: dict[str, Any] = {"op": "=", "args": [{"value": 1}, {"value": 0}]}
 
@@ -46,6 +46,14 @@ def granted_ids(conn: psycopg.Connection, rule: RowRule, tenant: str, user_id: i
     if user_id is None:
         return []
     return [int(r[0]) for r in conn.execute(rule.grants_sql, {"tenant": tenant, "user": user_id}).fetchall()]
+
+
+async def agranted_ids(conn: psycopg.AsyncConnection, rule: RowRule, tenant: str, user_id: int | None) -> list[int]:
+    """Async twin of ``granted_ids``."""
+    if user_id is None:
+        return []
+    cur = await conn.execute(rule.grants_sql, {"tenant": tenant, "user": user_id})
+    return [int(r[0]) for r in await cur.fetchall()]
 
 
 def _with_user(node: Any, user_id: int | None) -> Any:

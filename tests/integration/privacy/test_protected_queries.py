@@ -196,3 +196,28 @@ def test_runs_and_refusals_are_audited_without_values(
     ]
     assert dump is not None
     assert "ada.alpha.0" not in str(dump[0])
+
+
+async def test_async_twin_applies_the_same_guardrails(world: World, database: TestDatabase) -> None:
+    """``arun_protected`` (the service's path) suppresses, restricts and audits like the sync runner."""
+    from psycopg_pool import AsyncConnectionPool
+
+    from pavedroad.privacy import arun_protected
+
+    async with AsyncConnectionPool(database.app_url, min_size=1, max_size=2) as apool:
+        principal = Principal("alpha", world.users["compliance"], Role.COMPLIANCE)
+        result = await arun_protected(
+            apool,
+            principal,
+            "candidates | group eeoc.gender | aggregate n = count()",
+            model=recruiting_model(),
+            matrix=ACCESS,
+            rules=ROW_RULES,
+        )
+        assert result.suppressed == [True, True, True]
+        manager = Principal("alpha", world.users["hiring_manager"], Role.HIRING_MANAGER)
+        with pytest.raises(QueryError, match="unknown field 'salary'"):
+            await arun_protected(apool, manager, "offers | select salary", model=recruiting_model(), matrix=ACCESS)
+    with psycopg.connect(database.owner_url) as conn:
+        outcomes = [r[0] for r in conn.execute("select outcome from audit_events order by id")]
+    assert outcomes == ["suppressed", "denied"]
