@@ -13,8 +13,9 @@ from pavedroad.recruiting.generator.application_rows import EEOC_ANSWERS, build_
 from pavedroad.recruiting.generator.columns import TABLES, Batch, Ids
 from pavedroad.recruiting.generator.custom import CATALOG, FIELD_TYPES
 from pavedroad.recruiting.generator.funnel import STAGE_TYPES
+from pavedroad.recruiting.generator.org_rows import ROLES
 from pavedroad.recruiting.generator.plan import REFERENCE, plan_tenants
-from pavedroad.recruiting.generator.tenant_rows import ROLES, build_world
+from pavedroad.recruiting.generator.tenant_rows import build_world
 
 APPLICATIONS = 6_000
 

@@ -1,8 +1,7 @@
-"""One tenant's setup: departments, locations, sources, users of every role, jobs with their interview
-plans and hiring teams, and custom field definitions — the ``World`` its applications are drawn in.
+"""One tenant's setup: its row, organisation (``org_rows``), jobs with their interview plans and hiring
+teams, and custom field definitions — the ``World`` its applications are drawn in.
 
-Guarantees: every role has at least one (active) user and user e-mails are unique in the tenant; every
-job has a plan of 4-7 stages starting with application_review and ending offer, hired; every job's
+Guarantees: every job has a plan of 4-7 stages starting with application_review and ending offer, hired; every job's
 hiring team has one hiring manager, one recruiter and 3-5 interviewers, all distinct users; about 5%
 of jobs are confidential; nothing is dated after ``REFERENCE``.
 """
@@ -15,15 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]  # no stubs published
 
-from pavedroad.recruiting.generator.columns import Batch, Ids, const, join, pick, stamps
+from pavedroad.recruiting.generator.columns import Batch, Ids, const, pick, stamps
 from pavedroad.recruiting.generator.custom import CATALOG, values_json
 from pavedroad.recruiting.generator.funnel import MAX_STAGES, STAGE_NAMES, STAGE_TYPES, Walk
-from pavedroad.recruiting.generator.names import DEPARTMENTS, FIRST_NAMES, LAST_NAMES, LOCATIONS, SOURCES
+from pavedroad.recruiting.generator.names import DEPARTMENTS, LOCATIONS, SOURCES
+from pavedroad.recruiting.generator.org_rows import add_setup, add_users
 from pavedroad.recruiting.generator.plan import DAY, REFERENCE, TenantPlan, rng
 
-__all__ = ["ROLES", "Chunk", "World", "build_world"]
+__all__ = ["Chunk", "World", "build_world"]
 
-ROLES = ("admin", "recruiter", "hiring_manager", "interviewer", "compliance")
 APPLICATIONS_PER_JOB = 70
 POOL = 6  # interview pool per job: the hiring manager and up to five interviewers
 _DEPARTMENT_WEIGHT = np.array([6, 4, 2, 1.5, 1.5, 1.5, 1, 1, 1, 1, 1, 1, 1, 1, 1], dtype=np.float64)
@@ -64,76 +63,6 @@ class Chunk:
     app_ids: np.ndarray
     job: np.ndarray  # index into the world's job arrays
     result: Walk
-
-
-def _users(plan: TenantPlan, gen: np.random.Generator, ids: Ids, jobs: int, batch: Batch) -> list[np.ndarray]:
-    counts = [1 + jobs // 200, 1 + jobs // 12, 1 + jobs // 4, 5 + jobs + jobs // 2, 1 + jobs // 500]
-    role = np.repeat(np.arange(len(ROLES)), counts)
-    total = len(role)
-    user_ids = ids.take("users", total)
-    first, last = gen.integers(0, len(FIRST_NAMES), total), gen.integers(0, len(LAST_NAMES), total)
-    firsts, lasts = pa.array(FIRST_NAMES), pa.array(LAST_NAMES)
-    lower_first, lower_last = pa.array([n.lower() for n in FIRST_NAMES]), pa.array([n.lower() for n in LAST_NAMES])
-    starts = np.cumsum([0, *counts[:-1]])
-    active = gen.random(total) > 0.04
-    active[starts] = True  # the first user of each role stays active (demo keys attach to it)
-    ordinal = pa.array(np.arange(1, total + 1)).cast(pa.string())
-    batch.add(
-        "users",
-        {
-            "tenant_id": const(plan.tenant_id, total),
-            "id": user_ids,
-            "email": join(lower_first.take(first), ".", lower_last.take(last), ordinal, f"@{plan.tenant_id}.example"),
-            "name": join(firsts.take(first), " ", lasts.take(last)),
-            "role": pick(ROLES, role),
-            "active": active,
-            "created_at": stamps(plan.created_at + gen.integers(0, 300 * DAY, total)),
-        },
-    )
-    return [user_ids[role == r] for r in range(len(ROLES))]
-
-
-def _setup(plan: TenantPlan, gen: np.random.Generator, ids: Ids, jobs: int, batch: Batch) -> tuple[np.ndarray, ...]:
-    """Departments, locations and sources; returns their ids and the sources' draw weights."""
-    dept_count = min(len(DEPARTMENTS), 2 + jobs // 8)
-    depts = np.concatenate([[0, 1], 2 + gen.permutation(len(DEPARTMENTS) - 2)])[:dept_count]
-    dept_ids = ids.take("departments", dept_count)
-    batch.add(
-        "departments",
-        {
-            "tenant_id": const(plan.tenant_id, dept_count),
-            "id": dept_ids,
-            "name": pick([d[0] for d in DEPARTMENTS], depts),
-        },
-    )
-    loc_count = min(len(LOCATIONS), 1 + jobs // 12)
-    locs = gen.permutation(len(LOCATIONS))[:loc_count]
-    loc_ids = ids.take("locations", loc_count)
-    batch.add(
-        "locations",
-        {
-            "tenant_id": const(plan.tenant_id, loc_count),
-            "id": loc_ids,
-            "name": pick([loc[0] for loc in LOCATIONS], locs),
-            "country": pick([loc[1] for loc in LOCATIONS], locs),
-            "remote": np.array([LOCATIONS[i][4] for i in locs]),
-        },
-    )
-    src_count = min(len(SOURCES), 5 + jobs // 4)
-    volume = np.array([s[2] for s in SOURCES])
-    keys = np.log(gen.random(len(SOURCES))) / volume  # weighted sampling without replacement
-    srcs = np.sort(np.argsort(-keys)[:src_count])
-    src_ids = ids.take("sources", src_count)
-    batch.add(
-        "sources",
-        {
-            "tenant_id": const(plan.tenant_id, src_count),
-            "id": src_ids,
-            "name": pick([s[0] for s in SOURCES], srcs),
-            "kind": pick([s[1] for s in SOURCES], srcs),
-        },
-    )
-    return depts, dept_ids, locs, loc_ids, srcs, src_ids
 
 
 def _plans(gen: np.random.Generator, jobs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -258,8 +187,8 @@ def build_world(plan: TenantPlan, seed: int, ids: Ids) -> tuple[World, Batch]:
     )
     live = max(1, round(plan.applications / APPLICATIONS_PER_JOB))
     jobs = live + live // 30  # a few drafts, which get no applications
-    depts, dept_ids, locs, loc_ids, srcs, src_ids = _setup(plan, gen, ids, jobs, batch)
-    admins, recruiters, managers, interviewers, _ = _users(plan, gen, ids, jobs, batch)
+    depts, dept_ids, locs, loc_ids, srcs, src_ids = add_setup(plan, gen, ids, jobs, batch)
+    admins, recruiters, managers, interviewers, _ = add_users(plan, gen, ids, jobs, batch)
 
     job_ids, opened, cutoff, closed, status, dept, loc = _jobs(
         plan, gen, ids, live=live, jobs=jobs, depts=depts, dept_ids=dept_ids, loc_ids=loc_ids, batch=batch
