@@ -12,7 +12,7 @@ from pavedroad.observability.tracing import configure_tracing
 from pavedroad.service.dashboard import install_dashboard
 from pavedroad.service.errors import install_error_handlers
 from pavedroad.service.middleware import RequestContextMiddleware
-from pavedroad.service.routes import canary, events, flags, health, metrics, recruiting, slo
+from pavedroad.service.routes import canary, events, flags, health, metrics, recruiting, recruiting_writes, slo
 from pavedroad.service.routes import query as query_routes
 from pavedroad.settings import Settings
 
@@ -20,7 +20,7 @@ __all__ = ["create_app"]
 
 # Each block adds its router here; order only affects the OpenAPI listing.
 ROUTERS = (health.router, recruiting.router, metrics.router, slo.router, flags.router, canary.router, events.router)
-ROUTERS = (*ROUTERS, query_routes.router)
+ROUTERS = (*ROUTERS, query_routes.router, recruiting_writes.router)
 
 
 def create_app(settings: Settings, app_url: str) -> FastAPI:

@@ -1,0 +1,125 @@
+"""Write routes: domain commands with their events in one transaction, and safe retries by key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from pavedroad.testing import TestDatabase
+
+
+def _auth(key: str, idem: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {key}"}
+    if idem is not None:
+        headers["Idempotency-Key"] = idem
+    return headers
+
+
+@pytest.fixture
+def pipeline(database: TestDatabase, keys: dict[str, dict[str, str]]) -> dict[str, int]:
+    """Job 1 of tenant alpha gets a three-stage plan and a source."""
+    with psycopg.connect(database.owner_url) as conn:
+        ids = [
+            conn.execute(
+                "insert into job_stages (tenant_id, job_id, position, name, stage_type)"
+                " values ('alpha', 1, %s, %s, %s) returning id",
+                (pos, name, kind),
+            ).fetchone()[0]  # type: ignore[index]
+            for pos, name, kind in [(1, "Review", "application_review"), (2, "Onsite", "onsite"), (3, "Offer", "offer")]
+        ]
+        conn.execute("insert into sources (tenant_id, id, name, kind) values ('alpha', 1, 'Referral', 'referral')")
+    return {"review": ids[0], "onsite": ids[1], "offer": ids[2]}
+
+
+NEW = {
+    "job_id": 1,
+    "source_id": 1,
+    "candidate": {"first_name": "Ada", "last_name": "Byron", "email": "ada@example.com"},
+}
+
+
+def _outbox_types(owner_url: str) -> list[str]:
+    with psycopg.connect(owner_url) as conn:
+        return [r[0] for r in conn.execute("select event_type from event_outbox order by event_id").fetchall()]
+
+
+def test_create_then_move_emits_events(
+    client: TestClient, keys: dict[str, dict[str, str]], pipeline: dict[str, int], database: TestDatabase
+) -> None:
+    created = client.post("/v1/applications", json=NEW, headers=_auth(keys["alpha"]["recruiter"]))
+    assert created.status_code == 201, created.text
+    app_id = created.json()["application_id"]
+    moved = client.post(
+        f"/v1/applications/{app_id}/moves",
+        json={"to_stage_id": pipeline["onsite"]},
+        headers=_auth(keys["alpha"]["recruiter"]),
+    )
+    assert moved.status_code == 201, moved.text
+    got = client.get(f"/v1/applications/{app_id}", headers=_auth(keys["alpha"]["admin"])).json()
+    assert got["current_stage"] == "Onsite"
+    domain = [t for t in _outbox_types(database.owner_url) if t != "data_accessed"]  # reads are audited too
+    assert domain == ["candidate_created", "application_created", "stage_moved"]
+
+
+def test_same_key_replays_instead_of_writing_twice(
+    client: TestClient, keys: dict[str, dict[str, str]], pipeline: dict[str, int], database: TestDatabase
+) -> None:
+    first = client.post("/v1/applications", json=NEW, headers=_auth(keys["alpha"]["recruiter"], "k-1"))
+    again = client.post("/v1/applications", json=NEW, headers=_auth(keys["alpha"]["recruiter"], "k-1"))
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers.get("idempotent-replayed") == "true"
+    with psycopg.connect(database.owner_url) as conn:
+        assert conn.execute("select count(*) from applications where tenant_id = 'alpha'").fetchone() == (1,)
+
+
+def test_same_key_with_another_body_is_409(
+    client: TestClient, keys: dict[str, dict[str, str]], pipeline: dict[str, int]
+) -> None:
+    client.post("/v1/applications", json=NEW, headers=_auth(keys["alpha"]["recruiter"], "k-2"))
+    other: dict[str, Any] = {**NEW, "candidate": {**NEW["candidate"], "email": "other@example.com"}}  # type: ignore[dict-item]
+    response = client.post("/v1/applications", json=other, headers=_auth(keys["alpha"]["recruiter"], "k-2"))
+    assert response.status_code == 409
+    assert "Idempotency-Key" in response.json()["message"]
+
+
+def test_failed_write_does_not_burn_the_key(
+    client: TestClient, keys: dict[str, dict[str, str]], pipeline: dict[str, int]
+) -> None:
+    """A write that fails rolls back its key claim, so the corrected retry... is a new request body,
+    and the same failing body can be retried after the cause is fixed."""
+    bad = {**NEW, "job_id": 999}
+    assert (
+        client.post("/v1/applications", json=bad, headers=_auth(keys["alpha"]["recruiter"], "k-3")).status_code == 404
+    )
+    assert (
+        client.post("/v1/applications", json=NEW, headers=_auth(keys["alpha"]["recruiter"], "k-3")).status_code == 201
+    )
+
+
+def test_interviewer_may_not_create_applications(
+    client: TestClient, keys: dict[str, dict[str, str]], pipeline: dict[str, int]
+) -> None:
+    response = client.post("/v1/applications", json=NEW, headers=_auth(keys["alpha"]["interviewer"]))
+    assert response.status_code == 403
+    assert response.json()["hint"]
+
+
+def test_tenant_cannot_write_into_another_tenants_job(
+    client: TestClient, keys: dict[str, dict[str, str]], pipeline: dict[str, int]
+) -> None:
+    """beta's key cannot apply to alpha's job 1: it is simply not found in beta."""
+    response = client.post("/v1/applications", json=NEW, headers=_auth(keys["beta"]["recruiter"]))
+    assert response.status_code in {404, 409}
+
+
+def test_malformed_body_is_422_with_paths(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    response = client.post(
+        "/v1/applications", json={"job_id": "x", "candidate": {"email": "nope"}}, headers=_auth(keys["alpha"]["admin"])
+    )
+    assert response.status_code == 422
+    paths = {e["path"] for e in response.json()["errors"]}
+    assert "body.job_id" in paths
