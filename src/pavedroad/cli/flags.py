@@ -290,14 +290,17 @@ def revert(
 @friendly_errors
 def lint(
     file: FileOpt = None,
-    src: Annotated[list[Path] | None, typer.Option("--src", help="Source roots to scan for flag keys.")] = None,
+    src: Annotated[
+        list[Path] | None, typer.Option("--src", help="Source roots to scan for flag keys (default: ./src if present).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Find invalid and stale flags: past expiry, fully on for weeks, unreferenced in code. Exit 1 if any."""
     from pavedroad.flags.lint import find_references, lint_flag_set
 
     state, changed = _load(file)
-    refs = find_references(state.flag_set.flags, src) if src else None
+    roots = src or ([Path("src")] if Path("src").is_dir() else [])
+    refs = find_references(state.flag_set.flags, roots) if roots else None
     findings = lint_flag_set(state.flag_set, now=time.time(), changed_at=changed, references=refs)
     if as_json:
         console.print_json(json.dumps([{"key": f.key, "kind": f.kind, "message": f.message} for f in findings]))

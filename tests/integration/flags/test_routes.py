@@ -87,3 +87,11 @@ def test_admin_moves_a_ramp_and_bad_input_is_4xx(
     assert (r.json()["step"], r.json()["guard"]) == (-1, "red")
     assert client.post("/v1/flags/new-ui/ramp", json={"reason": "x", "step": 9}, headers=admin).status_code == 409
     assert client.post("/v1/flags/new-ui/ramp", json={"step": 1}, headers=admin).status_code == 422
+
+
+def test_an_admin_cannot_revert_another_tenants_override(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, keys = api
+    assert client.post("/v1/flags/new-ui/kill", json={"reason": "ours"}, headers=_h(keys["acme"]["admin"])).is_success
+    r = client.post("/v1/flags/new-ui/revert", json={"reason": "theirs"}, headers=_h(keys["globex"]["admin"]))
+    assert r.status_code == 403
+    assert client.get("/v1/flags/new-ui/evaluate", headers=_h(keys["acme"]["admin"])).json()["reason"] == "DISABLED"

@@ -149,5 +149,9 @@ async def ramp_flag(request: Request, principal: PrincipalDep, key: KeyPath, bod
 @router.post("/{key}/revert", summary="Revert the latest change (admin)")
 async def revert_flag(request: Request, principal: PrincipalDep, key: KeyPath, body: RevertBody) -> dict[str, Any]:
     author = _admin(principal)
+    entries = [e for e in await _run(request, history(key, 200)) if e.action != "revert"]
+    target = next((e for e in entries if body.change is None or e.id == body.change), None)
+    if target is not None and target.tenant_id not in (None, principal.tenant_id):
+        raise Forbidden("that change belongs to another tenant's override", hint="revert your own tenant's changes")
     version = await _run(request, revert_op(key, author=author, reason=body.reason, audit_id=body.change))
     return {"key": key, "version": version}
