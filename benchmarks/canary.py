@@ -68,8 +68,8 @@ def kayenta_fails(points: CohortArrays) -> NDArray[np.bool_]:
             )
         )
     fails = np.zeros(points.baseline_requests.shape[0], dtype=bool)
-    for base, canary in metrics:
-        base, canary = np.nan_to_num(base), np.nan_to_num(canary)
+    for base_values, canary_values in metrics:
+        base, canary = np.nan_to_num(base_values), np.nan_to_num(canary_values)
         p = mannwhitneyu(canary, base, axis=1, alternative="two-sided").pvalue
         shift = np.median(canary[:, :, None] - base[:, None, :], axis=(1, 2))  # Hodges-Lehmann
         fails |= (p < 0.05) & (shift > 0)
@@ -111,8 +111,14 @@ def time_check(policy: Policy, rng: np.random.Generator, repeats: int) -> tuple[
         SlicePair(
             i * 60.0,
             60.0,
-            CohortCounts(int(checks.baseline_requests[0, i]), int(checks.baseline_errors[0, i]), hist(checks.baseline_latency[0, i])),
-            CohortCounts(int(checks.canary_requests[0, i]), int(checks.canary_errors[0, i]), hist(checks.canary_latency[0, i])),
+            CohortCounts(
+                int(checks.baseline_requests[0, i]),
+                int(checks.baseline_errors[0, i]),
+                hist(checks.baseline_latency[0, i]),
+            ),
+            CohortCounts(
+                int(checks.canary_requests[0, i]), int(checks.canary_errors[0, i]), hist(checks.canary_latency[0, i])
+            ),
         )
         for i in range(CHECKS)
     ]
@@ -175,6 +181,9 @@ def main() -> None:
         "power_latency_x1_2": rate(r["latency_x1_2"]["pavedroad"]),
         "kayenta_power_latency_x1_2": rate(r["latency_x1_2"]["kayenta"]),
         "median_checks_to_detect_latency_x1_2": median_checks(r["latency_x1_2"]["pavedroad"]),
+        "power_latency_x1_2_low_traffic": rate(r["latency_x1_2_low_traffic"]["pavedroad"]),
+        "kayenta_power_latency_x1_2_low_traffic": rate(r["latency_x1_2_low_traffic"]["kayenta"]),
+        "median_checks_to_detect_latency_x1_2_low_traffic": median_checks(r["latency_x1_2_low_traffic"]["pavedroad"]),
         "power_latency_p99_x1_5": rate(r["latency_p99_x1_5"]["pavedroad"]),
         "kayenta_power_latency_p99_x1_5": rate(r["latency_p99_x1_5"]["kayenta"]),
         "median_checks_to_detect_latency_p99_x1_5": median_checks(r["latency_p99_x1_5"]["pavedroad"]),

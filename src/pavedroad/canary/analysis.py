@@ -1,4 +1,4 @@
-# ruff: noqa: RUF003 - the statistics read in their usual notation (ρ, γ, ×, −)
+# ruff: noqa: RUF002, RUF003 - the statistics read in their usual notation (ρ, γ, ×, −)
 """Canary versus baseline: every metric's always-valid test, corrected for the number of metrics.
 
 Guarantee: with identical cohorts, the probability that *any* relative test ever alarms over the
@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from pavedroad.canary.latency import BucketScheme, dense_histograms, exceedance_counts, quantile_from_counts
 from pavedroad.canary.model import CohortCounts, MetricResult, Policy, SlicePair
-from pavedroad.canary.sequential import CountTest, count_test, rate_above_test
+from pavedroad.canary.sequential import DEFAULT_HARM_RATIOS, CountTest, count_test, rate_above_test
 
 __all__ = ["CohortArrays", "analyse", "arrays_from_pairs", "guard_results", "relative_tests"]
 
@@ -62,6 +62,18 @@ def arrays_from_pairs(pairs: Sequence[SlicePair]) -> CohortArrays:
     )
 
 
+def latency_harm_ratios(q: float, policy: Policy) -> tuple[float, ...]:
+    """Alternatives for the share of requests above the pooled ``q`` bucket.
+
+    That share can grow at most ``1/(1-q)``-fold (×2 at p50, ×100 at p99), so the default grid is
+    spread geometrically over ``[1.1, min(10, 1/(1-q))]``; an explicit ``policy.harm_ratios`` wins.
+    """
+    if policy.harm_ratios != DEFAULT_HARM_RATIOS:
+        return policy.harm_ratios
+    top = min(10.0, 1.0 / (1.0 - q))
+    return tuple(float(x) for x in np.geomspace(1.1, top, len(DEFAULT_HARM_RATIOS)))
+
+
 def metric_name(q: float) -> str:
     return f"latency_p{q * 100:g}".replace(".", "_")
 
@@ -93,7 +105,7 @@ def relative_tests(data: CohortArrays, policy: Policy, *, with_interval: bool = 
             lat_nc,
             slow_c,
             alpha=alpha,
-            harm_ratios=policy.harm_ratios,
+            harm_ratios=latency_harm_ratios(q, policy),
             null_ratio=policy.latency_tolerance,
             min_requests=policy.min_requests,
             with_interval=with_interval,

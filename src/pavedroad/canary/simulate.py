@@ -60,6 +60,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("identical"),
     Scenario("latency_x1_2", latency_scale=1.2),
     Scenario("latency_p99_x1_5", tail_scale=1.5),
+    Scenario("latency_x1_2_low_traffic", requests=120, latency_scale=1.2, latency_sigma=1.0),
     Scenario("errors_x2_low_traffic", error_ratio=2.0),
     Scenario("errors_x2_high_traffic", requests=10_000, error_ratio=2.0),
 )
