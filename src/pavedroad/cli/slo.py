@@ -47,12 +47,15 @@ def validate(specs: SpecArg) -> None:
     from pavedroad.slo import resolve_windows
 
     table = Table(title="SLOs")
-    for col in ("id", "objective", "period", "SLI", "per tenant", "alert windows"):
+    table.add_column("id", no_wrap=True)
+    for col in ("objective", "period", "SLI", "per tenant", "alert windows"):
         table.add_column(col)
     for slo in _load(specs):
         sli = (f"{slo.sli.kind} {slo.sli.method or '*'} {slo.sli.route or '*'}"
                + (f" ≤ {slo.sli.threshold_s * 1000:g} ms" if slo.sli.threshold_s else "")) if slo.sli else "PromQL"
-        windows = ", ".join(f"{w.name} {w.burn_rate:g}x" for w in resolve_windows(slo.alerting.windows, slo.period_s))
+        pairs = resolve_windows(slo.alerting.windows, slo.period_s)
+        preset = slo.alerting.windows if isinstance(slo.alerting.windows, str) else "custom"
+        windows = f"{preset}: " + ", ".join(f"{w.burn_rate:g}x" for w in pairs)
         table.add_row(slo.slo_id, f"{slo.objective_percent:g}%", f"{slo.period_s / 86400:g}d", sli,
                       "yes" if slo.per_tenant else "no", windows if slo.alerting.enabled else "off")
     console.print(table)

@@ -81,7 +81,9 @@ def run_evaluator(evaluator: Evaluator, *, interval_s: float = 30.0, iterations:
     if sleep is None:
         raise TypeError("the evaluator's clock needs a sleep(seconds) method (SystemClock, FakeClock)")
     done = 0
-    while not should_stop() and (iterations is None or done < iterations):
+    while not should_stop():
         evaluator.tick()
         done += 1
+        if iterations is not None and done >= iterations:
+            return
         sleep(interval_s)
