@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pavedroad.cli.common import console, friendly_errors, settings
+from pavedroad.cli.common import console, err_console, friendly_errors, settings
 
 app = typer.Typer(help="Data subject requests: export and erase a candidate's data; legal holds.", no_args_is_help=True)
 
@@ -50,26 +50,49 @@ def erase(
     candidate: _Candidate,
     tenant: _Tenant,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    warehouse: Annotated[
+        Path | None,
+        typer.Option("--warehouse", help="DuckDB warehouse (default: <data dir>/warehouse.duckdb if present)."),
+    ] = None,
 ) -> None:
-    """Anonymise a candidate everywhere (tables, outbox payloads), keeping non-identifying facts; audited."""
+    """Anonymise a candidate everywhere (tables, outbox payloads, the warehouse), keeping non-identifying
+    facts; audited."""
     import psycopg
 
     from pavedroad.cli.guard import stack_registry
-    from pavedroad.privacy import erase_subject
+    from pavedroad.privacy import erase_in_warehouse, erase_subject
     from pavedroad.stack import start_stack
 
+    cfg = settings()
+    warehouse = warehouse or (cfg.data_dir / "warehouse.duckdb")
     if not yes:
         typer.confirm(f"erase candidate {candidate} of tenant {tenant}? This cannot be undone", abort=True)
-    stack = start_stack(settings(), with_nats=False)
+    stack = start_stack(cfg, with_nats=False)
+    warehouse_rows: dict[str, int] | None = None
     try:
         with psycopg.connect(stack.owner_url) as conn:
             report = erase_subject(conn, stack_registry(), tenant, SUBJECT_TABLE, candidate)
+            if warehouse.exists():
+                import duckdb
+
+                try:
+                    with duckdb.connect(str(warehouse)) as duck:
+                        warehouse_rows = erase_in_warehouse(
+                            duck, conn, stack_registry(), tenant=tenant, table=SUBJECT_TABLE, subject_id=candidate
+                        )
+                except duckdb.IOException:
+                    err_console.print(
+                        f"[yellow]the warehouse {warehouse} is held by its writer (the sink); stop it and run"
+                        " this command again — erasure is idempotent[/]"
+                    )
     finally:
         stack.stop()
     if report.already_erased:
         console.print(f"candidate {candidate} was already erased; nothing to do")
         return
     changed = ", ".join(f"{t}: {n}" for t, n in report.rows_changed.items() if n)
+    if warehouse_rows is not None:
+        console.print(f"warehouse {warehouse}: {sum(warehouse_rows.values())} row(s) anonymised")
     console.print(
         f"erased candidate {candidate}: {report.total} row(s) anonymised ({changed});"
         f" {report.outbox_events_scrubbed} outbox event(s) scrubbed"

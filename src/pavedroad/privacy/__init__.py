@@ -19,6 +19,7 @@ from pavedroad.privacy.redaction import Redactor, install_redaction, redact_text
 from pavedroad.privacy.registry import Registry, load_registry
 from pavedroad.privacy.rows import RowRule, restrict
 from pavedroad.privacy.squawk import EXCLUDED_RULES, run_squawk
+from pavedroad.privacy.warehouse_erase import erase_in_warehouse, reapply_erasures
 
 __all__ = [
     "DEFAULT_DEFINER_ALLOW_LIST",
@@ -46,6 +47,7 @@ __all__ = [
     "check_catalog",
     "check_migration",
     "check_migrations",
+    "erase_in_warehouse",
     "erase_subject",
     "export_subject",
     "install_redaction",
@@ -54,6 +56,7 @@ __all__ = [
     "place_hold",
     "plan_suppression",
     "read_catalog",
+    "reapply_erasures",
     "record",
     "record_denial",
     "redact_text",

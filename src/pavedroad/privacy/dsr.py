@@ -30,7 +30,7 @@ from pavedroad.privacy.registry import Registry
 from pavedroad.privacy.subjects import Column, LinkedTable, subject_graph
 from pavedroad.tenancy import SET_CONTEXT_SQL, Principal, Role, context_params
 
-__all__ = ["ErasureReport", "erase_subject", "export_subject", "to_json"]
+__all__ = ["ErasureReport", "erase_subject", "export_subject", "targets_for", "to_json"]
 
 PLACEHOLDER = "erased"
 _TEXT = {"text", "character varying", "character"}
@@ -102,7 +102,7 @@ def _replacement(column: Column) -> sql.Composable | None:
     return None  # a NOT NULL non-text value (a date, a number) is a fact, not an identifier: kept
 
 
-def _targets(linked: LinkedTable, registry: Registry) -> list[tuple[str, sql.Composable]]:
+def targets_for(linked: LinkedTable, registry: Registry) -> list[tuple[str, sql.Composable]]:
     out = []
     for column in linked.columns:
         label = registry.get(linked.name, column.name)
@@ -170,7 +170,7 @@ def _erase(
         check_holds(conn, tenant, table, subject_id, graph)
         values = _personal_values(conn, graph, registry, tenant, subject_id)
         for linked in graph:
-            targets = _targets(linked, registry)
+            targets = targets_for(linked, registry)
             if not targets:
                 continue
             assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), v) for c, v in targets)

@@ -161,3 +161,43 @@ def test_audit_events_are_append_only(database: TestDatabase, worlds: tuple[Worl
         conn.rollback()
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("truncate audit_events")
+
+
+def _mirror(owner_url: str, tables: list[str]) -> object:
+    """A DuckDB copy of ``tables`` (JSON columns left out), like the warehouse's mirror."""
+    import duckdb
+    import pyarrow as pa
+
+    duck = duckdb.connect()
+    with psycopg.connect(owner_url) as conn:
+        for table in tables:
+            cur = conn.execute(f"select * from {table}")
+            names = [d.name for d in cur.description or []]
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+            arrow = pa.Table.from_pylist([{k: v for k, v in r.items() if k != "custom"} for r in rows])
+            duck.register("incoming", arrow)
+            duck.execute(f'create table "{table}" as select * from incoming')
+            duck.unregister("incoming")
+    return duck
+
+
+def test_erasure_reaches_the_warehouse_copy(database: TestDatabase, worlds: tuple[World, World]) -> None:
+    from pavedroad.privacy import erase_in_warehouse, reapply_erasures
+
+    alpha, _ = worlds
+    cid = alpha.candidates[3]
+    duck = _mirror(database.owner_url, ["candidates", "applications", "eeoc_responses", "interviews", "scorecards"])
+    with psycopg.connect(database.owner_url) as conn:
+        erase_subject(conn, stack_registry(), "alpha", "candidates", cid)
+        changed = erase_in_warehouse(duck, conn, stack_registry(), tenant="alpha", table="candidates", subject_id=cid)
+        assert changed == {"candidates": 1, "eeoc_responses": 1, "scorecards": 1}
+        mine = duck.execute("select first_name, email, phone from candidates where id = ?", [cid]).fetchone()  # type: ignore[attr-defined]
+        others = duck.execute("select count(*) from candidates where email like 'ada.%'").fetchone()  # type: ignore[attr-defined]
+        gender = duck.execute("select gender from eeoc_responses where candidate_id = ?", [cid]).fetchone()  # type: ignore[attr-defined]
+        assert mine == ("erased", "erased", None)
+        assert others == (len(alpha.candidates) * 2 - 1,)  # both tenants' other candidates untouched
+        assert gender == (None,)
+        duck.execute("update candidates set email = 'restored@from.replay' where id = ?", [cid])  # type: ignore[attr-defined]
+        assert reapply_erasures(duck, conn, stack_registry()) == 1
+        again = duck.execute("select email from candidates where id = ?", [cid]).fetchone()  # type: ignore[attr-defined]
+    assert again == ("erased",)
