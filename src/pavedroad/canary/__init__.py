@@ -13,11 +13,16 @@ records why with the numbers.
 """
 
 from pavedroad.canary.analysis import CohortArrays, analyse, arrays_from_pairs, relative_tests
+from pavedroad.canary.controller import Controller, Rollout, run_controller
 from pavedroad.canary.decide import RULES, StepView, decide
+from pavedroad.canary.discover import guarded_rollouts
+from pavedroad.canary.drivers import build_controller, flag_rollouts
 from pavedroad.canary.latency import BucketScheme
 from pavedroad.canary.model import Action, CohortCounts, Decision, MetricResult, Policy, SlicePair
+from pavedroad.canary.ports import CohortSpec
 from pavedroad.canary.sequential import CountTest, count_test, rate_above_test
 from pavedroad.canary.simulate import SCENARIOS, MethodFigures, Scenario, simulate
+from pavedroad.canary.verdict import judge
 
 __all__ = [
     "RULES",
@@ -26,19 +31,27 @@ __all__ = [
     "BucketScheme",
     "CohortArrays",
     "CohortCounts",
+    "CohortSpec",
+    "Controller",
     "CountTest",
     "Decision",
     "MethodFigures",
     "MetricResult",
     "Policy",
+    "Rollout",
     "Scenario",
     "SlicePair",
     "StepView",
     "analyse",
     "arrays_from_pairs",
+    "build_controller",
     "count_test",
     "decide",
+    "flag_rollouts",
+    "guarded_rollouts",
+    "judge",
     "rate_above_test",
     "relative_tests",
+    "run_controller",
     "simulate",
 ]
