@@ -17,11 +17,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openfeature.evaluation_context import EvaluationContext
+from openfeature.event import ProviderEventDetails
 from openfeature.exception import ErrorCode as OFErrorCode
 from openfeature.flag_evaluation import FlagResolutionDetails, FlagValueType
 from openfeature.provider import AbstractProvider, Metadata
 
 from pavedroad.flags.client import FlagClient
+from pavedroad.flags.evaluate import Snapshot
 
 __all__ = ["PavedroadProvider"]
 
@@ -48,6 +50,23 @@ class PavedroadProvider(AbstractProvider):
 
     def get_metadata(self) -> Metadata:
         return Metadata(name="pavedroad")
+
+    def initialize(self, evaluation_context: EvaluationContext) -> None:
+        """Emit ``PROVIDER_CONFIGURATION_CHANGED`` (with the changed keys) whenever the snapshot reloads."""
+        self.flags.runtime.listeners.append(self._changed)
+
+    def shutdown(self) -> None:
+        if self._changed in self.flags.runtime.listeners:
+            self.flags.runtime.listeners.remove(self._changed)
+
+    def _changed(self, old: Snapshot, new: Snapshot) -> None:
+        keys = sorted(
+            k for k in set(old.flags) | set(new.flags)
+            if k not in old.flags or k not in new.flags or old.flags[k].flag != new.flags[k].flag
+            or old.overrides.get(k) != new.overrides.get(k)
+        )  # fmt: skip
+        if keys and hasattr(self, "_on_emit"):
+            self.emit_provider_configuration_changed(ProviderEventDetails(flags_changed=keys))
 
     def _resolve(self, key: str, default: Any, ctx: EvaluationContext | None, kind: str) -> FlagResolutionDetails[Any]:
         r = self.flags.details(key, default, _ctx(ctx), kind=kind)

@@ -62,6 +62,7 @@ class FlagRuntime:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self.loads = 0
+        self.listeners: list[Callable[[Snapshot, Snapshot], None]] = []  # (old, new) after each swap
         if state is not None:
             self.install(state, source="static")
         _RUNTIMES.add(self)
@@ -107,11 +108,17 @@ class FlagRuntime:
 
     def install(self, state: StoreState, *, source: str) -> None:
         """Compile ``state`` and make it the snapshot every evaluation reads (one reference swap)."""
+        old = self.snapshot
         self.snapshot = compile_snapshot(
             state.flag_set, version=state.version, overrides=state.overrides, clock=self.clock
         )
         self.source = source
         self.loads += 1
+        for listener in list(self.listeners):
+            try:
+                listener(old, self.snapshot)
+            except Exception as exc:  # noqa: BLE001 - a listener never breaks a reload
+                _log.warning("flag change listener failed", error=str(exc))
 
     def _load(self, conn: psycopg.Connection[Any]) -> None:
         with conn.transaction():

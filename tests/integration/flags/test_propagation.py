@@ -139,3 +139,34 @@ def test_forked_workers_evaluate_and_follow_changes(store: TestDatabase) -> None
         for r in pipes:
             os.close(r)
         runtime.stop()
+
+
+def test_openfeature_provider_emits_configuration_changed(store: TestDatabase) -> None:
+    """A store change reaches OpenFeature handlers as PROVIDER_CONFIGURATION_CHANGED naming the flag."""
+    import threading
+
+    from openfeature import api
+    from openfeature.event import EventDetails, ProviderEvent
+
+    from pavedroad.flags import PavedroadProvider
+
+    runtime = FlagRuntime(store.app_url, None)
+    seen: list[list[str]] = []
+    got = threading.Event()
+
+    def on_change(details: EventDetails) -> None:
+        seen.append(list(details.flags_changed or []))
+        got.set()
+
+    try:
+        api.set_provider(PavedroadProvider(FlagClient(runtime)), "pr-events")
+        of = api.get_client("pr-events")
+        assert of.get_string_value("banner", "?") == "hello"
+        of.add_handler(ProviderEvent.PROVIDER_CONFIGURATION_CHANGED, on_change)
+        _set_banner(store.owner_url, "b")
+        assert got.wait(DEADLINE_S)
+        assert ["banner"] in seen
+        assert of.get_string_value("banner", "?") == "bye"
+    finally:
+        api.shutdown()
+        runtime.stop()

@@ -23,11 +23,22 @@ def test_lint_finds_expired_fully_on_unreferenced_and_invalid(tmp_path: Path) ->
     flags = _set(
         expired={"state": "ENABLED", "variants": {"on": True}, "metadata": {"pavedroad.expires": "2020-01-01"}},
         launched={"state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "on"},
-        ramped={"state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "off",
-                "metadata": {"pavedroad.ramp": "50%:1d,100%", "pavedroad.rampStep": 0,
-                             "pavedroad.rampSince": now - 40 * DAY}},
-        young={"state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "off",
-               "metadata": {"pavedroad.ramp": "100%", "pavedroad.rampStep": 0, "pavedroad.rampSince": now - DAY}},
+        ramped={
+            "state": "ENABLED",
+            "variants": {"on": True, "off": False},
+            "defaultVariant": "off",
+            "metadata": {
+                "pavedroad.ramp": "50%:1d,100%",
+                "pavedroad.rampStep": 0,
+                "pavedroad.rampSince": now - 40 * DAY,
+            },
+        },
+        young={
+            "state": "ENABLED",
+            "variants": {"on": True, "off": False},
+            "defaultVariant": "off",
+            "metadata": {"pavedroad.ramp": "100%", "pavedroad.rampStep": 0, "pavedroad.rampSince": now - DAY},
+        },
         broken={"state": "ENABLED", "variants": {"on": True}, "defaultVariant": "nope"},
     )
     (tmp_path / "app.py").write_text("if flags.enabled(\"launched\", ctx): ...\nif flags.enabled('young'): ...\n")
