@@ -98,12 +98,14 @@ class Policy:
             (0.0 < self.alpha < 0.5, "alpha must be in (0, 0.5)"),
             (0.0 < self.guard_alpha < 0.5, "guard_alpha must be in (0, 0.5)"),
             (all(0.0 < q < 1.0 for q in self.quantiles), "quantiles must be in (0, 1)"),
-            (all(r > 1.0 for r in self.harm_ratios) and self.harm_ratios, "harm_ratios must be > 1"),
+            (all(1.0 < r < 1000.0 for r in self.harm_ratios) and self.harm_ratios, "harm_ratios must be in (1, 1000)"),
             (self.error_tolerance >= 1.0 and self.latency_tolerance >= 1.0, "tolerances must be ≥ 1"),
             (0.0 < self.slo_objective < 1.0, "slo_objective must be in (0, 1)"),
-            (self.burn_rate_limit > 0.0, "burn_rate_limit must be > 0"),
+            (0.0 < self.burn_rate_limit < 1e6, "burn_rate_limit must be in (0, 1e6)"),
+            (self.error_tolerance < 1e3 and self.latency_tolerance < 1e3, "tolerances must be < 1000"),
             (1 <= self.min_checks <= self.max_checks, "need 1 ≤ min_checks ≤ max_checks"),
             (self.min_requests >= 1, "min_requests must be ≥ 1"),
+            (1e-4 <= self.relative_accuracy <= 0.5, "relative_accuracy must be in [0.0001, 0.5]"),
         )
         for ok, message in checks:
             if not ok:
@@ -128,7 +130,12 @@ class Policy:
                 f"unknown canary policy field(s): {', '.join(unknown)}", code="C400", hint=f"known: {sorted(known)}"
             )
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        return cls(**values)  # type: ignore[arg-type]  # values are validated by __post_init__
+        try:
+            return cls(**values)  # type: ignore[arg-type]  # values are validated by __post_init__
+        except (TypeError, ValueError) as exc:  # a string where a number belongs, null, …
+            raise InvalidInput(
+                f"invalid canary policy: {exc}", code="C400", hint="numbers for thresholds, lists of numbers for grids"
+            ) from None
 
 
 def _clean(value: float | None) -> float | None:

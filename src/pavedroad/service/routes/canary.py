@@ -33,6 +33,7 @@ AdminDep = Annotated[Principal, require_roles(Role.ADMIN)]
 _WINDOW = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_WINDOW_S = 7 * 86400
+LABEL = r"^[^\x00-\x1f\x7f]+$"  # any printable label; control characters (NUL!) never reach Postgres
 
 
 def _own_view(decision: dict[str, Any], tenant: str) -> dict[str, Any]:
@@ -61,7 +62,7 @@ async def canary_status(request: Request, principal: AdminDep) -> dict[str, Any]
 async def canary_decisions(
     request: Request,
     principal: AdminDep,
-    rollout: Annotated[str, Path(min_length=1, max_length=200)],
+    rollout: Annotated[str, Path(min_length=1, max_length=200, pattern=LABEL)],
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> dict[str, Any]:
     rows = await recent(request.app.state.pool, rollout=rollout, limit=limit)
@@ -85,7 +86,7 @@ def _controller(request: Request) -> Any:
 
 @router.post("/{rollout}/pause", summary="Pause a guarded rollout for a human")
 async def canary_pause(
-    request: Request, principal: AdminDep, rollout: Annotated[str, Path(min_length=1, max_length=200)]
+    request: Request, principal: AdminDep, rollout: Annotated[str, Path(min_length=1, max_length=200, pattern=LABEL)]
 ) -> dict[str, Any]:
     _controller(request).pause(rollout)
     return {"rollout": rollout, "paused": True, "by": principal.user_id}
@@ -93,7 +94,7 @@ async def canary_pause(
 
 @router.post("/{rollout}/resume", summary="Resume a paused or rolled-back rollout (evidence restarts)")
 async def canary_resume(
-    request: Request, principal: AdminDep, rollout: Annotated[str, Path(min_length=1, max_length=200)]
+    request: Request, principal: AdminDep, rollout: Annotated[str, Path(min_length=1, max_length=200, pattern=LABEL)]
 ) -> dict[str, Any]:
     _controller(request).resume(rollout)
     return {"rollout": rollout, "paused": False, "by": principal.user_id}
@@ -104,12 +105,12 @@ class VerdictRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    baseline: str = Field(min_length=1, max_length=64, description="stable version (or variant)")
-    canary: str = Field(min_length=1, max_length=64, description="canary version (or variant)")
+    baseline: str = Field(min_length=1, max_length=64, pattern=LABEL, description="stable version (or variant)")
+    canary: str = Field(min_length=1, max_length=64, pattern=LABEL, description="canary version (or variant)")
     dimension: Literal["version", "variant"] = "version"
     window: str = Field(default="6h", description="look-back, e.g. 30m, 6h; use the time since the canary started")
-    service: str | None = Field(default=None, max_length=200)
-    route: str | None = Field(default=None, max_length=500)
+    service: str | None = Field(default=None, max_length=200, pattern=LABEL)
+    route: str | None = Field(default=None, max_length=500, pattern=LABEL)
     policy: dict[str, Any] = Field(default_factory=dict, description="overrides of the canary Policy fields")
 
 
