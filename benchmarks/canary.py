@@ -138,9 +138,9 @@ def time_check(policy: Policy, rng: np.random.Generator, repeats: int) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs (under a minute)")
-    parser.add_argument("--runs", type=int, default=0, help="runs per scenario (default 600 quick, 3000 full)")
+    parser.add_argument("--runs", type=int, default=0, help="runs per scenario (default 300 quick, 3000 full)")
     args = parser.parse_args()
-    runs = args.runs or (600 if args.quick else 3000)
+    runs = args.runs or (300 if args.quick else 3000)
     policy = Policy()
     rng = np.random.default_rng(20261122)
     console = Console()
