@@ -174,6 +174,8 @@ def top(  # noqa: PLR0917 - one option per CLI flag
     if by not in RANK_BY:
         raise InvalidInput(f"cannot rank by '{by}'", hint=f"use one of {', '.join(RANK_BY)}")
     now = time.time()
+    if parse_duration(window) <= 0:
+        raise InvalidInput(f"--window {window} is empty", hint="e.g. --window 1h")
     text, params = top_query(now - parse_duration(window), now, service=service, tenant=tenant, by_tenant=per_tenant)
     stack, conn = _connect()
     try:

@@ -101,7 +101,7 @@ def test_slo_api_status_top_and_burndown(database: TestDatabase, keys: dict[str,
         assert theirs.status_code == 403
         assert theirs.json()["hint"]
 
-        chart = client.get("/v1/slo/jobs-latency/burndown", params={"step": "1m"}, headers=_auth(alpha))
+        chart = client.get("/v1/slo/jobs-latency/burndown", params={"step": "1h"}, headers=_auth(alpha))
         assert chart.status_code == 200
         series = chart.json()["series"]
         assert series
@@ -112,3 +112,16 @@ def test_slo_api_status_top_and_burndown(database: TestDatabase, keys: dict[str,
         bad_window = client.get("/v1/slo/top", params={"window": "soon"}, headers=_auth(alpha))
         assert bad_window.status_code == 400
         assert client.get("/v1/slo/status").status_code == 401
+
+
+def test_slo_api_refuses_degenerate_durations(database: TestDatabase, keys: dict[str, dict[str, str]]) -> None:
+    """A zero step or an absurd window is a 400 naming the bounds, never a 500."""
+    alpha = next(iter(keys["alpha"].values()))
+    app = create_app(load_settings(), database.app_url)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for path, params in (("/v1/slo/jobs-latency/burndown", {"step": "0s"}),
+                             ("/v1/slo/jobs-latency/burndown", {"step": "1ms"}),
+                             ("/v1/slo/top", {"window": "0s"}), ("/v1/slo/top", {"window": "5y"})):
+            response = client.get(path, params=params, headers=_auth(alpha))
+            assert response.status_code == 400, (path, params, response.text)
+            assert "between" in response.json()["hint"]

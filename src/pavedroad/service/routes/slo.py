@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from psycopg_pool import AsyncConnectionPool
 
-from pavedroad.errors import Forbidden, NotFound
+from pavedroad.errors import Forbidden, InvalidInput, NotFound
 from pavedroad.observability.metrics import new_registry
 from pavedroad.service.auth import current_principal
 from pavedroad.settings import Settings
@@ -34,6 +34,7 @@ from pavedroad.slo import (
     top_query,
 )
 from pavedroad.slo.budget import Counts
+from pavedroad.slo.windows import format_duration
 from pavedroad.tenancy import Principal
 
 __all__ = ["install", "router"]
@@ -61,6 +62,15 @@ def _tenant(principal: Principal, tenant: str | None) -> str | None:
     if tenant is not None and tenant != principal.tenant_id:
         raise Forbidden("you may only see your own tenant's SLOs", hint=f"use tenant={principal.tenant_id} or omit it")
     return tenant
+
+
+def _span(text: str, name: str, low: float, high: float) -> float:
+    """A duration parameter within bounds (``InvalidInput`` naming the bounds otherwise)."""
+    seconds = parse_duration(text)
+    if not low <= seconds <= high:
+        raise InvalidInput(f"{name}={text} is out of range", code="SLO112",
+                           hint=f"use between {format_duration(low)} and {format_duration(high)}")
+    return seconds
 
 
 async def _fetch(pool: AsyncConnectionPool, text: str, params: list[Any]) -> list[Any]:
@@ -103,8 +113,8 @@ async def slo_top(
 ) -> dict[str, Any]:
     tenant = _tenant(principal, tenant)
     now = time.time()
-    rows = decode_top(await _fetch(request.app.state.pool, *top_query(now - parse_duration(window), now,
-                                                                       service=SERVICE, tenant=tenant)))
+    since = now - _span(window, "window", 1, 90 * 86400)
+    rows = decode_top(await _fetch(request.app.state.pool, *top_query(since, now, service=SERVICE, tenant=tenant)))
     return {"at": now, "by": by, "window": window,
             "routes": [e.as_dict() for e in rank(rows, by, limit=limit, min_events=min_events)]}
 
@@ -124,6 +134,7 @@ async def slo_burndown(
         raise NotFound(f"no SLO named '{name}'", hint=f"known SLOs: {known}")
     slo, now = found[0], time.time()
     since = now - slo.period_s
-    rows = await _fetch(request.app.state.pool, *burndown_query(slo, since, now, parse_duration(step), tenant))
-    series = burndown(slo, [(float(r[0]), int(r[1]), int(r[2])) for r in rows], since=since - parse_duration(step))
+    step_s = _span(step, "step", max(10.0, slo.period_s / 5000), slo.period_s)  # at most 5000 points
+    rows = await _fetch(request.app.state.pool, *burndown_query(slo, since, now, step_s, tenant))
+    series = burndown(slo, [(float(r[0]), int(r[1]), int(r[2])) for r in rows], since=since - step_s)
     return {"slo": slo.slo_id, "objective": slo.objective, "period_s": slo.period_s, "series": series}
