@@ -22,9 +22,10 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["OUTBOUND", "CallSite", "render_table", "scan_egress", "scan_source"]
 
@@ -186,6 +187,8 @@ def scan_egress(paths: Iterable[str | Path]) -> list[CallSite]:
 
 def render_table(sites: list[CallSite]) -> Table:
     """The human form of a scan, with a hint when something bypasses the pipelines."""
+    from rich.table import Table  # only the CLI renders
+
     bypasses = sum(site.status == "bypass" for site in sites)
     table = Table(
         title=f"outbound call sites: {len(sites)} ({bypasses} bypassing a pipeline)",

@@ -131,9 +131,15 @@ class ResilientTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             finally:
                 THROUGH_PIPELINE.reset(token)
 
-        return await self.pipeline.aexecute(
-            attempt, idempotent=idempotent, judge=self._judges[idempotent], discard=httpx.Response.aclose
-        )
+        try:
+            return await self.pipeline.aexecute(
+                attempt, idempotent=idempotent, judge=self._judges[idempotent], discard=httpx.Response.aclose
+            )
+        except TimeoutError as exc:
+            if type(exc) is not TimeoutError:
+                raise
+            # the pipeline cancelled an attempt that overran as a whole: say it the way httpx callers expect
+            raise httpx.ReadTimeout(str(exc), request=request) from exc
 
     async def aclose(self) -> None:
         if self._async is not None:

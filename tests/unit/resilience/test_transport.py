@@ -177,3 +177,23 @@ def test_one_way_inner_transports_say_which_client_to_use(clock: FakeClock) -> N
     transport = ResilientTransport(pipeline(clock), SyncOnly())
     with pytest.raises(TypeError, match="sync-only"):
         send(transport, "async")
+
+
+async def test_an_async_attempt_that_overruns_as_a_whole_is_cancelled() -> None:
+    """A server that trickles (never tripping httpx's per-read timeout) still meets the attempt deadline."""
+    cancelled = []
+
+    async def trickle(request: httpx.Request) -> httpx.Response:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+        return httpx.Response(200)
+
+    pipeline = Pipeline("jobs", attempt_timeout_s=0.05, retry=Retry(max_attempts=1), classifier=HttpClassifier())
+    async with httpx.AsyncClient(transport=ResilientTransport(pipeline, httpx.MockTransport(trickle))) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            await client.get("http://jobs.test/")
+    assert cancelled == [True]
+    assert pipeline.stats.calls["timeout"] == 1
