@@ -230,3 +230,14 @@ def test_guarded_ramps_of_the_flag_set_become_rollouts_and_sync_keeps_state() ->
     controller.sync(rollouts)
     assert set(controller.rollouts) == {"guarded"}
     assert clock.time() > 0
+
+
+async def test_one_broken_rollout_does_not_stop_the_others_and_status_shows_each() -> None:
+    *_, controller = make()
+    controller.register(Rollout("ghost", "no-such-flag", CohortSpec("off", "on"), POLICY))
+    decisions = await controller.check_all()
+    assert [d.rollout for d in decisions] == ["new-search"]  # "ghost" failed (no ramp) and was logged
+    status = {s["rollout"]: s for s in controller.status()}
+    assert status["new-search"]["last_decision"]["action"] == "hold"
+    assert status["new-search"]["last_decision"]["rule"] == "sample"
+    assert status["ghost"]["last_decision"] is None
