@@ -223,3 +223,28 @@ def evaluate(
         console.print(f"firing: {', '.join(':'.join(k) for k in evaluator.firing) or 'nothing'}")
     finally:
         stack.stop()
+
+
+@app.command()
+@friendly_errors
+def prune(
+    older_than: Annotated[str, typer.Option(help="Delete slices that started longer ago than this.")] = "35d",
+) -> None:
+    """Delete old slices (keep at least your longest SLO period; 35 days covers 30-day SLOs)."""
+    import psycopg
+
+    from pavedroad.slo import parse_duration
+    from pavedroad.slo import prune as prune_slices
+    from pavedroad.stack import start_stack
+
+    age = parse_duration(older_than)
+    if age < 86400:
+        raise InvalidInput(f"--older-than {older_than} would delete today's slices",
+                           hint="keep at least your longest SLO period, e.g. --older-than 35d")
+    stack = start_stack(settings(), with_nats=False)
+    try:
+        with psycopg.connect(stack.owner_url) as conn:
+            deleted = prune_slices(conn, time.time() - age)
+    finally:
+        stack.stop()
+    console.print(f"deleted {deleted} slice row(s) older than {older_than}")

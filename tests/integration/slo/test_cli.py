@@ -73,3 +73,15 @@ def test_status_shows_the_burning_tenant_and_evaluate_pages(recorded: TestDataba
     assert "page firing" in out
     assert "tenant globex" in out
     assert time.time() > 0
+
+
+def test_prune_keeps_recent_slices(recorded: TestDatabase) -> None:
+    with psycopg.connect(recorded.owner_url) as conn:
+        conn.execute("update pavedroad_meta.slo_slices set slice_start = slice_start - interval '40 days'"
+                     " where route = '/v1/jobs'")
+    assert "deleted" in _ok("prune", "--older-than", "35d")
+    with psycopg.connect(recorded.owner_url) as conn:
+        routes = {r[0] for r in conn.execute("select distinct route from pavedroad_meta.slo_slices")}
+    assert routes == {"/v1/applications/{application_id}"}
+    refused = runner.invoke(app, ["prune", "--older-than", "1h"])
+    assert refused.exit_code == 2
