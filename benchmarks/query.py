@@ -92,8 +92,10 @@ def bench_compile(schema: Any, reps: int) -> dict[str, Any]:
 def copy_to_duckdb(owner_url: str, tenant: str, folder: Path) -> Any:
     """The tenant's rows of every model table, through CSV (COPY) into DuckDB with the same column types."""
     con = duckdb.connect()
-    types = {"bigint": "BIGINT", "integer": "INTEGER", "text": "VARCHAR", "boolean": "BOOLEAN",
-             "timestamp with time zone": "TIMESTAMPTZ", "date": "DATE", "jsonb": "JSON", "numeric": "DECIMAL(12,2)"}  # fmt: skip
+    types = {
+        "bigint": "BIGINT", "integer": "INTEGER", "text": "VARCHAR", "boolean": "BOOLEAN",
+        "timestamp with time zone": "TIMESTAMPTZ", "date": "DATE", "jsonb": "JSON", "numeric": "DECIMAL(12,2)",
+    }  # fmt: skip
     with psycopg.connect(owner_url) as conn:
         for ent in recruiting_model().entities.values():
             cols = conn.execute(
@@ -102,9 +104,12 @@ def copy_to_duckdb(owner_url: str, tenant: str, folder: Path) -> Any:
                 (ent.table,),
             ).fetchall()
             path = folder / f"{ent.table}.csv"
-            with path.open("wb") as fh, conn.cursor().copy(
-                f"copy (select * from {ent.table} where tenant_id = '{tenant}') to stdout with (format csv, header)"
-            ) as copy:
+            with (
+                path.open("wb") as fh,
+                conn.cursor().copy(
+                    f"copy (select * from {ent.table} where tenant_id = '{tenant}') to stdout with (format csv, header)"
+                ) as copy,
+            ):
                 for block in copy:
                     fh.write(block)
             spec = ", ".join(f"'{c}': '{types.get(t, 'VARCHAR')}'" for c, t in cols)
@@ -129,7 +134,7 @@ def time_duck(con: Any, sql: str, params: dict[str, Any]) -> float:
 
 
 def bench_exec(
-    pool: ConnectionPool, duck: Any, tenant: str, schema: Any, reps: int, min_time: float
+    pool: ConnectionPool, duck: Any, tenant: str, schema: Any, *, reps: int, min_time: float
 ) -> tuple[dict[str, Any], list[list[Any]]]:
     model = recruiting_model()
     principal = Principal(tenant, None, Role.ADMIN)
@@ -183,16 +188,22 @@ def main() -> None:
             tenant = conn.execute(
                 "select tenant_id from applications group by 1 order by count(*) desc limit 1"
             ).fetchone()[0]  # type: ignore[index]
-            tenant_apps = conn.execute("select count(*) from applications where tenant_id = %s", (tenant,)).fetchone()[0]  # type: ignore[index]
+            tenant_apps = conn.execute("select count(*) from applications where tenant_id = %s", (tenant,)).fetchone()[
+                0
+            ]  # type: ignore[index]
         duck = copy_to_duckdb(db.owner_url, tenant, Path(tmp))
-        console.print(f"seeded {applications:,} applications ({tenant}: {tenant_apps:,}) in {time.perf_counter() - t0:.1f}s")
+        console.print(
+            f"seeded {applications:,} applications ({tenant}: {tenant_apps:,}) in {time.perf_counter() - t0:.1f}s"
+        )
         del report
         with ConnectionPool(db.app_url, min_size=1, max_size=2, open=True) as pool:
             with transaction(pool, Principal(tenant, None, Role.ADMIN)) as conn:
                 schema = load_tenant_schema(conn, tenant)
             figures = bench_compile(schema, 20 if args.quick else 200)
-            exec_figures, rows = bench_exec(pool, duck, tenant, schema, reps, 0.05 if args.quick else 0.5)
-    table = Table(title=f"compiled vs hand-written SQL, ms (median of {reps}; tenant {tenant}, {tenant_apps:,} applications)")
+            exec_figures, rows = bench_exec(pool, duck, tenant, schema, reps=reps, min_time=0.05 if args.quick else 0.5)
+    table = Table(
+        title=f"compiled vs hand-written SQL, ms (median of {reps}; tenant {tenant}, {tenant_apps:,} applications)"
+    )
     for col in ("query", "pg dsl", "pg hand", "ratio", "duckdb dsl", "duckdb hand", "ratio"):
         table.add_column(col, justify="right" if col != "query" else "left")
     for r in rows:

@@ -32,7 +32,9 @@ def _params(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         if not sep or not name:
-            raise InvalidInput(f"--param {pair!r} is not name=value", hint="e.g. --param dept=Engineering --param days=90")
+            raise InvalidInput(
+                f"--param {pair!r} is not name=value", hint="e.g. --param dept=Engineering --param days=90"
+            )
         try:
             out[name] = json.loads(raw)
         except json.JSONDecodeError:
@@ -58,12 +60,17 @@ def _print_result(result: Any, as_json: bool) -> None:
 @friendly_errors
 def run(
     query: Annotated[str, typer.Argument(help="The query, pipeline text or JSON form.")],
+    *,
     tenant: Annotated[str, typer.Option(help="Tenant id to run as.")],
     role: Annotated[str, typer.Option(help="Role to run as (policy and cache key).")] = "admin",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (columns, rows, next_cursor).")] = False,
-    target: Annotated[str, typer.Option(help="postgres (live data) or duckdb (a copy of the tenant's tables).")] = "postgres",
+    target: Annotated[
+        str, typer.Option(help="postgres (live data) or duckdb (a copy of the tenant's tables).")
+    ] = "postgres",
     show_sql: Annotated[bool, typer.Option("--sql", help="Also print the compiled SQL and parameters.")] = False,
-    param: Annotated[list[str] | None, typer.Option("--param", help="A $parameter as name=value (JSON values).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="A $parameter as name=value (JSON values).")
+    ] = None,
     cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page.")] = None,
 ) -> None:
     """Compile and run a query for a tenant; errors print with a caret under the bad span."""
@@ -106,7 +113,7 @@ def run(
 
 @app.command()
 @friendly_errors
-def compile(  # noqa: A001 - the verb users type
+def compile(
     query: Annotated[str, typer.Argument(help="The query, pipeline text or JSON form.")],
     dialect: Annotated[str, typer.Option(help="postgres or duckdb.")] = "postgres",
     role: Annotated[str, typer.Option(help="Role (policy).")] = "admin",
@@ -118,7 +125,7 @@ def compile(  # noqa: A001 - the verb users type
     if dialect not in ("postgres", "duckdb"):
         raise InvalidInput(f"unknown --dialect {dialect!r}", hint="use postgres or duckdb")
     compiled = compile_query(_query_arg(query), model=recruiting_model(), schema=TenantSchema("example"),
-                             role=role, dialect=dialect)  # type: ignore[arg-type]  # fmt: skip
+                             role=role, dialect=dialect)  # fmt: skip
     console.print(compiled.sql, highlight=False, markup=False, soft_wrap=True)
     console.print_json(json.dumps({k: str(v) for k, v in compiled.params.items()}))
     console.print(compiled.plan, highlight=False, markup=False)

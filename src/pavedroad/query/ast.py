@@ -41,16 +41,12 @@ NO_SPAN = Span()
 LitValue = str | int | float | bool | None
 
 
-def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, repr=False)  # type: ignore[no-any-return]
-
-
 @dataclass(frozen=True, slots=True)
 class Lit:
     """A literal: string, number, boolean or null. Always bound as a parameter in SQL."""
 
     value: LitValue
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +54,7 @@ class Param:
     """A typed parameter ``$name`` whose value arrives with the request."""
 
     name: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +62,7 @@ class Path:
     """A dotted name: a field, a derived field, or a navigation ``job.department.name``."""
 
     parts: tuple[str, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
     @property
     def dotted(self) -> str:
@@ -79,7 +75,7 @@ class Call:
 
     name: str
     args: tuple[Expr, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +85,7 @@ class BinOp:
     op: str
     left: Expr
     right: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +94,7 @@ class Unary:
 
     op: str
     operand: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +104,7 @@ class In:
     expr: Expr
     items: tuple[Expr, ...]
     negated: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +115,7 @@ class Between:
     low: Expr
     high: Expr
     negated: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +124,7 @@ class IsNull:
 
     expr: Expr
     negated: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +133,7 @@ class Case:
 
     whens: tuple[tuple[Expr, Expr], ...]
     default: Expr | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +142,7 @@ class Interval:
 
     amount: Lit | Param
     unit: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Expr = Lit | Param | Path | Call | BinOp | Unary | In | Between | IsNull | Case | Interval
@@ -158,14 +154,14 @@ class Assign:
 
     name: str | None
     expr: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class SortKey:
     expr: Expr
     descending: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,43 +169,43 @@ class Where:
     """Keep rows where ``expr`` holds; after ``aggregate`` it filters groups (SQL HAVING)."""
 
     expr: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Derive:
     items: tuple[Assign, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
     items: tuple[Assign, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Aggregate:
     items: tuple[Assign, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Sort:
     keys: tuple[SortKey, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Take:
     count: Lit | Param
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Select:
     items: tuple[Assign, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +214,7 @@ class Page:
 
     size: Lit | Param
     after: Param | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Step = Where | Derive | Group | Aggregate | Sort | Take | Select | Page
@@ -230,4 +226,4 @@ class Pipeline:
 
     entity: str
     steps: tuple[Step, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from pavedroad.query import ast as A
+from pavedroad.query import ast as qa
+from pavedroad.query.binding import BindInput, bind
 from pavedroad.query.context import Column, Context, Dialect, Limits, QueryState, Slot
-from pavedroad.query.errors import QueryError, QueryLimitError
 from pavedroad.query.jsonform import from_json
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema
@@ -95,26 +95,6 @@ def _describe(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def _coerce(value: Any, typ: str | None, what: str) -> Any:
-    ok = {
-        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "string": lambda v: isinstance(v, str),
-        "bool": lambda v: isinstance(v, bool),
-        "date": lambda v: isinstance(v, date | str),
-        "timestamp": lambda v: isinstance(v, datetime | str),
-    }
-    check = ok.get(typ or "")
-    if value is not None and check is not None and not check(value):
-        raise QueryError(f"{what} must be {typ}, got {type(value).__name__}", code="Q108",
-                         hint="pass a value of the declared type")  # fmt: skip
-    if typ == "date" and isinstance(value, str):
-        return date.fromisoformat(value)
-    if typ == "timestamp" and isinstance(value, str):
-        return datetime.fromisoformat(value)
-    return value
-
-
 @dataclass
 class Compiler:
     """A compiled-query cache (LRU) in front of the passes."""
@@ -126,7 +106,7 @@ class Compiler:
 
     def compile(
         self,
-        query: str | dict[str, Any] | A.Pipeline,
+        query: str | dict[str, Any] | qa.Pipeline,
         *,
         model: SemanticModel,
         schema: TenantSchema,
@@ -147,7 +127,7 @@ class Compiler:
             shape, literals = normalize(query)
             key_src: Any = ("t", shape)
         else:
-            pipeline = query if isinstance(query, A.Pipeline) else from_json(query)
+            pipeline = query if isinstance(query, qa.Pipeline) else from_json(query)
             from pavedroad.query.text import to_text
 
             literals = [lit.value for lit in literal_order(pipeline)]
@@ -163,7 +143,8 @@ class Compiler:
                                None if isinstance(query, str) else pipeline)  # fmt: skip
             ctx = Context(model, schema, role, dialect, policy, limits, types, cursor is not None)
             state = run_passes(state, ctx, PASSES)
-            assert state.sql is not None and state.ast is not None
+            assert state.sql is not None
+            assert state.ast is not None
             template = Template(state.sql.sql(dialect=dialect, copy=False), state.slots, state.columns,
                                 _describe(state.plan), state.cursor)  # fmt: skip
             if [lit.value for lit in literal_order(state.ast)] == literals:
@@ -173,69 +154,17 @@ class Compiler:
         else:
             self.hits += 1
             self._cache.move_to_end(key)
-        values = _bind(template, literals, params, schema.tenant_id, now or datetime.now(UTC), cursor, limits)
+        inputs = BindInput(literals, params, schema.tenant_id, now or datetime.now(UTC), cursor, limits)
+        values = bind(template.slots, inputs)
         return CompiledQuery(template.sql, values, template.columns, dialect, template.plan, hit, template.cursor)
 
     def clear(self) -> None:
         self._cache.clear()
 
 
-def _bind(
-    t: Template, literals: list[Any], params: dict[str, Any], tenant: str, now: datetime,
-    cursor: list[Any] | None, limits: Limits,
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for s in t.slots:
-        if s.kind == "tenant":
-            out[s.name] = tenant
-        elif s.kind == "now":
-            out[s.name] = now
-        elif s.kind == "const":
-            out[s.name] = s.source
-        elif s.kind == "literal":
-            out[s.name] = literals[s.source]
-        elif s.kind == "param":
-            if s.source not in params:
-                raise QueryError(f"no value for ${s.source}", code="Q107", hint=f"pass params={{'{s.source}': …}}")
-            out[s.name] = _coerce(params[s.source], s.type, f"${s.source}")
-        elif s.kind == "interval":
-            src, ref = s.source
-            amount = literals[ref] if src == "literal" else params.get(ref)
-            if not isinstance(amount, int | float) or isinstance(amount, bool):
-                raise QueryError(f"the interval amount ${ref} must be a number", code="Q108")
-            out[s.name] = f"{amount} {s.unit}"
-        elif s.kind == "cursor":
-            assert cursor is not None
-            if s.source >= len(cursor):
-                raise QueryError("the cursor does not match this query", code="Q303",
-                                 hint="pass the next_cursor of the previous page of the same query")  # fmt: skip
-            out[s.name] = _coerce(cursor[s.source], s.type, "cursor")
-        elif s.kind == "page_limit":
-            src, ref = s.source
-            size = literals[ref] if src == "literal" else params.get(ref)
-            out[s.name] = _rows(size, limits) + 1
-    for s in t.slots:
-        if s.kind == "literal" and s.type == "int" and s.name.startswith("l") and _is_limit(t, s.name):
-            _rows(out[s.name], limits)
-    return out
-
-
-def _is_limit(t: Template, name: str) -> bool:
-    return t.sql.rstrip().endswith(f"LIMIT %({name})s") or t.sql.rstrip().endswith(f"LIMIT ${name}")
-
-
-def _rows(n: Any, limits: Limits) -> int:
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise QueryError("take and page size need a whole number of at least 1", code="Q108")
-    if n > limits.max_rows:
-        raise QueryLimitError(f"{n} rows requested; the limit is {limits.max_rows}", code="Q404",
-                              hint="page through the results with page size N after $cursor")  # fmt: skip
-    return n
-
-
 default_compiler = Compiler()
 
 
-def compile_query(query: str | dict[str, Any] | A.Pipeline, **kwargs: Any) -> CompiledQuery:
+def compile_query(query: str | dict[str, Any] | qa.Pipeline, **kwargs: Any) -> CompiledQuery:
     """Compile with the process-wide cache; keyword arguments as ``Compiler.compile``."""
     return default_compiler.compile(query, **kwargs)

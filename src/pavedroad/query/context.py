@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from sqlglot import exp
 
-from pavedroad.query import ast as A
+from pavedroad.query import ast as qa
 from pavedroad.query.ir import Resolved
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema
@@ -21,7 +21,7 @@ Dialect = Literal["postgres", "duckdb"]
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Refuse queries past these bounds, each with its own error code (Q401–Q405)."""
+    """Refuse queries past these bounds, each with its own error code (Q401 to Q405)."""
 
     max_length: int = 20_000
     max_depth: int = 40
@@ -70,7 +70,7 @@ class QueryState:
     """The unit of compilation each pass takes and returns."""
 
     source: str | None
-    ast: A.Pipeline | None = None
+    ast: qa.Pipeline | None = None
     resolved: Resolved | None = None
     plan: Any = None
     sql: exp.Expression | None = None

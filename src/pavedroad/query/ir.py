@@ -7,7 +7,8 @@ fills ``type``; classification is derived (``classification_of``) as the max ove
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from pavedroad.query.errors import Span
@@ -18,10 +19,6 @@ __all__ = [
 ]  # fmt: skip
 
 NOSPAN = Span()
-
-
-def _sp() -> Any:
-    return field(default=NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +52,7 @@ class Col:
     hops: tuple[Hop, ...]
     field: FieldRef
     type: str | None = None
-    span: Span = _sp()
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +61,7 @@ class RelRef:
 
     hops: tuple[Hop, ...]
     type: str | None = "relation"
-    span: Span = _sp()
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +71,14 @@ class Const:
     value: Any
     type: str | None = None
     slot: int | None = None
-    span: Span = _sp()
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Par:
     name: str
     type: str | None = None
-    span: Span = _sp()
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +86,7 @@ class Ival:
     amount: Const | Par
     unit: str
     type: str | None = "interval"
-    span: Span = _sp()
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +96,7 @@ class Fn:
     name: str
     args: tuple[Node, ...]
     type: str | None = None
-    span: Span = _sp()
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +110,7 @@ class Agg:
     where: Node | None = None
     extra: tuple[Node, ...] = ()
     type: str | None = None
-    span: Span = _sp()
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +121,7 @@ class Win:
     args: tuple[Node, ...]
     order: tuple[tuple[Node, bool], ...] = ()
     type: str | None = None
-    span: Span = _sp()
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
 Node = Col | RelRef | Const | Par | Ival | Fn | Agg | Win
@@ -135,14 +132,14 @@ class Output:
     name: str
     expr: Node
     hidden: bool = False
-    span: Span = _sp()
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class PageSpec:
     size: Const | Par
     cursor: str | None
-    span: Span = _sp()
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

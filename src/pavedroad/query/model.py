@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from pavedroad.errors import ConfigurationError
-from pavedroad.query import ast as A
+from pavedroad.query import ast as qa
 from pavedroad.query.errors import QueryError
 
 __all__ = [
@@ -121,7 +121,7 @@ class SemanticModel(_Strict):
     name: str
     version: str = "1"
     entities: dict[str, EntityDef]
-    _parsed: dict[tuple[str, str, str], A.Expr] = PrivateAttr(default_factory=dict)
+    _parsed: dict[tuple[str, str, str], qa.Expr] = PrivateAttr(default_factory=dict)
     _digest: str = PrivateAttr(default="")
 
     @property
@@ -135,7 +135,9 @@ class SemanticModel(_Strict):
             if ent.key not in ent.fields:
                 raise ValueError(f"{where}.key '{ent.key}' is not one of its fields")
             if ent.tenant_column not in ent.fields:
-                raise ValueError(f"{where}.tenant_column '{ent.tenant_column}' must be declared (classified) as a field")
+                raise ValueError(
+                    f"{where}.tenant_column '{ent.tenant_column}' must be declared (classified) as a field"
+                )
             overlap = set(ent.fields) & (set(ent.relations) | set(ent.derived) | set(ent.measures))
             if overlap:
                 raise ValueError(f"{where}: names used twice: {sorted(overlap)}")
@@ -151,7 +153,7 @@ class SemanticModel(_Strict):
                     raise ValueError(f"{where}.relations.{rname}: references '{ref}' is not a field")
         return self
 
-    def expression(self, entity: str, kind: str, name: str) -> A.Expr:
+    def expression(self, entity: str, kind: str, name: str) -> qa.Expr:
         """The parsed expression of a derived field, measure or function (parsed once, cached)."""
         key = (entity, kind, name)
         found = self._parsed.get(key)
@@ -173,7 +175,8 @@ class SemanticModel(_Strict):
                         self.expression(name, kind, item)
                     except QueryError as exc:
                         raise ConfigurationError(
-                            f"semantic model: entities.{name}.{kind}.{item}: {exc.message}", code="Q001",
+                            f"semantic model: entities.{name}.{kind}.{item}: {exc.message}",
+                            code="Q001",
                             hint=exc.hint,
                         ) from None
 

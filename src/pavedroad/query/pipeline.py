@@ -49,7 +49,9 @@ def run_passes(query: QueryState, ctx: Context, passes: tuple[Pass, ...] = PASSE
         raise exc.with_source(query.source) from None
     except RecursionError:
         raise QueryLimitError(
-            "the query nests too deeply", code="Q402", hint="split the expression with derive steps",
+            "the query nests too deeply",
+            code="Q402",
+            hint="split the expression with derive steps",
             source=query.source,
         ) from None
     return query

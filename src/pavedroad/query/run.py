@@ -64,7 +64,9 @@ def decode_cursor(cursor: str) -> list[Any]:
     except (ValueError, json.JSONDecodeError):
         value = None
     if not isinstance(value, list):
-        raise QueryError("the cursor is not valid", code="Q303", hint="pass next_cursor from the previous page unchanged")
+        raise QueryError(
+            "the cursor is not valid", code="Q303", hint="pass next_cursor from the previous page unchanged"
+        )
     return value
 
 
@@ -100,8 +102,16 @@ def run(
     with transaction(pool, principal) as conn:
         schema = load_tenant_schema(conn, principal.tenant_id)
         compiled = compiler.compile(
-            query, model=model, schema=schema, role=principal.role.value, dialect="postgres", policy=policy,
-            limits=limits, params=params, cursor=decode_cursor(cursor) if cursor else None, now=now,
+            query,
+            model=model,
+            schema=schema,
+            role=principal.role.value,
+            dialect="postgres",
+            policy=policy,
+            limits=limits,
+            params=params,
+            cursor=decode_cursor(cursor) if cursor else None,
+            now=now,
         )
         conn.execute(
             "select set_config('TimeZone', %s, true), set_config('statement_timeout', %s, true)",
@@ -135,8 +145,16 @@ async def arun(
     async with atransaction(pool, principal) as conn:
         schema = await aload_tenant_schema(conn, principal.tenant_id)
         compiled = compiler.compile(
-            query, model=model, schema=schema, role=principal.role.value, dialect="postgres", policy=policy,
-            limits=limits, params=params, cursor=decode_cursor(cursor) if cursor else None, now=now,
+            query,
+            model=model,
+            schema=schema,
+            role=principal.role.value,
+            dialect="postgres",
+            policy=policy,
+            limits=limits,
+            params=params,
+            cursor=decode_cursor(cursor) if cursor else None,
+            now=now,
         )
         await conn.execute(
             "select set_config('TimeZone', %s, true), set_config('statement_timeout', %s, true)",
@@ -155,7 +173,8 @@ def _db_error(exc: psycopg.Error, limits: Limits) -> Exception:
     """Database refusals a query can cause become structured errors; anything else propagates."""
     if isinstance(exc, psycopg.errors.QueryCanceled):
         return QueryLimitError(
-            f"the query ran longer than {limits.statement_timeout_ms} ms", code="Q405",
+            f"the query ran longer than {limits.statement_timeout_ms} ms",
+            code="Q405",
             hint="narrow the date range or filter, or run it against the warehouse (--target duckdb)",
         )
     if isinstance(exc, psycopg.errors.DataError):
@@ -181,8 +200,16 @@ def run_duckdb(
     """Compile for DuckDB and run on ``con`` (a duckdb connection holding the same tables)."""
     compiler = compiler or default_compiler
     compiled = compiler.compile(
-        query, model=model, schema=schema, role=role, dialect="duckdb", policy=policy, limits=limits,
-        params=params, cursor=decode_cursor(cursor) if cursor else None, now=now,
+        query,
+        model=model,
+        schema=schema,
+        role=role,
+        dialect="duckdb",
+        policy=policy,
+        limits=limits,
+        params=params,
+        cursor=decode_cursor(cursor) if cursor else None,
+        now=now,
     )
     con.execute(f"SET TimeZone = '{_tz(schema.time_zone)}'")
     rel = con.sql(compiled.sql, params=compiled.params)

@@ -8,6 +8,7 @@ The parser and its transformer are built once per process; ``parse_text`` turns 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from pavedroad.query import ast as A
+from pavedroad.query import ast as qa
 from pavedroad.query.errors import QueryError, Span, did_you_mean
 
 __all__ = ["parse_expr", "parse_text", "to_text", "unquote"]
@@ -31,14 +32,15 @@ def _union(children: list[Any]) -> Span:
         if isinstance(child, Token):
             span = _tspan(child)
         else:
-            span = getattr(child, "span", None)
-            if span is None or span is A.NO_SPAN:
+            found = getattr(child, "span", None)
+            if not isinstance(found, Span) or found is qa.NO_SPAN:
                 continue
+            span = found
         if first is None:
             first = span
         last = span
     if first is None or last is None:
-        return A.NO_SPAN
+        return qa.NO_SPAN
     return Span(first.start, max(first.end, last.end), first.line, first.column)
 
 
@@ -59,143 +61,143 @@ def unquote(raw: str) -> str:
 
 
 @v_args(wrapper=_with_span)
-class _Build(Transformer[Token, A.Pipeline]):
+class _Build(Transformer[Token, qa.Pipeline]):
     """One method per grammar rule; builds frozen AST nodes with spans."""
 
-    def start(self, sp: Span, name: Token, *steps: A.Step) -> A.Pipeline:
-        return A.Pipeline(str(name), tuple(steps), sp)
+    def start(self, sp: Span, name: Token, *steps: qa.Step) -> qa.Pipeline:
+        return qa.Pipeline(str(name), tuple(steps), sp)
 
-    def expr_start(self, sp: Span, expr: A.Expr) -> A.Expr:
+    def expr_start(self, sp: Span, expr: qa.Expr) -> qa.Expr:
         return expr
 
-    def where(self, sp: Span, expr: A.Expr) -> A.Where:
-        return A.Where(expr, sp)
+    def where(self, sp: Span, expr: qa.Expr) -> qa.Where:
+        return qa.Where(expr, sp)
 
     having = where
 
-    def derive(self, sp: Span, *items: A.Assign) -> A.Derive:
-        return A.Derive(items, sp)
+    def derive(self, sp: Span, *items: qa.Assign) -> qa.Derive:
+        return qa.Derive(items, sp)
 
-    def group(self, sp: Span, *items: A.Assign) -> A.Group:
-        return A.Group(items, sp)
+    def group(self, sp: Span, *items: qa.Assign) -> qa.Group:
+        return qa.Group(items, sp)
 
-    def aggregate(self, sp: Span, *items: A.Assign) -> A.Aggregate:
-        return A.Aggregate(items, sp)
+    def aggregate(self, sp: Span, *items: qa.Assign) -> qa.Aggregate:
+        return qa.Aggregate(items, sp)
 
-    def select(self, sp: Span, *items: A.Assign) -> A.Select:
-        return A.Select(items, sp)
+    def select(self, sp: Span, *items: qa.Assign) -> qa.Select:
+        return qa.Select(items, sp)
 
-    def sort(self, sp: Span, *keys: A.SortKey) -> A.Sort:
-        return A.Sort(keys, sp)
+    def sort(self, sp: Span, *keys: qa.SortKey) -> qa.Sort:
+        return qa.Sort(keys, sp)
 
-    def take(self, sp: Span, count: A.Lit | A.Param) -> A.Take:
-        return A.Take(count, sp)
+    def take(self, sp: Span, count: qa.Lit | qa.Param) -> qa.Take:
+        return qa.Take(count, sp)
 
-    def page(self, sp: Span, size: A.Lit | A.Param, after: A.Param | None = None) -> A.Page:
-        return A.Page(size, after, sp)
+    def page(self, sp: Span, size: qa.Lit | qa.Param, after: qa.Param | None = None) -> qa.Page:
+        return qa.Page(size, after, sp)
 
-    def assign(self, sp: Span, name: Token, expr: A.Expr) -> A.Assign:
-        return A.Assign(str(name), expr, sp)
+    def assign(self, sp: Span, name: Token, expr: qa.Expr) -> qa.Assign:
+        return qa.Assign(str(name), expr, sp)
 
-    def item(self, sp: Span, *parts: Any) -> A.Assign:
+    def item(self, sp: Span, *parts: Any) -> qa.Assign:
         if len(parts) == 2:
-            return A.Assign(str(parts[0]), parts[1], sp)
-        return A.Assign(None, parts[0], sp)
+            return qa.Assign(str(parts[0]), parts[1], sp)
+        return qa.Assign(None, parts[0], sp)
 
-    def sort_key(self, sp: Span, expr: A.Expr, direction: Token | None = None) -> A.SortKey:
+    def sort_key(self, sp: Span, expr: qa.Expr, direction: Token | None = None) -> qa.SortKey:
         desc = direction is not None and str(direction).lower() == "desc"
-        if direction is None and isinstance(expr, A.Unary) and expr.op == "-":
-            return A.SortKey(expr.operand, True, sp)
-        return A.SortKey(expr, desc, sp)
+        if direction is None and isinstance(expr, qa.Unary) and expr.op == "-":
+            return qa.SortKey(expr.operand, True, sp)
+        return qa.SortKey(expr, desc, sp)
 
-    def or_expr(self, sp: Span, *items: A.Expr) -> A.Expr:
+    def or_expr(self, sp: Span, *items: qa.Expr) -> qa.Expr:
         return self._fold("or", items, sp)
 
-    def and_expr(self, sp: Span, *items: A.Expr) -> A.Expr:
+    def and_expr(self, sp: Span, *items: qa.Expr) -> qa.Expr:
         return self._fold("and", items, sp)
 
     @staticmethod
-    def _fold(op: str, items: tuple[A.Expr, ...], sp: Span) -> A.Expr:
+    def _fold(op: str, items: tuple[qa.Expr, ...], sp: Span) -> qa.Expr:
         out = items[0]
         for nxt in items[1:]:
-            out = A.BinOp(op, out, nxt, Span(out.span.start, nxt.span.end, out.span.line, out.span.column))
+            out = qa.BinOp(op, out, nxt, Span(out.span.start, nxt.span.end, out.span.line, out.span.column))
         return out
 
-    def not_(self, sp: Span, operand: A.Expr) -> A.Unary:
-        return A.Unary("not", operand, sp)
+    def not_(self, sp: Span, operand: qa.Expr) -> qa.Unary:
+        return qa.Unary("not", operand, sp)
 
-    def neg(self, sp: Span, operand: A.Expr) -> A.Unary:
-        return A.Unary("-", operand, sp)
+    def neg(self, sp: Span, operand: qa.Expr) -> qa.Unary:
+        return qa.Unary("-", operand, sp)
 
-    def compare(self, sp: Span, left: A.Expr, op: Token, right: A.Expr) -> A.BinOp:
+    def compare(self, sp: Span, left: qa.Expr, op: Token, right: qa.Expr) -> qa.BinOp:
         canon = {"==": "=", "<>": "!="}.get(str(op), str(op))
-        return A.BinOp(canon, left, right, sp)
+        return qa.BinOp(canon, left, right, sp)
 
-    def binop(self, sp: Span, left: A.Expr, op: Token, right: A.Expr) -> A.BinOp:
-        return A.BinOp(str(op), left, right, sp)
+    def binop(self, sp: Span, left: qa.Expr, op: Token, right: qa.Expr) -> qa.BinOp:
+        return qa.BinOp(str(op), left, right, sp)
 
-    def like(self, sp: Span, left: A.Expr, right: A.Expr) -> A.BinOp:
-        return A.BinOp("like", left, right, sp)
+    def like(self, sp: Span, left: qa.Expr, right: qa.Expr) -> qa.BinOp:
+        return qa.BinOp("like", left, right, sp)
 
-    def not_like(self, sp: Span, left: A.Expr, right: A.Expr) -> A.Unary:
-        return A.Unary("not", A.BinOp("like", left, right, sp), sp)
+    def not_like(self, sp: Span, left: qa.Expr, right: qa.Expr) -> qa.Unary:
+        return qa.Unary("not", qa.BinOp("like", left, right, sp), sp)
 
-    def in_(self, sp: Span, expr: A.Expr, *items: A.Expr) -> A.In:
-        return A.In(expr, items, False, sp)
+    def in_(self, sp: Span, expr: qa.Expr, *items: qa.Expr) -> qa.In:
+        return qa.In(expr, items, False, sp)
 
-    def not_in(self, sp: Span, expr: A.Expr, *items: A.Expr) -> A.In:
-        return A.In(expr, items, True, sp)
+    def not_in(self, sp: Span, expr: qa.Expr, *items: qa.Expr) -> qa.In:
+        return qa.In(expr, items, True, sp)
 
-    def between(self, sp: Span, expr: A.Expr, low: A.Expr, high: A.Expr) -> A.Between:
-        return A.Between(expr, low, high, False, sp)
+    def between(self, sp: Span, expr: qa.Expr, low: qa.Expr, high: qa.Expr) -> qa.Between:
+        return qa.Between(expr, low, high, False, sp)
 
-    def not_between(self, sp: Span, expr: A.Expr, low: A.Expr, high: A.Expr) -> A.Between:
-        return A.Between(expr, low, high, True, sp)
+    def not_between(self, sp: Span, expr: qa.Expr, low: qa.Expr, high: qa.Expr) -> qa.Between:
+        return qa.Between(expr, low, high, True, sp)
 
-    def is_null(self, sp: Span, expr: A.Expr) -> A.IsNull:
-        return A.IsNull(expr, False, sp)
+    def is_null(self, sp: Span, expr: qa.Expr) -> qa.IsNull:
+        return qa.IsNull(expr, False, sp)
 
-    def is_not_null(self, sp: Span, expr: A.Expr) -> A.IsNull:
-        return A.IsNull(expr, True, sp)
+    def is_not_null(self, sp: Span, expr: qa.Expr) -> qa.IsNull:
+        return qa.IsNull(expr, True, sp)
 
-    def interval(self, sp: Span, amount: Any, unit: Token) -> A.Interval:
+    def interval(self, sp: Span, amount: Any, unit: Token) -> qa.Interval:
         if isinstance(amount, Token):
             value: int | float = int(amount) if amount.type == "INT" else float(amount)
-            amount = A.Lit(value, _tspan(amount))
+            amount = qa.Lit(value, _tspan(amount))
         name = str(unit).rstrip("s")
-        return A.Interval(amount, name, sp)
+        return qa.Interval(amount, name, sp)
 
-    def call(self, sp: Span, name: Token, *args: A.Expr | None) -> A.Call:
-        return A.Call(str(name), tuple(a for a in args if a is not None), sp)
+    def call(self, sp: Span, name: Token, *args: qa.Expr | None) -> qa.Call:
+        return qa.Call(str(name), tuple(a for a in args if a is not None), sp)
 
-    def case(self, sp: Span, *parts: A.Expr) -> A.Case:
+    def case(self, sp: Span, *parts: qa.Expr) -> qa.Case:
         pairs = tuple((parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2))
         default = parts[-1] if len(parts) % 2 else None
-        return A.Case(pairs, default, sp)
+        return qa.Case(pairs, default, sp)
 
-    def path(self, sp: Span, *names: Token) -> A.Path:
-        return A.Path(tuple(str(n) for n in names), sp)
+    def path(self, sp: Span, *names: Token) -> qa.Path:
+        return qa.Path(tuple(str(n) for n in names), sp)
 
-    def param(self, sp: Span, name: Token) -> A.Param:
-        return A.Param(str(name), sp)
+    def param(self, sp: Span, name: Token) -> qa.Param:
+        return qa.Param(str(name), sp)
 
-    def string(self, sp: Span, tok: Token) -> A.Lit:
-        return A.Lit(unquote(str(tok)), _tspan(tok))
+    def string(self, sp: Span, tok: Token) -> qa.Lit:
+        return qa.Lit(unquote(str(tok)), _tspan(tok))
 
-    def int_lit(self, sp: Span, tok: Token) -> A.Lit:
-        return A.Lit(int(tok), _tspan(tok))
+    def int_lit(self, sp: Span, tok: Token) -> qa.Lit:
+        return qa.Lit(int(tok), _tspan(tok))
 
-    def dec_lit(self, sp: Span, tok: Token) -> A.Lit:
-        return A.Lit(float(tok), _tspan(tok))
+    def dec_lit(self, sp: Span, tok: Token) -> qa.Lit:
+        return qa.Lit(float(tok), _tspan(tok))
 
-    def true(self, sp: Span) -> A.Lit:
-        return A.Lit(True, sp)
+    def true(self, sp: Span) -> qa.Lit:
+        return qa.Lit(True, sp)
 
-    def false(self, sp: Span) -> A.Lit:
-        return A.Lit(False, sp)
+    def false(self, sp: Span) -> qa.Lit:
+        return qa.Lit(False, sp)
 
-    def null(self, sp: Span) -> A.Lit:
-        return A.Lit(None, sp)
+    def null(self, sp: Span) -> qa.Lit:
+        return qa.Lit(None, sp)
 
 
 @cache
@@ -224,14 +226,14 @@ def _expected(exc: UnexpectedInput) -> str:
     return ", ".join(words[:8])
 
 
-def parse_text(source: str) -> A.Pipeline:
+def parse_text(source: str) -> qa.Pipeline:
     """Parse the pipeline text form; syntax errors become ``QueryError`` with a span."""
     result = _parse(source, "start")
-    assert isinstance(result, A.Pipeline)
+    assert isinstance(result, qa.Pipeline)
     return result
 
 
-def parse_expr(source: str) -> A.Expr:
+def parse_expr(source: str) -> qa.Expr:
     """Parse one expression (used for the semantic model's derived fields and measures)."""
     return _parse(source, "expr_start")  # type: ignore[return-value]
 
@@ -246,23 +248,27 @@ def _parse(source: str, start: str) -> object:
             line = source[:end].count("\n") + 1
             col = end - (source.rfind("\n", 0, end) + 1) + 1
             raise QueryError(
-                "the query ends too early", code="Q100", span=Span(end, end + 1, line, col),
-                hint=f"expected {_expected(exc)}", source=source,
+                "the query ends too early",
+                code="Q100",
+                span=Span(end, end + 1, line, col),
+                hint=f"expected {_expected(exc)}",
+                source=source,
             ) from None
         word = str(tok)
         hint = f"expected {_expected(exc)}"
         guess = did_you_mean(word, _STEP_WORDS) if tok.type == "NAME" else None
         if guess:
             hint = f"did you mean '{guess}'?"
-        raise QueryError(
-            f"unexpected '{word}'", code="Q100", span=_tspan(tok), hint=hint, source=source
-        ) from None
+        raise QueryError(f"unexpected '{word}'", code="Q100", span=_tspan(tok), hint=hint, source=source) from None
     except UnexpectedCharacters as exc:
-        ch = source[exc.pos_in_stream] if exc.pos_in_stream < len(source) else ""
+        pos = exc.pos_in_stream or 0
+        ch = source[pos] if pos < len(source) else ""
         raise QueryError(
-            f"unexpected character {ch!r}", code="Q101",
-            span=Span(exc.pos_in_stream, exc.pos_in_stream + 1, exc.line, exc.column),
-            hint="strings are quoted with \" or '; parameters start with $", source=source,
+            f"unexpected character {ch!r}",
+            code="Q101",
+            span=Span(pos, pos + 1, exc.line, exc.column),
+            hint="strings are quoted with \" or '; parameters start with $",
+            source=source,
         ) from None
     except UnexpectedEOF as exc:  # pragma: no cover - LALR reports EOF as an $END token
         raise QueryError("the query ends too early", code="Q100", hint=f"expected {_expected(exc)}") from None
@@ -273,7 +279,7 @@ def _parse(source: str, start: str) -> object:
 _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "neg": 7}
 
 
-def _lit(value: A.LitValue) -> str:
+def _lit(value: qa.LitValue) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -283,77 +289,75 @@ def _lit(value: A.LitValue) -> str:
     return repr(value)
 
 
-def _prec(e: A.Expr) -> int:
-    if isinstance(e, A.BinOp):
+def _prec(e: qa.Expr) -> int:
+    if isinstance(e, qa.BinOp):
         return _PREC.get(e.op, 4)
-    if isinstance(e, A.Unary):
+    if isinstance(e, qa.Unary):
         return _PREC["not"] if e.op == "not" else _PREC["neg"]
-    if isinstance(e, A.In | A.Between | A.IsNull):
+    if isinstance(e, qa.In | qa.Between | qa.IsNull):
         return 4
     return 9
 
 
-def expr_text(e: A.Expr, parent: int = 0) -> str:  # noqa: PLR0911
+def expr_text(e: qa.Expr, parent: int = 0) -> str:  # noqa: PLR0911
     """An expression in canonical text form, parenthesised only where precedence needs it."""
     p = _prec(e)
-    if isinstance(e, A.Lit):
+    if isinstance(e, qa.Lit):
         return _lit(e.value)
-    if isinstance(e, A.Param):
+    if isinstance(e, qa.Param):
         return f"${e.name}"
-    if isinstance(e, A.Path):
+    if isinstance(e, qa.Path):
         return e.dotted
-    if isinstance(e, A.Call):
+    if isinstance(e, qa.Call):
         return f"{e.name}({', '.join(expr_text(a) for a in e.args)})"
-    if isinstance(e, A.Interval):
+    if isinstance(e, qa.Interval):
         return f"{expr_text(e.amount)} {e.unit}s"
-    if isinstance(e, A.Case):
+    if isinstance(e, qa.Case):
         whens = " ".join(f"when {expr_text(c)} then {expr_text(v)}" for c, v in e.whens)
         default = f" else {expr_text(e.default)}" if e.default is not None else ""
         return f"case {whens}{default} end"
-    if isinstance(e, A.BinOp):
-        right_p = p + 1 if e.op not in ("and", "or") else p
-        text = f"{expr_text(e.left, p)} {e.op} {expr_text(e.right, right_p if e.op not in ('and', 'or') else p + 1)}"
-        if e.op in ("and", "or"):
-            text = f"{expr_text(e.left, p)} {e.op} {expr_text(e.right, p + 1)}"
-        elif p == 4:
-            text = f"{expr_text(e.left, 5)} {e.op} {expr_text(e.right, 5)}"
-    elif isinstance(e, A.Unary):
+    if isinstance(e, qa.BinOp):
+        # Left-associative; comparisons do not chain, so both sides bind tighter.
+        left, right = (5, 5) if p == 4 else (p, p + 1)
+        text = f"{expr_text(e.left, left)} {e.op} {expr_text(e.right, right)}"
+    elif isinstance(e, qa.Unary):
         text = f"not {expr_text(e.operand, p)}" if e.op == "not" else f"-{expr_text(e.operand, p)}"
-    elif isinstance(e, A.In):
+    elif isinstance(e, qa.In):
         text = f"{expr_text(e.expr, 5)} {'not in' if e.negated else 'in'} ({', '.join(expr_text(i) for i in e.items)})"
-    elif isinstance(e, A.Between):
+    elif isinstance(e, qa.Between):
         word = "not between" if e.negated else "between"
         text = f"{expr_text(e.expr, 5)} {word} {expr_text(e.low, 5)} and {expr_text(e.high, 5)}"
     else:
-        assert isinstance(e, A.IsNull)
+        assert isinstance(e, qa.IsNull)
         text = f"{expr_text(e.expr, 5)} is {'not null' if e.negated else 'null'}"
     return f"({text})" if p < parent or (p == parent and p in (4,)) else text
 
 
-def _items(items: tuple[A.Assign, ...]) -> str:
+def _items(items: tuple[qa.Assign, ...]) -> str:
     return ", ".join(f"{i.name} = {expr_text(i.expr)}" if i.name else expr_text(i.expr) for i in items)
 
 
-def to_text(q: A.Pipeline) -> str:
+def _sort_text(s: qa.Sort) -> str:
+    return ", ".join(f"{expr_text(k.expr)}{' desc' if k.descending else ''}" for k in s.keys)
+
+
+def _page_text(s: qa.Page) -> str:
+    return f"size {expr_text(s.size)}" + (f" after ${s.after.name}" if s.after else "")
+
+
+_STEP_TEXT: dict[type, Callable[[Any], str]] = {
+    qa.Where: lambda s: expr_text(s.expr),
+    qa.Derive: lambda s: _items(s.items),
+    qa.Group: lambda s: _items(s.items),
+    qa.Aggregate: lambda s: _items(s.items),
+    qa.Select: lambda s: _items(s.items),
+    qa.Sort: _sort_text,
+    qa.Take: lambda s: expr_text(s.count),
+    qa.Page: _page_text,
+}
+
+
+def to_text(q: qa.Pipeline) -> str:
     """The canonical pipeline text of ``q``; ``parse_text(to_text(q)) == q``."""
-    lines = [q.entity]
-    for s in q.steps:
-        if isinstance(s, A.Where):
-            lines.append(f"| where {expr_text(s.expr)}")
-        elif isinstance(s, A.Derive):
-            lines.append(f"| derive {_items(s.items)}")
-        elif isinstance(s, A.Group):
-            lines.append(f"| group {_items(s.items)}")
-        elif isinstance(s, A.Aggregate):
-            lines.append(f"| aggregate {_items(s.items)}")
-        elif isinstance(s, A.Select):
-            lines.append(f"| select {_items(s.items)}")
-        elif isinstance(s, A.Sort):
-            keys = ", ".join(f"{expr_text(k.expr)}{' desc' if k.descending else ''}" for k in s.keys)
-            lines.append(f"| sort {keys}")
-        elif isinstance(s, A.Take):
-            lines.append(f"| take {expr_text(s.count)}")
-        elif isinstance(s, A.Page):
-            after = f" after ${s.after.name}" if s.after else ""
-            lines.append(f"| page size {expr_text(s.size)}{after}")
+    lines = [q.entity] + [f"| {type(s).__name__.lower()} {_STEP_TEXT[type(s)](s)}" for s in q.steps]
     return "\n".join(lines)

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import duckdb
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from pavedroad.query.model import SemanticModel
 

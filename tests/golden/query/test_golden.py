@@ -67,7 +67,12 @@ def render(name: str, query: str, dialect: str, params: dict[str, Any]) -> str:
     cursor = params.pop("__cursor", None)  # a page cursor (the previous page's last sort key)
     try:
         compiled = Compiler().compile(
-            query, model=model(name), schema=SCHEMA, dialect=dialect, params=params, cursor=cursor  # type: ignore[arg-type]
+            query,
+            model=model(name),
+            schema=SCHEMA,
+            dialect=dialect,
+            params=params,
+            cursor=cursor,  # type: ignore[arg-type]
         )
     except QueryError as exc:
         return exc.render()

@@ -24,7 +24,7 @@ SUITE = yaml.safe_load((Path(__file__).resolve().parents[3] / "benchmarks" / "qu
 def _norm(v: Any) -> Any:
     if isinstance(v, Decimal | float | int) and not isinstance(v, bool):
         f = float(v)
-        return 0.0 if f == 0 else round(f, 6 - int(math.floor(math.log10(abs(f)))))
+        return 0.0 if f == 0 else round(f, 6 - math.floor(math.log10(abs(f))))
     if isinstance(v, datetime):
         return v.astimezone(UTC).isoformat()
     if isinstance(v, date):

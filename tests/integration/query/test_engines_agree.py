@@ -14,7 +14,9 @@ from tests.integration.query.test_differential import _rows
 from tests.property.query.strategies import valid_query
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(st.data())
 def test_random_queries_agree_across_engines(loaded: Loaded, data: st.DataObject) -> None:
     model = recruiting_model()

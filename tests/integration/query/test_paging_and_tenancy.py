@@ -10,7 +10,10 @@ from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role
 from tests.integration.query.conftest import NOW, Loaded
 
-LIST = 'applications | where status = "archived" | select id, applied_at, title = job.title | sort -applied_at | page size 25'
+LIST = (
+    'applications | where status = "archived" | select id, applied_at, title = job.title'
+    " | sort -applied_at | page size 25"
+)
 
 
 def _all_pages(loaded: Loaded, tenant: str, text: str, *, insert_between: bool = False) -> list[int]:

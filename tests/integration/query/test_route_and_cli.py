@@ -25,7 +25,8 @@ def _two_tenants(owner_url: str) -> None:
                          (tenant, n))  # fmt: skip
             for j in range(n * 2):
                 conn.execute(
-                    "insert into jobs (tenant_id, title, department_id, location_id, openings) values (%s, %s, %s, %s, %s)",
+                    "insert into jobs (tenant_id, title, department_id, location_id, openings)"
+                    " values (%s, %s, %s, %s, %s)",
                     (tenant, f"{tenant} engineer {j}", n, n, j + 1),
                 )
 

@@ -77,7 +77,7 @@ def valid_query(draw: st.DrawFn, model: SemanticModel) -> str:
         if rels and draw(st.booleans()):
             aggs.append(f"r = count({draw(st.sampled_from(rels))[0]})")
         if keys:
-            steps.append(f"group {', '.join(keys)}")
+            steps.append("group " + ", ".join(f"g{i} = {k}" for i, k in enumerate(keys)))
         steps.append(f"aggregate {', '.join(aggs)}")
         if draw(st.booleans()):
             steps.append("where n > 0")

@@ -28,11 +28,20 @@ def _compile(text: str, model: SemanticModel, dialect: str = "postgres") -> obje
     return Compiler().compile(text, model=model, schema=SCHEMA, dialect=dialect)  # type: ignore[arg-type]
 
 
+def _structured_error(text: str, dialect: str) -> QueryError | QueryLimitError | None:
+    """The compile error, if any; anything that is not a structured query error propagates (and fails)."""
+    try:
+        _compile(text, recruiting_model(), dialect)
+    except (QueryError, QueryLimitError) as exc:
+        return exc
+    return None
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_random_valid_queries_compile_and_are_scoped(data: st.DataObject) -> None:
     """Every generated query compiles on both dialects (the verify pass has checked the scoping)."""
-    model = data.draw(st.sampled_from([recruiting_model(), library()]))
+    model = recruiting_model() if data.draw(st.sampled_from(["recruiting", "library"])) == "recruiting" else library()
     text = data.draw(valid_query(model))
     for dialect in ("postgres", "duckdb"):
         compiled = _compile(text, model, dialect)
@@ -43,11 +52,8 @@ def test_random_valid_queries_compile_and_are_scoped(data: st.DataObject) -> Non
 @given(st.binary(max_size=200))
 def test_random_bytes_give_only_structured_errors(raw: bytes) -> None:
     text = raw.decode("utf-8", errors="replace")
-    try:
-        _compile(text, recruiting_model())
-    except (QueryError, QueryLimitError) as exc:
-        assert exc.code.startswith("Q")
-        assert exc.render()
+    error = _structured_error(text, "postgres")
+    assert error is None or error.code.startswith("Q")
 
 
 @settings(max_examples=300, deadline=None)
@@ -60,7 +66,5 @@ def test_mutated_queries_give_only_structured_errors(seed: str, data: st.DataObj
         op = data.draw(st.sampled_from(["ins", "del", "rep"]))
         ch = data.draw(st.sampled_from(list("|()=.,$\"'#-+*/ abcxyz019\n")))
         text = text[:i] + ch + text[i:] if op == "ins" else text[:i] + (ch if op == "rep" else "") + text[i + 1 :]
-    try:
-        _compile(text, recruiting_model(), data.draw(st.sampled_from(["postgres", "duckdb"])))
-    except (QueryError, QueryLimitError) as exc:
-        assert exc.render()
+    error = _structured_error(text, data.draw(st.sampled_from(["postgres", "duckdb"])))
+    assert error is None or error.render().startswith("Q")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import doctest
 
-import pavedroad.query as query
+from pavedroad import query
 
 
 def test_public_names_are_listed() -> None:

@@ -54,7 +54,9 @@ def test_verify_refuses_sql_when_scope_tenant_is_skipped() -> None:
 def test_verify_refuses_an_inline_literal() -> None:
     tree = exp.select(exp.Literal.string("x")).from_("applications AS a")
     tree = tree.where(exp.EQ(this=exp.column("tenant_id", "a"), expression=exp.Placeholder(this="tenant")))
-    check_sql(tree.copy().select(exp.Placeholder(this="p"), append=False), {"applications": "tenant_id"})  # scoped: fine
+    check_sql(
+        tree.copy().select(exp.Placeholder(this="p"), append=False), {"applications": "tenant_id"}
+    )  # scoped: fine
     with pytest.raises(UnsafeQuery, match="literal"):
         check_sql(tree, {"applications": "tenant_id"})
 
@@ -99,9 +101,11 @@ def test_cache_hits_on_new_literal_values_and_misses_on_new_versions() -> None:
     again = compiler.compile("applications  | where status = 'active' | take 7  # other values", **kw)  # type: ignore[arg-type]
     assert (first.cache_hit, again.cache_hit) == (False, True)
     assert again.sql == first.sql
-    assert (again.params["l0"], again.params["l1"]) == ("active", 7)
+    assert (again.params["l0"], again.params["limit"]) == ("active", 7)
     bumped = replace(SCHEMA, schema_version=4)
-    assert not compiler.compile('applications | where status = "x" | take 1', model=recruiting_model(), schema=bumped).cache_hit
+    assert not compiler.compile(
+        'applications | where status = "x" | take 1', model=recruiting_model(), schema=bumped
+    ).cache_hit
     assert not compiler.compile('applications | where status = "x" | take 1', role="recruiter", **kw).cache_hit  # type: ignore[arg-type]
     assert not compiler.compile('applications | where status = "x" | take 1', dialect="duckdb", **kw).cache_hit  # type: ignore[arg-type]
 
@@ -125,7 +129,7 @@ def test_limits_are_clear_errors(text: str, limits: Limits, code: str) -> None:
 
 def test_parameters_are_typed_from_their_use() -> None:
     c = compile_("applications | where applied_at >= $since | take $n", params={"since": "2024-01-01", "n": 3})
-    assert c.params["p_n"] == 3  # type: ignore[attr-defined]
+    assert c.params["limit"] == 3  # type: ignore[attr-defined]
     with pytest.raises(QueryError) as err:
         compile_("applications | where id > $x", params={"x": "seven"})
     assert err.value.code == "Q108"

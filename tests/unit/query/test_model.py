@@ -22,7 +22,10 @@ entities:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ("    relations:\n      b: {entity: nope, cardinality: many_to_one, foreign_key: id}\n", "unknown entity 'nope'"),
+        (
+            "    relations:\n      b: {entity: nope, cardinality: many_to_one, foreign_key: id}\n",
+            "unknown entity 'nope'",
+        ),
         ("    relations:\n      b: {entity: a, cardinality: many_to_one, foreign_key: zz}\n", "foreign_key 'zz'"),
         ("    derived:\n      d: {expr: 'id +'}\n", "derived.d"),
         ("    bogus: 1\n", "bogus"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pavedroad.query import QueryError, from_json, parse_text, to_json, to_text
-from pavedroad.query import ast as A
+from pavedroad.query import ast as qa
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "query"
 QUERIES = [
@@ -42,18 +42,22 @@ def test_steps_and_expressions_parse_to_the_expected_nodes() -> None:
     )
     assert q.entity == "applications"
     where, derive, sort, take = q.steps
-    assert isinstance(where, A.Where) and isinstance(where.expr, A.BinOp) and where.expr.op == "or"
-    assert isinstance(derive, A.Derive) and [i.name for i in derive.items] == ["d", "e"]
-    assert isinstance(sort, A.Sort) and [k.descending for k in sort.keys] == [True, True, False]
-    assert take == A.Take(A.Param("n"))
+    assert isinstance(where, qa.Where)
+    assert isinstance(where.expr, qa.BinOp)
+    assert where.expr.op == "or"
+    assert isinstance(derive, qa.Derive)
+    assert [i.name for i in derive.items] == ["d", "e"]
+    assert isinstance(sort, qa.Sort)
+    assert [k.descending for k in sort.keys] == [True, True, False]
+    assert take == qa.Take(qa.Param("n"))
 
 
 def test_intervals_and_strings() -> None:
     q = parse_text("""jobs | where opened_at > now() - 3 weeks and title = 'It\\'s "fine"'""")
     expr = q.steps[0].expr  # type: ignore[union-attr]
-    assert isinstance(expr, A.BinOp)
-    assert expr.left.right.right == A.Interval(A.Lit(3), "week")  # type: ignore[union-attr]
-    assert expr.right.right == A.Lit('It\'s "fine"')  # type: ignore[union-attr]
+    assert isinstance(expr, qa.BinOp)
+    assert expr.left.right.right == qa.Interval(qa.Lit(3), "week")  # type: ignore[union-attr]
+    assert expr.right.right == qa.Lit('It\'s "fine"')  # type: ignore[union-attr]
 
 
 def test_spans_point_at_the_source() -> None:
@@ -76,4 +80,5 @@ def test_bad_json_is_a_structured_error_with_a_pointer(raw: dict[str, object], p
     with pytest.raises(QueryError) as err:
         from_json(raw)
     assert err.value.code == "Q102"
-    assert err.value.span is not None and err.value.span.pointer == pointer
+    assert err.value.span is not None
+    assert err.value.span.pointer == pointer

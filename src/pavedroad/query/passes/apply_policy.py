@@ -57,7 +57,9 @@ def apply_policy(query: QueryState, ctx: Context) -> QueryState:
         level = Classification(classification_of(out.expr))
         if not ctx.policy.allows(ctx.role, FieldUse(res.entity, out.name, level)):
             raise QueryError(
-                f"unknown field '{out.name}' on {res.entity}", code="Q104", span=out.span,
+                f"unknown field '{out.name}' on {res.entity}",
+                code="Q104",
+                span=out.span,
                 hint="the expression reads data your role may not see",
             )
         columns.append(Column(out.name, out.expr.type or "null", level.name, out.hidden))

@@ -57,8 +57,8 @@ class _Checker:
             if known is None and want is not None and want != "null":
                 self.params[node.name] = known = want
             if known is None:
-                raise self.fail(f"cannot tell the type of ${node.name}", node.span,
-                                f"compare it with a field, or declare it: param_types={{'{node.name}': 'int'}}")  # fmt: skip
+                hint = f"compare it with a field, or declare it: param_types={{'{node.name}': 'int'}}"
+                raise self.fail(f"cannot tell the type of ${node.name}", node.span, hint)
             return replace(node, type=known)
         if isinstance(node, Ival):
             amount = self.t(node.amount, "int")
@@ -99,7 +99,8 @@ class _Checker:
         name, args = node.name, node.args
         if name in _CMP:
             a, b = self.pair(*args)
-            assert a.type and b.type
+            assert a.type
+            assert b.type
             if not _compatible(a.type, b.type):
                 raise self.fail(f"cannot compare {a.type} with {b.type}", node.span)
             return replace(node, args=(a, b), type="bool")
@@ -117,7 +118,8 @@ class _Checker:
             first = self.t(args[0])
             rest = tuple(self.t(x, first.type) for x in args[1:])
             for x in rest:
-                assert first.type and x.type
+                assert first.type
+                assert x.type
                 if not _compatible(first.type, x.type):
                     raise self.fail(f"cannot compare {first.type} with {x.type}", x.span)
             return replace(node, args=(first, *rest), type="bool")
@@ -130,20 +132,20 @@ class _Checker:
         if name in ("+", "-", "*", "/", "%"):
             return self.arith(node)
         if name in ("case", "case_noelse"):
-            typed = list(args)
+            cased: list[Node] = list(args)
             for i in range(0, len(args) - (len(args) % 2), 2):
-                typed[i] = self.t(args[i], "bool")
-                self.need(typed[i], {"bool"}, "case when")
-            values = [i for i in range(1, len(args), 2)] + ([len(args) - 1] if len(args) % 2 else [])
+                cased[i] = self.t(args[i], "bool")
+                self.need(cased[i], {"bool"}, "case when")
+            values = list(range(1, len(args), 2)) + ([len(args) - 1] if len(args) % 2 else [])
             typ = "null"
             for i in values:
-                typed[i] = self.t(args[i], None if typ == "null" else typ)
-                vt = typed[i].type
+                cased[i] = self.t(args[i], None if typ == "null" else typ)
+                vt = cased[i].type
                 assert vt
                 if not _compatible(typ, vt):
-                    raise self.fail(f"case branches disagree: {typ} and {vt}", typed[i].span)
+                    raise self.fail(f"case branches disagree: {typ} and {vt}", cased[i].span)
                 typ = vt if typ in ("null", "int") else typ
-            return replace(node, args=tuple(typed), type=typ)
+            return replace(node, args=tuple(cased), type=typ)
         return self.scalar(node)
 
     def arith(self, node: Fn) -> Node:
@@ -158,7 +160,7 @@ class _Checker:
         typ = "int" if ta == tb == "int" and node.name != "/" else "number"
         return replace(node, args=(a, b), type=typ)
 
-    def scalar(self, node: Fn) -> Node:
+    def scalar(self, node: Fn) -> Node:  # noqa: PLR0912 - one branch per argument-type family, read top to bottom
         spec = FUNCTIONS[node.name]
         name = node.name
         if name in ("days_between",):
@@ -186,7 +188,8 @@ class _Checker:
             first = self.t(node.args[0])
             args = (first, *(self.t(a, first.type) for a in node.args[1:]))
             for a in args[1:]:
-                assert first.type and a.type
+                assert first.type
+                assert a.type
                 if not _compatible(first.type, a.type):
                     raise self.fail(f"{name}() arguments disagree: {first.type} and {a.type}", a.span)
         typ = spec.result
@@ -227,7 +230,9 @@ def _walk_aggs(node: Node, *, inside_group_agg: bool, ctx_name: str, allow_windo
         if isinstance(cur, Agg):
             if not cur.grain and not inside:
                 raise QueryError(
-                    f"{cur.fn}() aggregates rows, which {ctx_name} cannot do", code="Q203", span=cur.span,
+                    f"{cur.fn}() aggregates rows, which {ctx_name} cannot do",
+                    code="Q203",
+                    span=cur.span,
                     hint="use it in an aggregate step, or over a relation: count(interviews)",
                 )
             if cur.arg is not None:
@@ -291,7 +296,9 @@ def check_types(query: QueryState, ctx: Context) -> QueryState:
         loose = _loose_cols(a.expr)
         if loose:
             raise QueryError(
-                f"'{loose[0].field.name}' must be grouped or aggregated", code="Q204", span=loose[0].span,
+                f"'{loose[0].field.name}' must be grouped or aggregated",
+                code="Q204",
+                span=loose[0].span,
                 hint=f"add it to the group step, or wrap it: max({loose[0].field.name})",
             )
     having = tuple(c.t(h, "bool") for h in res.having)

@@ -18,7 +18,8 @@ def parse(query: QueryState, ctx: Context) -> QueryState:
     source = query.source or ""
     if len(source) > ctx.limits.max_length:
         raise QueryLimitError(
-            f"the query is {len(source)} characters; the limit is {ctx.limits.max_length}", code="Q401",
+            f"the query is {len(source)} characters; the limit is {ctx.limits.max_length}",
+            code="Q401",
             hint="split it into smaller reports",
         )
     return replace(query, ast=parse_text(source))

@@ -139,25 +139,25 @@ class _Planner:
                 raise QueryError(f"{cur.fn}() cannot be nested inside a relation aggregate", code="Q302",
                                  span=cur.span, hint="derive the inner value on its own entity first")  # fmt: skip
 
-    def row(self, node: Node, *, top_filter: bool = False) -> None:
-        """An expression evaluated per row of the query's entity."""
-        if top_filter and isinstance(node, Fn) and node.name == "and":
+    def filter(self, node: Node) -> None:
+        """A top-level filter: conjuncts one by one; ``any``/``not any`` become (anti-)semi-joins."""
+        if isinstance(node, Fn) and node.name == "and":
             for a in node.args:
-                self.row(a, top_filter=True)
+                self.filter(a)
             return
-        if top_filter and isinstance(node, Fn) and node.name == "not" and isinstance(node.args[0], Agg):
-            inner = node.args[0]
-            if inner.fn == "any":  # not any(...) ─► NOT EXISTS (an anti-join)
-                self.row(inner, top_filter=True)
-                return
-        if top_filter and isinstance(node, Agg) and node.fn == "any":
-            anchor_len = next(i for i, h in enumerate(node.grain) if h.many)
-            self.plan.main.alias(node.grain[:anchor_len])
-            tree = self.new_tree(node.grain, anchor_len)
-            if node.where is not None:
-                self.walk_in(node.where, tree)
-            self.plan.exists[node] = Exists(tree, node.grain[:anchor_len], node.where)
+        inner = node.args[0] if isinstance(node, Fn) and node.name == "not" else node
+        if isinstance(inner, Agg) and inner.fn == "any":
+            anchor_len = next(i for i, h in enumerate(inner.grain) if h.many)
+            self.plan.main.alias(inner.grain[:anchor_len])
+            tree = self.new_tree(inner.grain, anchor_len)
+            if inner.where is not None:
+                self.walk_in(inner.where, tree)
+            self.plan.exists[inner] = Exists(tree, inner.grain[:anchor_len], inner.where)
             return
+        self.row(node)
+
+    def row(self, node: Node) -> None:
+        """An expression evaluated per row of the query's entity."""
         if isinstance(node, Col):
             self.plan.main.alias(node.hops)
             return
@@ -193,8 +193,10 @@ class _Planner:
                 b.part("count", node.arg)
             elif node.fn != "any":
                 raise QueryError(
-                    f"{node.fn}() over a one-to-many relation cannot be combined across rows", code="Q302",
-                    span=node.span, hint=f"derive a per-row value first, e.g. derive v = {node.fn}(…) | aggregate …",
+                    f"{node.fn}() over a one-to-many relation cannot be combined across rows",
+                    code="Q302",
+                    span=node.span,
+                    hint=f"derive a per-row value first, e.g. derive v = {node.fn}(…) | aggregate …",
                 )
             if node.arg is not None:
                 self.walk_in(node.arg, b.tree)
@@ -224,7 +226,7 @@ def plan_joins(query: QueryState, ctx: Context) -> QueryState:
     plan = Plan(JoinTree(Scan(ent.table, "t0", ent.tenant_column), (), names))
     p = _Planner(plan, names)
     for w in res.where:
-        p.row(w, top_filter=True)
+        p.filter(w)
     for g in res.groups:
         p.row(g.expr)
     if res.aggregated:
@@ -239,7 +241,8 @@ def plan_joins(query: QueryState, ctx: Context) -> QueryState:
     total = len(plan.scans()) - 1
     if total > ctx.limits.max_joins:
         raise QueryLimitError(
-            f"the query needs {total} joins; the limit is {ctx.limits.max_joins}", code="Q403",
+            f"the query needs {total} joins; the limit is {ctx.limits.max_joins}",
+            code="Q403",
             hint="drop some navigations or split the report",
         )
     return replace(query, plan=plan)

@@ -1,36 +1,30 @@
 """Every name in the query refers to a visible model field, relation, derived field, measure, model
 function, built-in function or an earlier output; the AST becomes the staged, name-free ``Resolved``.
 
-Unknown names raise Q104/Q105 with a did-you-mean drawn only from names the caller could use
-(``queryable`` and allowed by the policy), so hidden fields are indistinguishable from absent ones.
+Steps are handled by ``_Stages.step_<kind>`` (dispatch by name); the order rules (one aggregate, take
+last, group followed by aggregate) are checked here with Q301. Expression-level lookup lives in
+``pavedroad.query.names``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from pavedroad.query import ast as A
+from pavedroad.query import ast as qa
 from pavedroad.query.context import Context, QueryState
 from pavedroad.query.errors import QueryError, Span, did_you_mean
-from pavedroad.query.functions import FUNCTIONS
-from pavedroad.query.ir import (
-    Agg, Col, Const, FieldRef, Fn, Hop, Ival, Node, Output, PageSpec, Par, RelRef, Resolved, Win, grain_of,
-)  # fmt: skip
-from pavedroad.query.model import Classification, EntityDef
-from pavedroad.query.overlay import custom_fields
-from pavedroad.query.ports import FieldUse
+from pavedroad.query.ir import Const, Node, Output, PageSpec, Par, Resolved
+from pavedroad.query.names import Resolver, Scope, default_outputs, name_of
 
 __all__ = ["literal_order", "resolve_names"]
 
-_BINOPS = {"=", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "and", "or", "like"}
 
-
-def literal_order(pipeline: A.Pipeline) -> list[A.Lit]:
+def literal_order(pipeline: qa.Pipeline) -> list[qa.Lit]:
     """The query's liftable literals (strings and numbers) in source order; their index is their slot."""
-    out: list[A.Lit] = []
+    out: list[qa.Lit] = []
 
     def walk(node: object) -> None:
-        if isinstance(node, A.Lit):
+        if isinstance(node, qa.Lit):
             if node.value is not None and not isinstance(node.value, bool):
                 out.append(node)
             return
@@ -47,282 +41,122 @@ def literal_order(pipeline: A.Pipeline) -> list[A.Lit]:
     return out
 
 
-@dataclass
-class _Scope:
-    """Name lookup state while resolving one expression."""
+class _Stages:
+    """The query's stages as the steps are read: rows ─► (group, aggregate) ─► groups."""
 
-    entity: str
-    hops: tuple[Hop, ...] = ()
-    names: dict[str, Node] = field(default_factory=dict)  # query derives / earlier outputs / macro params
-    measures: bool = False
-    grouped: bool = False  # names resolve against the aggregated result only
+    def __init__(self, pipe: qa.Pipeline, resolver: Resolver) -> None:
+        self.pipe = pipe
+        self.r = resolver
+        self.row_names: dict[str, Node] = {}
+        self.group_names: dict[str, Node] = {}
+        self.row_derived: list[Output] = []
+        self.post: list[Output] = []
+        self.selected: list[Output] | None = None
+        self.where: list[Node] = []
+        self.having: list[Node] = []
+        self.groups: list[Output] = []
+        self.aggs: list[Output] = []
+        self.pending_group: qa.Group | None = None
+        self.aggregated = False
+        self.sort: tuple[tuple[Node, bool], ...] = ()
+        self.limit: Const | Par | None = None
+        self.page: PageSpec | None = None
 
+    def scope(self, *, measures: bool = False) -> Scope:
+        if self.aggregated:
+            return Scope(self.pipe.entity, (), self.group_names, grouped=True)
+        return Scope(self.pipe.entity, (), self.row_names, measures=measures)
 
-class _Resolver:
-    def __init__(self, ctx: Context, slots: dict[int, int]) -> None:
-        self.ctx = ctx
-        self.model = ctx.model
-        self.custom = custom_fields(ctx.model, ctx.schema)
-        self.slots = slots
-        self.depth = 0
+    def items(self, items: tuple[qa.Assign, ...], scope: Scope) -> list[Output]:
+        return [Output(name_of(it, i), self.r.expr(it.expr, scope), span=it.span) for i, it in enumerate(items)]
 
-    # --- visibility -------------------------------------------------------------------------------
-    def visible(self, entity: str, name: str, classification: int, *, custom: bool = False) -> bool:
-        use = FieldUse(entity, name, Classification(classification), custom)
-        return self.ctx.policy.allows(self.ctx.role, use)
-
-    def _field_names(self, ent_name: str, scope: _Scope) -> list[str]:
-        ent = self.model.entities[ent_name]
-        names = [n for n, f in ent.fields.items() if f.queryable and f.type != "json"
-                 and self.visible(ent_name, n, Classification[f.classification])]  # fmt: skip
-        names += [r for r, rel in ent.relations.items() if self.model.entities[rel.entity].queryable]
-        names += list(ent.derived)
-        if scope.measures:
-            names += list(ent.measures)
-        if not scope.hops:
-            names += list(scope.names)
-        if ent.custom_fields_column and self.custom.get(ent_name):
-            names.append("custom")
-        return names
-
-    def unknown(self, name: str, where: str, candidates: list[str], span: Span) -> QueryError:
-        guess = did_you_mean(name, candidates)
-        msg = f"unknown field '{name}' on {where}"
-        if guess:
-            msg += f"; did you mean '{guess}'?"
-        shown = ", ".join(sorted(set(candidates))[:12])
-        return QueryError(msg, code="Q104", span=span, hint=f"available: {shown}" if shown else None)
-
-    # --- paths ------------------------------------------------------------------------------------
-    def path(self, node: A.Path, scope: _Scope) -> Node:
-        parts = node.parts
-        if scope.grouped:
-            if len(parts) == 1 and parts[0] in scope.names:
-                return scope.names[parts[0]]
-            raise QueryError(
-                f"unknown field '{node.dotted}' in the aggregated result"
-                + (f"; did you mean '{g}'?" if (g := did_you_mean(node.dotted, list(scope.names))) else ""),
-                code="Q104", span=node.span, hint=f"after aggregate, use its outputs: {', '.join(scope.names)}",
+    def read(self, step: qa.Step) -> None:
+        if (self.limit is not None or self.page is not None) and not isinstance(step, qa.Select | qa.Take | qa.Page):
+            raise _order(step, "steps after take/page would change which rows were taken", "put take or page last")
+        if self.pending_group is not None and not isinstance(step, qa.Aggregate):
+            raise _order(
+                step, "group must be followed by aggregate", "e.g. | group source.name | aggregate n = count()"
             )
-        if len(parts) == 1 and parts[0] in scope.names:
-            return scope.names[parts[0]]
-        ent_name, hops = self._entity_of(scope), scope.hops
-        for i, part in enumerate(parts):
-            ent = self.model.entities[ent_name]
-            last = i == len(parts) - 1
-            rel = ent.relations.get(part)
-            if part == ent.custom_fields_column and not last:
-                return self.custom_field(ent_name, hops, parts[i + 1 :], node)
-            if rel is not None and self.model.entities[rel.entity].queryable:
-                hops = (*hops, self.hop(ent_name, part))
-                if last:
-                    if not hops[-1].many:
-                        raise QueryError(
-                            f"'{node.dotted}' is a relation, not a field", code="Q106", span=node.span,
-                            hint=f"name one of its fields, e.g. '{node.dotted}.{self.model.entities[rel.entity].key}'",
-                        )
-                    return RelRef(hops, span=node.span)
-                ent_name = rel.entity
-                continue
-            if not last:
-                raise self.unknown(part, ent_name, self._field_names(ent_name, scope), _part_span(node, i))
-            fdef = ent.fields.get(part)
-            if fdef is not None and fdef.queryable and fdef.type != "json":
-                ref = FieldRef(ent_name, part, ent.column_of(part), fdef.type, int(Classification[fdef.classification]),
-                               fdef.nullable)  # fmt: skip
-                return Col(hops, ref, span=node.span)
-            if part in ent.derived:
-                inner = self.model.expression(ent_name, "derived", part)
-                return self.expr(_respan(inner, node.span), _Scope(scope.entity, hops, {}, False), model_text=True)
-            if scope.measures and part in ent.measures and not hops:
-                inner = self.model.expression(ent_name, "measures", part)
-                return self.expr(_respan(inner, node.span), _Scope(scope.entity, hops, {}, True), model_text=True)
-            raise self.unknown(part, ent_name, self._field_names(ent_name, scope), _part_span(node, i))
-        raise AssertionError("unreachable")
+        getattr(self, f"step_{type(step).__name__.lower()}")(step)
 
-    def custom_field(self, ent_name: str, hops: tuple[Hop, ...], rest: tuple[str, ...], node: A.Path) -> Col:
-        fields = self.custom.get(ent_name, {})
-        visible = [k for k, f in fields.items() if self.visible(ent_name, f.name, f.classification, custom=True)]
-        key = rest[0]
-        if len(rest) != 1 or key not in visible:
-            raise self.unknown(f"custom.{'.'.join(rest)}", ent_name, [f"custom.{k}" for k in visible], node.span)
-        return Col(hops, fields[key], span=node.span)
+    def step_where(self, step: qa.Where) -> None:
+        (self.having if self.aggregated else self.where).append(self.r.expr(step.expr, self.scope()))
 
-    def hop(self, ent_name: str, rel_name: str) -> Hop:
-        ent = self.model.entities[ent_name]
-        rel = ent.relations[rel_name]
-        target = self.model.entities[rel.entity]
-        if rel.cardinality == "many_to_one":
-            left, right = ent.column_of(rel.foreign_key), target.column_of(rel.references or target.key)
+    def step_derive(self, step: qa.Derive) -> None:
+        for out in self.items(step.items, self.scope()):
+            if self.aggregated:
+                self.group_names[out.name] = out.expr
+                self.post.append(out)
+            else:
+                self.row_names[out.name] = out.expr
+                self.row_derived.append(out)
+
+    def step_group(self, step: qa.Group) -> None:
+        if self.aggregated:
+            raise _order(step, "only one group/aggregate per query", "filter groups with where instead")
+        if self.sort:
+            raise _order(step, "sort before group has no effect", "sort after aggregate")
+        self.pending_group = step
+        self.groups = self.items(step.items, self.scope())
+
+    def step_aggregate(self, step: qa.Aggregate) -> None:
+        if self.aggregated:
+            raise _order(step, "only one aggregate per query", "combine the aggregates into one step")
+        if self.sort:
+            raise _order(step, "sort before aggregate has no effect", "sort after aggregate")
+        self.pending_group = None
+        self.aggs = self.items(step.items, self.scope(measures=True))
+        self.aggregated = True
+        self.selected = None
+        for out in (*self.groups, *self.aggs):
+            if out.name in self.group_names:
+                raise QueryError(f"two outputs are named '{out.name}'", code="Q109", span=out.span,
+                                 hint="name one of them: | aggregate other_name = ...")  # fmt: skip
+            self.group_names[out.name] = out.expr
+
+    def step_sort(self, step: qa.Sort) -> None:
+        self.sort = tuple((self.r.expr(k.expr, self.scope()), k.descending) for k in step.keys)
+
+    def step_take(self, step: qa.Take) -> None:
+        limit = self.r.expr(step.count, self.scope())
+        assert isinstance(limit, Const | Par)
+        self.limit = limit
+
+    def step_select(self, step: qa.Select) -> None:
+        self.selected = self.items(step.items, self.scope())
+        for out in self.selected:
+            (self.group_names if self.aggregated else self.row_names)[out.name] = out.expr
+
+    def step_page(self, step: qa.Page) -> None:
+        if self.aggregated:
+            raise QueryError("page is for list views, not aggregated results", code="Q303", span=step.span,
+                             hint="use take to limit aggregated results")  # fmt: skip
+        size = self.r.expr(step.size, self.scope())
+        assert isinstance(size, Const | Par)
+        self.page = PageSpec(size, step.after.name if step.after else None, span=step.span)
+
+    def finish(self) -> Resolved:
+        if self.pending_group is not None:
+            raise _order(self.pending_group, "group must be followed by aggregate", "e.g. | aggregate n = count()")
+        if self.selected is not None:
+            outputs = tuple(self.selected)
+        elif self.aggregated:
+            outputs = (*self.groups, *self.aggs, *self.post)
         else:
-            left, right = ent.column_of(rel.references or ent.key), target.column_of(rel.foreign_key)
-        return Hop(rel_name, ent_name, rel.entity, target.table, target.tenant_column, left, right,
-                   rel.cardinality == "one_to_many", rel.required)  # fmt: skip
-
-    # --- expressions ------------------------------------------------------------------------------
-    def expr(self, node: A.Expr, scope: _Scope, *, model_text: bool = False) -> Node:
-        self.depth += 1
-        if self.depth > self.ctx.limits.max_depth:
-            from pavedroad.query.errors import QueryLimitError
-
-            raise QueryLimitError(
-                f"the query nests deeper than {self.ctx.limits.max_depth} levels", code="Q402", span=node.span,
-                hint="split the expression with derive steps",
-            )
-        try:
-            return self._expr(node, scope, model_text)
-        finally:
-            self.depth -= 1
-
-    def _expr(self, node: A.Expr, scope: _Scope, model_text: bool) -> Node:
-        if isinstance(node, A.Lit):
-            slot = None if model_text else self.slots.get(id(node))
-            return Const(node.value, None, slot, span=node.span)
-        if isinstance(node, A.Param):
-            return Par(node.name, span=node.span)
-        if isinstance(node, A.Path):
-            return self.path(node, scope)
-        if isinstance(node, A.BinOp):
-            return Fn(node.op, (self.expr(node.left, scope, model_text=model_text),
-                                self.expr(node.right, scope, model_text=model_text)), span=node.span)  # fmt: skip
-        if isinstance(node, A.Unary):
-            return Fn("not" if node.op == "not" else "neg",
-                      (self.expr(node.operand, scope, model_text=model_text),), span=node.span)  # fmt: skip
-        if isinstance(node, A.In):
-            args = tuple(self.expr(x, scope, model_text=model_text) for x in (node.expr, *node.items))
-            return Fn("not_in" if node.negated else "in", args, span=node.span)
-        if isinstance(node, A.Between):
-            args = tuple(self.expr(x, scope, model_text=model_text) for x in (node.expr, node.low, node.high))
-            return Fn("not_between" if node.negated else "between", args, span=node.span)
-        if isinstance(node, A.IsNull):
-            return Fn("is_not_null" if node.negated else "is_null",
-                      (self.expr(node.expr, scope, model_text=model_text),), span=node.span)  # fmt: skip
-        if isinstance(node, A.Case):
-            args: list[Node] = []
-            for cond, val in node.whens:
-                args += [self.expr(cond, scope, model_text=model_text), self.expr(val, scope, model_text=model_text)]
-            if node.default is not None:
-                args.append(self.expr(node.default, scope, model_text=model_text))
-            return Fn("case" if node.default is not None else "case_noelse", tuple(args), span=node.span)
-        if isinstance(node, A.Interval):
-            amount = self.expr(node.amount, scope, model_text=model_text)
-            assert isinstance(amount, Const | Par)
-            return Ival(amount, node.unit, span=node.span)
-        if isinstance(node, A.Call):
-            return self.call(node, scope, model_text)
-        raise AssertionError(f"unknown AST node {type(node).__name__}")
-
-    def call(self, node: A.Call, scope: _Scope, model_text: bool) -> Node:
-        ent_name = self._entity_of(scope)
-        ent = self.model.entities[ent_name]
-        macro = ent.functions.get(node.name) if not scope.grouped else None
-        if macro is not None:
-            if len(node.args) != len(macro.params):
-                raise QueryError(
-                    f"{node.name}() takes {len(macro.params)} argument(s), got {len(node.args)}", code="Q202",
-                    span=node.span, hint=f"{node.name}({', '.join(macro.params)}): {macro.description}",
-                )
-            bound = {p: self.expr(a, scope, model_text=model_text) for p, a in zip(macro.params, node.args, strict=True)}
-            body = self.model.expression(ent_name, "functions", node.name)
-            return self.expr(_respan(body, node.span), _Scope(scope.entity, scope.hops, bound, scope.measures),
-                             model_text=True)  # fmt: skip
-        spec = FUNCTIONS.get(node.name)
-        if spec is None:
-            names = list(FUNCTIONS) + list(ent.functions)
-            guess = did_you_mean(node.name, names)
-            raise QueryError(
-                f"unknown function '{node.name}'" + (f"; did you mean '{guess}'?" if guess else ""), code="Q105",
-                span=node.span, hint="see docs/query.md for the function list",
-            )
-        if not spec.min_args <= len(node.args) <= spec.max_args:
-            want = str(spec.min_args) if spec.min_args == spec.max_args else f"{spec.min_args}–{spec.max_args}"
-            raise QueryError(
-                f"{node.name}() takes {want} argument(s), got {len(node.args)}", code="Q202", span=node.span,
-                hint=f"{node.name}: {spec.doc}",
-            )
-        if spec.kind == "agg":
-            return self.aggregate(node, scope, model_text)
-        args = tuple(self.expr(a, scope, model_text=model_text) for a in node.args)
-        if spec.kind == "window":
-            order_arg = args[-1] if node.name != "percent_of_total" else None
-            order = ((order_arg.args[0], True) if isinstance(order_arg, Fn) and order_arg.name == "neg"
-                     else (order_arg, False),) if order_arg is not None else ()  # fmt: skip
-            values = args[:-1] if order else args
-            return Win(node.name, values, order, span=node.span)  # type: ignore[arg-type]
-        return Fn(node.name, args, span=node.span)
-
-    def _entity_of(self, scope: _Scope) -> str:
-        return scope.hops[-1].target if scope.hops else scope.entity
-
-    def aggregate(self, node: A.Call, scope: _Scope, model_text: bool) -> Agg:
-        first = self.expr(node.args[0], scope, model_text=model_text) if node.args else None
-        if node.name in ("count", "any") and isinstance(first, RelRef):
-            where = None
-            if len(node.args) == 2:
-                inner = _Scope(scope.entity, first.hops, dict(scope.names) if model_text else {}, False)
-                where = self.expr(node.args[1], inner, model_text=model_text)
-            return Agg(node.name, None, first.hops, where, span=node.span)
-        if node.name == "any" or (node.name == "count" and len(node.args) == 2):
-            raise QueryError(
-                f"{node.name}(rel, condition) needs a one-to-many relation first", code="Q106", span=node.span,
-                hint="e.g. any(interviews, status = \"completed\")",
-            )
-        if isinstance(first, RelRef):
-            raise QueryError(
-                f"{node.name}() of a whole relation is not defined", code="Q201", span=node.span,
-                hint="aggregate one of its fields, e.g. max(offers.salary), or count(rel)",
-            )
-        extra = tuple(self.expr(a, scope, model_text=model_text) for a in node.args[1:])
-        grain: tuple[Hop, ...] = ()
-        if first is not None:
-            from pavedroad.query.ir import loose_cols
-
-            grains = {grain_of(c.hops) for c in loose_cols(first)} - {scope.hops}
-            grains.discard(())
-            if len(grains) > 1:
-                raise QueryError(
-                    f"{node.name}() mixes values from different one-to-many relations", code="Q302", span=node.span,
-                    hint="aggregate each relation separately and combine the results",
-                )
-            grain = grains.pop() if grains else ()
-        return Agg(node.name, first, grain, None, extra, span=node.span)
+            ent = self.r.model.entities[self.pipe.entity]
+            outputs = (*default_outputs(self.pipe.entity, ent, self.r), *self.row_derived)
+        seen: set[str] = set()
+        for out in outputs:
+            if out.name in seen:
+                raise QueryError(f"two outputs are named '{out.name}'", code="Q109", span=out.span,
+                                 hint="give one of them another name with name = expr")  # fmt: skip
+            seen.add(out.name)
+        return Resolved(self.pipe.entity, tuple(self.where), self.aggregated, tuple(self.groups), tuple(self.aggs),
+                        tuple(self.having), outputs, self.sort, self.limit, self.page)  # fmt: skip
 
 
-def _part_span(node: A.Path, index: int) -> Span:
-    """The span of one name in a dotted path (``stagee`` in ``stagee.name``)."""
-    sp = node.span
-    if sp.pointer is not None or sp.end <= sp.start:
-        return sp
-    offset = sum(len(p) + 1 for p in node.parts[:index])
-    return Span(sp.start + offset, sp.start + offset + len(node.parts[index]), sp.line, sp.column + offset)
-
-
-def _respan(node: A.Expr, span: Span) -> A.Expr:
-    """Model expressions report errors at the query's reference to them."""
-    try:
-        return replace(node, span=span)  # type: ignore[type-var]
-    except TypeError:  # pragma: no cover
-        return node
-
-
-def _name_of(item: A.Assign, index: int) -> str:
-    if item.name:
-        return item.name
-    expr = item.expr
-    if isinstance(expr, A.Path):
-        return "_".join(expr.parts)
-    if isinstance(expr, A.Call):
-        return expr.name
-    return f"col{index}"
-
-
-def _default_outputs(ent_name: str, ent: EntityDef, res: _Resolver) -> list[Output]:
-    names = ent.default_fields or [n for n, f in ent.fields.items() if f.queryable and f.type != "json"]
-    out = []
-    for n in names:
-        node = res.path(A.Path((n,)), _Scope(ent_name))
-        out.append(Output(n, node))
-    return out
+def _order(step: qa.Step, why: str, hint: str) -> QueryError:
+    return QueryError(why, code="Q301", span=step.span, hint=hint)
 
 
 def resolve_names(query: QueryState, ctx: Context) -> QueryState:
@@ -335,109 +169,13 @@ def resolve_names(query: QueryState, ctx: Context) -> QueryState:
         names = [n for n, e in model.entities.items() if e.queryable]
         guess = did_you_mean(pipe.entity, names)
         raise QueryError(
-            f"unknown entity '{pipe.entity}'" + (f"; did you mean '{guess}'?" if guess else ""), code="Q103",
+            f"unknown entity '{pipe.entity}'" + (f"; did you mean '{guess}'?" if guess else ""),
+            code="Q103",
             span=Span(0, len(pipe.entity), 1, 1) if pipe.span.pointer is None else Span(pointer="/from"),
             hint=f"entities: {', '.join(sorted(names))}",
         )
     slots = {id(lit): i for i, lit in enumerate(literal_order(pipe))}
-    r = _Resolver(ctx, slots)
-    row_names: dict[str, Node] = {}
-    row_derived: list[Output] = []
-    selected: list[Output] | None = None
-    where: list[Node] = []
-    having: list[Node] = []
-    groups: list[Output] = []
-    aggs: list[Output] = []
-    post: list[Output] = []
-    group_names: dict[str, Node] = {}
-    pending_group: A.Group | None = None
-    aggregated = False
-    sort: tuple[tuple[Node, bool], ...] = ()
-    limit: Const | Par | None = None
-    page: PageSpec | None = None
-
-    def scope() -> _Scope:
-        return _Scope(pipe.entity, (), group_names, grouped=True) if aggregated else _Scope(pipe.entity, (), row_names)
-
-    def out_of_order(step: A.Step, why: str, hint: str) -> QueryError:
-        return QueryError(why, code="Q301", span=step.span, hint=hint)
-
+    stages = _Stages(pipe, Resolver(ctx, slots))
     for step in pipe.steps:
-        if (limit is not None or page is not None) and not isinstance(step, A.Select | A.Take | A.Page):
-            raise out_of_order(step, "steps after take/page would change which rows were taken",
-                               "put take or page last")  # fmt: skip
-        if pending_group is not None and not isinstance(step, A.Aggregate):
-            raise out_of_order(step, "group must be followed by aggregate", "e.g. | group source.name | aggregate n = count()")
-        if isinstance(step, A.Where):
-            (having if aggregated else where).append(r.expr(step.expr, scope()))
-        elif isinstance(step, A.Derive):
-            for i, item in enumerate(step.items):
-                node = r.expr(item.expr, scope())
-                name = _name_of(item, i)
-                if aggregated:
-                    group_names[name] = node
-                    post.append(Output(name, node, span=item.span))
-                else:
-                    row_names[name] = node
-                    row_derived.append(Output(name, node, span=item.span))
-        elif isinstance(step, A.Group):
-            if aggregated:
-                raise out_of_order(step, "only one group/aggregate per query", "filter groups with where instead")
-            if sort:
-                raise out_of_order(step, "sort before group has no effect", "sort after aggregate")
-            pending_group = step
-            for i, item in enumerate(step.items):
-                node = r.expr(item.expr, _Scope(pipe.entity, (), row_names))
-                groups.append(Output(_name_of(item, i), node, span=item.span))
-        elif isinstance(step, A.Aggregate):
-            if aggregated:
-                raise out_of_order(step, "only one aggregate per query", "combine the aggregates into one step")
-            if sort:
-                raise out_of_order(step, "sort before aggregate has no effect", "sort after aggregate")
-            pending_group = None
-            for i, item in enumerate(step.items):
-                node = r.expr(item.expr, _Scope(pipe.entity, (), row_names, measures=True))
-                aggs.append(Output(_name_of(item, i), node, span=item.span))
-            aggregated = True
-            selected = None
-            for o in (*groups, *aggs):
-                if o.name in group_names:
-                    raise QueryError(f"two outputs are named '{o.name}'", code="Q109", span=o.span,
-                                     hint="name one of them: | aggregate other_name = ...")  # fmt: skip
-                group_names[o.name] = o.expr
-        elif isinstance(step, A.Sort):
-            sort = tuple((r.expr(k.expr, scope()), k.descending) for k in step.keys)
-        elif isinstance(step, A.Take):
-            limit = r.expr(step.count, scope())  # type: ignore[assignment]
-        elif isinstance(step, A.Select):
-            selected = []
-            for i, item in enumerate(step.items):
-                node = r.expr(item.expr, scope())
-                selected.append(Output(_name_of(item, i), node, span=item.span))
-            for o in selected:
-                (group_names if aggregated else row_names)[o.name] = o.expr
-        elif isinstance(step, A.Page):
-            if aggregated:
-                raise QueryError("page is for list views, not aggregated results", code="Q303", span=step.span,
-                                 hint="use take to limit aggregated results")  # fmt: skip
-            size = r.expr(step.size, scope())
-            assert isinstance(size, Const | Par)
-            page = PageSpec(size, step.after.name if step.after else None, span=step.span)
-    if pending_group is not None:
-        raise QueryError("group must be followed by aggregate", code="Q301", span=pending_group.span,
-                         hint="e.g. | aggregate n = count()")  # fmt: skip
-    if selected is not None:
-        outputs = tuple(selected)
-    elif aggregated:
-        outputs = (*groups, *aggs, *post)
-    else:
-        outputs = (*_default_outputs(pipe.entity, ent, r), *row_derived)
-    seen: set[str] = set()
-    for o in outputs:
-        if o.name in seen:
-            raise QueryError(f"two outputs are named '{o.name}'", code="Q109", span=o.span,
-                             hint="give one of them another name with name = expr")  # fmt: skip
-        seen.add(o.name)
-    resolved = Resolved(pipe.entity, tuple(where), aggregated, tuple(groups), tuple(aggs), tuple(having),
-                        outputs, sort, limit, page)  # fmt: skip
-    return replace(query, resolved=resolved)
+        stages.read(step)
+    return replace(query, resolved=stages.finish())

@@ -32,7 +32,11 @@ async def query(
     request: Request, body: QueryBody, principal: Annotated[Principal, Depends(current_principal)]
 ) -> dict[str, Any]:
     result = await arun(
-        request.app.state.pool, principal, body.query, model=recruiting_model(), params=dict(body.params),
+        request.app.state.pool,
+        principal,
+        body.query,
+        model=recruiting_model(),
+        params=dict(body.params),
         cursor=body.cursor,
     )
     return result.to_dict()

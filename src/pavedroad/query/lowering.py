@@ -1,0 +1,242 @@
+"""Lowering of one plan's pieces to SQLGlot nodes: values become named placeholders (``Slot``), columns
+are read through the plan's aliases, aggregates over one-to-many branches read the branch's partials,
+and every scan renders its tenant predicate. Dispatch by node kind (``_lower_<kind>``) and, for scalar
+functions, by name (``scalars.SCALARS``); an unknown node or function raises an error naming it and the
+dialect.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from sqlglot import exp
+
+from pavedroad.query.context import Context, Slot
+from pavedroad.query.errors import QueryError
+from pavedroad.query.ir import Agg, Col, Const, Fn, Hop, Ival, Node, Par, RelRef, Win
+from pavedroad.query.passes.plan_joins import Branch, JoinTree, Plan, Scan
+from pavedroad.query.passes.scope_tenant import TENANT_PARAM
+from pavedroad.query.scalars import SCALARS
+from pavedroad.query.sqlbuild import and_, cast, col, fn
+
+__all__ = ["Lowerer"]
+
+
+class Lowerer:
+    """Builds SQLGlot nodes for the expressions, aggregates and relations of one plan."""
+
+    def __init__(self, ctx: Context, plan: Plan) -> None:
+        self.ctx = ctx
+        self.dialect = ctx.dialect
+        self.plan = plan
+        self.slots: dict[str, Slot] = {TENANT_PARAM: Slot(TENANT_PARAM, "tenant")}
+        self.consts: dict[tuple[Any, str], str] = {}
+
+    # --- values -----------------------------------------------------------------------------------
+    def ph(self, slot: Slot) -> exp.Placeholder:
+        self.slots.setdefault(slot.name, slot)
+        return exp.Placeholder(this=slot.name)
+
+    def const(self, value: Any, typ: str) -> exp.Expression:
+        name = self.consts.get((value, typ))
+        if name is None:
+            name = self.consts[(value, typ)] = f"c{len(self.consts)}"
+        return self.ph(Slot(name, "const", value, type=typ))
+
+    def tenant_eq(self, scan: Scan) -> list[exp.Expression]:
+        if not scan.scoped:
+            return []
+        return [exp.EQ(this=col(scan.alias, scan.tenant_column), expression=self.ph(Slot(TENANT_PARAM, "tenant")))]
+
+    # --- expressions ------------------------------------------------------------------------------
+    def expr(self, node: Node, tree: JoinTree, group: bool = False) -> exp.Expression:
+        kind = type(node).__name__.lower()
+        method = getattr(self, f"_lower_{kind}", None)
+        if method is None:
+            raise QueryError(f"cannot lower {kind} for {self.dialect}", code="Q100", span=node.span)
+        return method(node, tree, group)  # type: ignore[no-any-return]
+
+    def _lower_col(self, node: Col, tree: JoinTree, group: bool) -> exp.Expression:
+        f = node.field
+        ref = col(tree.alias(node.hops), f.column)
+        if f.json_key is None:
+            return ref
+        key = self.const(f.json_key, "string")
+        raw = exp.JSONExtractScalar(this=ref, expression=key)
+        return raw if f.type == "string" else cast(raw, f.type)
+
+    def _lower_const(self, node: Const, tree: JoinTree, group: bool) -> exp.Expression:
+        if node.value is None:
+            return exp.Null()
+        if isinstance(node.value, bool):
+            return exp.Boolean(this=node.value)
+        if node.slot is None:
+            return self.const(node.value, node.type or "string")
+        return self.ph(Slot(f"l{node.slot}", "literal", node.slot, type=node.type))
+
+    def _lower_par(self, node: Par, tree: JoinTree, group: bool) -> exp.Expression:
+        return self.ph(Slot(f"p_{node.name}", "param", node.name, type=node.type))
+
+    def _lower_ival(self, node: Ival, tree: JoinTree, group: bool) -> exp.Expression:
+        amount = node.amount
+        if isinstance(amount, Par):
+            slot = Slot(f"iv_{amount.name}_{node.unit}", "interval", ("param", amount.name), node.unit)
+        elif amount.slot is not None:
+            slot = Slot(f"iv{amount.slot}", "interval", ("literal", amount.slot), node.unit)
+        else:
+            return cast(self.const(f"{amount.value} {node.unit}", "string"), "interval")
+        return cast(self.ph(slot), "interval")
+
+    def _lower_relref(self, node: RelRef, tree: JoinTree, group: bool) -> exp.Expression:
+        raise QueryError("a relation is not a value", code="Q106", span=node.span)
+
+    def _lower_win(self, node: Win, tree: JoinTree, group: bool) -> exp.Expression:
+        args = [self.expr(a, tree, group) for a in node.args]
+        order = exp.Order(expressions=[self.ordered(self.expr(o, tree, group), d) for o, d in node.order])
+        if node.fn in ("rank", "dense_rank", "row_number"):
+            return exp.Window(this=fn(node.fn.upper()), order=order)
+        if node.fn == "running_total":
+            spec = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW")
+            return exp.Window(this=exp.Sum(this=args[0]), order=order, spec=spec)
+        if node.fn == "percent_of_total":
+            total = exp.Window(this=exp.Sum(this=args[0].copy()))
+            return exp.Div(this=cast(args[0], "number"),
+                           expression=exp.Nullif(this=total, expression=self.const(0, "int")))  # fmt: skip
+        raise QueryError(f"cannot lower window {node.fn} for {self.dialect}", code="Q105", span=node.span)
+
+    def _lower_fn(self, node: Fn, tree: JoinTree, group: bool) -> exp.Expression:
+        build = SCALARS.get(node.name)
+        if build is None:
+            raise QueryError(f"cannot lower function {node.name}() for {self.dialect}", code="Q105", span=node.span)
+        return build(self, node, [self.expr(x, tree, group) for x in node.args])
+
+    def ordered(self, e: exp.Expression, desc: bool) -> exp.Ordered:
+        # Nulls last in both directions, on both engines (their defaults differ).
+        return exp.Ordered(this=e, desc=desc, nulls_first=False)
+
+    # --- aggregates -------------------------------------------------------------------------------
+    def agg_sql(self, name: str, arg: exp.Expression | None, extra: list[exp.Expression]) -> exp.Expression:
+        """One aggregate over the rows of the current SELECT (see ``_AGGREGATES``)."""
+        build = _AGGREGATES.get(name)
+        if build is None:
+            raise QueryError(f"cannot lower aggregate {name}() for {self.dialect}", code="Q105")
+        return build(self, arg, extra)
+
+    def _lower_agg(self, node: Agg, tree: JoinTree, group: bool) -> exp.Expression:
+        if node in self.plan.exists and not group:
+            return self.exists(node)
+        if not node.grain:
+            arg = self.expr(node.arg, tree) if node.arg is not None else None
+            return self.agg_sql(node.fn, arg, [self.expr(x, tree) for x in node.extra])
+        branch = self.plan.branches[(node.grain, node.where)]
+        return self.combine(node, branch) if group else self.per_row(node, branch)
+
+    def per_row(self, node: Agg, branch: Branch) -> exp.Expression:
+        """A relation aggregate as one value per row of the query's entity: the branch's partial."""
+        if node.fn == "any":
+            return exp.Not(this=exp.Is(this=col(branch.alias, "k"), expression=exp.Null()))
+        part = col(branch.alias, branch.part(node.fn, node.arg, node.extra))
+        return exp.Coalesce(this=part, expressions=[self.const(0, "int")]) if node.fn == "count" else part
+
+    def combine(self, node: Agg, branch: Branch) -> exp.Expression:
+        """A relation aggregate over a group: combine the branch's per-row partials (no fan-out)."""
+        b = branch.alias
+        if node.fn == "any":
+            return self.agg_sql("bool_or", self.per_row(node, branch), [])
+        combine = {"count": exp.Sum, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}.get(node.fn)
+        if combine is not None:
+            out = typing.cast(exp.Expression, combine(this=col(b, branch.part(node.fn, node.arg))))
+            return exp.Coalesce(this=out, expressions=[self.const(0, "int")]) if node.fn == "count" else out
+        num = "sum" if node.fn == "avg" else "count_true"  # avg: sum / count; rate: trues / non-nulls
+        top = exp.Sum(this=col(b, branch.part(num, node.arg)))
+        den = exp.Sum(this=col(b, branch.part("count", node.arg)))
+        return exp.Div(this=cast(top, "number"), expression=exp.Nullif(this=den, expression=self.const(0, "int")))
+
+    def exists(self, node: Agg) -> exp.Expression:
+        e = self.plan.exists[node]
+        sub = self.scan_select(e.tree, [exp.Star()], e.where)
+        first = e.tree.prefix[-1]
+        link = exp.EQ(
+            this=col(e.tree.root.alias, first.right_col),
+            expression=col(self.plan.main.alias(e.anchor), first.left_col),
+        )
+        where = sub.args["where"].this
+        sub.set("where", exp.Where(this=exp.And(this=where, expression=link)))
+        return exp.Exists(this=sub)
+
+    # --- relations --------------------------------------------------------------------------------
+    def joins(self, tree: JoinTree) -> list[exp.Join]:
+        out = []
+        for join in tree.joins.values():
+            link = exp.EQ(this=col(join.scan.alias, join.hop.right_col), expression=col(join.parent, join.hop.left_col))
+            on = [*self.tenant_eq(join.scan), link]
+            out.append(exp.Join(this=self.table(join.scan), on=and_(on), kind=None if join.inner else "LEFT"))
+        return out
+
+    @staticmethod
+    def table(scan: Scan) -> exp.Table:
+        return exp.Table(this=exp.Identifier(this=scan.table, quoted=False),
+                         alias=exp.TableAlias(this=exp.Identifier(this=scan.alias, quoted=False)))  # fmt: skip
+
+    def scan_select(self, tree: JoinTree, columns: list[exp.Expr], where: Node | None) -> exp.Select:
+        conds = self.tenant_eq(tree.root)
+        if where is not None:
+            conds.append(self.expr(where, tree))
+        sel = exp.Select(expressions=columns)
+        sel.set("from_", exp.From(this=self.table(tree.root)))
+        sel.set("joins", self.joins(tree) or None)
+        if conds:
+            sel.set("where", exp.Where(this=and_(conds)))
+        return sel
+
+    def branch_select(self, branch: Branch) -> exp.Join:
+        tree = branch.tree
+        first: Hop = tree.prefix[-1]
+        key = col(tree.root.alias, first.right_col)
+        cols: list[exp.Expr] = [exp.alias_(key, "k", copy=False)]
+        for (agg, arg, extra), name in branch.parts.items():
+            value = self.agg_sql(
+                agg, self.expr(arg, tree) if arg is not None else None, [self.expr(x, tree) for x in extra]
+            )
+            cols.append(exp.alias_(value, name, copy=False))
+        sub = self.scan_select(tree, cols, branch.where)
+        sub.set("group", exp.Group(expressions=[key.copy()]))
+        anchor = self.plan.main.alias(branch.anchor)
+        on = exp.EQ(this=col(branch.alias, "k"), expression=col(anchor, first.left_col))
+        alias = exp.TableAlias(this=exp.Identifier(this=branch.alias, quoted=False))
+        return exp.Join(this=exp.Subquery(this=sub, alias=alias), on=on, kind="LEFT")
+
+
+AggBuilder = Callable[[Lowerer, exp.Expression | None, list[exp.Expression]], exp.Expression]
+
+
+def _rate(lw: Lowerer, arg: exp.Expression | None, extra: list[exp.Expression]) -> exp.Expression:
+    # true ─► 1, false ─► 0, null ─► excluded from the denominator
+    assert arg is not None
+    one, zero = lw.const(1.0, "number"), lw.const(0.0, "number")
+    negated = exp.Not(this=exp.Paren(this=arg.copy()))
+    return exp.Avg(this=exp.Case(ifs=[exp.If(this=arg, true=one), exp.If(this=negated, true=zero)]))
+
+
+def _quantile(lw: Lowerer, arg: exp.Expression | None, q: exp.Expression) -> exp.Expression:
+    assert arg is not None
+    if lw.dialect == "duckdb":
+        return fn("QUANTILE_CONT", arg, q)
+    return exp.WithinGroup(this=fn("PERCENTILE_CONT", q), expression=exp.Order(expressions=[exp.Ordered(this=arg)]))
+
+
+_AGGREGATES: dict[str, AggBuilder] = {
+    "count": lambda lw, a, x: exp.Count(this=a if a is not None else exp.Star()),
+    "count_distinct": lambda lw, a, x: exp.Count(this=exp.Distinct(expressions=[a])),
+    "count_true": lambda lw, a, x: exp.Count(this=exp.Case(ifs=[exp.If(this=a, true=exp.Boolean(this=True))])),
+    "sum": lambda lw, a, x: exp.Sum(this=a),
+    "avg": lambda lw, a, x: exp.Avg(this=cast(a, "number") if a is not None else None),
+    "min": lambda lw, a, x: exp.Min(this=a),
+    "max": lambda lw, a, x: exp.Max(this=a),
+    "rate": _rate,
+    "median": lambda lw, a, x: _quantile(lw, a, lw.const(0.5, "number")),
+    "percentile": lambda lw, a, x: _quantile(lw, a, x[0]),
+    "bool_or": lambda lw, a, x: fn("BOOL_OR", a) if a is not None else exp.Null(),
+}
