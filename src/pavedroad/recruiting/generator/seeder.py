@@ -3,7 +3,9 @@
 Guarantees: the same ``seed`` into an empty database loads identical rows (no wall clock, no global
 random state); into a database that already has tenants it appends new tenants with fresh ids and moves
 every identity sequence past the loaded ids, so later inserts never collide; a failure loads nothing
-(one transaction); two seeds never run at once on one database (an advisory lock). It connects with
+(each loading connection holds one transaction, and they all commit only after every batch loaded and
+every foreign key was verified); two seeds never overlap on one database (an advisory lock, held by the
+connection that commits last). It connects with
 the owner URL, which bypasses row-level security (a superuser, as the embedded server's is).
 Concurrent application writes during a seed are not supported: seeding is an operator action.
 """
@@ -141,6 +143,6 @@ def seed(owner_url: str, *, applications: int, tenants: int, seed: int, progress
             for check in checks:
                 check.result()
         move_sequences(first, ids.last())
-        for conn in conns:
+        for conn in reversed(conns):  # the first holds the advisory lock: it lets go last
             conn.commit()
     return SeedReport(rows=dict(rows), seconds=time.perf_counter() - started, tenants=[p.tenant_id for p in plans])
