@@ -5,7 +5,6 @@ connection is closed with an RST before any response), ``down()`` (the port stop
 refused) and ``up()`` (listening again on the same port). ``hits`` counts requests that reached it, so a
 test can prove an open breaker made no call. HTTP/1.0, one request per connection, threads.
 
-    >>> import socket
     >>> with FaultServer() as server:
     ...     server.url.startswith("http://127.0.0.1:")
     True
