@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,12 @@ from pavedroad.testing import TestDatabase, TestServers, start_test_servers
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CONFORMANCE = SHARED / "conformance"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep everything a test run writes (flag snapshots, demo keys) out of the working tree."""
+    if "PAVEDROAD_DATA_DIR" not in os.environ:
+        os.environ["PAVEDROAD_DATA_DIR"] = tempfile.mkdtemp(prefix="pavedroad-data-")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

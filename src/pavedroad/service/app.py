@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
+from pavedroad import flags as feature_flags
 from pavedroad.observability.tracing import configure_tracing
 from pavedroad.service.dashboard import install_dashboard
 from pavedroad.service.errors import install_error_handlers
@@ -19,8 +20,17 @@ from pavedroad.settings import Settings
 __all__ = ["create_app"]
 
 # Each block adds its router here; order only affects the OpenAPI listing.
-ROUTERS = (health.router, recruiting.router, metrics.router, slo.router, flags.router, canary.router, events.router)
-ROUTERS = (*ROUTERS, query_routes.router, recruiting_writes.router)
+ROUTERS = (
+    health.router,
+    metrics.router,
+    recruiting.router,
+    recruiting_writes.router,
+    query_routes.router,
+    flags.router,
+    slo.router,
+    canary.router,
+    events.router,
+)
 
 
 def create_app(settings: Settings, app_url: str) -> FastAPI:
@@ -33,6 +43,8 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
         )
         await pool.open(wait=True, timeout=30)
         app.state.pool = pool
+        # Flags follow the same database; nothing connects until the first evaluation (fork-safe).
+        feature_flags.configure(app_url, settings.data_dir / "flags" / "snapshot.json")
         try:
             yield
         finally:

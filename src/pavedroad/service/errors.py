@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -69,6 +70,21 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code not in _HTTP_CODES:
             message = str(exc.detail)
         return JSONResponse(_body(request, code, message, hint), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(psycopg.DataError)
+    async def data_error(request: Request, exc: psycopg.DataError) -> JSONResponse:
+        # SQLSTATE class 22 (and psycopg's client-side checks, e.g. NUL bytes) are caused by input values:
+        # a number out of range, text Postgres cannot store. That is the caller's 400, not our 500.
+        detail = (exc.diag.message_primary if exc.diag else None) or str(exc).splitlines()[0]
+        return JSONResponse(
+            _body(
+                request,
+                "E400",
+                f"a value in the request cannot be stored: {detail}",
+                "check number ranges and remove NUL characters from text",
+            ),
+            status_code=400,
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

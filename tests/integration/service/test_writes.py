@@ -123,3 +123,13 @@ def test_malformed_body_is_422_with_paths(client: TestClient, keys: dict[str, di
     assert response.status_code == 422
     paths = {e["path"] for e in response.json()["errors"]}
     assert "body.job_id" in paths
+
+
+def test_values_postgres_cannot_store_are_400(
+    client: TestClient, keys: dict[str, dict[str, str]], pipeline: dict[str, int]
+) -> None:
+    """A NUL byte in text is refused with a 400 that says why, not a 500."""
+    bad = {**NEW, "candidate": {**NEW["candidate"], "first_name": "Ada\u0000"}}  # type: ignore[dict-item]
+    response = client.post("/v1/applications", json=bad, headers=_auth(keys["alpha"]["recruiter"]))
+    assert response.status_code == 400
+    assert "cannot be stored" in response.json()["message"]
