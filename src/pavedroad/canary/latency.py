@@ -68,13 +68,14 @@ def dense_histograms(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Sparse ``{key: count}`` histograms → (sorted union of keys, counts of shape ``(n, len(keys))``)."""
     items = list(histograms)
-    keys = sorted({k for h in items for k in h})
-    index = {k: i for i, k in enumerate(keys)}
-    dense = np.zeros((len(items), len(keys)), dtype=np.int64)
-    for row, hist in enumerate(items):
-        for k, c in hist.items():
-            dense[row, index[k]] += c
-    return np.asarray(keys, dtype=np.int64), dense
+    sizes = [len(h) for h in items]
+    total = sum(sizes)
+    keys = np.fromiter((k for h in items for k in h), dtype=np.int64, count=total)
+    counts = np.fromiter((c for h in items for c in h.values()), dtype=np.int64, count=total)
+    union, column = np.unique(keys, return_inverse=True)
+    dense = np.zeros((len(items), len(union)), dtype=np.int64)
+    np.add.at(dense, (np.repeat(np.arange(len(items)), sizes), column), counts)
+    return union.astype(np.int64), dense
 
 
 def _quantile_index(counts: NDArray[np.integer], q: float) -> NDArray[np.int64]:
