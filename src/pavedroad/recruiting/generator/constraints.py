@@ -58,24 +58,36 @@ def verify_foreign_keys(conn: psycopg.Connection, tables: list[str], tenants: li
     if not tables or not tenants:
         return 0
     keys = conn.execute(_FOREIGN_KEYS, ([f"public.{t}" for t in tables],)).fetchall()
+    checks = []
     for name, child, parent, columns, parent_columns in keys:
         present = sql.SQL(" and ").join(sql.SQL("c.{} is not null").format(sql.Identifier(col)) for col in columns)
         match = sql.SQL(" and ").join(
             sql.SQL("p.{} = c.{}").format(sql.Identifier(pc), sql.Identifier(cc))
             for cc, pc in zip(columns, parent_columns, strict=True)
         )
-        query = sql.SQL(
-            "select 1 from {child} c where c.tenant_id = any(%s) and {present}"
-            " and not exists (select 1 from {parent} p where {match}) limit 1"
-        ).format(
-            child=sql.Identifier(*child.split(".")),
-            parent=sql.Identifier(*parent.split(".")),
-            present=present,
-            match=match,
-        )
-        if conn.execute(query, (tenants,)).fetchone():
-            raise Conflict(
-                f"generated rows in {child} violate foreign key {name} (no matching row in {parent})",
-                hint="nothing was loaded; this is a generator bug, please report it with the seed used",
+        checks.append(
+            sql.SQL(
+                "(select {name}::text, {child_name}::text, {parent_name}::text from {child} c"
+                " where c.tenant_id = any(%(tenants)s) and {present}"
+                " and not exists (select 1 from {parent} p where {match}) limit 1)"
+            ).format(
+                name=sql.Literal(name),
+                child_name=sql.Literal(child),
+                parent_name=sql.Literal(parent),
+                child=sql.Identifier(*child.split(".")),
+                parent=sql.Identifier(*parent.split(".")),
+                present=present,
+                match=match,
             )
+        )
+    if not checks:
+        return 0
+    # One statement, one round trip; each branch stops at its first orphan.
+    broken = conn.execute(sql.SQL(" union all ").join(checks), {"tenants": tenants}).fetchone()
+    if broken is not None:
+        name, child, parent = broken
+        raise Conflict(
+            f"generated rows in {child} violate foreign key {name} (no matching row in {parent})",
+            hint="nothing was loaded; this is a generator bug, please report it with the seed used",
+        )
     return len(keys)

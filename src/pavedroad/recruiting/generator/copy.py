@@ -50,37 +50,41 @@ def csv_bytes(table: pa.Table) -> pa.Buffer:
     return sink.getvalue()
 
 
-def _sequence(conn: psycopg.Connection, table: str) -> str:
-    row = conn.execute("select pg_get_serial_sequence(%s, 'id')", (f"public.{table}",)).fetchone()
-    assert row is not None, "pg_get_serial_sequence returns one row"
-    assert row[0], f"public.{table}.id is not an identity column"
-    return str(row[0])
+def _sequences(conn: psycopg.Connection, tables: list[str]) -> dict[str, str]:
+    """Each identity table's sequence name (one round trip)."""
+    rows = conn.execute(
+        "select t, pg_get_serial_sequence('public.' || t, 'id') from unnest(%s::text[]) t", (tables,)
+    ).fetchall()
+    missing = [t for t, seq in rows if not seq]
+    assert not missing, f"not identity columns: {missing}"
+    return {t: str(seq) for t, seq in rows}
 
 
 def current_ids(conn: psycopg.Connection) -> dict[str, int]:
     """Per identity table, the highest id in use: the larger of ``max(id)`` and the sequence's last value."""
-    after: dict[str, int] = {}
-    for table in IDENTITY_TABLES:
-        row = conn.execute(
-            sql.SQL(
-                "select greatest((select coalesce(max(id), 0) from {}),"
-                " (select case when is_called then last_value else 0 end from {}))"
-            ).format(sql.Identifier(table), sql.Identifier(*_sequence(conn, table).split(".")))
-        ).fetchone()
-        after[table] = int(row[0]) if row else 0
-    return after
+    sequences = _sequences(conn, list(IDENTITY_TABLES))
+    parts = [
+        sql.SQL(
+            "select {}::text, greatest((select coalesce(max(id), 0) from {}),"
+            " (select case when is_called then last_value else 0 end from {}))"
+        ).format(sql.Literal(table), sql.Identifier(table), sql.Identifier(*seq.split(".")))
+        for table, seq in sequences.items()
+    ]
+    return {t: int(v) for t, v in conn.execute(sql.SQL(" union all ").join(parts)).fetchall()}
 
 
 def move_sequences(conn: psycopg.Connection, last_ids: dict[str, int]) -> None:
     """Move each identity sequence to at least the last id loaded (never back), so inserts don't collide."""
-    for table, last in last_ids.items():
-        seq = _sequence(conn, table)
-        conn.execute(
-            sql.SQL("select setval(%s::regclass, greatest(%s, (select last_value from {})))").format(
-                sql.Identifier(*seq.split("."))
-            ),
-            (seq, last),
+    if not last_ids:
+        return
+    sequences = _sequences(conn, list(last_ids))
+    moves = [
+        sql.SQL("setval({}::regclass, greatest({}, (select last_value from {})))").format(
+            sql.Literal(seq), sql.Literal(last_ids[table]), sql.Identifier(*seq.split("."))
         )
+        for table, seq in sequences.items()
+    ]
+    conn.execute(sql.SQL("select ") + sql.SQL(", ").join(moves))
 
 
 class CopyLoader:
