@@ -122,11 +122,12 @@ class SemanticModel(_Strict):
     version: str = "1"
     entities: dict[str, EntityDef]
     _parsed: dict[tuple[str, str, str], qa.Expr] = PrivateAttr(default_factory=dict)
-    _digest: str = PrivateAttr(default="")
+    _fingerprint: str = PrivateAttr(default="")
 
     @property
     def fingerprint(self) -> str:
-        return f"{self.name}@{self.version}:{self._digest}"
+        """``name@version:hash``: part of every compiled-query cache key."""
+        return self._fingerprint
 
     @model_validator(mode="after")
     def _references(self) -> SemanticModel:
@@ -194,7 +195,7 @@ def parse_model(text: str, origin: str = "model") -> SemanticModel:
         raise ConfigurationError(
             f"{origin}: {loc}: {first['msg']}", code="Q001", hint="see docs/query.md, 'The semantic model'"
         ) from None
-    model._digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    model._fingerprint = f"{model.name}@{model.version}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
     model.check_expressions()
     return model
 

@@ -48,10 +48,10 @@ class _Checker:
         return QueryError(msg, code=code, span=span, hint=hint)
 
     def t(self, node: Node, want: str | None = None) -> Node:  # noqa: PLR0911, PLR0912
-        if isinstance(node, Col):
-            return replace(node, type=node.field.type)
+        if isinstance(node, Col):  # the hot cases build the node directly (dataclasses.replace is slow)
+            return Col(node.hops, node.field, node.field.type, node.span)
         if isinstance(node, Const):
-            return replace(node, type=_const_type(node.value))
+            return Const(node.value, _const_type(node.value), node.slot, node.span)
         if isinstance(node, Par):
             known = self.params.get(node.name)
             if known is None and want is not None and want != "null":
