@@ -9,6 +9,7 @@ booleans, select values drawn from the declared options (multi_select as a non-e
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from dataclasses import dataclass
@@ -123,18 +124,23 @@ def _subsets(options: tuple[str, ...], most: int = 3) -> list[str]:
     return out
 
 
+@functools.cache
+def _vocabulary(field: CustomField) -> pa.Array:
+    """The JSON text of every value a text/select field can take (built once per field)."""
+    if field.field_type == "multi_select":
+        return pa.array(_subsets(field.options))
+    if field.field_type == "boolean":
+        return pa.array(["false", "true"])
+    return pa.array([json.dumps(o) for o in field.options])
+
+
 def _encoded(field: CustomField, gen: np.random.Generator, anchor: np.ndarray) -> pa.Array:
     """JSON text of one value per row, matching the field's type."""
     count = len(anchor)
     kind = field.field_type
-    if kind in ("text", "single_select"):
-        vocab = pa.array([json.dumps(o) for o in field.options])
-        return vocab.take(pa.array(gen.integers(0, len(field.options), count)))
-    if kind == "multi_select":
-        vocab = pa.array(_subsets(field.options))
+    if kind in ("text", "single_select", "multi_select", "boolean"):
+        vocab = _vocabulary(field)
         return vocab.take(pa.array(gen.integers(0, len(vocab), count)))
-    if kind == "boolean":
-        return pa.array(["false", "true"]).take(pa.array(gen.integers(0, 2, count)))
     low, high = field.span
     if kind == "number":
         step = 1000 if high >= 10_000 else 1
@@ -147,16 +153,15 @@ def _encoded(field: CustomField, gen: np.random.Generator, anchor: np.ndarray) -
 
 def values_json(entity: str, gen: np.random.Generator, anchor: np.ndarray) -> pa.Array:
     """One JSON object per row for ``entity``'s custom fields; ``anchor`` (seconds) dates relative values."""
+    fields = [f for f in CATALOG if f.entity == entity]
     count = len(anchor)
-    text: pa.Array = pa.repeat("", count)
-    seen = np.zeros(count, dtype=bool)
-    for field in CATALOG:
-        if field.entity != entity:
-            continue
-        present = gen.random(count) < field.fill
-        value = _encoded(field, gen, anchor)
-        lead = pc.if_else(pa.array(seen), ", ", "")
-        piece = pc.binary_join_element_wise(lead, json.dumps(field.key) + ": ", value, "")
-        text = pc.binary_join_element_wise(text, pc.if_else(pa.array(present), piece, ""), "")
-        seen |= present
-    return pc.binary_join_element_wise("{", text, "}", "")
+    present: np.ndarray = gen.random((len(fields), count)) < np.array([f.fill for f in fields])[:, None]
+    after_first = (np.cumsum(present, axis=0) - present) > 0  # some earlier field is present on the row
+    pieces = []
+    for i, field in enumerate(fields):
+        key = json.dumps(field.key) + ": "
+        lead = pc.if_else(pa.array(after_first[i]), ", " + key, key)
+        pieces.append(
+            pc.if_else(pa.array(present[i]), pc.binary_join_element_wise(lead, _encoded(field, gen, anchor), ""), "")
+        )
+    return pc.binary_join_element_wise("{", *pieces, "}", "")
