@@ -42,9 +42,13 @@ def arrow_batch(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) ->
 
 
 def _unregister(duck: duckdb.DuckDBPyConnection) -> None:
+    _unregister_name(duck, _BATCH)
+
+
+def _unregister_name(duck: duckdb.DuckDBPyConnection, name: str) -> None:
     # In an aborted transaction unregistering fails too; the original error is the one to report.
     with contextlib.suppress(duckdb.Error):
-        duck.unregister(_BATCH)
+        duck.unregister(name)
 
 
 def _q(name: str) -> str:

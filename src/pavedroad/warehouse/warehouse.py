@@ -18,33 +18,15 @@ from typing import Any
 
 import duckdb
 import psycopg
+import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type information
 
-from pavedroad.errors import ConfigurationError, Unavailable
-from pavedroad.events import Event
-from pavedroad.warehouse.load import _first, apply_changes, arrow_batch, insert_arrow
-from pavedroad.warehouse.projection import Projection, check_projections, fold
-from pavedroad.warehouse.schema import META_DDL, Column, Table, create_sql, introspect, table_from_json
+from pavedroad.errors import Unavailable
+from pavedroad.warehouse.load import _first
+from pavedroad.warehouse.projection import Projection, check_projections
+from pavedroad.warehouse.schema import META_DDL, Table, create_sql, introspect, table_from_json
+from pavedroad.warehouse.sqlload import RAW_SCHEMA, load_raw_batch
 
 __all__ = ["LoadResult", "Warehouse"]
-
-_EVENT_COLUMNS = (
-    Column("stream_seq", "BIGINT", "int"),
-    Column("id", "UUID", "str"),
-    Column("type", "VARCHAR", "str"),
-    Column("schema_version", "INTEGER", "int"),
-    Column("tenant_id", "VARCHAR", "str"),
-    Column("aggregate_type", "VARCHAR", "str"),
-    Column("aggregate_id", "VARCHAR", "str"),
-    Column("occurred_at", "TIMESTAMPTZ", "str"),
-    Column("payload", "JSON", "json"),
-    Column("loaded_at", "TIMESTAMPTZ", "str"),
-)
-_REJECT_COLUMNS = (
-    Column("stream_seq", "BIGINT", "int"),
-    Column("subject", "VARCHAR", "str"),
-    Column("error", "VARCHAR", "str"),
-    Column("rejected_at", "TIMESTAMPTZ", "str"),
-)
 
 
 @dataclass
@@ -56,11 +38,6 @@ class LoadResult:
     offset: int = 0
     seconds: float = 0.0
     event_ids: list[str] = field(default_factory=list)
-
-
-def _redacted(event: Event) -> dict[str, Any]:
-    """The payload minus fields classified ``sensitive`` (never kept in the analytics store)."""
-    return {k: v for k, v in event.payload.items() if event.classification.get(k) != "sensitive"}
 
 
 class Warehouse:
@@ -86,6 +63,7 @@ class Warehouse:
             ) from exc
         for ddl in META_DDL:
             self.duck.execute(ddl)
+        self._scratch: set[str] = set()
         self.tables: dict[str, Table] = {}
         for name, definition in self.duck.execute("select name, definition from pavedroad_meta.tables").fetchall():
             self.tables[name] = table_from_json(definition)
@@ -142,10 +120,11 @@ class Warehouse:
             "insert or replace into pavedroad_meta.offsets values (?, ?, ?)", [self.stream, seq, datetime.now(UTC)]
         )
 
-    def load(self, batch: Sequence[tuple[int, bytes | None, str]]) -> LoadResult:
+    def load(self, batch: Sequence[tuple[int, bytes | None, str]], *, want_ids: bool = False) -> LoadResult:
         """Load ``(stream_seq, data, subject)`` messages in one transaction; skip those at or below the offset.
 
-        ``data=None`` marks a message to pass over (its sequence still advances the offset).
+        ``data=None`` marks a message to pass over (its sequence still advances the offset). With
+        ``want_ids`` the result lists the loaded event ids (for latency measurements).
         """
         started = time.perf_counter()
         result = LoadResult()
@@ -154,57 +133,27 @@ class Warehouse:
             offset = self.offset()
             fresh = [m for m in batch if m[0] > offset]
             result.skipped = len(batch) - len(fresh)
-            events: list[tuple[int, Event]] = []
-            rejects: list[dict[str, Any]] = []
-            now = datetime.now(UTC).isoformat()
-            for seq, data, subject in fresh:
-                if data is None:
-                    continue
-                try:
-                    events.append((seq, Event.from_json(data)))
-                except Exception as exc:  # noqa: BLE001 - a poison message is recorded, never blocks the stream
-                    rejects.append({"stream_seq": seq, "subject": subject, "error": str(exc)[:500], "rejected_at": now})
-            missing = {p.table for e in events for p in self.projections.get(e[1].type, ())} - set(self.tables)
-            if missing:
-                raise ConfigurationError(
-                    f"warehouse tables {sorted(missing)} are not set up", hint="open with owner_url"
+            carried = [m for m in fresh if m[1] is not None]
+            if carried:
+                raw = pa.Table.from_arrays(
+                    [
+                        pa.array([m[0] for m in carried], type=pa.int64()),
+                        pa.array([m[2] for m in carried], type=pa.string()),
+                        pa.array([bytes(m[1] or b"").decode("utf-8", "replace") for m in carried], type=pa.string()),
+                    ],
+                    schema=RAW_SCHEMA,
                 )
-            changes = fold(
-                ((e.type, e.tenant_id, e.payload, e.occurred_at.isoformat()) for _, e in events),
-                self.projections,
-                {n: t.key for n, t in self.tables.items()},
-            )
-            result.rows = apply_changes(self.duck, self.tables, changes)
-            if events:
-                rows = [
-                    {
-                        "stream_seq": seq,
-                        "id": str(e.id),
-                        "type": e.type,
-                        "schema_version": e.schema_version,
-                        "tenant_id": e.tenant_id,
-                        "aggregate_type": e.aggregate_type,
-                        "aggregate_id": e.aggregate_id,
-                        "occurred_at": e.occurred_at.isoformat(),
-                        "payload": _redacted(e),
-                        "loaded_at": now,
-                    }
-                    for seq, e in events
-                ]
-                insert_arrow(self.duck, "pavedroad_meta.events", _EVENT_COLUMNS, arrow_batch(_EVENT_COLUMNS, rows))
-            if rejects:
-                insert_arrow(
-                    self.duck, "pavedroad_meta.rejects", _REJECT_COLUMNS, arrow_batch(_REJECT_COLUMNS, rejects)
+                result.loaded, result.rejected, result.rows, result.event_ids = load_raw_batch(
+                    self.duck, self.tables, self.projections, raw, scratch=self._scratch, want_ids=want_ids
                 )
+            result.offset = max([offset, *(m[0] for m in fresh)])
             if fresh:
-                self.set_offset(max(m[0] for m in fresh))
+                self.set_offset(result.offset)
             self.duck.execute("COMMIT")
         except BaseException:
             self.duck.execute("ROLLBACK")
+            self._scratch.clear()  # scratch tables created in this transaction are gone
             raise
-        result.loaded, result.rejected = len(events), len(rejects)
-        result.offset = max(offset, *(m[0] for m in fresh)) if fresh else offset
-        result.event_ids = [str(e.id) for _, e in events]
         result.seconds = time.perf_counter() - started
         return result
 
