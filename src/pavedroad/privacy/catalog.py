@@ -1,7 +1,8 @@
 """A snapshot of what the Postgres catalog says about tenant isolation, read in one pass.
 
 Guarantee: ``read_catalog`` only reads (``pg_catalog`` and ``pg_policies``) and returns plain frozen
-data, so the rules in ``catalog_rules`` are pure functions tested without a database.
+data, so the rules in ``catalog_rules`` are pure functions tested without a database. Objects that
+belong to an extension (e.g. ``pg_stat_statements``) are the extension's, not the schema's, and skipped.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ select n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, pg_get_use
               where p.table_schema = n.nspname and p.table_name = c.relname and p.grantee = %(role)s)
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
  where c.relkind in ('r', 'p') and n.nspname = any(%(schemas)s) and not c.relispartition
+   and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype = 'e')
  order by 1, 2"""
 
 _POLICIES = """
@@ -112,7 +114,8 @@ select n.nspname, c.relname, c.relkind = 'm',
               join pg_class rc on rc.oid = d.refobjid join pg_namespace rn on rn.oid = rc.relnamespace
              where r.ev_class = c.oid and d.refobjid <> c.oid)
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
- where c.relkind in ('v', 'm') and n.nspname = any(%(schemas)s)"""
+ where c.relkind in ('v', 'm') and n.nspname = any(%(schemas)s)
+   and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype = 'e')"""
 
 _FUNCTIONS = """
 select n.nspname, p.proname, p.prosecdef, pg_get_userbyid(p.proowner)

@@ -143,7 +143,7 @@ def decode_cursor(cursor: str) -> list[Any]:
         raise InvalidInput(
             "the cursor is not valid", hint="pass the next_cursor of a previous page unchanged"
         ) from None
-    if not isinstance(value, list) or not value or not isinstance(value[0], int):
+    if not isinstance(value, list) or not value or not isinstance(value[0], int) or not 0 <= value[0] < 2**63:
         raise InvalidInput("the cursor is not valid", hint="pass the next_cursor of a previous page unchanged")
     return value
 
