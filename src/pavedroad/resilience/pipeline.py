@@ -30,7 +30,7 @@ listeners; a cancelled call (``CancelledError``, ``KeyboardInterrupt``) only fre
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from pavedroad.resilience.bulkhead import AsyncWaiter, ThreadWaiter
@@ -172,20 +172,25 @@ class Pipeline(PipelineCore):
 
     # -- asyncio ---------------------------------------------------------------------------------------------
 
-    async def acall(self, fn: Callable[..., Awaitable[R]], /, *args: Any, idempotent: bool = False, **kwargs: Any) -> R:
-        """Await ``fn(*args, **kwargs)`` through the pipeline; retried only when ``idempotent``."""
-        return await self._aexecute(fn, args, kwargs, False, idempotent, None, None)
+    def acall(
+        self, fn: Callable[..., Awaitable[R]], /, *args: Any, idempotent: bool = False, **kwargs: Any
+    ) -> Coroutine[Any, Any, R]:
+        """``await p.acall(fn, ...)``: ``fn(*args, **kwargs)`` through the pipeline, retried only when ``idempotent``.
 
-    async def aexecute(
+        A plain function returning the coroutine: one coroutine layer less per call.
+        """
+        return self._aexecute(fn, args, kwargs, False, idempotent, None, None)
+
+    def aexecute(
         self,
         attempt: Callable[[float | None], Awaitable[R]],
         *,
         idempotent: bool,
         judge: Callable[[R], Verdict] | None = None,
         discard: Callable[[R], Awaitable[object]] | None = None,
-    ) -> R:
-        """Async twin of ``execute``; the attempt is also cancelled when its timeout passes."""
-        return await self._aexecute(attempt, _NO_ARGS, None, True, idempotent, judge, discard)
+    ) -> Coroutine[Any, Any, R]:
+        """Async twin of ``execute`` (returns the coroutine); the attempt is also cancelled at its timeout."""
+        return self._aexecute(attempt, _NO_ARGS, None, True, idempotent, judge, discard)
 
     async def _aexecute(  # noqa: PLR0912, PLR0915, PLR0917 - the twin of _execute, line for line
         self,

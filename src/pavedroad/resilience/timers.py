@@ -27,10 +27,11 @@ Task = asyncio.Task[object]
 
 
 class Wheel:
-    __slots__ = ("__weakref__", "fired", "handle", "loop", "next_slot", "slots")
+    __slots__ = ("__weakref__", "fired", "handle", "loop", "next_slot", "slots", "time")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        self.time = loop.time
         self.slots: dict[int, set[Task]] = {}
         self.fired: set[Task] = set()
         self.handle: asyncio.TimerHandle | None = None
@@ -38,7 +39,7 @@ class Wheel:
 
     def arm(self, timeout_s: float, task: Task) -> int:
         """Cancel ``task`` once ``timeout_s`` has passed, unless disarmed first; returns the slot."""
-        slot = int((self.loop.time() + timeout_s) / _SLOT_S) + 1
+        slot = int((self.time() + timeout_s) / _SLOT_S) + 1
         entries = self.slots.get(slot)
         if entries is None:
             self.slots[slot] = {task}
@@ -52,9 +53,7 @@ class Wheel:
         """Stop the timer; True when it had already fired (the task was cancelled by us)."""
         entries = self.slots.get(slot)
         if entries is not None and task in entries:
-            entries.discard(task)
-            if not entries:
-                del self.slots[slot]
+            entries.discard(task)  # an emptied slot stays until it fires: no set churn per call
             return False
         if task in self.fired:
             self.fired.discard(task)
@@ -74,8 +73,11 @@ class Wheel:
             for task in self.slots.pop(slot):
                 self.fired.add(task)
                 task.cancel()
-        if self.slots:
-            self._schedule(min(self.slots))
+        live = [slot for slot, entries in self.slots.items() if entries]
+        for slot in [slot for slot, entries in self.slots.items() if not entries]:
+            del self.slots[slot]
+        if live:
+            self._schedule(min(live))
 
 
 def wheel_for(task: Task) -> Wheel:
