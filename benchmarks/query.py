@@ -178,7 +178,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="30k applications, fewer repetitions (< 60 s)")
     args = parser.parse_args()
     applications = 30_000 if args.quick else 1_000_000
-    reps = 2 if args.quick else 7
+    reps = 2 if args.quick else 3
     with start_test_servers(with_nats=False) as servers, tempfile.TemporaryDirectory() as tmp:
         db = servers.new_database("bench_query")
         t0 = time.perf_counter()
@@ -200,7 +200,7 @@ def main() -> None:
             with transaction(pool, Principal(tenant, None, Role.ADMIN)) as conn:
                 schema = load_tenant_schema(conn, tenant)
             figures = bench_compile(schema, 20 if args.quick else 200)
-            exec_figures, rows = bench_exec(pool, duck, tenant, schema, reps=reps, min_time=0.05 if args.quick else 0.5)
+            exec_figures, rows = bench_exec(pool, duck, tenant, schema, reps=reps, min_time=0.05 if args.quick else 0.3)
     table = Table(
         title=f"compiled vs hand-written SQL, ms (median of {reps}; tenant {tenant}, {tenant_apps:,} applications)"
     )

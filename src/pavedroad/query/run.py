@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import duckdb
 import psycopg
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
@@ -55,6 +57,26 @@ def _jsonable(v: Any) -> Any:
 def encode_cursor(values: list[Any]) -> str:
     """An opaque keyset cursor: the sort key of the last row returned."""
     return base64.urlsafe_b64encode(json.dumps([_jsonable(v) for v in values]).encode()).decode().rstrip("=")
+
+
+_AFTER = re.compile(r"\bafter\s*\$\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _cursor(query: str | dict[str, Any], params: dict[str, Any] | None, cursor: str | None) -> list[Any] | None:
+    """The page cursor: given directly, or as the value of the ``after $name`` parameter."""
+    if cursor is None and params:
+        if isinstance(query, str):
+            m = _AFTER.search(query)
+            name = m.group(1) if m else None
+        else:
+            pages = [
+                s["page"] for s in query.get("steps", []) if isinstance(s, dict) and isinstance(s.get("page"), dict)
+            ]
+            after = pages[0].get("after") if pages else None
+            name = after.get("param") if isinstance(after, dict) else None
+        value = params.get(name) if name else None
+        cursor = value if isinstance(value, str) and value else None
+    return decode_cursor(cursor) if cursor else None
 
 
 def decode_cursor(cursor: str) -> list[Any]:
@@ -110,7 +132,7 @@ def run(
             policy=policy,
             limits=limits,
             params=params,
-            cursor=decode_cursor(cursor) if cursor else None,
+            cursor=_cursor(query, params, cursor),
             now=now,
         )
         conn.execute(
@@ -153,7 +175,7 @@ async def arun(
             policy=policy,
             limits=limits,
             params=params,
-            cursor=decode_cursor(cursor) if cursor else None,
+            cursor=_cursor(query, params, cursor),
             now=now,
         )
         await conn.execute(
@@ -208,14 +230,17 @@ def run_duckdb(
         policy=policy,
         limits=limits,
         params=params,
-        cursor=decode_cursor(cursor) if cursor else None,
+        cursor=_cursor(query, params, cursor),
         now=now,
     )
     con.execute(f"SET TimeZone = '{_tz(schema.time_zone)}'")
-    rel = con.sql(compiled.sql, params=compiled.params)
-    names = list(rel.columns)
-    table = rel.to_arrow_table()
-    rows = [tuple(r.values()) for r in table.to_pylist()]
+    try:
+        rel = con.sql(compiled.sql, params=compiled.params)
+        names = list(rel.columns)
+        rows = [tuple(r.values()) for r in rel.to_arrow_table().to_pylist()]  # Arrow: time zones without pytz
+    except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.OutOfRangeException) as exc:
+        raise QueryError(f"the query failed on the data: {str(exc).splitlines()[0]}", code="Q501",
+                         hint="a custom field may hold a value that does not fit its type") from None  # fmt: skip
     return _finish(compiled, names, rows)
 
 

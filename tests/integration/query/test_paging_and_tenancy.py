@@ -101,3 +101,17 @@ def test_tenant_parameter_is_the_only_scope(loaded: Loaded) -> None:
     compiled = compile_query(text, model=recruiting_model(), schema=loaded.schemas[loaded.tenants[0]], now=NOW)
     assert compiled.sql.count("tenant_id = %(tenant)s") == 5  # applications, jobs, departments, 2 branches
     assert compiled.params["tenant"] == loaded.tenants[0]
+
+
+def test_cursor_can_arrive_as_the_after_parameter(loaded: Loaded) -> None:
+    """`page size N after $cursor` takes the cursor from params as well as from the cursor argument."""
+    principal = Principal(loaded.tenants[1], None, Role.RECRUITER)
+    text = LIST + " after $cursor"
+    first = run(loaded.pool, principal, text, model=recruiting_model(), now=NOW)
+    assert first.next_cursor is not None
+    by_param = run(
+        loaded.pool, principal, text, model=recruiting_model(), params={"cursor": first.next_cursor}, now=NOW
+    )
+    by_arg = run(loaded.pool, principal, text, model=recruiting_model(), cursor=first.next_cursor, now=NOW)
+    assert by_param.rows == by_arg.rows
+    assert by_param.rows[0] not in first.rows
