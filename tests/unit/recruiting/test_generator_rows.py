@@ -172,3 +172,29 @@ def test_batch_counts_rows() -> None:
     batch = Batch(applications=2)
     batch.add("tenants", {"tenant_id": ["a", "b"]})
     assert batch.rows == 2
+
+
+def test_another_reference_date_shifts_every_timestamp_by_the_same_days() -> None:
+    """``reference`` moves "now": the same pipeline, every timestamp later by exactly the difference."""
+    days = 145
+    plan = plan_tenants(APPLICATIONS, 1, 1, reference=REFERENCE + days * 86_400)[0]
+    ids = Ids({})
+    world, setup = build_world(plan, 1, ids)
+    shifted = dict([*setup.tables, *build_chunk(world, 1, 0, APPLICATIONS, ids).tables])
+    base = _generate(seed=1)
+    for name in TABLES:
+        for field in base[name].schema:
+            if str(field.type).startswith("timestamp"):
+                before = base[name].column(field.name).cast("int64").to_numpy(zero_copy_only=False)
+                after = shifted[name].column(field.name).cast("int64").to_numpy(zero_copy_only=False)
+                assert np.array_equal(
+                    after[~np.isnan(before)] - before[~np.isnan(before)],
+                    np.full(int((~np.isnan(before)).sum()), days * 86_400),
+                ), f"{name}.{field.name}"
+            elif field.name not in {"custom", "start_date"}:
+                assert base[name].column(field.name).equals(shifted[name].column(field.name)), f"{name}.{field.name}"
+
+
+def test_the_reference_must_be_a_midnight() -> None:
+    with pytest.raises(ValueError, match="midnight"):
+        plan_tenants(10, 1, 1, reference=REFERENCE + 3600)

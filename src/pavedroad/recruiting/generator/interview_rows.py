@@ -3,7 +3,7 @@
 Guarantees: every phone_screen and onsite stage an application entered has one interview, scheduled
 inside its time in that stage, with 1-2 (phone) or 3-4 (onsite) distinct participants from the job's
 hiring manager and interviewers; only completed interviews have scorecards, one per submitting
-participant, never dated after ``REFERENCE``, positive when the application moved on; every application
+participant, never dated after the reference date, positive when the application moved on; every application
 that reached its offer stage has 1-3 offer versions, earlier ones declined, the last one ``accepted``
 exactly when the application is hired, ``declined``/``rescinded`` when it was archived at the offer.
 """
@@ -16,7 +16,7 @@ import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]  # no stubs 
 from pavedroad.recruiting.generator.columns import Batch, Ids, const, pick, stamps
 from pavedroad.recruiting.generator.funnel import MAX_STAGES
 from pavedroad.recruiting.generator.names import NOTES
-from pavedroad.recruiting.generator.plan import DAY, REFERENCE
+from pavedroad.recruiting.generator.plan import DAY
 from pavedroad.recruiting.generator.tenant_rows import Chunk
 
 __all__ = ["INTERVIEW_STATUSES", "OFFER_STATUSES", "RECOMMENDATIONS", "add_interviews", "add_offers"]
@@ -77,7 +77,7 @@ def add_interviews(batch: Batch, gen: np.random.Generator, chunk: Chunk, ids: Id
 
     submitted = scheduled[which] + minutes[which] * 60 + np.exp(np.log(4 * 3600) + gen.standard_normal(which.size))
     submitted = submitted.astype(np.int64)
-    keep = (status[which] == 1) & (gen.random(which.size) < 0.93) & (submitted <= REFERENCE)
+    keep = (status[which] == 1) & (gen.random(which.size) < 0.93) & (submitted <= world.plan.reference)
     card = which[keep]
     thresholds = np.where(moved_on[card][:, None], _CUM_MOVED_ON, _CUM_STOPPED)
     rec = (gen.random(card.size)[:, None] > thresholds).sum(axis=1)
@@ -107,7 +107,9 @@ def add_offers(batch: Batch, gen: np.random.Generator, chunk: Chunk, ids: Ids) -
     versions = gen.choice([1, 2, 3], size=app.size, p=[0.85, 0.12, 0.03])
     start = result.entered[app, offer_at[app]]
     state = result.status[app]
-    end = np.where(state == 2, result.hired_at[app], np.where(state == 1, result.archived_at[app], REFERENCE))
+    end = np.where(
+        state == 2, result.hired_at[app], np.where(state == 1, result.archived_at[app], world.plan.reference)
+    )
     row = np.repeat(np.arange(app.size), versions)
     version = np.arange(row.size) - np.repeat(np.cumsum(versions) - versions, versions) + 1
     last = version == versions[row]

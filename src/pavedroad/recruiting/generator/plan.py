@@ -7,8 +7,9 @@ Guarantees (all pure, no I/O, no wall clock):
 - ``tenant_ids`` starts with ``acme``, ``globex``, ``initech`` and continues with deterministic slugs
   matching ``^[a-z][a-z0-9_-]{1,62}$``, skipping ids already taken, never repeating.
 - ``rng`` gives independent, reproducible random streams per (seed, tenant, purpose).
-- Timestamps are whole seconds since the epoch (``int64``), anchored to ``REFERENCE`` (2026-06-30 UTC),
-  the generator's "now": nothing is later than it.
+- Timestamps are whole seconds since the epoch (``int64``), anchored to the plan's ``reference`` (by
+  default ``REFERENCE``, 2026-06-30 UTC), the generator's "now": nothing is later than it. Another
+  reference (a midnight) shifts every date by the same whole number of days and changes nothing else.
 """
 
 from __future__ import annotations
@@ -105,10 +106,15 @@ class TenantPlan:
     time_zone: str
     applications: int
     created_at: int
+    reference: int = REFERENCE
 
 
-def plan_tenants(applications: int, tenants: int, seed: int, taken: Iterable[str] = ()) -> list[TenantPlan]:
-    """The tenants of one ``seed`` run, largest first."""
+def plan_tenants(
+    applications: int, tenants: int, seed: int, taken: Iterable[str] = (), *, reference: int = REFERENCE
+) -> list[TenantPlan]:
+    """The tenants of one ``seed`` run, largest first; ``reference`` (epoch seconds, a UTC midnight) is "now"."""
+    if reference % DAY:
+        raise ValueError(f"the reference must be a UTC midnight (a multiple of {DAY} s), got {reference}")
     sizes = tenant_sizes(applications, tenants, seed)
     ids = tenant_ids(tenants, seed, taken)
     gen = rng(seed, 0, 2)
@@ -116,7 +122,7 @@ def plan_tenants(applications: int, tenants: int, seed: int, taken: Iterable[str
     # Customers joined 2-5 years before the reference date (before their first job opened).
     ages = gen.integers(760 * DAY, 5 * 365 * DAY, tenants)
     return [
-        TenantPlan(i, slug, name, TIME_ZONES[int(zones[i])], sizes[i], REFERENCE - int(ages[i]))
+        TenantPlan(i, slug, name, TIME_ZONES[int(zones[i])], sizes[i], reference - int(ages[i]), reference)
         for i, (slug, name) in enumerate(ids)
     ]
 

@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, date, datetime
+from datetime import time as time_of_day
 from typing import Any
 
 import psycopg
@@ -32,7 +34,7 @@ from pavedroad.recruiting.generator.constraints import (
     verify_foreign_keys,
 )
 from pavedroad.recruiting.generator.copy import CopyLoader, current_ids, move_sequences
-from pavedroad.recruiting.generator.plan import TenantPlan, chunk_sizes, plan_tenants
+from pavedroad.recruiting.generator.plan import REFERENCE, TenantPlan, chunk_sizes, plan_tenants
 from pavedroad.recruiting.generator.report import SeedReport
 from pavedroad.recruiting.generator.tenant_rows import World, build_world
 
@@ -95,8 +97,19 @@ def _work(lanes: list[list[TenantPlan]]) -> Iterator[tuple[int, TenantPlan, int,
                 yield (lane, *items[step])
 
 
-def seed(owner_url: str, *, applications: int, tenants: int, seed: int, progress: bool = True) -> SeedReport:
+def seed(
+    owner_url: str,
+    *,
+    applications: int,
+    tenants: int,
+    seed: int,
+    progress: bool = True,
+    reference: date | None = None,
+) -> SeedReport:
     """Generate ``applications`` applications over ``tenants`` new tenants (sizes Zipf-spread) and load them.
+
+    ``reference`` is the data's "today" (default 2026-06-30, so checksums never depend on the clock); a
+    demo may pass ``date.today()`` so relative filters ("last 90 days") find recent activity.
 
     >>> report = seed(owner_url, applications=2_000, tenants=3, seed=1, progress=False)  # doctest: +SKIP
     >>> report.tenants, report.rows["applications"]  # doctest: +SKIP
@@ -110,7 +123,8 @@ def seed(owner_url: str, *, applications: int, tenants: int, seed: int, progress
         first = stack.enter_context(psycopg.connect(owner_url))
         first.execute(_LOCK_SQL)
         taken = [r[0] for r in first.execute("select tenant_id from tenants").fetchall()]
-        plans = plan_tenants(applications, tenants, seed, taken)
+        at = REFERENCE if reference is None else int(datetime.combine(reference, time_of_day.min, UTC).timestamp())
+        plans = plan_tenants(applications, tenants, seed, taken, reference=at)
         ids = Ids(current_ids(first))
         lanes = _lanes(plans, LANES)
         conns = [first] + [stack.enter_context(psycopg.connect(owner_url)) for _ in lanes[1:]]

@@ -3,7 +3,7 @@ teams, and custom field definitions — the ``World`` its applications are drawn
 
 Guarantees: every job has a plan of 4-7 stages starting with application_review and ending offer, hired; every job's
 hiring team has one hiring manager, one recruiter and 3-5 interviewers, all distinct users; about 5%
-of jobs are confidential; nothing is dated after ``REFERENCE``.
+of jobs are confidential; nothing is dated after the plan's reference date.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pavedroad.recruiting.generator.custom import CATALOG, values_json
 from pavedroad.recruiting.generator.funnel import MAX_STAGES, STAGE_NAMES, STAGE_TYPES, Walk
 from pavedroad.recruiting.generator.names import DEPARTMENTS, LOCATIONS, SOURCES
 from pavedroad.recruiting.generator.org_rows import add_setup, add_users
-from pavedroad.recruiting.generator.plan import DAY, REFERENCE, TenantPlan, rng
+from pavedroad.recruiting.generator.plan import DAY, TenantPlan, rng
 
 __all__ = ["Chunk", "World", "build_world"]
 
@@ -42,7 +42,7 @@ class World:
     job_ids: np.ndarray
     job_p: np.ndarray  # probability that an application goes to each job (0 for drafts)
     opened_at: np.ndarray
-    cutoff: np.ndarray  # closed_at, or REFERENCE for jobs still open
+    cutoff: np.ndarray  # closed_at, or the reference date for jobs still open
     closed: np.ndarray
     stages: np.ndarray  # plan length per job
     stage_types: np.ndarray  # jobs x MAX_STAGES type codes, -1 past the plan
@@ -95,7 +95,7 @@ def _jobs(
     loc_ids: np.ndarray,
     batch: Batch,
 ) -> tuple[np.ndarray, ...]:
-    """Jobs (open, closed, a few drafts), ids in order of ``opened_at``; closed ones closed before REFERENCE."""
+    """Jobs (open, closed, a few drafts), ids in order of ``opened_at``; closed ones closed before "now"."""
     status = np.where(np.arange(jobs) < live, np.where(gen.random(jobs) < 0.8, 2, 1), 0)
     ago = np.where(
         status == 2,
@@ -103,10 +103,10 @@ def _jobs(
         np.clip(np.exp(np.log(50 * DAY) + 0.7 * gen.standard_normal(jobs)), 3 * DAY, 600 * DAY),
     )
     ago = np.where(status == 0, gen.integers(DAY, 10 * DAY, jobs), ago).astype(np.int64)
-    opened = REFERENCE - ago
+    opened = plan.reference - ago
     length = np.clip(np.exp(np.log(60 * DAY) + 0.5 * gen.standard_normal(jobs)), 14 * DAY, ago - DAY)
     closed = status == 2
-    cutoff = np.where(closed, opened + length.astype(np.int64), REFERENCE)
+    cutoff = np.where(closed, opened + length.astype(np.int64), plan.reference)
     by_time = np.argsort(opened, kind="stable")  # job ids increase with opened_at, as in a real system
     opened, cutoff, closed, status = opened[by_time], cutoff[by_time], closed[by_time], status[by_time]
     dept = gen.choice(dept_ids.size, size=jobs, p=_DEPARTMENT_WEIGHT[depts] / _DEPARTMENT_WEIGHT[depts].sum())
