@@ -207,7 +207,7 @@ def evaluate(
     import psycopg
 
     from pavedroad.observability import configure_logging
-    from pavedroad.slo import Evaluator, PostgresSliceSource, run_evaluator
+    from pavedroad.slo import CachedSliceSource, Evaluator, run_evaluator
     from pavedroad.stack import start_stack
     from pavedroad.testing import SystemClock
 
@@ -216,7 +216,7 @@ def evaluate(
     slos = _load([spec])
     stack = start_stack(cfg, with_nats=False)
     try:
-        evaluator = Evaluator(slos, PostgresSliceSource(lambda: psycopg.connect(stack.app_url, autocommit=True)),
+        evaluator = Evaluator(slos, CachedSliceSource(lambda: psycopg.connect(stack.app_url, autocommit=True)),
                               clock=SystemClock(), on_alert=lambda e: console.print(e.summary))
         with contextlib.suppress(KeyboardInterrupt):
             run_evaluator(evaluator, interval_s=interval, iterations=1 if once else None)

@@ -14,6 +14,7 @@ from pavedroad.slo.budget import (
     time_to_exhaustion,
     timeslices,
 )
+from pavedroad.slo.cached import CachedSliceSource
 from pavedroad.slo.cohort import DEFAULT_VARIANT, STATE_KEY, current_cohort, current_tenant, set_cohort
 from pavedroad.slo.evaluator import Evaluator, run_evaluator
 from pavedroad.slo.flusher import SliceFlusher
@@ -62,6 +63,7 @@ __all__ = [
     "AlertSink",
     "AlertTier",
     "Alerting",
+    "CachedSliceSource",
     "Counts",
     "Evaluation",
     "Evaluator",

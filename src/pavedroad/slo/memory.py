@@ -16,7 +16,7 @@ from pavedroad.slo.budget import Counts
 from pavedroad.slo.recorder import SliceRow
 from pavedroad.slo.spec import SLO
 
-__all__ = ["MemorySliceSource", "row_counts", "sli_matches"]
+__all__ = ["MemorySliceSource", "SliceSeries", "row_counts", "sli_matches"]
 
 
 def sli_matches(slo: SLO, row: SliceRow) -> bool:
@@ -39,7 +39,7 @@ def row_counts(slo: SLO, row: SliceRow) -> Counts:
     return Counts(total - row.sketch.count_at_most(slo.sli.threshold_s), total)
 
 
-class _Series:
+class SliceSeries:
     """Counts per slice start for one SLO and tenant, with prefix sums rebuilt only when data arrived."""
 
     __slots__ = ("bad", "by_slice", "dirty", "starts", "total")
@@ -54,6 +54,19 @@ class _Series:
     def add(self, start: float, counts: Counts) -> None:
         self.by_slice[start] = self.by_slice.get(start, Counts()) + counts
         self.dirty = True
+
+    def set(self, start: float, counts: Counts) -> None:
+        """Replace a slice's counts (a re-read of a slice that more flushes merged into)."""
+        if self.by_slice.get(start) != counts:
+            self.by_slice[start] = counts
+            self.dirty = True
+
+    def forget_before(self, start: float) -> None:
+        """Drop slices that started at or before ``start`` (older than any window asked for)."""
+        old = [s for s in self.by_slice if s <= start]
+        for s in old:
+            del self.by_slice[s]
+        self.dirty = self.dirty or bool(old)
 
     def window(self, now: float, length: float) -> Counts:
         if self.dirty:
@@ -73,21 +86,21 @@ class MemorySliceSource:
 
     def __init__(self, rows: Iterable[SliceRow] = ()) -> None:
         self.rows: list[SliceRow] = list(rows)
-        self._series: dict[str, dict[str, _Series]] = {}
+        self._series: dict[str, dict[str, SliceSeries]] = {}
         self._seen: dict[str, int] = {}
 
     def add(self, rows: Iterable[SliceRow]) -> None:
         self.rows.extend(rows)
 
-    def _index(self, slo: SLO) -> dict[str, _Series]:
-        series = self._series.setdefault(slo.slo_id, {"": _Series()})
+    def _index(self, slo: SLO) -> dict[str, SliceSeries]:
+        series = self._series.setdefault(slo.slo_id, {"": SliceSeries()})
         for row in self.rows[self._seen.get(slo.slo_id, 0):]:
             if not sli_matches(slo, row):
                 continue
             counts = row_counts(slo, row)
             series[""].add(row.slice_start, counts)
             if slo.per_tenant and row.tenant:
-                series.setdefault(row.tenant, _Series()).add(row.slice_start, counts)
+                series.setdefault(row.tenant, SliceSeries()).add(row.slice_start, counts)
         self._seen[slo.slo_id] = len(self.rows)
         return series
 

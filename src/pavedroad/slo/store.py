@@ -31,6 +31,7 @@ __all__ = [
     "decode_counts",
     "decode_top",
     "flush_rows",
+    "per_slice_query",
     "prune",
     "top_query",
 ]
@@ -119,6 +120,25 @@ def counts_query(slo: SLO, now: float, windows_s: Sequence[float]) -> Query:
     grouping = "GROUP BY GROUPING SETS ((), (tenant_id))" if slo.per_tenant else ""
     tenant = "CASE WHEN GROUPING(tenant_id) = 1 THEN NULL ELSE tenant_id END" if slo.per_tenant else "NULL"
     text = f"SELECT {tenant}, {', '.join(columns)} FROM pavedroad_meta.slo_slices WHERE {where} {grouping}"
+    return text, select_params + where_params
+
+
+def per_slice_query(slo: SLO, since: float, until: float) -> Query:
+    """Bad/total per slice start over ``(since, until]`` (and per tenant for per-tenant SLOs).
+
+    Rows: ``(epoch seconds, tenant or NULL for the whole service, bad, total)``.
+    """
+    select_params: list[Any] = []
+    bad = _bad_expr(slo, select_params)
+    where_params: list[Any] = []
+    where = _where(slo, since, until, where_params)
+    if slo.per_tenant:
+        tenant = "CASE WHEN GROUPING(tenant_id) = 1 THEN NULL ELSE tenant_id END"
+        group = "GROUP BY GROUPING SETS ((slice_start), (slice_start, tenant_id))"
+    else:
+        tenant, group = "NULL", "GROUP BY slice_start"
+    text = (f"SELECT extract(epoch FROM slice_start)::float8, {tenant}, sum({bad})::bigint, sum(total)::bigint"
+            f" FROM pavedroad_meta.slo_slices WHERE {where} {group}")
     return text, select_params + where_params
 
 

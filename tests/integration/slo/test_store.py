@@ -122,3 +122,42 @@ def test_sql_window_counts_agree_with_the_memory_source(database: TestDatabase) 
         assert got == want, slo.slo_id
         assert got[""][7200.0].total > 0
         assert set(got) == {"", "acme", "globex"}
+
+
+def test_cached_source_tracks_new_and_merged_slices(database: TestDatabase) -> None:
+    """The evaluator's cached source agrees with a full SQL read after more flushes land."""
+    from pavedroad.slo import CachedSliceSource
+
+    doc = {"version": "prometheus/v1", "service": "recruiting", "slos": [
+        {"name": "avail", "objective": 99.9, "sli": {"plugin": {"id": "pavedroad/availability",
+                                                                "options": {"per_tenant": "true"}}}},
+        {"name": "lat", "objective": 99, "sli": {"plugin": {"id": "pavedroad/latency", "options": {
+            "threshold": "100ms"}}}},
+    ]}
+    slos = parse_specs([doc])
+    t = [NOW - 7200.0]
+    recorder = Recorder("recruiting", "v1", slice_seconds=10, time_source=lambda: t[0])
+    rng = random.Random(2)
+
+    def traffic(seconds: float) -> None:
+        end = t[0] + seconds
+        while t[0] < end:
+            tenant = rng.choice(["acme", "globex"])
+            recorder.record_http("/v1/jobs", "GET", rng.choice([200, 200, 200, 503]), rng.uniform(0.01, 0.3),
+                                 tenant=tenant)
+            t[0] += 1.5
+        with psycopg.connect(database.app_url) as conn:
+            flush_rows(conn, recorder.drain())
+
+    windows = [300.0, 3600.0, 7200.0]
+    sql = PostgresSliceSource(lambda: psycopg.connect(database.app_url))
+    cached = CachedSliceSource(lambda: psycopg.connect(database.app_url), refresh_s=600)
+    traffic(7000)
+    for slo in slos:
+        assert cached.window_counts(slo, t[0], windows) == sql.window_counts(slo, t[0], windows)
+    t[0] -= 20  # a second flush merges into slices already read, then time moves on
+    traffic(400)
+    for slo in slos:
+        got, want = cached.window_counts(slo, t[0], windows), sql.window_counts(slo, t[0], windows)
+        assert got == want, slo.slo_id
+        assert got[""][300.0].total > 0
