@@ -6,7 +6,7 @@ when the SLO asks) at the injected clock's ``time()``; each alert change is emit
 A failing source or callback is logged and does not stop the loop. ``run`` sleeps through the clock,
 so a ``FakeClock`` drives it without real waiting.
 
-    evaluator = Evaluator(load_specs("slos.yaml"), PostgresSliceSource(pool.connection),
+    evaluator = Evaluator(load_specs("slos.yaml"), CachedSliceSource(pool.connection),
                           clock=SystemClock(), on_alert=print)
     run_evaluator(evaluator, interval_s=30)
 """

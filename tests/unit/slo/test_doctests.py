@@ -22,7 +22,7 @@ def test_public_api_is_curated() -> None:
     from pavedroad import slo
 
     public = {n for n in dir(slo) if not n.startswith("_")} - {
-        "alerts", "asgi", "budget", "cohort", "evaluator", "flusher", "loader", "memory", "middleware", "openslo",
+        "alerts", "asgi", "budget", "cached", "cohort", "evaluator", "flusher", "loader", "memory", "middleware", "openslo",
         "openslo_model", "ports", "prom", "promql", "recorder", "reports", "rules", "sketch", "sloth", "spec",
         "store", "windows"}
     assert public == set(slo.__all__)
