@@ -104,7 +104,9 @@ def _jobs(
     )
     ago = np.where(status == 0, gen.integers(DAY, 10 * DAY, jobs), ago).astype(np.int64)
     opened = plan.reference - ago
-    length = np.clip(np.exp(np.log(60 * DAY) + 0.5 * gen.standard_normal(jobs)), 14 * DAY, ago - DAY)
+    # Closed jobs ran ~60 days (log-normal), at least two weeks, and closed before "now" (at a random hour).
+    length = np.exp(np.log(60 * DAY) + 0.5 * gen.standard_normal(jobs))
+    length = np.minimum(np.maximum(length, 14 * DAY), ago - gen.integers(3600, DAY, jobs))
     closed = status == 2
     cutoff = np.where(closed, opened + length.astype(np.int64), plan.reference)
     by_time = np.argsort(opened, kind="stable")  # job ids increase with opened_at, as in a real system
