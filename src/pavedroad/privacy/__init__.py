@@ -14,10 +14,11 @@ from pavedroad.privacy.findings import Finding
 from pavedroad.privacy.holds import place_hold, release_holds
 from pavedroad.privacy.migration_check import run_migration_check
 from pavedroad.privacy.migration_rules import MigrationFile, check_migration, check_migrations
-from pavedroad.privacy.queries import ProtectedResult, arun_protected, run_protected, sensitive_fields
+from pavedroad.privacy.queries import ProtectedResult, arun_protected, run_protected
 from pavedroad.privacy.redaction import Redactor, install_redaction, redact_text
 from pavedroad.privacy.registry import Registry, load_registry
 from pavedroad.privacy.rows import RowRule, restrict
+from pavedroad.privacy.shape import check_shape, sensitive_fields
 from pavedroad.privacy.squawk import EXCLUDED_RULES, run_squawk
 from pavedroad.privacy.warehouse_erase import erase_in_warehouse, reapply_erasures
 
@@ -47,6 +48,7 @@ __all__ = [
     "check_catalog",
     "check_migration",
     "check_migrations",
+    "check_shape",
     "erase_in_warehouse",
     "erase_subject",
     "export_subject",

@@ -12,7 +12,7 @@ come from hidden ``count()`` columns added here); every run and every refusal is
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +23,11 @@ from pavedroad.privacy.audit import AuditEvent, Outcome, arecord, arecord_denial
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.disclosure import suppress_rows
 from pavedroad.privacy.rows import RowRule, agranted_ids, granted_ids, restrict, rules_for
+from pavedroad.privacy.shape import check_shape
 from pavedroad.query import QueryError, SemanticModel, arun, parse_text, run, to_json
 from pavedroad.tenancy import Principal, atransaction, transaction
 
-__all__ = ["ProtectedResult", "arun_protected", "run_protected", "sensitive_fields"]
+__all__ = ["ProtectedResult", "arun_protected", "run_protected"]
 
 COUNT = "privacy_group_n"
 _AGG_STEPS = ("group", "aggregate")
@@ -49,43 +50,6 @@ class ProtectedResult:
                 " that would let a hidden one be recovered by subtraction"
             )
         return body
-
-
-def _fields(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        if isinstance(node.get("field"), str):
-            yield node["field"]
-        for value in node.values():
-            yield from _fields(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _fields(value)
-
-
-def _label(model: SemanticModel, entity: str, dotted: str) -> Classification | None:
-    parts = dotted.split(".")
-    for part in parts[:-1]:
-        ent = model.entities.get(entity)
-        if ent is None or part not in ent.relations:
-            return None
-        entity = ent.relations[part].entity
-    ent = model.entities.get(entity)
-    if ent is None:
-        return None
-    if parts[-1] in ent.fields:
-        return Classification(ent.fields[parts[-1]].classification)
-    derived = ent.derived.get(parts[-1])
-    return Classification(derived.classification) if derived and derived.classification else None
-
-
-def sensitive_fields(model: SemanticModel, query: Mapping[str, Any]) -> list[str]:
-    """Dotted names of every ``sensitive`` field the query mentions (in any step)."""
-    root = str(query["from"])
-    return [f for f in _fields(query.get("steps", [])) if _label(model, root, f) is Classification.SENSITIVE]
-
-
-def _is_aggregate(query: Mapping[str, Any]) -> bool:
-    return any(any(k in step for k in _AGG_STEPS) for step in query.get("steps", []))
 
 
 def _with_count(query: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -132,19 +96,6 @@ class _Plan:
     reference: dict[str, Any] | None
     aggregate: bool
     keys: int
-
-
-def _check(model: SemanticModel, q: dict[str, Any]) -> bool:
-    """Refuse sensitive fields outside aggregates (as unknown fields); return whether ``q`` aggregates."""
-    aggregate = _is_aggregate(q)
-    hidden = sensitive_fields(model, q)
-    if hidden and not aggregate:
-        raise QueryError(
-            f"unknown field '{hidden[0].split('.')[-1]}' on {q.get('from')}",
-            code="Q104",
-            hint="this field can only be used in grouped, aggregated reports",
-        )
-    return aggregate
 
 
 def _plan(
@@ -200,7 +151,7 @@ def run_protected(
     q = _as_json(query)
     entity = str(q.get("from", "?"))
     try:
-        aggregate = _check(model, q)
+        aggregate = check_shape(model, q, rules, principal.role.value)
         applicable = rules_for(rules, entity, principal.role.value)
         with transaction(pool, principal) as conn:
             grants = [granted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
@@ -237,7 +188,7 @@ async def arun_protected(
     q = _as_json(query)
     entity = str(q.get("from", "?"))
     try:
-        aggregate = _check(model, q)
+        aggregate = check_shape(model, q, rules, principal.role.value)
         applicable = rules_for(rules, entity, principal.role.value)
         async with atransaction(pool, principal) as conn:
             grants = [await agranted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]

@@ -221,3 +221,15 @@ async def test_async_twin_applies_the_same_guardrails(world: World, database: Te
     with psycopg.connect(database.owner_url) as conn:
         outcomes = [r[0] for r in conn.execute("select outcome from audit_events order by id")]
     assert outcomes == ["suppressed", "denied"]
+
+
+def test_navigation_into_rows_a_rule_hides_reads_as_unknown(pool: ConnectionPool, world: World) -> None:
+    """Rules narrow the root entity; reaching ruled rows through a relation would bypass them."""
+    with pytest.raises(QueryError, match="unknown field 'job' on job_stages"):
+        _run(pool, world, "recruiter", "job_stages | select name, job.title")  # confidential job titles
+    with pytest.raises(QueryError, match="unknown field 'applications' on jobs"):
+        _run(pool, world, "hiring_manager", "jobs | group title | aggregate n = count(applications)")
+    ok = _run(pool, world, "recruiter", "applications | group job.title | aggregate n = count()")
+    assert ok["columns"]
+    admin = _run(pool, world, "admin", "job_stages | select name, job.title")
+    assert len(admin["rows"]) == 2  # type: ignore[arg-type]
