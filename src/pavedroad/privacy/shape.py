@@ -13,7 +13,7 @@ from typing import Any
 
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.rows import RowRule
-from pavedroad.query import QueryError, SemanticModel
+from pavedroad.query import QueryError, SemanticModel, parse_text, to_json
 
 __all__ = ["check_shape", "is_aggregate", "sensitive_fields"]
 
@@ -76,12 +76,41 @@ def _crossing(model: SemanticModel, root: str, dotted: str, restricted: set[str]
     return None
 
 
+def _calls(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("call"), str):
+            yield node["call"]
+        for value in node.values():
+            yield from _calls(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _calls(value)
+
+
+def _expanded_fields(model: SemanticModel, root: str, steps: Any, depth: int = 0) -> Iterator[str]:
+    """Every field the steps read, with the root's measures, derived fields and functions expanded."""
+    ent = model.entities.get(root)
+    names = list(_fields(steps))
+    yield from names
+    if ent is None or depth >= 4:
+        return
+    bodies = [ent.measures[n].expr for n in names if n in ent.measures]
+    bodies += [ent.derived[n].expr for n in names if n in ent.derived]
+    bodies += [ent.functions[c].expr for c in _calls(steps) if c in ent.functions]
+    for body in bodies:
+        try:
+            expanded = to_json(parse_text(f"{root} | derive privacy_probe = {body}"))
+        except QueryError:
+            continue  # a body that does not parse alone (a function's parameters) is checked by the compiler
+        yield from _expanded_fields(model, root, expanded["steps"], depth + 1)
+
+
 def _check_relations(model: SemanticModel, q: dict[str, Any], rules: Sequence[RowRule], role: str) -> None:
     restricted = {r.entity for r in rules if role in r.roles}
     if not restricted:
         return
     root = str(q["from"])
-    for dotted in _fields(q.get("steps", [])):
+    for dotted in _expanded_fields(model, root, q.get("steps", [])):
         part = _crossing(model, root, dotted, restricted, root in restricted)
         if part is not None:
             raise QueryError(

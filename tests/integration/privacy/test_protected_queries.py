@@ -190,10 +190,14 @@ def test_runs_and_refusals_are_audited_without_values(
             " from audit_events where tenant_id = 'alpha' order by id"
         ).fetchall()
         dump = conn.execute("select string_agg(a::text, ' ') from audit_events a").fetchone()
+        outbox = conn.execute(
+            "select event_type, payload->>'outcome' from event_outbox where aggregate_type = 'audit' order by seq"
+        ).fetchall()
     assert rows == [
         ("recruiter", "query", "candidates", "ok", ["personal"], 1, None),
         ("compliance", "query", "candidates", "denied", [], None, "Q104"),
     ]
+    assert outbox == [("data_accessed", "ok"), ("access_denied", "denied")]  # on its way to the warehouse
     assert dump is not None
     assert "ada.alpha.0" not in str(dump[0])
 
@@ -229,6 +233,8 @@ def test_navigation_into_rows_a_rule_hides_reads_as_unknown(pool: ConnectionPool
         _run(pool, world, "recruiter", "job_stages | select name, job.title")  # confidential job titles
     with pytest.raises(QueryError, match="unknown field 'applications' on jobs"):
         _run(pool, world, "hiring_manager", "jobs | group title | aggregate n = count(applications)")
+    with pytest.raises(QueryError, match="unknown field 'offers' on applications"):  # inside a model measure
+        _run(pool, world, "interviewer", "applications | aggregate r = offer_acceptance_rate")
     ok = _run(pool, world, "recruiter", "applications | group job.title | aggregate n = count()")
     assert ok["columns"]
     admin = _run(pool, world, "admin", "job_stages | select name, job.title")
