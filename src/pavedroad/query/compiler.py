@@ -23,8 +23,8 @@ from pavedroad.query.overlay import TenantSchema
 from pavedroad.query.passes.plan_joins import Plan
 from pavedroad.query.passes.resolve_names import literal_order
 from pavedroad.query.pipeline import PASSES, run_passes
-from pavedroad.query.text import unquote
 from pavedroad.query.ports import DefaultPolicy, FieldPolicy
+from pavedroad.query.text import unquote
 
 __all__ = ["CompiledQuery", "Compiler", "compile_query", "default_compiler"]
 

@@ -32,6 +32,7 @@ FUNCTIONS: dict[str, FnSpec] = {
     "trim": FnSpec("scalar", 1, 1, "string", "text without surrounding spaces"),
     "concat": FnSpec("scalar", 2, 8, "string", "text joined; nulls read as empty"),
     "starts_with": FnSpec("scalar", 2, 2, "bool", "text starts with a prefix"),
+    "contains": FnSpec("scalar", 2, 2, "bool", "contains(list, text): a multi-select field holds the value"),
     "abs": FnSpec("scalar", 1, 1, "arg0", "absolute value"),
     "round": FnSpec("scalar", 1, 1, "number", "nearest whole number (half away from zero)"),
     "floor": FnSpec("scalar", 1, 1, "number", "largest whole number not above"),

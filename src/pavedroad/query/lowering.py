@@ -64,6 +64,9 @@ class Lowerer:
         if f.json_key is None:
             return ref
         key = self.const(f.json_key, "string")
+        if f.type == "list":  # JSON array of text: jsonb on Postgres, VARCHAR[] on DuckDB
+            value = exp.JSONExtract(this=ref, expression=key)
+            return value if self.dialect == "postgres" else exp.Cast(this=value, to=exp.DataType.build("VARCHAR[]"))
         raw = exp.JSONExtractScalar(this=ref, expression=key)
         return raw if f.type == "string" else cast(raw, f.type)
 

@@ -17,10 +17,10 @@ from pavedroad.query.model import Classification, SemanticModel
 
 __all__ = ["CustomField", "TenantSchema", "aload_tenant_schema", "custom_fields", "load_tenant_schema"]
 
-# custom_field_definitions.field_type ─► query type. multi_select is kept as JSON text (not yet filterable).
+# custom_field_definitions.field_type ─► query type (a multi_select is a list of text: use contains()).
 CUSTOM_TYPES: dict[str, str] = {
     "text": "string", "single_select": "string", "number": "number", "date": "date", "boolean": "bool",
-    "multi_select": "json",
+    "multi_select": "list",
 }  # fmt: skip
 
 

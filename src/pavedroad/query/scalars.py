@@ -50,6 +50,12 @@ def _bucket(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
     return cast(trunc, "date")
 
 
+def _contains(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
+    if lw.dialect == "postgres":
+        return fn("JSONB_EXISTS", a[0], a[1])  # the function behind jsonb's ? operator (? would clash with drivers)
+    return fn("LIST_CONTAINS", a[0], a[1])
+
+
 def _concat(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
     # A bare text parameter has no type inside a variadic call; say it is text.
     return fn("CONCAT", *(cast(x, "string") if isinstance(x, exp.Placeholder) else x for x in a))
@@ -89,6 +95,7 @@ SCALARS: dict[str, Builder] = {
     "trim": lambda lw, n, a: exp.Trim(this=a[0]),
     "concat": _concat,
     "starts_with": lambda lw, n, a: fn("STARTS_WITH", *a),
+    "contains": _contains,
     "abs": lambda lw, n, a: exp.Abs(this=a[0]),
     "round": lambda lw, n, a: exp.Round(this=a[0]),
     "floor": lambda lw, n, a: exp.Floor(this=a[0]),

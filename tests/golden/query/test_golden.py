@@ -34,6 +34,7 @@ SCHEMA = TenantSchema(
     "acme", 7, "Europe/Berlin",
     (CustomField("applications", "expected_salary", "number", "confidential"),
      CustomField("candidates", "seniority", "single_select"),
+     CustomField("candidates", "skills", "multi_select"),
      CustomField("candidates", "secret_score", "number", "sensitive")),
 )  # fmt: skip
 

@@ -170,6 +170,10 @@ class _Checker:
         elif name in ("date", "day", "week", "month", "quarter", "year"):
             args = (self.t(node.args[0], "timestamp"),)
             self.need(args[0], TEMPORAL, f"{name}()")
+        elif name == "contains":
+            args = (self.t(node.args[0]), self.t(node.args[1], "string"))
+            self.need(args[0], {"list"}, "contains()")
+            self.need(args[1], {"string"}, "contains()")
         elif name in ("lower", "upper", "length", "trim", "concat", "starts_with"):
             args = tuple(self.t(a, "string") for a in node.args)
             for a in args:
