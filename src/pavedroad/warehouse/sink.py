@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -117,9 +118,7 @@ async def run_sink_once(
         await _position_consumer(js, config, consumer, offset)
         sub = await js.pull_subscribe_bind(consumer, stream=config.stream)
         if owner_url is not None:
-            from pavedroad.warehouse.rebuild import refresh_dimensions
-
-            await asyncio.to_thread(refresh_dimensions, warehouse, owner_url)
+            await _refresh(warehouse, owner_url)
         last_dims = last_beat = time.monotonic()
         while True:
             try:
@@ -127,9 +126,7 @@ async def run_sink_once(
             except (TimeoutError, nats.errors.TimeoutError):
                 msgs = []
             if owner_url is not None and time.monotonic() - last_dims >= config.dims_refresh_s:
-                from pavedroad.warehouse.rebuild import refresh_dimensions
-
-                await asyncio.to_thread(refresh_dimensions, warehouse, owner_url)
+                await _refresh(warehouse, owner_url)
                 last_dims = time.monotonic()
             if not msgs:
                 continue
@@ -138,7 +135,8 @@ async def run_sink_once(
                 (m.metadata.sequence.stream, None if REPLAY_HEADER in (m.headers or {}) else m.data, m.subject)
                 for m in msgs
             ]
-            result = await _finish_even_if_cancelled(asyncio.ensure_future(asyncio.to_thread(warehouse.load, batch)))
+            load = functools.partial(warehouse.load, batch, want_ids=on_loaded is not None)
+            result = await _finish_even_if_cancelled(asyncio.ensure_future(asyncio.to_thread(load)))
             await msgs[-1].ack()
             stats.loaded += result.loaded
             stats.batches += 1
@@ -157,6 +155,12 @@ async def run_sink_once(
             with contextlib.suppress(Exception):
                 await nc.close()
         await asyncio.to_thread(warehouse.close)
+
+
+async def _refresh(warehouse: Warehouse, owner_url: str) -> None:
+    from pavedroad.warehouse.rebuild import refresh_dimensions
+
+    await asyncio.to_thread(refresh_dimensions, warehouse, owner_url)
 
 
 def _heartbeat(owner_url: str, consumer: str, stats: SinkStats) -> None:
