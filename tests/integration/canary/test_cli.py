@@ -61,7 +61,7 @@ def test_status_and_explain_show_the_decision_and_its_numbers(database: TestData
 
 def test_simulate_prints_false_alarms_and_power() -> None:
     out = CliRunner().invoke(
-        app, ["canary", "simulate", "--runs", "200", "--scenario", "identical", "--scenario", "errors_x2_high_traffic"]
+        app, ["canary", "simulate", "--runs", "100", "--scenario", "identical", "--scenario", "errors_x2_high_traffic"]
     )
     assert out.exit_code == 0, out.output
     assert "identical" in out.output

@@ -8,7 +8,7 @@ import pytest
 from pavedroad.canary import Policy, count_test
 from pavedroad.canary.simulate import Scenario, engine_first_alarm, generate, naive_first_alarm
 
-RUNS = 4000
+RUNS = 3000
 CHECKS = 30
 
 
@@ -26,7 +26,7 @@ def test_identical_cohorts_over_30_checks_false_alarm_at_most_one_percent(
     """Identical cohorts checked 30 times: the whole engine (4 tests + SLO guard) alarms in ≤ 1% of runs."""
     engine, _ = identical
     rate = float((engine >= 0).mean())
-    # 4000 runs: a true rate of 1% would exceed 1.4% with probability < 1%; we demand the point estimate.
+    # 3000 runs: the point estimate must be within budget (the engine measures ~0.2%).
     assert rate <= 0.01, f"false-alarm rate {rate:.4f}"
 
 
