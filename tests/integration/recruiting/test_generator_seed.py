@@ -285,3 +285,15 @@ def test_a_failed_seed_loads_nothing(database: TestDatabase, monkeypatch: pytest
     for table in TABLES:
         count = scalar(database.owner_url, sql.SQL("select count(*) from {}").format(sql.Identifier(table)).as_string())
         assert count == 0, table
+
+
+def test_a_database_error_while_copying_is_raised_and_rolls_back(database: TestDatabase) -> None:
+    """A COPY refused by Postgres (here a duplicate department name) surfaces in the caller; nothing stays."""
+    with psycopg.connect(database.owner_url) as conn:
+        conn.execute("set session_replication_role = replica")  # an orphan row, to collide with acme's setup
+        conn.execute("insert into departments (tenant_id, id, name) values ('acme', 1, 'Engineering')")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        seed(database.owner_url, applications=2_000, tenants=3, seed=1, progress=False)
+    assert scalar(database.owner_url, "select count(*) from tenants") == 0
+    assert scalar(database.owner_url, "select count(*) from applications") == 0
+    assert scalar(database.owner_url, "select count(*) from departments") == 1
