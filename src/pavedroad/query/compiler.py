@@ -139,7 +139,7 @@ class Compiler:
             literals = [lit.value for lit in literal_order(pipeline)]
             key_src = ("a", normalize(to_text(pipeline))[0])
         types = tuple(sorted((param_types or {}).items()))
-        key = (key_src, model.fingerprint, schema.tenant_id if schema.custom else "", schema.schema_version,
+        key = (key_src, model.fingerprint, schema.tenant_id if schema.custom else "", schema.schema_version, schema.digest,
                policy.version, role, dialect, cursor is not None, types)  # fmt: skip
         template = self._cache.get(key)
         hit = template is not None

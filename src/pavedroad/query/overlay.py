@@ -41,15 +41,21 @@ class TenantSchema:
     schema_version: int = 1
     time_zone: str = "UTC"
     custom: tuple[CustomField, ...] = field(default=())
+    # Hash of the definitions, computed once: cache keys use it beside schema_version, so two schemas that
+    # claim the same version with different fields (tests, hand-built schemas) never share an overlay.
+    digest: int = field(init=False, compare=False, repr=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digest", hash(self.custom))
 
 
-_CACHE: OrderedDict[tuple[str, str, int], dict[str, dict[str, FieldRef]]] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, str, int, int], dict[str, dict[str, FieldRef]]] = OrderedDict()
 _CACHE_SIZE = 1024
 
 
 def custom_fields(model: SemanticModel, schema: TenantSchema) -> dict[str, dict[str, FieldRef]]:
     """entity ─► key ─► FieldRef for the tenant's custom fields; cached by (model, tenant, schema_version)."""
-    key = (model.fingerprint, schema.tenant_id, schema.schema_version)
+    key = (model.fingerprint, schema.tenant_id, schema.schema_version, schema.digest)
     found = _CACHE.get(key)
     if found is not None:
         return found
