@@ -139,8 +139,9 @@ class Compiler:
             literals = [lit.value for lit in literal_order(pipeline)]
             key_src = ("a", normalize(to_text(pipeline))[0])
         types = tuple(sorted((param_types or {}).items()))
-        key = (key_src, model.fingerprint, schema.tenant_id if schema.custom else "", schema.schema_version, schema.digest,
-               policy.version, role, dialect, cursor is not None, types)  # fmt: skip
+        # Custom fields make the shape tenant-specific; without them tenants share compiled templates.
+        tenant_key = (schema.tenant_id, schema.schema_version, schema.digest) if schema.custom else ()
+        key = (key_src, model.fingerprint, tenant_key, policy.version, role, dialect, cursor is not None, types)
         template = self._cache.get(key)
         hit = template is not None
         if template is None:
