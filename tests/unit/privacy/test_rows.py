@@ -23,9 +23,7 @@ def test_restrict_prepends_conditions_that_compile_as_filters() -> None:
         {"op": "=", "args": [{"field": "job.confidential"}, {"value": False}]},
     )
     query = to_json(parse_text("applications | group status | aggregate n = count()"))
-    text = to_text(
-        __import__("pavedroad.query", fromlist=["from_json"]).from_json(restrict(query, [rule], [[3, 4]], 7))
-    )
+    text = to_text(from_json(restrict(query, [rule], [[3, 4]], 7)))
     assert text.splitlines()[1] == "| where job.confidential = false or job_id in (3, 4)"
 
 
