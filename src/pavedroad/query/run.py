@@ -15,7 +15,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import duckdb
 import psycopg
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
@@ -233,6 +232,8 @@ def run_duckdb(
         cursor=_cursor(query, params, cursor),
         now=now,
     )
+    import duckdb  # only the DuckDB path needs it; keeps `import pavedroad.query` light
+
     con.execute(f"SET TimeZone = '{_tz(schema.time_zone)}'")
     try:
         rel = con.sql(compiled.sql, params=compiled.params)

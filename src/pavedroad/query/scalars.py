@@ -104,7 +104,7 @@ SCALARS: dict[str, Builder] = {
     "today": lambda lw, n, a: cast(_now(lw), "date"),
     "date": lambda lw, n, a: cast(a[0], "date"),
     "days_between": lambda lw, n, a: exp.Paren(this=exp.Sub(this=cast(a[1], "date"), expression=cast(a[0], "date"))),
-    "day": _bucket,
+    "day": lambda lw, n, a: cast(a[0], "date"),  # the tenant-local date: no truncation needed
     "week": _bucket,
     "month": _bucket,
     "quarter": _bucket,
