@@ -133,28 +133,32 @@ class Lowerer:
         if not node.grain:
             arg = self.expr(node.arg, tree) if node.arg is not None else None
             return self.agg_sql(node.fn, arg, [self.expr(x, tree) for x in node.extra])
-        branch = self.plan.branches[(node.grain, node.where)]
+        branch = self.plan.branches[node.grain]
         return self.combine(node, branch) if group else self.per_row(node, branch)
 
     def per_row(self, node: Agg, branch: Branch) -> exp.Expression:
         """A relation aggregate as one value per row of the query's entity: the branch's partial."""
         if node.fn == "any":
-            return exp.Not(this=exp.Is(this=col(branch.alias, "k"), expression=exp.Null()))
-        part = col(branch.alias, branch.part(node.fn, node.arg, node.extra))
+            if node.where is None or node.where == branch.common_where:  # some (matching) row joined
+                return exp.Not(this=exp.Is(this=col(branch.alias, "k"), expression=exp.Null()))
+            matches = col(branch.alias, branch.part("count", None, (), node.where))
+            zero = self.const(0, "int")
+            return exp.GT(this=exp.Coalesce(this=matches, expressions=[zero]), expression=zero.copy())
+        part = col(branch.alias, branch.part(node.fn, node.arg, node.extra, node.where))
         return exp.Coalesce(this=part, expressions=[self.const(0, "int")]) if node.fn == "count" else part
 
     def combine(self, node: Agg, branch: Branch) -> exp.Expression:
         """A relation aggregate over a group: combine the branch's per-row partials (no fan-out)."""
-        b = branch.alias
+        b, w = branch.alias, node.where
         if node.fn == "any":
             return self.agg_sql("bool_or", self.per_row(node, branch), [])
         combine = {"count": exp.Sum, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}.get(node.fn)
         if combine is not None:
-            out = typing.cast(exp.Expression, combine(this=col(b, branch.part(node.fn, node.arg))))
+            out = typing.cast(exp.Expression, combine(this=col(b, branch.part(node.fn, node.arg, (), w))))
             return exp.Coalesce(this=out, expressions=[self.const(0, "int")]) if node.fn == "count" else out
         num = "sum" if node.fn == "avg" else "count_true"  # avg: sum / count; rate: trues / non-nulls
-        top = exp.Sum(this=col(b, branch.part(num, node.arg)))
-        den = exp.Sum(this=col(b, branch.part("count", node.arg)))
+        top = exp.Sum(this=col(b, branch.part(num, node.arg, (), w)))
+        den = exp.Sum(this=col(b, branch.part("count", node.arg, (), w)))
         return exp.Div(this=cast(top, "number"), expression=exp.Nullif(this=den, expression=self.const(0, "int")))
 
     def exists(self, node: Agg) -> exp.Expression:
@@ -199,12 +203,15 @@ class Lowerer:
         first: Hop = tree.prefix[-1]
         key = col(tree.root.alias, first.right_col)
         cols: list[exp.Expr] = [exp.alias_(key, "k", copy=False)]
-        for (agg, arg, extra), name in branch.parts.items():
+        common = branch.common_where
+        for (agg, arg, extra, where), name in branch.parts.items():
             value = self.agg_sql(
                 agg, self.expr(arg, tree) if arg is not None else None, [self.expr(x, tree) for x in extra]
             )
+            if where is not None and where != common:
+                value = exp.Filter(this=value, expression=exp.Where(this=self.expr(where, tree)))
             cols.append(exp.alias_(value, name, copy=False))
-        sub = self.scan_select(tree, cols, branch.where)
+        sub = self.scan_select(tree, cols, common)
         sub.set("group", exp.Group(expressions=[key.copy()]))
         anchor = self.plan.main.alias(branch.anchor)
         on = exp.EQ(this=col(branch.alias, "k"), expression=col(anchor, first.left_col))

@@ -62,20 +62,33 @@ class JoinTree:
 
 @dataclass
 class Branch:
-    """A one-to-many path aggregated per key of its anchor, then left-joined on that key."""
+    """A one-to-many path aggregated per key of its anchor, then left-joined on that key.
+
+    One branch per path: aggregates over the same relation share one scan, each part with its own
+    filter (``FILTER (WHERE …)``); when every use has the same filter it moves to the branch's WHERE.
+    """
 
     alias: str
     anchor: tuple[Hop, ...]
     tree: JoinTree
-    where: Node | None
-    parts: dict[tuple[str, Node | None, tuple[Node, ...]], str] = field(default_factory=dict)
+    parts: dict[tuple[str, Node | None, tuple[Node, ...], Node | None], str] = field(default_factory=dict)
+    filters: set[Node | None] = field(default_factory=set)
 
-    def part(self, fn: str, arg: Node | None, extra: tuple[Node, ...] = ()) -> str:
-        key = (fn, arg, extra)
+    def use(self, where: Node | None) -> None:
+        self.filters.add(where)
+
+    def part(self, fn: str, arg: Node | None, extra: tuple[Node, ...] = (), where: Node | None = None) -> str:
+        self.filters.add(where)
+        key = (fn, arg, extra, where)
         name = self.parts.get(key)
         if name is None:
             name = self.parts[key] = f"a{len(self.parts)}"
         return name
+
+    @property
+    def common_where(self) -> Node | None:
+        """The filter every use shares (applied as the branch's WHERE), or None."""
+        return next(iter(self.filters)) if len(self.filters) == 1 else None
 
 
 @dataclass
@@ -88,7 +101,7 @@ class Exists:
 @dataclass
 class Plan:
     main: JoinTree
-    branches: dict[tuple[tuple[Hop, ...], Node | None], Branch] = field(default_factory=dict)
+    branches: dict[tuple[Hop, ...], Branch] = field(default_factory=dict)
     exists: dict[Agg, Exists] = field(default_factory=dict)
     semi: set[Agg] = field(default_factory=set)
 
@@ -118,16 +131,19 @@ class _Planner:
         return tree
 
     def branch(self, agg: Agg) -> Branch:
-        key = (agg.grain, agg.where)
-        found = self.plan.branches.get(key)
+        found = self.plan.branches.get(agg.grain)
         if found is None:
             anchor_len = next(i for i, h in enumerate(agg.grain) if h.many)
             anchor = agg.grain[:anchor_len]
             self.plan.main.alias(anchor)
-            found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, anchor_len), agg.where)
-            self.plan.branches[key] = found
+            found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, anchor_len))
+            self.plan.branches[agg.grain] = found
+        if agg.where is not None:
+            self.walk_in(agg.where, found.tree)
+        if agg.fn == "any":
+            found.use(agg.where)
             if agg.where is not None:
-                self.walk_in(agg.where, found.tree)
+                found.part("count", None, (), agg.where)  # read when the filter cannot be the branch's WHERE
         return found
 
     def walk_in(self, node: Node, tree: JoinTree) -> None:
@@ -164,8 +180,8 @@ class _Planner:
         if isinstance(node, Agg):
             if node.grain:
                 b = self.branch(node)
-                if node.fn not in ("any",):
-                    b.part(node.fn, node.arg, node.extra)
+                if node.fn != "any":
+                    b.part(node.fn, node.arg, node.extra, node.where)
                 if node.arg is not None:
                     self.walk_in(node.arg, b.tree)
                 return
@@ -183,14 +199,15 @@ class _Planner:
                     self.row(c)
                 return
             b = self.branch(node)
+            w = node.where
             if node.fn in ("count", "sum", "min", "max"):
-                b.part(node.fn, node.arg)
+                b.part(node.fn, node.arg, (), w)
             elif node.fn == "avg":
-                b.part("sum", node.arg)
-                b.part("count", node.arg)
+                b.part("sum", node.arg, (), w)
+                b.part("count", node.arg, (), w)
             elif node.fn == "rate":
-                b.part("count_true", node.arg)
-                b.part("count", node.arg)
+                b.part("count_true", node.arg, (), w)
+                b.part("count", node.arg, (), w)
             elif node.fn != "any":
                 raise QueryError(
                     f"{node.fn}() over a one-to-many relation cannot be combined across rows",
