@@ -78,8 +78,13 @@ async def sign_in(request: Request, body: SignIn) -> Response:
     principal = await authenticate(request.app.state.pool, body.api_key.strip())
     response = Response(status_code=204)
     response.set_cookie(
-        COOKIE, body.api_key.strip(), httponly=True, samesite="strict", secure=request.url.scheme == "https",
-        path="/", max_age=8 * 3600,
+        COOKIE,
+        body.api_key.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+        max_age=8 * 3600,
     )
     del principal
     return response

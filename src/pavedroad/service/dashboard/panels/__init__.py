@@ -1,5 +1,5 @@
 """Built-in panels; importing this package registers them (one module per block)."""
 
-from pavedroad.service.dashboard.panels import overview
+from pavedroad.service.dashboard.panels import endpoints, events, overview, query, rollouts, slos
 
-__all__ = ["overview"]
+__all__ = ["endpoints", "events", "overview", "query", "rollouts", "slos"]

@@ -1,0 +1,91 @@
+"""Dashboard panels render from the same route functions as the JSON API, for the signed-in role."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from pavedroad.flags.store import put_flag, run
+from pavedroad.testing import TestDatabase
+
+FLAG = {
+    "state": "ENABLED",
+    "variants": {"on": True, "off": False},
+    "defaultVariant": "off",
+    "targeting": {"fractional": [["on", 50], ["off", 50]]},
+    "metadata": {"pavedroad.owner": "platform"},
+}
+
+
+@pytest.fixture
+def flag(database: TestDatabase) -> str:
+    with psycopg.connect(database.owner_url) as conn:
+        run(conn, put_flag("new-scorecards", FLAG, author="test", reason="set up"))
+    return "new-scorecards"
+
+
+def _sign_in(client: TestClient, key: str) -> None:
+    assert client.post("/dashboard/session", json={"api_key": key}).status_code == 204
+
+
+def test_admin_sees_every_panel_recruiter_fewer(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    _sign_in(client, keys["alpha"]["admin"])
+    admin_page = client.get("/dashboard").text
+    for name in ("overview", "query", "endpoints", "slos", "rollouts", "events"):
+        assert f'data-panel="{name}"' in admin_page
+    _sign_in(client, keys["alpha"]["recruiter"])
+    recruiter_page = client.get("/dashboard").text
+    assert 'data-panel="events"' not in recruiter_page
+    assert client.get("/dashboard/panels/events").status_code == 404
+
+
+@pytest.mark.parametrize("panel", ["overview", "query", "endpoints", "slos", "rollouts", "events"])
+def test_each_panel_renders_for_an_admin(client: TestClient, keys: dict[str, dict[str, str]], panel: str) -> None:
+    _sign_in(client, keys["alpha"]["admin"])
+    response = client.get(f"/dashboard/panels/{panel}")
+    assert response.status_code == 200, response.text
+    assert "E500" not in response.text
+
+
+def test_query_console_runs_a_query(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    _sign_in(client, keys["alpha"]["recruiter"])
+    text = "jobs\n| select id, title\n| sort id"
+    response = client.post("/dashboard/panels/query/run", data={"query": text})
+    assert response.status_code == 200
+    assert "alpha engineer" in response.text
+    assert "beta engineer" not in response.text
+
+
+def test_query_console_shows_the_caret_for_a_bad_query(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    _sign_in(client, keys["alpha"]["recruiter"])
+    response = client.post("/dashboard/panels/query/run", data={"query": "jobs\n| select titel"})
+    assert response.status_code == 200
+    assert 'class="error"' in response.text
+    assert "^" in response.text
+    assert "title" in response.text  # did you mean
+
+
+def test_admin_kill_switch_takes_effect(client: TestClient, keys: dict[str, dict[str, str]], flag: str) -> None:
+    _sign_in(client, keys["alpha"]["admin"])
+    listing = client.get("/dashboard/panels/rollouts").text
+    assert flag in listing
+    headers = {"Authorization": f"Bearer {keys['alpha']['admin']}"}
+    assert client.get(f"/v1/flags/{flag}/evaluate", headers=headers).json()["reason"] != "DISABLED"
+    response = client.post("/dashboard/panels/rollouts/kill", data={"key": flag})
+    assert response.status_code == 200
+    assert f"killed {flag}" in response.text
+    evaluated = client.get(f"/v1/flags/{flag}/evaluate", headers=headers).json()
+    assert evaluated["reason"] == "DISABLED", evaluated
+    flags = {f["key"]: f for f in client.get("/v1/flags", headers=headers).json()["flags"]}
+    assert flags[flag]["tenant_override"] == "killed"
+    other = client.get("/v1/flags", headers={"Authorization": f"Bearer {keys['beta']['admin']}"}).json()
+    assert {f["key"]: f for f in other["flags"]}[flag]["tenant_override"] is None
+
+
+def test_recruiter_cannot_kill(client: TestClient, keys: dict[str, dict[str, str]], flag: str) -> None:
+    _sign_in(client, keys["alpha"]["recruiter"])
+    assert "Kill</button>" not in client.get("/dashboard/panels/rollouts").text
+    response = client.post("/dashboard/panels/rollouts/kill", data={"key": flag})
+    assert 'class="error"' in response.text
+    assert "may not change flags" in response.text
