@@ -11,6 +11,9 @@ import pytest
 
 from pavedroad.testing import TestDatabase, TestServers, start_test_servers
 
+# The whole session's log output is checked for personal values seeded into any test database.
+pytest_plugins = ["pavedroad.privacy.leakcheck"]
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CONFORMANCE = SHARED / "conformance"
 

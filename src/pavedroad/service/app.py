@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
 
 from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
 from pavedroad import flags as feature_flags
 from pavedroad.observability.tracing import configure_tracing
+from pavedroad.privacy import install_redaction, load_registry
 from pavedroad.service.dashboard import install_dashboard
 from pavedroad.service.errors import install_error_handlers
 from pavedroad.service.middleware import RequestContextMiddleware
 from pavedroad.service.routes import canary, events, flags, health, metrics, recruiting, recruiting_writes, slo
 from pavedroad.service.routes import query as query_routes
 from pavedroad.settings import Settings
+from pavedroad.stack import MIGRATION_PACKAGES
 
 __all__ = ["create_app"]
+
+
+def recruiting_model_path() -> Path:
+    """The reference service's semantic model (the classification registry's primary source)."""
+    return Path(str(resources.files("pavedroad.recruiting") / "model.yaml"))
+
 
 # Each block adds its router here; order only affects the OpenAPI listing.
 ROUTERS = (
@@ -60,6 +70,9 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Every log line of the service passes the privacy redactor: values of fields classified confidential
+    # or above (the semantic model and each block's classification.yaml), emails, phones, key details.
+    install_redaction(load_registry(model_paths=[recruiting_model_path()], packages=[p for _, p in MIGRATION_PACKAGES]))
 
     configure_tracing(settings.otel_exporter, version=settings.deploy_version)
     app.add_middleware(RequestContextMiddleware)

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from pavedroad.privacy import RowHidden, arecord_denial, install_redaction, load_registry
+from pavedroad.privacy import RowHidden, arecord_denial
 from pavedroad.recruiting.reads import get_application, list_jobs
 from pavedroad.service.auth import current_principal
 from pavedroad.tenancy import Principal, atransaction
 
 router = APIRouter(prefix="/v1", tags=["recruiting"])
-
-# Every log line of a process serving recruiting data passes the privacy redactor: values of fields
-# the semantic model classifies confidential or above, emails, phones and database key details.
-install_redaction(load_registry(model_paths=[FilePath(str(resources.files("pavedroad.recruiting") / "model.yaml"))]))
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
