@@ -154,7 +154,8 @@ class Compiler:
             assert state.ast is not None
             template = Template(state.sql.sql(dialect=dialect, copy=False), state.slots, state.columns,
                                 _describe(state.plan), state.cursor)  # fmt: skip
-            if [lit.value for lit in literal_order(state.ast)] == literals:
+            # Cache only when the text scan and the parser agree on the literals (they always should).
+            if list(state.literals) == literals:
                 self._cache[key] = template
                 if len(self._cache) > self.size:
                     self._cache.popitem(last=False)

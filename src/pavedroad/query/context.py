@@ -77,3 +77,4 @@ class QueryState:
     slots: tuple[Slot, ...] = ()
     columns: tuple[Column, ...] = ()
     cursor: tuple[str, ...] = ()  # output names holding the page's sort key, in order
+    literals: tuple[object, ...] = ()  # the query's literal values in slot order (set by resolve_names)

@@ -174,8 +174,9 @@ def resolve_names(query: QueryState, ctx: Context) -> QueryState:
             span=Span(0, len(pipe.entity), 1, 1) if pipe.span.pointer is None else Span(pointer="/from"),
             hint=f"entities: {', '.join(sorted(names))}",
         )
-    slots = {id(lit): i for i, lit in enumerate(literal_order(pipe))}
+    lits = literal_order(pipe)
+    slots = {id(lit): i for i, lit in enumerate(lits)}
     stages = _Stages(pipe, Resolver(ctx, slots))
     for step in pipe.steps:
         stages.read(step)
-    return replace(query, resolved=stages.finish())
+    return replace(query, resolved=stages.finish(), literals=tuple(lit.value for lit in lits))
