@@ -12,11 +12,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from pavedroad.query import arun
+from pavedroad.query.tools import aexplain, shape_log_lifespan
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.service.auth import current_principal
 from pavedroad.tenancy import Principal
 
-router = APIRouter(prefix="/v1", tags=["query"])
+router = APIRouter(prefix="/v1", tags=["query"], lifespan=shape_log_lifespan)  # the shape log's flusher
 
 
 class QueryBody(BaseModel):
@@ -31,6 +32,7 @@ class QueryBody(BaseModel):
 async def query(
     request: Request, body: QueryBody, principal: Annotated[Principal, Depends(current_principal)]
 ) -> dict[str, Any]:
+    shape_log = getattr(request.app.state, "shape_log", None)
     result = await arun(
         request.app.state.pool,
         principal,
@@ -38,5 +40,25 @@ async def query(
         model=recruiting_model(),
         params=dict(body.params),
         cursor=body.cursor,
+        compiler=shape_log.compiler if shape_log is not None else None,
     )
+    if shape_log is not None:
+        shape_log.record(principal, body.query, len(result.rows))
     return result.to_dict()
+
+
+class ExplainBody(BaseModel):
+    """A query to explain; ``analyze`` runs it (inside a transaction that is rolled back)."""
+
+    query: str | dict[str, Any] = Field(description="Pipeline text, or the JSON form (see docs/query.md).")
+    params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    analyze: bool = False
+
+
+@router.post("/query/explain", summary="Explain a query: the compiler's passes, the SQL and the database plan")
+async def explain(
+    request: Request, body: ExplainBody, principal: Annotated[Principal, Depends(current_principal)]
+) -> dict[str, Any]:
+    out = await aexplain(request.app.state.pool, principal, body.query, model=recruiting_model(),
+                         analyze=body.analyze, params=dict(body.params))  # fmt: skip
+    return out.to_dict()

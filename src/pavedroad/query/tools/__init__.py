@@ -1,0 +1,53 @@
+"""Query tools: see what the compiler does and make it faster without guessing.
+
+* ``explain`` / ``aexplain`` / ``explain_duckdb`` — every pass's result, the SQL and the database plan
+  (``EXPLAIN [ANALYZE, BUFFERS]`` in a rolled-back savepoint under the principal's tenant).
+* ``trace_compile``, ``profile_query``, ``profile_suite`` — per-pass compile timings.
+* ``ShapeLog`` / ``shape_log_lifespan`` — the service's query-shape log (normalized shapes, no literals);
+  ``top_shapes`` — the costliest shapes across tenants, joined with ``pg_stat_statements``.
+* ``advise`` — index proposals measured in a scratch transaction that is rolled back.
+* ``record_plans`` / ``compare_plans`` — the plan-regression check against a checked-in baseline.
+
+    >>> from pavedroad.query import TenantSchema
+    >>> from pavedroad.recruiting.model import recruiting_model
+    >>> t = trace_compile("jobs | aggregate n = count()", model=recruiting_model(), schema=TenantSchema("acme"))
+    >>> [p.name for p in t.passes][:3]
+    ['parse', 'resolve_names', 'check_types']
+"""
+
+from pavedroad.query.tools.dbplan import DbPlan, PlanNode, from_duckdb_profile, from_postgres
+from pavedroad.query.tools.explain import Explanation, explain_trace
+from pavedroad.query.tools.explain_run import aexplain, explain, explain_duckdb
+from pavedroad.query.tools.profile import QueryProfile, SuiteProfile, profile_query, profile_suite
+from pavedroad.query.tools.shapelog import ShapeLog, shape_log_lifespan
+from pavedroad.query.tools.shapes import ShapeBuffer, ShapeRecord, TimedCompiler, shape_id, shape_of
+from pavedroad.query.tools.suite import SuiteQuery, load_suite, parse_suite
+from pavedroad.query.tools.trace import Trace, trace_compile
+
+__all__ = [
+    "DbPlan",
+    "Explanation",
+    "PlanNode",
+    "QueryProfile",
+    "ShapeBuffer",
+    "ShapeLog",
+    "ShapeRecord",
+    "SuiteProfile",
+    "SuiteQuery",
+    "TimedCompiler",
+    "Trace",
+    "aexplain",
+    "explain",
+    "explain_duckdb",
+    "explain_trace",
+    "from_duckdb_profile",
+    "from_postgres",
+    "load_suite",
+    "parse_suite",
+    "profile_query",
+    "profile_suite",
+    "shape_id",
+    "shape_log_lifespan",
+    "shape_of",
+    "trace_compile",
+]
