@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from pavedroad.cli.main import app
 from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
-from pavedroad.settings import load_settings
+from pavedroad.settings import get_settings, load_settings
 from pavedroad.testing import TestDatabase
 
 
@@ -85,3 +88,29 @@ def test_row_limit_is_a_422(client: tuple[TestClient, dict]) -> None:  # type: i
     status, body = _post(c, keys["alpha"]["admin"], {"query": "jobs | select id | take 1000000"})
     assert status == 422
     assert body["code"] == "Q404"
+
+
+@pytest.fixture
+def cli(database: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    _two_tenants(database.owner_url)
+    monkeypatch.setenv("PAVEDROAD_DATABASE_URL", database.owner_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def test_cli_runs_a_query_on_both_targets(cli: CliRunner) -> None:
+    for target in ("postgres", "duckdb"):
+        result = cli.invoke(
+            app, ["query", "run", "jobs | aggregate n = count(), o = sum(openings)", "--tenant", "beta", "--json",
+                  "--target", target],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["rows"] == [[4, 10]]
+
+
+def test_cli_prints_the_rendered_error(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["query", "run", "jobs\n| group titel", "--tenant", "alpha"])
+    assert result.exit_code == 2
+    assert "Q104 unknown field 'titel' on jobs; did you mean 'title'?" in result.stderr
+    assert "^^^^^" in result.stderr
