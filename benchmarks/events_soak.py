@@ -132,7 +132,8 @@ async def run(minutes: float) -> dict[str, Any]:
         deadline = time.monotonic() + minutes * 60
         rounds = 0
         while time.monotonic() < deadline:
-            await asyncio.sleep(rng.uniform(0.5, 3.0))
+            # CLI start-up (imports, migration check) takes seconds on a busy machine: give each life time to work
+            await asyncio.sleep(rng.uniform(2.0, 6.0))
             for proc in rng.choice([[relay], [sink], [relay, sink]]):
                 proc.kill()
             await asyncio.sleep(rng.uniform(0.0, 0.5))
@@ -151,6 +152,7 @@ async def run(minutes: float) -> dict[str, Any]:
                     break
                 await asyncio.sleep(0.2)
             ids = {str(r[0]) for r in conn.execute("select event_id from event_outbox").fetchall()}
+            undelivered = conn.execute("select count(*) from event_outbox where delivered_at is null").fetchone()
         nc = await nats.connect(servers.nats_url)
         js = nc.jetstream()
         info = await js.stream_info(f"SOAK{tag}")
@@ -178,6 +180,7 @@ async def run(minutes: float) -> dict[str, Any]:
         "relay_kills": relay.kills,
         "sink_kills": sink.kills,
         "events_committed": len(ids),
+        "outbox_undelivered": int(undelivered[0]) if undelivered else -1,
         "stream_messages": stream_messages,
         "warehouse_events": len(loaded),
         "warehouse_offset_reached": offset >= last,

@@ -14,10 +14,11 @@ from rich.table import Table
 
 from pavedroad.cli.common import console, err_console, friendly_errors, settings
 from pavedroad.errors import InvalidInput
-from pavedroad.events.config import EventsConfig
 
 if TYPE_CHECKING:
     from nats.js import JetStreamContext
+
+    from pavedroad.events.config import EventsConfig
 
 T = TypeVar("T")
 
@@ -207,6 +208,7 @@ def replay(
 
 def _with_js(action: Callable[[JetStreamContext, EventsConfig], Awaitable[T]]) -> T:
     """Run ``action(js, config)`` against the configured NATS."""
+    from pavedroad.events import EventsConfig
     from pavedroad.events.nats_connect import connect_nats
     from pavedroad.stack import start_stack
 
