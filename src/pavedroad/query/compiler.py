@@ -154,8 +154,12 @@ class Compiler:
             assert state.ast is not None
             template = Template(state.sql.sql(dialect=dialect, copy=False), state.slots, state.columns,
                                 _describe(state.plan), state.cursor)  # fmt: skip
-            # Cache only when the text scan and the parser agree on the literals (they always should).
-            if list(state.literals) == literals:
+            # Cache only when the text scan and the parser agree on the literals; a shape is cached only
+            # then, so every later text of that shape agrees too. This compile binds the parser's values.
+            parsed = list(state.literals)
+            agree = parsed == literals
+            literals = parsed
+            if agree:
                 self._cache[key] = template
                 if len(self._cache) > self.size:
                     self._cache.popitem(last=False)

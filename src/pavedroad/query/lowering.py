@@ -133,7 +133,7 @@ class Lowerer:
         if not node.grain:
             arg = self.expr(node.arg, tree) if node.arg is not None else None
             return self.agg_sql(node.fn, arg, [self.expr(x, tree) for x in node.extra])
-        branch = self.plan.branches[node.grain]
+        branch = self.plan.branches[self.plan.branch_key(node)]
         return self.combine(node, branch) if group else self.per_row(node, branch)
 
     def per_row(self, node: Agg, branch: Branch) -> exp.Expression:

@@ -154,3 +154,13 @@ def test_nothing_is_recruiting_specific() -> None:
                            schema=TenantSchema("org1"))  # fmt: skip
     assert "t0.org = %(tenant)s" in c.sql
     assert "tenant_id" not in c.sql
+
+
+def test_text_the_literal_scan_misreads_still_binds_the_parsers_values() -> None:
+    """`90days` (no space) is one literal to the parser but none to the cache's scan: not cached, still right."""
+    compiler = Compiler()
+    kw = {"model": recruiting_model(), "schema": SCHEMA}
+    for _ in range(2):
+        c = compiler.compile("applications | where applied_at > now() - 90days | take 3", **kw)  # type: ignore[arg-type]
+        assert not c.cache_hit
+        assert "90 day" in c.params.values()

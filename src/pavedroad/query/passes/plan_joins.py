@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from pavedroad.query.context import Context, QueryState
 from pavedroad.query.errors import QueryError, QueryLimitError
-from pavedroad.query.ir import Agg, Col, Fn, Hop, Node, children
+from pavedroad.query.ir import Agg, Col, Fn, Hop, Node, children, cols_of
 
 __all__ = ["Branch", "Exists", "JoinTree", "Plan", "Scan", "plan_joins"]
 
@@ -101,9 +101,18 @@ class Exists:
 @dataclass
 class Plan:
     main: JoinTree
-    branches: dict[tuple[Hop, ...], Branch] = field(default_factory=dict)
+    branches: dict[tuple[tuple[Hop, ...], Node | None], Branch] = field(default_factory=dict)
     exists: dict[Agg, Exists] = field(default_factory=dict)
     semi: set[Agg] = field(default_factory=set)
+
+    def branch_key(self, agg: Agg) -> tuple[tuple[Hop, ...], Node | None]:
+        """Aggregates over one relation share a branch (one scan, a FILTER per part), except that a filter
+        needing its own joins (``to_stage.name = …``) keeps a branch of its own, filtered in its WHERE:
+        joining every related row just to filter most of them away costs more than a second scan."""
+        where = agg.where
+        if where is not None and all(len(c.hops) <= len(agg.grain) for c in cols_of(where)):
+            where = None
+        return (agg.grain, where)
 
     def scans(self) -> list[Scan]:
         out = [self.main.root, *(j.scan for j in self.main.joins.values())]
@@ -131,13 +140,14 @@ class _Planner:
         return tree
 
     def branch(self, agg: Agg) -> Branch:
-        found = self.plan.branches.get(agg.grain)
+        key = self.plan.branch_key(agg)
+        found = self.plan.branches.get(key)
         if found is None:
             anchor_len = next(i for i, h in enumerate(agg.grain) if h.many)
             anchor = agg.grain[:anchor_len]
             self.plan.main.alias(anchor)
             found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, anchor_len))
-            self.plan.branches[agg.grain] = found
+            self.plan.branches[key] = found
         if agg.where is not None:
             self.walk_in(agg.where, found.tree)
         if agg.fn == "any":
