@@ -129,3 +129,9 @@ def compile(
     console.print(compiled.sql, highlight=False, markup=False, soft_wrap=True)
     console.print_json(json.dumps({k: str(v) for k, v in compiled.params.items()}))
     console.print(compiled.plan, highlight=False, markup=False)
+
+
+# explain, profile, top, advise, check-plans (pavedroad.cli.query_tools)
+from pavedroad.cli.query_tools import register as _register_tools  # noqa: E402 - needs the group defined above
+
+_register_tools(app)

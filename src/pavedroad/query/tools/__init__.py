@@ -15,19 +15,28 @@
     ['parse', 'resolve_names', 'check_types']
 """
 
+from pavedroad.query.tools.advisor import IndexCandidate, KeyPart, candidates
+from pavedroad.query.tools.advisor_run import Advice, Proposal, advise, index_ddl
 from pavedroad.query.tools.dbplan import DbPlan, PlanNode, from_duckdb_profile, from_postgres
 from pavedroad.query.tools.explain import Explanation, explain_trace
 from pavedroad.query.tools.explain_run import aexplain, explain, explain_duckdb
+from pavedroad.query.tools.plancheck import PlanReport, compare_plans, load_baseline, record_plans
 from pavedroad.query.tools.profile import QueryProfile, SuiteProfile, profile_query, profile_suite
 from pavedroad.query.tools.shapelog import ShapeLog, shape_log_lifespan
 from pavedroad.query.tools.shapes import ShapeBuffer, ShapeRecord, TimedCompiler, shape_id, shape_of
 from pavedroad.query.tools.suite import SuiteQuery, load_suite, parse_suite
+from pavedroad.query.tools.top import explain_command, top_shapes
 from pavedroad.query.tools.trace import Trace, trace_compile
 
 __all__ = [
+    "Advice",
     "DbPlan",
     "Explanation",
+    "IndexCandidate",
+    "KeyPart",
     "PlanNode",
+    "PlanReport",
+    "Proposal",
     "QueryProfile",
     "ShapeBuffer",
     "ShapeLog",
@@ -36,18 +45,26 @@ __all__ = [
     "SuiteQuery",
     "TimedCompiler",
     "Trace",
+    "advise",
     "aexplain",
+    "candidates",
+    "compare_plans",
     "explain",
+    "explain_command",
     "explain_duckdb",
     "explain_trace",
     "from_duckdb_profile",
     "from_postgres",
+    "index_ddl",
+    "load_baseline",
     "load_suite",
     "parse_suite",
     "profile_query",
     "profile_suite",
+    "record_plans",
     "shape_id",
     "shape_log_lifespan",
     "shape_of",
+    "top_shapes",
     "trace_compile",
 ]
