@@ -3,7 +3,8 @@
 
 Guarantees: harm (a guard or a relative test alarming, canary worse) always rolls back, before anything
 else is considered; nothing is promoted without ``policy.min_requests`` per cohort at the current step
-and ``policy.min_checks`` checks there (no traffic ⇒ hold, never promote); a step that cannot gather
+and ``policy.min_checks`` checks there (no traffic ⇒ hold, never promote) — except entering the first
+step, where nobody is exposed yet; a step that cannot gather
 its sample within ``policy.max_checks`` pauses for a human instead of waiting forever; evidence that is
 building against the canary (past half the alarm threshold, in log terms) holds instead of promoting.
 """
@@ -77,6 +78,14 @@ RULES: tuple[Rule, ...] = (
     ("guard", lambda c: bool(c.guards), Action.ROLLBACK, lambda c: "; ".join(_describe(r) for r in c.guards)),
     ("harm", lambda c: bool(c.harms), Action.ROLLBACK, lambda c: "; ".join(_describe(r) for r in c.harms)),
     ("paused", lambda c: c.view.paused, Action.PAUSE, lambda c: "paused by a human; resume to continue"),
+    # Before the first step nobody is exposed, so no canary sample can ever exist: waiting for one would
+    # hold forever. Entering the first step is the only promotion that needs no comparison.
+    (
+        "start",
+        lambda c: c.view.step < 0,
+        Action.PROMOTE,
+        lambda c: "not started: nobody is exposed yet, so the first step needs no comparison",
+    ),
     # At the final step there is no baseline left to compare with; the absolute guards still watch.
     (
         "complete",

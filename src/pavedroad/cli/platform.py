@@ -1,9 +1,14 @@
-"""Platform commands: ``demo``, ``serve``, ``migrate``, ``seed``."""
+"""Platform commands: ``demo``, ``serve``, ``worker``, ``migrate``, ``seed``."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import time
-from typing import Annotated
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,7 +18,12 @@ from pavedroad.db import port_in_use
 from pavedroad.errors import InvalidInput, ServerStartError
 from pavedroad.settings import Settings
 
+if TYPE_CHECKING:
+    from pavedroad.stack import Stack
+
 __all__ = ["register"]
+
+Keys = dict[str, dict[str, str]]
 
 DEMO_APPLICATIONS = 20_000
 DEMO_TENANTS = 3
@@ -25,6 +35,7 @@ def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command()(migrate)
     app.command()(seed)
+    app.command()(worker)
 
 
 @friendly_errors
@@ -33,7 +44,8 @@ def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "",
     no_traffic: Annotated[bool, typer.Option("--no-traffic", help="Do not run the demo traffic generator.")] = False,
 ) -> None:
-    """Run the whole platform on embedded servers: migrate, seed a small dataset, serve, print demo keys."""
+    """Run the whole platform on embedded servers: migrate, seed, serve, run the workers, print demo keys."""
+    from pavedroad.recruiting.demo import ensure_demo_flag
     from pavedroad.recruiting.tenants import ensure_demo_keys, list_tenants
     from pavedroad.stack import start_stack
 
@@ -41,10 +53,7 @@ def demo(
     cfg = settings()
     host = host or cfg.http_host
     port = port or cfg.http_port
-    if port_in_use(port, host):
-        raise ServerStartError(
-            f"port {port} on {host} is already in use", hint=f"pick another with `pavedroad demo --port {port + 1}`"
-        )
+    _require_free(host, port, "demo")
     with console.status("starting Postgres and NATS, migrating…"):
         stack = start_stack(cfg)
     try:
@@ -52,13 +61,21 @@ def demo(
             from pavedroad.recruiting.generator import seed as run_seed
 
             console.print(f"seeding {DEMO_TENANTS} tenants with ~{DEMO_APPLICATIONS:,} applications…")
-            run_seed(stack.owner_url, applications=DEMO_APPLICATIONS, tenants=DEMO_TENANTS, seed=1, progress=True)
+            # Dated up to today, so "last 90 days" reports find the demo's activity.
+            run_seed(stack.owner_url, applications=DEMO_APPLICATIONS, tenants=DEMO_TENANTS, seed=1,
+                     progress=True, reference=date.today())  # fmt: skip
+        ensure_demo_flag(stack.owner_url)
         keys = ensure_demo_keys(stack.owner_url, cfg.data_dir / "demo-keys.json", list_tenants(stack.owner_url))
-        _print_keys(keys, f"http://{host}:{port}")
-        console.print(f"ready in {time.monotonic() - started:.1f}s — Ctrl-C stops everything")
-        _serve(cfg, stack.app_url, host, port, workers=1, traffic=not no_traffic)
+        url = f"http://{host}:{port}"
+        _print_keys(keys, url)
+        console.print(
+            f"dashboard: {url}/dashboard (sign in with an admin key) — ready in {time.monotonic() - started:.1f}s"
+            " — Ctrl-C stops everything"
+        )
+        _run(cfg, stack, host, port, with_workers=True, traffic_keys=None if no_traffic else keys)
     finally:
         stack.stop()
+    console.print("stopped: service, workers, NATS and Postgres")
 
 
 @friendly_errors
@@ -67,17 +84,54 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "",
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the API on the configured servers (starting embedded ones when no URL is set)."""
+    """Serve the API (graceful shutdown drains in-flight requests); run `pavedroad worker` beside it."""
     from pavedroad.stack import start_stack
 
     cfg = settings()
     host = host or cfg.http_host
     port = port or cfg.http_port
-    if port_in_use(port, host):
-        raise ServerStartError(f"port {port} on {host} is already in use", hint="pick another with --port")
+    _require_free(host, port, "serve")
     stack = start_stack(cfg)
     try:
-        _serve(cfg, stack.app_url, host, port, workers=workers, traffic=False)
+        if workers > 1:
+            import os
+
+            import uvicorn
+
+            from pavedroad.observability import configure_logging
+
+            configure_logging(cfg.log_level, cfg.log_format)
+            os.environ["PAVEDROAD_APP_DATABASE_URL"] = stack.app_url
+            uvicorn.run(
+                "pavedroad.service.asgi:create", factory=True, workers=workers, host=host, port=port,
+                log_level="warning", timeout_graceful_shutdown=10,
+            )  # fmt: skip
+        else:
+            _run(cfg, stack, host, port, with_workers=False, traffic_keys=None)
+    finally:
+        stack.stop()
+
+
+@friendly_errors
+def worker(
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only these workers: relay, sink, canary, slo.")
+    ] = None,
+) -> None:
+    """Run the background workers: outbox relay, warehouse sink, canary controller, SLO evaluator."""
+    from pavedroad.stack import start_stack
+    from pavedroad.workers import WORKER_NAMES
+
+    chosen = frozenset(only or WORKER_NAMES)
+    unknown = chosen - set(WORKER_NAMES)
+    if unknown:
+        raise InvalidInput(
+            f"unknown worker(s): {', '.join(sorted(unknown))}", hint=f"choose from {', '.join(WORKER_NAMES)}"
+        )
+    cfg = settings()
+    stack = start_stack(cfg)
+    try:
+        asyncio.run(_workers_only(cfg, stack, chosen))
     finally:
         stack.stop()
 
@@ -129,24 +183,90 @@ def _print_keys(keys: dict[str, dict[str, str]], url: str) -> None:
     console.print(table)
 
 
-def _serve(cfg: Settings, app_url: str, host: str, port: int, *, workers: int, traffic: bool) -> None:
-    """Run uvicorn until Ctrl-C; in-flight requests drain for up to 10 s (graceful shutdown).
+def _require_free(host: str, port: int, command: str) -> None:
+    if port_in_use(port, host):
+        raise ServerStartError(
+            f"port {port} on {host} is already in use",
+            hint=f"pick another with `pavedroad {command} --port {port + 1}`",
+        )
 
-    One worker runs in this process; several run as uvicorn worker processes built by
-    ``pavedroad.service.asgi:create``, which read the application URL this process resolved.
-    """
-    import os
 
-    import uvicorn
+class _Server:
+    """uvicorn's server without its own signal capture: we stop the server, workers and traffic together."""
 
+    def __init__(self, app: object, host: str, port: int) -> None:
+        import uvicorn
+
+        class Quiet(uvicorn.Server):
+            def capture_signals(self) -> contextlib.nullcontext[None]:  # type: ignore[override]
+                return contextlib.nullcontext()
+
+        self.server = Quiet(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10)  # type: ignore[arg-type]
+        )
+
+
+def _run(cfg: Settings, stack: Stack, host: str, port: int, *, with_workers: bool, traffic_keys: Keys | None) -> None:
+    """Serve (and run the workers and demo traffic) in one event loop until SIGINT/SIGTERM; exit 0."""
     from pavedroad.observability import configure_logging
-    from pavedroad.service.app import create_app
 
     configure_logging(cfg.log_level, cfg.log_format)
-    common = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 10}
-    if workers > 1:
-        os.environ["PAVEDROAD_APP_DATABASE_URL"] = app_url
-        uvicorn.run("pavedroad.service.asgi:create", factory=True, workers=workers, **common)  # type: ignore[arg-type]
-    else:
-        uvicorn.Server(uvicorn.Config(create_app(cfg, app_url), **common)).run()  # type: ignore[arg-type]
-    del traffic  # the traffic generator is added with the dashboard
+    asyncio.run(_platform(cfg, stack, host, port, with_workers=with_workers, traffic_keys=traffic_keys))
+
+
+async def _platform(
+    cfg: Settings, stack: Stack, host: str, port: int, *, with_workers: bool, traffic_keys: Keys | None
+) -> None:
+    from pavedroad.service.app import create_app
+
+    app = create_app(cfg, stack.app_url)
+    holder = _Server(app, host, port)
+    server = holder.server
+    stop = asyncio.Event()
+
+    def shut_down() -> None:
+        stop.set()
+        server.should_exit = True
+
+    _on_signals(shut_down)
+    serving = asyncio.create_task(server.serve(), name="pavedroad-http")
+    while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn exposes no start event
+        await asyncio.sleep(0.05)
+    background: list[asyncio.Task[None]] = []
+    if serving.done():  # uvicorn could not start (e.g. the port was taken in between)
+        await serving
+        return
+    if with_workers:
+        from pavedroad.workers import Workers, run_workers
+
+        started: asyncio.Future[Workers] = asyncio.get_running_loop().create_future()
+        background.append(asyncio.create_task(run_workers(stack, cfg, app.state.pool, stop=stop, started=started)))
+        app.state.canary_controller = (await started).canary_controller
+    if traffic_keys:
+        from pavedroad.recruiting.traffic import generate_traffic
+
+        background.append(asyncio.create_task(generate_traffic(f"http://{host}:{port}", traffic_keys, stop=stop)))
+    await serving
+    stop.set()
+    for task in background:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(task, timeout=15)
+
+
+async def _workers_only(cfg: Settings, stack: Stack, chosen: frozenset[str]) -> None:
+    from psycopg_pool import AsyncConnectionPool
+
+    from pavedroad.observability import configure_logging
+    from pavedroad.workers import run_workers
+
+    configure_logging(cfg.log_level, cfg.log_format)
+    stop = asyncio.Event()
+    _on_signals(stop.set)
+    async with AsyncConnectionPool(stack.app_url, min_size=1, max_size=4, open=False) as pool:
+        await run_workers(stack, cfg, pool, stop=stop, only=chosen)
+
+
+def _on_signals(callback: Callable[[], object]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, callback)

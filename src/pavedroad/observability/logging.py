@@ -50,3 +50,6 @@ def configure_logging(level: str = "info", fmt: str = "console", *, force: bool 
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    # One INFO line per outbound request drowns everything else; the resilience block logs what matters.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLevelNamesMapping()[level.upper()]))

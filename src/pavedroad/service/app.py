@@ -54,10 +54,11 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
         await pool.open(wait=True, timeout=30)
         app.state.pool = pool
         # Flags follow the same database; nothing connects until the first evaluation (fork-safe).
-        feature_flags.configure(app_url, settings.data_dir / "flags" / "snapshot.json")
+        flag_client = feature_flags.configure(app_url, settings.data_dir / "flags" / "snapshot.json")
         try:
             yield
         finally:
+            flag_client.runtime.stop()  # before the database goes away, so its watcher ends quietly
             await pool.close()
 
     app = FastAPI(

@@ -100,3 +100,12 @@ def test_docstring_examples_run() -> None:
     for module in (canary, latency, sequential):
         failures, _ = doctest.testmod(module, raise_on_error=False)
         assert failures == 0
+
+
+def test_a_ramp_that_has_not_started_enters_its_first_step_without_canary_traffic() -> None:
+    """At step -1 nobody is in the canary cohort, so waiting for a canary sample would hold forever."""
+    view = StepView("r", step=-1, last_step=3, safe_step=-1, checks_at_step=1,
+                    baseline_requests_at_step=10, canary_requests_at_step=0)  # fmt: skip
+    decision = decide(view, [], Policy(), now=0.0, dry_run=False)
+    assert decision.action is Action.PROMOTE
+    assert decision.step_to == 0

@@ -6,7 +6,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from pavedroad import flags as feature_flags
+from pavedroad import slo
 from pavedroad.privacy import RowHidden, arecord_denial
+from pavedroad.recruiting.demo import DEMO_FLAG
 from pavedroad.recruiting.reads import get_application, list_jobs
 from pavedroad.service.auth import current_principal
 from pavedroad.tenancy import Principal, atransaction
@@ -38,6 +41,11 @@ async def jobs(
 async def application(
     request: Request, principal: PrincipalDep, application_id: Annotated[int, Path(ge=1, le=2**62)]
 ) -> dict[str, Any]:
+    # The demo rollout gates this read path; its variant is the request's SLO cohort, which is what the
+    # canary controller compares while the ramp moves (see recruiting/demo.py).
+    variant = feature_flags.client().details(DEMO_FLAG, False, feature_flags.context_for(principal)).variant
+    if variant is not None:
+        slo.set_cohort(variant)
     try:
         async with atransaction(request.app.state.pool, principal) as conn:
             return await get_application(conn, principal, application_id, request_id=_request_id(request))
