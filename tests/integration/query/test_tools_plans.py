@@ -134,3 +134,33 @@ def test_explain_and_advise_commands(cli: CliRunner, plan_db: tuple[TestDatabase
     result = cli.invoke(app, ["query", "profile", query, "--reps", "3", "--json"])
     assert result.exit_code == 0, result.output
     assert [p["pass"] for p in json.loads(result.stdout)["passes"]]
+
+
+GOLDEN = sorted((Path(__file__).parents[2] / "golden" / "query" / "explain").glob("*.case"))
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_explain_analyze_plan_matches_golden(plan_db: tuple[TestDatabase, str], path: Path) -> None:
+    """The database plan part of explain (actual rows and times masked) on the plan-check dataset."""
+    from psycopg_pool import ConnectionPool
+
+    from pavedroad.query.tools import explain
+    from pavedroad.query.tools.render import plan_text
+    from pavedroad.tenancy import Principal, Role
+    from tests.golden.query.explain.test_explain_golden import UPDATE, read_case, write_case
+
+    db, tenant = plan_db
+    header, sections = read_case(path)
+    with ConnectionPool(db.app_url, min_size=1, max_size=1, open=True) as pool:
+        out = explain(pool, Principal(tenant, None, Role.ADMIN), sections["query"].strip(), model=recruiting_model(),
+                      analyze=True, now=PLAN_NOW)  # fmt: skip
+    assert out.db is not None
+    assert out.db.analyzed
+    assert out.db.hottest() is not None
+    got = plan_text(out.db)
+    if UPDATE:
+        sections["plan"] = got
+        write_case(path, header, sections)
+        return
+    assert "plan" in sections, f"{path.name} has no '--- plan' section: run with PAVEDROAD_GOLDEN_UPDATE=1"
+    assert got == sections["plan"]

@@ -21,7 +21,15 @@ from pavedroad.query.tools.explain import Explanation
 from pavedroad.query.tools.plancheck import PlanReport
 from pavedroad.query.tools.profile import SuiteProfile
 
-__all__ = ["explain_text", "render_advice", "render_explanation", "render_plan_report", "render_profile", "render_top"]
+__all__ = [
+    "explain_text",
+    "plan_text",
+    "render_advice",
+    "render_explanation",
+    "render_plan_report",
+    "render_profile",
+    "render_top",
+]
 
 
 def explain_text(e: Explanation, *, timings: bool = False) -> str:
@@ -145,3 +153,15 @@ def render_plan_report(r: PlanReport, threshold: float) -> RenderableType:
     parts += [f"[dim]{n}[/]" for n in r.notes]
     parts.append("[green]plans ok[/]" if r.ok else "[red]plans got worse[/]")
     return Group(*parts)
+
+
+def plan_text(plan: DbPlan, *, masked: bool = True) -> str:
+    """The database plan as indented text: shape, estimated rows and cost per node; actual rows and times
+    only unmasked (they vary run to run), so golden files can pin the rest."""
+    lines = []
+    for n in plan.nodes:
+        line = f"{'  ' * n.depth}{n.label}  (est {n.est_rows:g} rows, cost {n.est_cost:g})"
+        if plan.analyzed:
+            line += " actual ? rows, ? ms" if masked else f" actual {n.actual_rows:g} rows, {n.self_ms:.3f} ms"
+        lines.append(line + ("  <- hottest" if n.hot and not masked else ""))
+    return "\n".join(lines) + "\n"
