@@ -95,3 +95,32 @@ def test_shape_log_records_shapes_and_never_literal_values(database: TestDatabas
     for row in rows:
         assert MARKER not in row[5]
         assert not any(e and e in row[5] for e in emails)
+
+
+def test_top_ranks_shapes_across_tenants_and_joins_pg_stat_statements(database: TestDatabase, service: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pavedroad.query.tools import top_shapes
+
+    client, keys, tenants = service
+    cheap = "jobs | aggregate n = count()"
+    costly = 'applications | where status = "active" | group source.name | aggregate n = count(interviews)'
+    for tenant in tenants:
+        for _ in range(3):
+            assert _post(client, "/v1/query", keys[tenant]["recruiter"], {"query": cheap})[0] == 200
+    assert _post(client, "/v1/query", keys[tenants[1]]["admin"], {"query": costly})[0] == 200
+    client.__exit__(None, None, None)
+    since = datetime.now(UTC) - timedelta(hours=1)
+    with psycopg.connect(database.owner_url, autocommit=True) as conn:
+        by_calls = top_shapes(conn, by="calls", since=since)
+        only = top_shapes(conn, by="total", tenant=tenants[1], since=since)
+    assert [r["shape"] for r in by_calls] == [cheap, costly.replace('"active"', "?s")]
+    assert by_calls[0]["tenants"] == len(tenants)
+    assert by_calls[0]["calls"] == 3 * len(tenants)
+    assert by_calls[0]["role"] == "recruiter"
+    assert by_calls[1]["explain"].startswith("pavedroad query explain 'applications | where status = $v1")
+    assert f"--tenant {tenants[1]}" in by_calls[1]["explain"]
+    assert by_calls[0]["pgss_calls"] is not None  # the database's own view of the same statement
+    assert by_calls[0]["pgss_calls"] >= 3 * len(tenants)
+    assert {r["shape"] for r in only} == {cheap, by_calls[1]["shape"]}
+    assert all(r["p99_ms"] >= r["p50_ms"] for r in by_calls)
