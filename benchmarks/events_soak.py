@@ -1,10 +1,10 @@
 """Soak: the relay and the warehouse sink are SIGKILLed at random for minutes while writes go on; at the
 end every committed event is in the stream once and in the warehouse once.
 
-The relay and the sink run as the real CLI processes (``pavedroad events relay``, ``pavedroad warehouse
-sink``) against embedded servers started for this run. The integration test does the same in ~40 s;
-this runs longer (default 5 minutes, ``--quick`` 45 s). Last line: JSON with the counts (``lost_events``
-and ``duplicate_events`` must be 0).
+The relay and the sink run as child processes of this script (``--child relay|sink``: ``run_relay`` and
+``run_sink``, what a worker runs) against embedded servers started for this run. The integration test does
+the same in ~40 s; this runs longer (default 5 minutes, ``--quick`` 45 s). Last line: JSON with the counts
+(``lost_events`` and ``duplicate_events`` must be 0).
 """
 
 from __future__ import annotations
@@ -36,6 +36,13 @@ from pavedroad.testing import start_test_servers
 from pavedroad.warehouse import Warehouse
 
 console = Console(stderr=True)
+SCRIPT = str(Path(__file__).resolve())
+
+
+def _copy_logs(tmp: Path, keep: Path) -> None:
+    keep.mkdir(parents=True, exist_ok=True)
+    for log in ("relay.log", "sink.log"):
+        (keep / log).write_bytes((tmp / log).read_bytes())
 
 
 def seed(owner_url: str) -> tuple[Principal, int, list[int]]:
@@ -81,7 +88,7 @@ class Proc:
         self.proc = None
 
 
-async def run(minutes: float) -> dict[str, Any]:
+async def run(minutes: float, keep_logs: Path | None = None) -> dict[str, Any]:
     rng = random.Random(11)
     tag = uuid.uuid4().hex[:8]
     with start_test_servers() as servers, tempfile.TemporaryDirectory(prefix="pr-soak-") as tmp_dir:
@@ -98,12 +105,13 @@ async def run(minutes: float) -> dict[str, Any]:
             "PAVEDROAD_EVENTS_SUBJECT_PREFIX": f"soak{tag}",
             "PAVEDROAD_EVENTS_STREAM": f"SOAK{tag}",
             "PAVEDROAD_EVENTS_RELAY_POLL_S": "0.05",
-            "PAVEDROAD_LOG_LEVEL": "warning",
+            "PAVEDROAD_LOG_LEVEL": "info",
+            "PYTHONUNBUFFERED": "1",  # a SIGKILLed child must not take its last log lines with it
         }
-        exe = str(Path(sys.executable).parent / "pavedroad")
+        me = [sys.executable, SCRIPT, "--child"]
         path = tmp / "warehouse.duckdb"
-        relay = Proc([exe, "events", "relay"], env, tmp / "relay.log")
-        sink = Proc([exe, "warehouse", "sink", "--path", str(path)], env, tmp / "sink.log")
+        relay = Proc([*me, "relay", db.owner_url, servers.nats_url], env, tmp / "relay.log")
+        sink = Proc([*me, "sink", db.owner_url, servers.nats_url, str(path)], env, tmp / "sink.log")
         relay.start()
         sink.start()
         pool = AsyncConnectionPool(db.app_url, min_size=2, max_size=2, open=False)
@@ -132,14 +140,13 @@ async def run(minutes: float) -> dict[str, Any]:
         deadline = time.monotonic() + minutes * 60
         rounds = 0
         while time.monotonic() < deadline:
-            # CLI start-up (imports, migration check) takes seconds on a busy machine: give each life time to work
-            await asyncio.sleep(rng.uniform(2.0, 6.0))
+            await asyncio.sleep(rng.uniform(1.0, 4.0))
             for proc in rng.choice([[relay], [sink], [relay, sink]]):
-                proc.kill()
+                await asyncio.to_thread(proc.kill)  # off the event loop: the writers keep committing
             await asyncio.sleep(rng.uniform(0.0, 0.5))
             for proc in (relay, sink):
                 if proc.proc is None:
-                    proc.start()
+                    await asyncio.to_thread(proc.start)
             rounds += 1
             console.print(f"round {rounds}: {written} applications written", highlight=False)
         stop.set()
@@ -174,6 +181,8 @@ async def run(minutes: float) -> dict[str, Any]:
             loaded = [str(r[0]) for r in wh.query("select id from pavedroad_meta.events")]
             offset = wh.offset()
         servers.drop_database(db)
+        if keep_logs is not None:
+            await asyncio.to_thread(_copy_logs, tmp, keep_logs)
     return {
         "soak_minutes": minutes,
         "kill_rounds": rounds,
@@ -189,12 +198,39 @@ async def run(minutes: float) -> dict[str, Any]:
     }
 
 
+def child(argv: list[str]) -> None:
+    """A relay or sink process (configured by PAVEDROAD_EVENTS_* in the environment)."""
+    from pavedroad.events import EventsConfig, run_relay
+    from pavedroad.recruiting.events import MIRRORED_TABLES
+    from pavedroad.warehouse import run_sink
+
+    kind, owner_url, nats_url = argv[:3]
+    config = EventsConfig()
+    if kind == "relay":
+        asyncio.run(run_relay(owner_url, nats_url, config))
+    else:
+        asyncio.run(
+            run_sink(
+                nats_url,
+                argv[3],
+                projections=PROJECTIONS,
+                table_names=MIRRORED_TABLES,
+                owner_url=owner_url,
+                config=config,
+            )
+        )
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2:])
+        raise SystemExit(0)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="45 seconds instead of the full soak.")
     parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--keep-logs", type=Path, help="Copy the relay and sink logs here.")
     args = parser.parse_args()
-    result = asyncio.run(run(0.75 if args.quick else args.minutes))
+    result = asyncio.run(run(0.75 if args.quick else args.minutes, args.keep_logs))
     with contextlib.suppress(Exception):
         console.print(result)
     print(json.dumps(result))

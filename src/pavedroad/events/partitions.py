@@ -9,6 +9,7 @@ owner) and deletes rows as ``pavedroad_relay``.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -52,8 +53,14 @@ def _existing(conn: psycopg.Connection) -> dict[str, date]:
 
 
 def maintain(conn: psycopg.Connection, *, now: datetime, retention: timedelta, ahead_days: int) -> MaintenanceReport:
-    """Create partitions for today and ``ahead_days`` more, drop expired delivered ones (autocommit conn)."""
+    """Create partitions for today and ``ahead_days`` more, drop expired delivered ones (autocommit conn).
+
+    Never queues behind traffic: DDL runs with a short ``lock_timeout`` and is skipped (retried at the next
+    run) when it cannot get its lock, because a waiting ACCESS EXCLUSIVE request would stall every writer
+    of the outbox behind it.
+    """
     report = MaintenanceReport([], [], [], 0)
+    conn.execute("set lock_timeout = '200ms'")
     existing = _existing(conn)
     today = now.astimezone(UTC).date()
     for offset in range(ahead_days + 1):
@@ -62,6 +69,12 @@ def maintain(conn: psycopg.Connection, *, now: datetime, retention: timedelta, a
         if name in existing:
             continue
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        early = conn.execute(
+            "select exists (select 1 from event_outbox_default where created_at >= %s and created_at < %s)",
+            (start, start + timedelta(days=1)),
+        ).fetchone()
+        if early and early[0]:
+            continue  # that day's rows already sit in the default partition; they are pruned from there
         try:
             conn.execute(
                 sql.SQL("CREATE TABLE {} PARTITION OF event_outbox FOR VALUES FROM ({}) TO ({})").format(
@@ -70,10 +83,10 @@ def maintain(conn: psycopg.Connection, *, now: datetime, retention: timedelta, a
             )
             conn.execute("select pavedroad_meta.scope_to_tenant(%s::regclass)", (name,))
             report.created.append(name)
-        except psycopg.errors.CheckViolation:
-            pass  # rows for that day sit in the default partition; they are pruned from there
+        except (psycopg.errors.CheckViolation, psycopg.errors.LockNotAvailable):
+            pass  # rows arrived for that day meanwhile, or the lock was busy: try again next time
     for name in partitions_to_drop(existing, now, retention):
-        with conn.transaction():
+        with contextlib.suppress(psycopg.errors.LockNotAvailable), conn.transaction():
             conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(name)))
             pending = conn.execute(
                 sql.SQL("select exists (select 1 from {} where delivered_at is null)").format(sql.Identifier(name))

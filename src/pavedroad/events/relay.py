@@ -198,9 +198,10 @@ class Relay:
         """Relay until cancelled: publish whole batches back to back, otherwise wait for NOTIFY or poll."""
         await self.connect()
         listen = await psycopg.AsyncConnection.connect(self.owner_url, autocommit=True)
+        housekeeping: asyncio.Task[None] | None = None
         try:
             await listen.execute("listen pavedroad_outbox")
-            await asyncio.to_thread(self._maintain_sync)
+            housekeeping = asyncio.create_task(asyncio.to_thread(self._maintain_sync))
             last_report = last_maintain = time.monotonic()
             failures = 0
             while True:
@@ -212,14 +213,17 @@ class Relay:
                 if now - last_report >= 1.0:
                     await self.report()
                     last_report = now
-                if now - last_maintain >= 300:
-                    await asyncio.to_thread(self._maintain_sync)
+                if now - last_maintain >= 300 and housekeeping.done():
+                    # in the background: housekeeping must never hold up delivery
+                    housekeeping = asyncio.create_task(asyncio.to_thread(self._maintain_sync))
                     last_maintain = now
                 self.stats.rounds += 1
                 if count < self.config.relay_batch and failures == 0:
                     async for _ in listen.notifies(timeout=self.config.relay_poll_s, stop_after=1):
                         pass
         finally:
+            if housekeeping is not None:
+                housekeeping.cancel()
             with contextlib.suppress(Exception):
                 await listen.close()
             await self.close()
