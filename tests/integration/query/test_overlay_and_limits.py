@@ -32,7 +32,8 @@ def test_a_new_custom_field_is_queryable_without_a_rebuild(loaded: Loaded) -> No
             (tenant, tenant),
         )
         after = conn.execute("select schema_version from tenants where tenant_id = %s", (tenant,)).fetchone()
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert after[0] == before[0] + 1
     result = run(loaded.pool, principal, text, model=recruiting_model(), now=NOW)
     assert result.rows == [(3,)]
