@@ -164,3 +164,17 @@ def test_text_the_literal_scan_misreads_still_binds_the_parsers_values() -> None
         c = compiler.compile("applications | where applied_at > now() - 90days | take 3", **kw)  # type: ignore[arg-type]
         assert not c.cache_hit
         assert "90 day" in c.params.values()
+
+
+@pytest.mark.parametrize(
+    ("sort", "ok"),
+    [("-applied_at", True), ("-days_to_hire", False), ("-coalesce(hired_at, applied_at)", True), ("job.title", True)],
+)
+def test_paging_refuses_sort_keys_that_can_be_null(sort: str, ok: bool) -> None:
+    text = f"applications | select id | sort {sort} | page size 10"
+    if ok:
+        compile_(text)
+        return
+    with pytest.raises(QueryError) as err:
+        compile_(text)
+    assert err.value.code == "Q303"

@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from pavedroad.query.context import Column, Context, QueryState, Slot
 from pavedroad.query.errors import QueryError
-from pavedroad.query.ir import Col, FieldRef, Node, Output, Par, Resolved
+from pavedroad.query.ir import Agg, Col, Const, FieldRef, Fn, Node, Output, Par, Resolved
 from pavedroad.query.lowering import Lowerer
 from pavedroad.query.model import Classification
 from pavedroad.query.passes.plan_joins import JoinTree, Plan
@@ -74,10 +74,11 @@ def _page_keys(ctx: Context, res: Resolved) -> tuple[list[Output], list[tuple[No
     if not any(k == key for k, _ in sort):
         sort.append((key, False))  # the entity key breaks ties, so pages never skip or repeat rows
     for i, (k, _) in enumerate(sort):
-        if isinstance(k, Col) and k.field.nullable:
+        if _nullable(k):
+            name = k.field.name if isinstance(k, Col) else "this sort key"
             raise QueryError(
-                f"'{k.field.name}' can be null, so it cannot order a paged list", code="Q303", span=k.span,
-                hint=f"sort by coalesce({k.field.name}, …) or by a field that is never null",
+                f"'{name}' can be null, so it cannot order a paged list", code="Q303", span=k.span,
+                hint=f"sort by coalesce({name}, …) or by a field that is never null",
             )  # fmt: skip
         named = next((o.name for o in outputs if o.expr == k), None)
         if named is None:
@@ -85,6 +86,19 @@ def _page_keys(ctx: Context, res: Resolved) -> tuple[list[Output], list[tuple[No
             outputs.append(Output(named, k, hidden=True))
         cursor.append(named)
     return outputs, sort, cursor
+
+
+def _nullable(node: Node) -> bool:
+    """Whether a sort key may be null (conservative): keyset comparisons would skip such rows."""
+    if isinstance(node, Col):
+        return node.field.nullable
+    if isinstance(node, Const):
+        return node.value is None
+    if isinstance(node, Fn):
+        if node.name == "coalesce":
+            return all(_nullable(a) for a in node.args)
+        return node.name in ("case_noelse", "nullif", "/") or any(_nullable(a) for a in node.args)
+    return not (isinstance(node, Agg) and node.fn == "count")
 
 
 def _order_key(lw: Lowerer, key: Node, desc: bool, outputs: list[Output], grouped: bool) -> exp.Ordered:
