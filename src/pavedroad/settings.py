@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "console"
     deploy_version: str = Field(default="dev", description="Version label the SLO recorder attaches to samples.")
     otel_exporter: Literal["none", "console", "otlp"] = "none"
+    slo_recorder: bool = Field(default=True, description="Record per-route SLIs (turn off only to measure its cost).")
     pool_min_size: int = Field(default=1, ge=0)
     pool_max_size: int = Field(default=10, ge=1)
 

@@ -91,7 +91,7 @@ def serve(
     host = host or cfg.http_host
     port = port or cfg.http_port
     _require_free(host, port, "serve")
-    stack = start_stack(cfg)
+    stack = start_stack(cfg, with_nats=False)  # serving needs only Postgres; `pavedroad worker` talks to NATS
     try:
         if workers > 1:
             import os

@@ -77,7 +77,8 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
 
     configure_tracing(settings.otel_exporter, version=settings.deploy_version)
     app.add_middleware(RequestContextMiddleware)
-    slo.install(app, settings)  # SLO recorder middleware, /metrics histograms, slice flusher
+    if settings.slo_recorder:
+        slo.install(app, settings)  # SLO recorder middleware, /metrics histograms, slice flusher
 
     for router in ROUTERS:
         app.include_router(router)

@@ -1,0 +1,231 @@
+"""The service under load: throughput and p50/p99 per endpoint at a fixed request rate, with and without
+the SLO recorder and info-level JSON logging, on the embedded Postgres.
+
+* **Data**: the recruiting generator (``--quick``: 100k applications; full: 1M) over 20 tenants.
+* **Load**: open loop at ``--rate`` requests/s (default 100), each request's latency measured from its
+  *scheduled* send time (no coordinated omission); a mix of list reads (``GET /v1/jobs``, ``GET
+  /v1/applications/{id}``), list-view queries and report queries (``POST /v1/query``) with admin keys of the
+  largest tenants. A bounded number of requests: it stops by itself.
+* **Baseline in the same run**: two ``pavedroad serve`` processes on the same database, one with the
+  recorder and info JSON logs (as deployed), one without either; phases alternate A/B/A/B and medians of
+  the per-phase figures are reported. Errors are any non-2xx answer or transport failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from pavedroad.db import EmbeddedPostgres, free_port, migrate
+from pavedroad.recruiting.generator import seed
+from pavedroad.recruiting.tenants import ensure_demo_keys, list_tenants
+from pavedroad.stack import all_migration_sources, create_database
+
+console = Console(stderr=True)
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+LIST_VIEW = (
+    'applications | where status = "active" | select id, job = job.title, applied_at | sort -applied_at, id | take 50'
+)
+REPORTS = (
+    "applications | where applied_at >= today() - 365 days | group source.kind"
+    " | aggregate applications = count(), hires = count(hired_at) | sort -applications",
+    "applications | group job.department.name | aggregate applications = count(),"
+    " median_days_to_hire = median(days_between(applied_at, hired_at)) | sort -applications",
+)
+CLASSES = ("list_jobs", "get_application", "query_list", "query_report")
+MIX = (("list_jobs", 0.40), ("get_application", 0.30), ("query_list", 0.15), ("query_report", 0.15))
+
+
+def start_service(owner_url: str, data_dir: Path, *, instrumented: bool) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PAVEDROAD_DATABASE_URL": owner_url,
+        "PAVEDROAD_DATA_DIR": str(data_dir),
+        "PAVEDROAD_SLO_RECORDER": "true" if instrumented else "false",
+        "PAVEDROAD_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL") or ("info" if instrumented else "warning"),
+        "PAVEDROAD_LOG_FORMAT": "json",
+        "PAVEDROAD_POOL_MAX_SIZE": "10",
+    }
+    log = open(data_dir / f"service-{port}.log", "wb")  # noqa: SIM115 - lives as long as the process
+    proc = subprocess.Popen([str(BIN / "pavedroad"), "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"service exited early; see {log.name}")
+        time.sleep(0.2)
+    raise SystemExit("service did not become ready in 60 s")
+
+
+async def load(
+    url: str, keys: list[str], ids: dict[str, list[int]], *, rate: float, seconds: float, rng: random.Random
+) -> dict[str, object]:
+    """Open-loop load for ``seconds``; latency from each request's scheduled time."""
+    lat: dict[str, list[float]] = {c: [] for c in CLASSES}
+    errors = 0
+    n = int(rate * seconds)
+    plan = []
+    for i in range(n):
+        plan.append((i / rate, _pick(rng.random()), rng.choice(keys)))
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+        start = time.perf_counter()
+
+        async def one(at: float, cls: str, key: str) -> None:
+            nonlocal errors
+            delay = start + at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            headers = {"Authorization": f"Bearer {key}"}
+            try:
+                if cls == "list_jobs":
+                    resp = await http.get("/v1/jobs", params={"limit": 50}, headers=headers)
+                elif cls == "get_application":
+                    resp = await http.get(f"/v1/applications/{rng.choice(ids[key])}", headers=headers)
+                elif cls == "query_list":
+                    resp = await http.post("/v1/query", json={"query": LIST_VIEW}, headers=headers)
+                else:
+                    resp = await http.post("/v1/query", json={"query": rng.choice(REPORTS)}, headers=headers)
+                ok = 200 <= resp.status_code < 300
+            except httpx.HTTPError:
+                ok = False
+            lat[cls].append((time.perf_counter() - (start + at)) * 1000)
+            if not ok:
+                errors += 1
+
+        await asyncio.gather(*(one(at, cls, key) for at, cls, key in plan))
+        elapsed = time.perf_counter() - start
+    return {"lat": lat, "errors": errors, "throughput": n / elapsed}
+
+
+def _pick(r: float) -> str:
+    """The request class for a uniform draw ``r`` under ``MIX``."""
+    acc = 0.0
+    for name, share in MIX:
+        acc += share
+        if r <= acc:
+            return name
+    return MIX[-1][0]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="100k applications, short phases (< 60 s of load)")
+    parser.add_argument("--rate", type=float, default=100.0, help="requests per second")
+    parser.add_argument("--applications", type=int, default=None)
+    args = parser.parse_args()
+    applications = args.applications or (100_000 if args.quick else 1_000_000)
+    phase_s = 8.0 if args.quick else 30.0
+    rounds = 2 if args.quick else 3
+
+    root = Path(tempfile.mkdtemp(prefix="pavedroad-bench-service-"))
+    pg = EmbeddedPostgres(root)
+    admin = pg.start()
+    services: list[subprocess.Popen[bytes]] = []
+    try:
+        owner = create_database(admin, "pavedroad")
+        migrate(owner, all_migration_sources())
+        t0 = time.perf_counter()
+        seed(owner, applications=applications, tenants=20, seed=11, progress=False)
+        console.print(f"seeded {applications:,} applications in {time.perf_counter() - t0:.0f}s")
+        with psycopg.connect(owner, autocommit=True) as conn:
+            conn.execute("analyze")
+        tenants = list_tenants(owner)
+        keys = ensure_demo_keys(owner, root / "keys.json", tenants)
+        with psycopg.connect(owner) as conn:
+            big = [
+                r[0]
+                for r in conn.execute(
+                    "select tenant_id from applications group by tenant_id order by count(*) desc limit 4"
+                ).fetchall()
+            ]
+            ids = {}
+            for t in big:
+                rows = conn.execute("select id from applications where tenant_id = %s order by id desc limit 500", (t,))
+                ids[keys[t]["admin"]] = [r[0] for r in rows.fetchall()]
+        admin_keys = list(ids)
+        with_rec, url_a = start_service(owner, root, instrumented=True)
+        without, url_b = start_service(owner, root, instrumented=False)
+        services += [with_rec, without]
+        rng = random.Random(5)
+        asyncio.run(load(url_a, admin_keys, ids, rate=args.rate, seconds=2, rng=rng))  # warm both
+        asyncio.run(load(url_b, admin_keys, ids, rate=args.rate, seconds=2, rng=rng))
+        results: dict[str, list[dict[str, object]]] = {"with": [], "without": []}
+        for r in range(rounds):
+            for name, url in (
+                (("with", url_a), ("without", url_b)) if r % 2 == 0 else (("without", url_b), ("with", url_a))
+            ):
+                results[name].append(asyncio.run(load(url, admin_keys, ids, rate=args.rate, seconds=phase_s, rng=rng)))
+    finally:
+        for proc in services:
+            proc.send_signal(signal.SIGINT)
+        for proc in services:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        pg.stop()
+
+    def merged(name: str, cls: str) -> list[float]:
+        return [v for run in results[name] for v in run["lat"][cls]]  # type: ignore[index]
+
+    table = Table(title=f"service at {args.rate:.0f} req/s, {applications:,} applications (ms from scheduled send)")
+    table.add_column("endpoint")
+    for col in ("p50 with", "p99 with", "p50 without", "p99 without"):
+        table.add_column(col, justify="right")
+    for cls in CLASSES:
+        a, b = merged("with", cls), merged("without", cls)
+        table.add_row(cls, f"{pct(a, 0.5):.1f}", f"{pct(a, 0.99):.1f}", f"{pct(b, 0.5):.1f}", f"{pct(b, 0.99):.1f}")
+    console.print(table)
+    lists = merged("with", "list_jobs") + merged("with", "get_application")
+    lists_b = merged("without", "list_jobs") + merged("without", "get_application")
+    errors = sum(int(run["errors"]) for runs in results.values() for run in runs)  # type: ignore[call-overload]
+    figures = {
+        "applications": applications,
+        "rate_rps": args.rate,
+        "throughput_rps": round(statistics.median(float(run["throughput"]) for run in results["with"]), 1),  # type: ignore[arg-type]
+        "list_p50_ms": round(pct(lists, 0.5), 2),
+        "list_p99_ms": round(pct(lists, 0.99), 2),
+        "query_list_p99_ms": round(pct(merged("with", "query_list"), 0.99), 2),
+        "query_report_p50_ms": round(pct(merged("with", "query_report"), 0.5), 2),
+        "query_report_p99_ms": round(pct(merged("with", "query_report"), 0.99), 2),
+        "list_p99_without_recorder_ms": round(pct(lists_b, 0.99), 2),
+        "list_p50_recorder_overhead_pct": round(100 * (pct(lists, 0.5) / pct(lists_b, 0.5) - 1), 1),
+        "errors": errors,
+        "requests": sum(len(v) for runs in results.values() for run in runs for v in run["lat"].values()),  # type: ignore[union-attr]
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
