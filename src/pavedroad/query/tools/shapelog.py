@@ -22,7 +22,15 @@ import psycopg
 import structlog
 from psycopg_pool import AsyncConnectionPool
 
-from pavedroad.query.tools.shapes import INSERT_SQL, ShapeBuffer, ShapeRecord, TimedCompiler, last_compile, make_record
+from pavedroad.query.tools.shapes import (
+    INSERT_SQL,
+    ShapeBuffer,
+    ShapeRecord,
+    TimedCompiler,
+    batch_params,
+    last_compile,
+    make_record,
+)
 from pavedroad.tenancy import Principal, Role, atransaction
 
 __all__ = ["ShapeLog", "shape_log_lifespan"]
@@ -60,8 +68,8 @@ class ShapeLog:
         done = 0
         for tenant, records in by_tenant.items():
             try:
-                async with atransaction(pool, Principal(tenant, None, Role.ADMIN)) as conn, conn.cursor() as cur:
-                    await cur.executemany(INSERT_SQL, [r.row() for r in records])
+                async with atransaction(pool, Principal(tenant, None, Role.ADMIN)) as conn:
+                    await conn.execute(INSERT_SQL, batch_params(records))
                 done += len(records)
             except (psycopg.Error, OSError) as exc:  # never into a request; the batch is lost and counted
                 self.failed += len(records)

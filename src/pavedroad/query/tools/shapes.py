@@ -25,7 +25,16 @@ from pavedroad.query.compiler import CompiledQuery, Compiler, normalize
 from pavedroad.query.jsonform import from_json
 from pavedroad.query.text import to_text
 
-__all__ = ["CompileTiming", "ShapeBuffer", "ShapeRecord", "TimedCompiler", "last_compile", "shape_id", "shape_of"]
+__all__ = [
+    "CompileTiming",
+    "ShapeBuffer",
+    "ShapeRecord",
+    "TimedCompiler",
+    "batch_params",
+    "last_compile",
+    "shape_id",
+    "shape_of",
+]
 
 
 def shape_of(query: str | dict[str, Any] | qa.Pipeline) -> str:
@@ -91,10 +100,18 @@ class ShapeRecord:
                 self.compile_us, self.exec_us, self.row_count)  # fmt: skip
 
 
+# One statement per batch: the columns as arrays, unnested server-side (COPY is not allowed into a table
+# under row-level security, and one INSERT of N rows costs far less than N INSERTs).
 INSERT_SQL = (
     "insert into query_shape_log (tenant_id, recorded_at, shape_id, shape, sql, role, cache_hit,"
-    " compile_us, exec_us, row_count) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " compile_us, exec_us, row_count) select * from unnest(%s::text[], %s::timestamptz[], %s::text[],"
+    " %s::text[], %s::text[], %s::text[], %s::boolean[], %s::integer[], %s::integer[], %s::integer[])"
 )
+
+
+def batch_params(records: list[ShapeRecord]) -> list[list[Any]]:
+    """``INSERT_SQL``'s parameters for ``records``: one array per column."""
+    return [list(col) for col in zip(*(r.row() for r in records), strict=True)]
 
 
 @dataclass
