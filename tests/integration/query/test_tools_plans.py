@@ -42,6 +42,7 @@ def test_the_checked_in_baseline_matches_the_plans_of_this_build(plan_db: tuple[
     current = _record(db, tenant)
     baseline = load_baseline(DEFAULT_BASELINE)
     report = compare_plans(baseline, current)
+    # If a change made plans costlier on purpose: .venv/bin/pavedroad query check-plans --update
     assert report.ok, [(d.name, d.cost_before, d.cost_after, d.diff) for d in report.regressions] + report.missing
     assert set(current["plans"]) == set(baseline["plans"])  # type: ignore[arg-type]
 
@@ -147,7 +148,7 @@ def test_explain_analyze_plan_matches_golden(plan_db: tuple[TestDatabase, str], 
     from pavedroad.query.tools import explain
     from pavedroad.query.tools.render import plan_text
     from pavedroad.tenancy import Principal, Role
-    from tests.golden.query.explain.test_explain_golden import UPDATE, read_case, write_case
+    from tests.golden.query.explain.test_explain_golden import REFRESH, UPDATE, read_case, write_case
 
     db, tenant = plan_db
     header, sections = read_case(path)
@@ -163,4 +164,4 @@ def test_explain_analyze_plan_matches_golden(plan_db: tuple[TestDatabase, str], 
         write_case(path, header, sections)
         return
     assert "plan" in sections, f"{path.name} has no '--- plan' section: run with PAVEDROAD_GOLDEN_UPDATE=1"
-    assert got == sections["plan"]
+    assert got == sections["plan"], f"{path.name}: the database plan changed; if intended: {REFRESH}"

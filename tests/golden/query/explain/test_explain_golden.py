@@ -21,6 +21,10 @@ from pavedroad.recruiting.model import recruiting_model
 HERE = Path(__file__).parent
 CASES = sorted(HERE.glob("*.case"))
 UPDATE = os.environ.get("PAVEDROAD_GOLDEN_UPDATE") == "1"
+REFRESH = (
+    "PAVEDROAD_GOLDEN_UPDATE=1 .venv/bin/pytest -q tests/golden/query/explain"
+    " tests/integration/query/test_tools_plans.py"
+)
 SCHEMA = TenantSchema(
     "acme", 7, "Europe/Berlin", (CustomField("applications", "expected_salary", "number", "confidential"),)
 )
@@ -54,4 +58,4 @@ def test_explain_matches_golden(path: Path) -> None:
         write_case(path, header, sections)
         return
     assert "explain" in sections, f"{path.name} has no '--- explain' section: run with PAVEDROAD_GOLDEN_UPDATE=1"
-    assert got == sections["explain"]
+    assert got == sections["explain"], f"{path.name}: explain changed; if intended: {REFRESH}"
