@@ -165,3 +165,29 @@ def test_explain_analyze_plan_matches_golden(plan_db: tuple[TestDatabase, str], 
         return
     assert "plan" in sections, f"{path.name} has no '--- plan' section: run with PAVEDROAD_GOLDEN_UPDATE=1"
     assert got == sections["plan"], f"{path.name}: the database plan changed; if intended: {REFRESH}"
+
+
+def test_advise_top_and_profile_commands_render(
+    cli: CliRunner, plan_db: tuple[TestDatabase, str], tmp_path: Path
+) -> None:
+    _, tenant = plan_db
+    suite = tmp_path / "suite.txt"
+    suite.write_text('applications | where status = "hired" | aggregate n = count()\n\njobs | group titel\n')
+    result = cli.invoke(app, ["query", "advise", "--tenant", tenant, "--suite", str(suite), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["proposals"]
+    assert all(p["ddl"].startswith("CREATE INDEX CONCURRENTLY") and p["gain"] > 0 for p in body["proposals"])
+    assert body["skipped"]["q2"].startswith("does not compile: Q104")
+    result = cli.invoke(app, ["query", "advise", "--tenant", tenant, "--suite", str(suite)])
+    assert result.exit_code == 0, result.output
+    assert "CREATE INDEX CONCURRENTLY" in result.output
+    result = cli.invoke(app, ["query", "profile", "--suite", str(suite), "--reps", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Q104" in result.output
+    result = cli.invoke(app, ["query", "top", "--by", "p99", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []  # nothing ran through the service on this database
+    result = cli.invoke(app, ["query", "top", "--by", "median"])
+    assert result.exit_code == 2
+    assert "unknown --by" in result.stderr
