@@ -6,8 +6,8 @@ the same run and interleaved:
 
 * **relay** — pavedroad's relay (SQL-built JSON, pipelined ``publish_async``, one UPDATE per batch) vs a
   hand-written relay that publishes each row with ``js.publish`` and waits for its ack;
-* **latency** — commit to visible in DuckDB at a steady ~1k events/s (writers, relay and sink in this
-  process; p50/p99 over every event); the seed's target for integrations was 2 minutes;
+* **latency** — commit to visible in DuckDB at a steady ~1k events/s (writers here, relay and sink in
+  their own processes as deployed; p50/p99 over every event); the seed's target for integrations was 2 min;
 * **sink** — ``Warehouse.load`` (Arrow micro-batches, set-based upserts) vs DuckDB ``executemany`` of the
   same rows into the same tables;
 * **outbox** — the same domain write (move an application: UPDATE + INSERT transition) with and without
@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
+import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,14 +37,15 @@ from psycopg_pool import AsyncConnectionPool
 from rich.console import Console
 from rich.table import Table
 
-from pavedroad.events import Event, EventsConfig, Relay, aappend, ensure_streams
+from pavedroad.events import Event, EventsConfig, Relay, aappend, aappend_many, ensure_streams
 from pavedroad.events.relay import CLAIM_SQL, MARK_SQL
 from pavedroad.recruiting.events import MIRRORED_TABLES, PROJECTIONS, ApplicationCreated, StageMoved
 from pavedroad.tenancy import Principal, Role, atransaction
 from pavedroad.testing import TestDatabase, start_test_servers
-from pavedroad.warehouse import LoadResult, Warehouse, run_sink_once
+from pavedroad.warehouse import LoadResult, Warehouse
 
 console = Console(stderr=True)
+SCRIPT = str(Path(__file__).resolve())
 TENANT = "acme"
 
 
@@ -146,38 +149,34 @@ async def relay_naive(db: TestDatabase, nats_url: str, n: int) -> float:
 
 
 async def latency(db: TestDatabase, nats_url: str, *, seconds: float, rate: int, tmp: Path) -> list[float]:
+    """Writers here; the relay and the sink in their own processes (as deployed). The sink child appends
+    ``event_id loaded_at`` after each DuckDB commit; latency = that time minus the writer's commit time."""
     config = unique_config(sink_max_wait_s=0.02)
-    committed: dict[str, float] = {}
-    latencies: list[float] = []
-
-    def on_loaded(result: LoadResult) -> None:
-        now = time.time()
-        for event_id in result.event_ids:
-            at = committed.pop(event_id, None)
-            if at is not None:
-                latencies.append((now - at) * 1000)
-
-    relay = asyncio.create_task(Relay(db.owner_url, nats_url, config).run())
-    sink = asyncio.create_task(
-        run_sink_once(
-            nats_url,
-            tmp / "latency.duckdb",
-            projections=PROJECTIONS,
-            table_names=MIRRORED_TABLES,
-            owner_url=None,
-            config=config,
-            on_loaded=on_loaded,
-        )
+    env = {
+        **os.environ,
+        "PAVEDROAD_EVENTS_SUBJECT_PREFIX": config.subject_prefix,
+        "PAVEDROAD_EVENTS_STREAM": config.stream,
+        "PAVEDROAD_EVENTS_RELAY_POLL_S": "0.01",
+        "PAVEDROAD_EVENTS_SINK_MAX_WAIT_S": "0.02",
+    }
+    loaded_file = tmp / "loaded.txt"
+    children = await asyncio.to_thread(
+        _spawn,
+        [
+            ["relay", db.owner_url, nats_url],
+            ["sink", db.owner_url, nats_url, str(tmp / "latency.duckdb"), str(loaded_file)],
+        ],
+        env,
     )
+    committed: dict[str, float] = {}
     pool = AsyncConnectionPool(db.app_url, min_size=4, max_size=4, open=False)
     await pool.open(wait=True)
     principal = Principal(TENANT, None, Role.ADMIN)
     writers, per_tx = 4, 5
     interval = writers * per_tx / rate
-    await asyncio.sleep(1.0)  # relay and sink connected
 
-    async def writer(w: int) -> None:
-        deadline = time.monotonic() + seconds
+    async def writer(w: int, run_for: float, record: bool) -> None:
+        deadline = time.monotonic() + run_for
         tick = time.monotonic()
         n = 0
         while time.monotonic() < deadline:
@@ -192,29 +191,80 @@ async def latency(db: TestDatabase, nats_url: str, *, seconds: float, rate: int,
                 for _ in range(per_tx)
             ]
             async with atransaction(pool, principal) as tx:
-                for e in events:
-                    await aappend(tx, e)
+                await aappend_many(tx, events)
             now = time.time()
-            for e in events:
-                committed[str(e.id)] = now
+            if record:
+                for e in events:
+                    committed[str(e.id)] = now
             n += 1
             tick += interval
             await asyncio.sleep(max(0.0, tick - time.monotonic()))
 
     try:
-        await asyncio.gather(*(writer(w) for w in range(writers)))
-        for _ in range(100):
-            if not committed:
+        # warm up until events flow end to end (the children need seconds to start on a busy machine)
+        for _ in range(60):
+            await asyncio.gather(*(writer(w, 1.0, record=False) for w in range(writers)))
+            if await asyncio.to_thread(_flowing, loaded_file):
                 break
-            await asyncio.sleep(0.05)
+        await asyncio.gather(*(writer(w, seconds, record=True) for w in range(writers)))
+        await asyncio.sleep(2.0)
     finally:
-        for task in (relay, sink):
-            task.cancel()
-        for task in (relay, sink):
-            with contextlib.suppress(BaseException):
-                await task
+        await asyncio.to_thread(_stop, children)
         await pool.close()
-    return latencies
+    return await asyncio.to_thread(_latencies, loaded_file, committed)
+
+
+def _spawn(args: list[list[str]], env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    return [subprocess.Popen([sys.executable, SCRIPT, "--child", *a], env=env) for a in args]
+
+
+def _flowing(loaded_file: Path) -> bool:
+    return loaded_file.exists() and loaded_file.stat().st_size > 0
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    for proc in children:
+        proc.send_signal(signal.SIGTERM)
+    for proc in children:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _latencies(loaded_file: Path, committed: dict[str, float]) -> list[float]:
+    out = []
+    for line in loaded_file.read_text().splitlines():
+        event_id, at = line.split()
+        start = committed.get(event_id)
+        if start is not None:
+            out.append((float(at) - start) * 1000)
+    return out
+
+
+def child(argv: list[str]) -> None:
+    """``--child relay OWNER NATS`` or ``--child sink OWNER NATS DUCKDB LOADED_FILE``."""
+    from pavedroad.events import run_relay
+    from pavedroad.warehouse import run_sink
+
+    kind, owner_url, nats_url = argv[:3]
+    config = EventsConfig()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if kind == "relay":
+        asyncio.run(run_relay(owner_url, nats_url, config))
+        return
+    out = Path(argv[4]).open("a")  # noqa: SIM115 - lives as long as this process
+
+    def on_loaded(result: LoadResult) -> None:
+        now = time.time()
+        out.write("".join(f"{i} {now}\n" for i in result.event_ids))
+        out.flush()
+
+    asyncio.run(
+        run_sink(
+            nats_url, argv[3], projections=PROJECTIONS, table_names=MIRRORED_TABLES, config=config, on_loaded=on_loaded
+        )
+    )
 
 
 # --- sink vs executemany -------------------------------------------------------------------------------
@@ -451,6 +501,9 @@ def report(results: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2:])
+        raise SystemExit(0)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="Smaller runs (under a minute).")
     args = parser.parse_args()
