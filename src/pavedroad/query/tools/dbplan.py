@@ -64,10 +64,25 @@ class DbPlan:
     def hottest(self) -> PlanNode | None:
         return next((n for n in self.nodes if n.hot), None)
 
+    def misestimates(self, factor: float = 10.0) -> list[PlanNode]:
+        """Nodes whose actual rows (per loop) are ``factor`` times off the estimate, either way."""
+        out = []
+        for n in self.nodes:
+            if n.actual_rows is None:
+                continue
+            est, act = max(n.est_rows, 1.0), max(n.actual_rows, 1.0)
+            if act / est >= factor or est / act >= factor:
+                out.append(n)
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["shape"] = self.shape()
         return out
+
+
+def _text(value: Any) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _mark_hot(nodes: list[PlanNode]) -> tuple[PlanNode, ...]:
@@ -99,7 +114,7 @@ def from_postgres(doc: Any) -> DbPlan:
             None if total_ms is None else round(max(total_ms - child_ms, 0.0), 3),
             None if total_ms is None else round(total_ms, 3),
             p.get("Shared Hit Blocks"), p.get("Shared Read Blocks"),
-            {k: str(p[k]) for k in _DETAIL_KEYS if k in p},
+            {k: _text(p[k]) for k in _DETAIL_KEYS if k in p},
         ))  # fmt: skip
         for c in children:
             walk(c, nid, depth + 1)

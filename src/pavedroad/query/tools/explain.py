@@ -14,7 +14,7 @@ from typing import Any
 import sqlglot
 
 from pavedroad.query import ast as qa
-from pavedroad.query.ir import Col, Hop, Node, Resolved, cols_of
+from pavedroad.query.ir import Hop, Node, Resolved, cols_of
 from pavedroad.query.model import Classification
 from pavedroad.query.passes.plan_joins import Plan
 from pavedroad.query.passes.scope_tenant import TENANT_PARAM
@@ -170,8 +170,3 @@ def explain_trace(trace: Trace, *, query: str, tenant: str, params: dict[str, An
     shown = {k: str(v) for k, v in (params or {}).items()}
     return Explanation(query, tenant, trace.ctx.role, dialect, passes, _ast_summary(final.ast), _fields(res),
                        policy, _joins(plan), predicates, pretty, shown, round(trace.total_s * 1000, 3))  # fmt: skip
-
-
-def columns_read(res: Resolved) -> list[Col]:
-    """Every column the query reads (used by the index advisor)."""
-    return [c for node in _every(res) for c in cols_of(node)]

@@ -73,8 +73,7 @@ def explain(
             except psycopg.Error as exc:
                 raise _db_error(exc, limits) from None
     assert row is not None
-    out.db = from_postgres(row[0])
-    return out
+    return _attach(out, from_postgres(row[0]))
 
 
 async def aexplain(
@@ -102,7 +101,16 @@ async def aexplain(
             except psycopg.Error as exc:
                 raise _db_error(exc, limits) from None
     assert row is not None
-    out.db = from_postgres(row[0])
+    return _attach(out, from_postgres(row[0]))
+
+
+def _attach(out: Explanation, plan: DbPlan) -> Explanation:
+    out.db = plan
+    off = plan.misestimates()
+    if off:
+        tables = sorted({n.relation for n in off if n.relation}) or ["the tables involved"]
+        out.notes.append(f"{len(off)} plan nodes estimate rows 10x or more off the actual count: statistics may be"
+                         f" stale (ANALYZE {', '.join(tables)}) or the predicate hard to estimate")  # fmt: skip
     return out
 
 
