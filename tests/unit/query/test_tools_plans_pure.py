@@ -164,8 +164,9 @@ def test_suite_files_in_both_forms() -> None:
 def test_misestimates_are_nodes_an_order_of_magnitude_off_either_way() -> None:
     scan = {"Node Type": "Seq Scan", "Relation Name": "applications", "Plan Rows": 2000, "Actual Rows": 1900,
             "Actual Loops": 1, "Actual Total Time": 1.0, "Total Cost": 50.0}  # fmt: skip
-    doc = [{"Plan": {"Node Type": "Nested Loop", "Plan Rows": 1, "Actual Rows": 142, "Actual Loops": 1,
-                     "Actual Total Time": 3.0, "Total Cost": 70.0, "Sort Key": ["a", "b desc"], "Plans": [scan]}}]  # fmt: skip
+    loop = {"Node Type": "Nested Loop", "Plan Rows": 1, "Actual Rows": 142, "Actual Loops": 1,
+            "Actual Total Time": 3.0, "Total Cost": 70.0, "Sort Key": ["a", "b desc"], "Plans": [scan]}  # fmt: skip
+    doc = [{"Plan": loop}]
     plan = from_postgres(doc)
     assert [n.node for n in plan.misestimates()] == ["Nested Loop"]
     assert plan.nodes[0].detail["Sort Key"] == "a, b desc"
