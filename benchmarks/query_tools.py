@@ -142,7 +142,7 @@ def bench_advisor(owner_url: str, tenant: str, rounds: int, reps: int) -> tuple[
                     if with_indexes:
                         for c in chosen:
                             conn.execute(index_ddl(c, concurrently=False))
-                        for table in sorted({c.table for c in chosen}):
+                        for table in sorted({c.table for c in chosen if any(k.json_key for k in c.keys)}):
                             conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
                     enter_tenant(conn, tenant, schema.time_zone)
                     for case in cases:
