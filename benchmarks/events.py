@@ -106,7 +106,7 @@ def unique_config(**extra: Any) -> EventsConfig:
 
 async def relay_pavedroad(db: TestDatabase, nats_url: str, n: int) -> float:
     prefill_outbox(db.owner_url, n)
-    relay = Relay(db.owner_url, nats_url, unique_config(relay_batch=2000))
+    relay = Relay(db.owner_url, nats_url, unique_config())
     await relay.connect()
     try:
         started = time.perf_counter()

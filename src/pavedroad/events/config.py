@@ -27,7 +27,7 @@ class EventsConfig(BaseSettings):
     max_age_s: float = Field(default=7 * 86400, gt=0, description="Stream retention (replay horizon).")
     max_bytes: int = Field(default=-1, description="Stream size cap in bytes; -1 for none.")
     dedup_window_s: float = Field(default=120, gt=0, description="JetStream duplicate window for Nats-Msg-Id.")
-    relay_batch: int = Field(default=1000, ge=1, le=20_000)
+    relay_batch: int = Field(default=5000, ge=1, le=50_000, description="Rows claimed and published per round.")
     relay_poll_s: float = Field(default=0.5, gt=0, description="Polling fallback when no NOTIFY arrives.")
     relay_shards: int = Field(default=1, ge=1, le=256, description="Aggregate-hash shards (one relay each).")
     publish_timeout_s: float = Field(default=5.0, gt=0)
