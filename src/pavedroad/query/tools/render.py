@@ -103,7 +103,8 @@ def render_explanation(e: Explanation) -> RenderableType:
 
 
 def render_profile(p: SuiteProfile, top: int = 10) -> RenderableType:
-    passes = Table("pass", "total ms", "share", title=f"passes (median of {p.reps})", title_justify="left")
+    title = f"passes (trimmed mean of {p.reps} compiles)"
+    passes = Table("pass", "total ms", "share", title=title, title_justify="left")
     for name, ms, share in p.pass_totals():
         passes.add_row(name, f"{ms:.3f}", f"{share:.0%}")
     shapes = Table("query", "total ms", "slowest pass", "shape", title="slowest query shapes", title_justify="left")
