@@ -159,24 +159,26 @@ def load_raw_batch(
         )
     finally:
         _unregister_name(duck, _RAW)
-    _fill(
-        duck,
-        _BATCH,
-        f"SELECT stream_seq, subject, e.id AS id, e.type AS type,"
-        " e.schema_version AS schema_version, e.tenant_id AS tenant_id, e.aggregate_type AS aggregate_type,"
-        " e.aggregate_id AS aggregate_id, CAST(e.occurred_at AS TIMESTAMPTZ) AS occurred_at, e.payload AS payload,"
-        f" e.classification AS classification FROM {_PARSED} WHERE ok",
-        None,
-        scratch,
-    )
-    duck.execute(
-        "INSERT INTO pavedroad_meta.rejects (stream_seq, subject, error, data, rejected_at)"
-        f" SELECT stream_seq, subject, 'not a pavedroad event envelope', CAST(encode(data) AS BLOB), now()"
-        f" FROM {_PARSED} WHERE NOT ok"
-    )
-    counts = duck.execute(f"SELECT count(*) FROM {_BATCH}").fetchall()
-    events = int(counts[0][0])
-    rejects = raw.num_rows - events
+    if _BATCH not in scratch:  # a view: the parsed rows are read where they lie, no second copy per batch
+        duck.execute(
+            f"CREATE OR REPLACE TEMP VIEW {_BATCH} AS SELECT stream_seq, subject, e.id AS id, e.type AS type,"
+            " e.schema_version AS schema_version, e.tenant_id AS tenant_id, e.aggregate_type AS aggregate_type,"
+            " e.aggregate_id AS aggregate_id, CAST(e.occurred_at AS TIMESTAMPTZ) AS occurred_at,"
+            f" e.payload AS payload, e.classification AS classification FROM {_PARSED} WHERE ok"
+        )
+        scratch.add(_BATCH)
+    # one statement for the counts and the types present (each statement costs on small batches)
+    summary = duck.execute(
+        f"SELECT count(*) FILTER (WHERE ok), count(*) FILTER (WHERE NOT ok),"
+        f" list(DISTINCT e.type) FILTER (WHERE ok) FROM {_PARSED}"
+    ).fetchall()[0]
+    events, rejects, present = int(summary[0]), int(summary[1]), set(summary[2] or [])
+    if rejects:
+        duck.execute(
+            "INSERT INTO pavedroad_meta.rejects (stream_seq, subject, error, data, rejected_at)"
+            f" SELECT stream_seq, subject, 'not a pavedroad event envelope', CAST(encode(data) AS BLOB), now()"
+            f" FROM {_PARSED} WHERE NOT ok"
+        )
     if events == 0:
         return 0, rejects, 0, []
     duck.execute(
@@ -187,7 +189,6 @@ def load_raw_batch(
         " occurred_at, CASE WHEN contains(CAST(classification AS VARCHAR), '\"sensitive\"') THEN NULL ELSE payload END,"
         f" now() FROM {_BATCH}"
     )
-    present = {r[0] for r in duck.execute(f"SELECT DISTINCT type FROM {_BATCH}").fetchall()}
     by_table: dict[str, list[tuple[str, int, Projection]]] = {}
     for event_type in sorted(present):
         for i, op in enumerate(projections.get(event_type, ())):
