@@ -206,7 +206,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
         if as_json:
             payload = [
                 {"ddl": p.ddl, "gain": round(p.gain, 4), "queries": list(p.queries), "reason": p.candidate.reason,
-                 "ms_before": p.ms_before, "ms_after": p.ms_after}
+                 "ms_before": p.ms_before, "ms_after": p.ms_after, "slower": list(p.slower)}
                 for p in advice.proposals
             ]  # fmt: skip
             console.print_json(json.dumps({"tenant": tenant, "proposals": payload, "skipped": advice.skipped}))

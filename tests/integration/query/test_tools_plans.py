@@ -179,6 +179,10 @@ def test_advise_top_and_profile_commands_render(
     assert body["proposals"]
     assert all(p["ddl"].startswith("CREATE INDEX CONCURRENTLY") and p["gain"] > 0 for p in body["proposals"])
     assert body["skipped"]["q2"].startswith("does not compile: Q104")
+    result = cli.invoke(app, ["query", "advise", "--tenant", tenant, "--suite", str(suite), "--analyze", "--json"])
+    assert result.exit_code == 0, result.output
+    timed = json.loads(result.stdout)["proposals"]
+    assert all(p["ms_before"] > 0 and p["ms_after"] > 0 for p in timed)
     result = cli.invoke(app, ["query", "advise", "--tenant", tenant, "--suite", str(suite)])
     assert result.exit_code == 0, result.output
     assert "CREATE INDEX CONCURRENTLY" in result.output

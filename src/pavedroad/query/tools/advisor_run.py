@@ -36,6 +36,7 @@ class Proposal:
     ms_before: float | None = None
     ms_after: float | None = None
     ddl: str = ""
+    slower: tuple[str, ...] = ()  # with analyze: queries that ran >25 % (and >0.5 ms) slower with the index
 
     @property
     def gain(self) -> float:
@@ -135,7 +136,8 @@ def advise(
     reps: int = 3,
 ) -> Advice:
     """Candidates for every suite query, each measured alone; those that cut the suite's cost by at least
-    ``min_gain`` are proposed, best first, and measured once more all together (``cost_after_all``)."""
+    ``min_gain`` are proposed, best first, and measured once more all together (``cost_after_all``).
+    A lower estimate can still run slower: with ``analyze``, ``Proposal.slower`` names such queries."""
     with psycopg.connect(owner_url, autocommit=True) as conn:
         schema, cases, errors = compile_suite(conn, tenant, suite, model=model, now=now)
         existing = _existing(conn)
@@ -153,9 +155,10 @@ def advise(
             cost, ms = _measure(conn, tenant, schema.time_zone, cases, [c], analyze=analyze, reps=reps)
             after = sum(cost.values())
             better = tuple(n for n in cost if cost[n] < base_cost[n] * 0.999)
+            slower = tuple(n for n in ms if ms[n] > base_ms[n] * 1.25 and ms[n] - base_ms[n] > 0.5) if analyze else ()
             proposal = Proposal(c, advice.cost_before, after, better,
                                 sum(base_ms.values()) if analyze else None, sum(ms.values()) if analyze else None,
-                                index_ddl(c).as_string(conn) + ";")  # fmt: skip
+                                index_ddl(c).as_string(conn) + ";", slower)  # fmt: skip
             if proposal.gain >= min_gain:
                 advice.proposals.append(proposal)
             elif any(k.json_key for k in c.keys):

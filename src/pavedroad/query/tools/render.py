@@ -133,7 +133,8 @@ def render_advice(a: Advice) -> RenderableType:
         timing = (
             f"\n{p.ms_before:.2f}→{p.ms_after:.2f} ms" if p.ms_before is not None and p.ms_after is not None else ""
         )
-        table.add_row(f"{p.gain:.1%}{timing}", ", ".join(p.queries), p.ddl, p.candidate.reason)
+        why = p.candidate.reason + (f"\n[yellow]ran slower: {', '.join(p.slower)}[/]" if p.slower else "")
+        table.add_row(f"{p.gain:.1%}{timing}", ", ".join(p.queries), p.ddl, why)
     foot = f"suite estimated cost {a.cost_before:.1f} → {a.cost_after_all:.1f} with every proposal"
     skipped = [f"[dim]skipped {k}: {v}[/]" for k, v in sorted(a.skipped.items())]
     return Group(table, foot, *skipped)
