@@ -95,10 +95,14 @@ def test_compare_fails_only_when_cost_grows_past_the_threshold() -> None:
     better = compare_plans(base, _doc(50.0, ["Aggregate", "  Seq Scan on t"]), 0.25)
     assert better.ok
     assert [d.name for d in better.changed] == ["q"]
-    missing = compare_plans(base, {"server_major": 17, "plans": {"other": {"cost": 1, "shape": []}}})
-    assert missing.missing == ["q"]
-    assert missing.new == ["other"]
-    assert "server major version" in missing.notes[0]
+    removed = compare_plans(base, {"server_major": 17, "plans": {"other": {"cost": 1, "shape": []}}})
+    assert removed.ok
+    assert removed.new == ["other"]
+    assert "server major version" in removed.notes[0]
+    assert "q: no longer in the suite" in removed.notes[1]
+    broken = compare_plans(base, {"server_major": 18, "plans": {}, "errors": {"q": "Q104 unknown field"}})
+    assert not broken.ok
+    assert broken.missing == ["q"]
 
 
 def _cands(query: str) -> list[str]:

@@ -150,7 +150,7 @@ def render_plan_report(r: PlanReport, threshold: float) -> RenderableType:
     for d in r.changed:
         parts.append(f"[yellow]changed[/] {d.name}: cost {d.cost_before:g} → {d.cost_after:g}")
         parts.append(Syntax(d.diff, "diff"))
-    parts += [f"[red]missing[/] {n}: in the baseline, not planned now" for n in r.missing]
+    parts += [f"[red]missing[/] {n}: in the baseline and the suite, but it no longer compiles" for n in r.missing]
     parts += [f"[dim]new {n}: not in the baseline (record with --update)[/]" for n in r.new]
     parts += [f"[dim]{n}[/]" for n in r.notes]
     parts.append("[green]plans ok[/]" if r.ok else "[red]plans got worse[/]")
