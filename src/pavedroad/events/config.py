@@ -37,7 +37,7 @@ class EventsConfig(BaseSettings):
     backoff_s: tuple[float, ...] = Field(default=(0.5, 2.0, 10.0, 30.0), description="Redelivery delays.")
     ack_wait_s: float = Field(default=30, gt=0)
     sink_batch: int = Field(default=5000, ge=1, le=100_000)
-    sink_max_wait_s: float = Field(default=0.05, gt=0, description="Longest a sink waits to fill a batch.")
+    sink_max_wait_s: float = Field(default=0.02, ge=0.005, description="Longest a sink waits to fill a batch.")
     dims_refresh_s: float = Field(default=30, gt=0, description="How often the sink re-reads dimension tables.")
 
     @field_validator("subject_prefix")

@@ -23,6 +23,7 @@ import nats.errors
 import nats.js.errors
 import psycopg
 import structlog
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
@@ -60,6 +61,25 @@ async def _finish_even_if_cancelled(task: asyncio.Future[LoadResult]) -> LoadRes
         with contextlib.suppress(BaseException):
             await asyncio.wait([task])
         raise
+
+
+async def _next_batch(sub: JetStreamContext.PullSubscription, config: EventsConfig) -> list[Msg]:
+    """Wait (up to a second) for the first message, then take what else is there within ``sink_max_wait_s``.
+
+    A one-message fetch returns the moment a message arrives; a many-message fetch waits out its whole
+    timeout when the stream trickles, which would add that timeout to every event's latency.
+    """
+    try:
+        first = await sub.fetch(1, timeout=1.0)
+    except (TimeoutError, nats.errors.TimeoutError):
+        return []
+    if config.sink_batch <= 1:
+        return list(first)
+    try:
+        rest = await sub.fetch(config.sink_batch - 1, timeout=config.sink_max_wait_s)
+    except (TimeoutError, nats.errors.TimeoutError):
+        rest = []
+    return [*first, *rest]
 
 
 async def _position_consumer(js: JetStreamContext, config: EventsConfig, consumer: str, offset: int) -> None:
@@ -121,10 +141,7 @@ async def run_sink_once(
             await _refresh(warehouse, owner_url)
         last_dims = last_beat = time.monotonic()
         while True:
-            try:
-                msgs = await sub.fetch(config.sink_batch, timeout=max(config.sink_max_wait_s, 0.05))
-            except (TimeoutError, nats.errors.TimeoutError):
-                msgs = []
+            msgs = await _next_batch(sub, config)
             if owner_url is not None and time.monotonic() - last_dims >= config.dims_refresh_s:
                 await _refresh(warehouse, owner_url)
                 last_dims = time.monotonic()
