@@ -23,8 +23,10 @@ from pavedroad.privacy.audit import AuditEvent, Outcome, arecord, arecord_denial
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.disclosure import suppress_rows
 from pavedroad.privacy.rows import RowRule, agranted_ids, granted_ids, restrict, rules_for
-from pavedroad.privacy.shape import check_shape
-from pavedroad.query import QueryError, SemanticModel, arun, parse_text, run, to_json
+from pavedroad.privacy.shape import check_shape, sensitive_fields
+from pavedroad.query import Compiler, QueryError, SemanticModel, arun, from_json, parse_text, run, to_json
+from pavedroad.query.compiler import default_compiler
+from pavedroad.query.overlay import aload_tenant_schema
 from pavedroad.tenancy import Principal, atransaction, transaction
 
 __all__ = ["ProtectedResult", "arun_protected", "run_protected"]
@@ -83,9 +85,10 @@ def _reference(query: dict[str, Any], leading: int) -> dict[str, Any] | None:
 
 
 def _as_json(query: str | Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical JSON form; a malformed one is the compiler's structured error, before any analysis."""
     if isinstance(query, str):
         return to_json(parse_text(query))
-    return dict(query)
+    return to_json(from_json(query))
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,28 @@ def _finish(plan: _Plan, result: Any, reference_rows: list[tuple[Any, ...]] | No
     return ProtectedResult(columns, rows, suppressed, k, result.next_cursor)
 
 
+async def _error_in_text(
+    pool: AsyncConnectionPool,
+    principal: Principal,
+    text: str,
+    *,
+    model: SemanticModel,
+    policy: FieldAccessPolicy,
+    params: dict[str, Any] | None,
+    compiler: Compiler | None,
+) -> QueryError | None:
+    """The same query compiled (never run) from the caller's text, for an error whose span is in it."""
+    async with atransaction(pool, principal) as conn:
+        schema = await aload_tenant_schema(conn, principal.tenant_id)
+    try:
+        (compiler or default_compiler).compile(
+            text, model=model, schema=schema, role=principal.role.value, policy=policy, params=params
+        )
+    except QueryError as exc:
+        return exc
+    return None
+
+
 def _audit(principal: Principal, entity: str, out: ProtectedResult, request_id: str | None) -> AuditEvent:
     classes = frozenset(Classification(c["classification"]) for c in out.columns)
     outcome: Outcome = "suppressed" if any(out.suppressed) else "ok"
@@ -151,7 +176,9 @@ def run_protected(
     q = _as_json(query)
     entity = str(q.get("from", "?"))
     try:
-        aggregate = check_shape(model, q, rules, principal.role.value)
+        # Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing
+        # by being small, so only aggregates that touch a sensitive field are suppressed below k.
+        aggregate = check_shape(model, q, rules, principal.role.value) and bool(sensitive_fields(model, q))
         applicable = rules_for(rules, entity, principal.role.value)
         with transaction(pool, principal) as conn:
             grants = [granted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
@@ -182,26 +209,38 @@ async def arun_protected(
     params: dict[str, Any] | None = None,
     cursor: str | None = None,
     request_id: str | None = None,
+    compiler: Compiler | None = None,
 ) -> ProtectedResult:
-    """Async twin of ``run_protected`` (the service's path, on ``query.arun``)."""
+    """Async twin of ``run_protected`` (the service's path, on ``query.arun``); ``compiler`` lets the caller
+    share its compile cache (e.g. the shape log's)."""
     policy = FieldAccessPolicy(matrix)
     q = _as_json(query)
     entity = str(q.get("from", "?"))
     try:
-        aggregate = check_shape(model, q, rules, principal.role.value)
+        # Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing
+        # by being small, so only aggregates that touch a sensitive field are suppressed below k.
+        aggregate = check_shape(model, q, rules, principal.role.value) and bool(sensitive_fields(model, q))
         applicable = rules_for(rules, entity, principal.role.value)
         async with atransaction(pool, principal) as conn:
             grants = [await agranted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
             k = int((await (await conn.execute(_GRANTS_K, (principal.tenant_id,))).fetchone() or (5,))[0])
         plan = _plan(q, applicable, grants, principal.user_id, aggregate)
-        result = await arun(pool, principal, plan.query, model=model, params=params, cursor=cursor, policy=policy)
+        result = await arun(pool, principal, plan.query, model=model, params=params, cursor=cursor, policy=policy,
+                            compiler=compiler)  # fmt: skip
         reference = None
         if plan.reference is not None:
-            reference = (await arun(pool, principal, plan.reference, model=model, params=params, policy=policy)).rows
+            reference = (await arun(pool, principal, plan.reference, model=model, params=params, policy=policy,
+                                    compiler=compiler)).rows  # fmt: skip
     except QueryError as exc:
         if exc.code == "Q104":
             denied = AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason="Q104")
             await arecord_denial(pool, denied)
+        if isinstance(query, str):  # point at the caller's own text (line, column, caret), not our rewrite
+            located = await _error_in_text(
+                pool, principal, query, model=model, policy=policy, params=params, compiler=compiler
+            )
+            if located is not None:
+                raise located from None
         raise
     out = _finish(plan, result, reference, k)
     async with atransaction(pool, principal) as conn:

@@ -1,7 +1,8 @@
 """``POST /v1/query``: run a report or list view (text or JSON form) for the caller's tenant and role.
 
-Bad queries are 4xx with the structured error (code, message, hint, span); the tenant comes from the
-credential only.
+Every query goes through the guardrails: the role-by-classification matrix and the domain's row rules
+(``recruiting.reads``), small-group suppression, and an audit event. Bad queries are 4xx with the
+structured error (code, message, hint, span); the tenant comes from the credential only.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from pavedroad.query import arun
+from pavedroad.privacy import FieldAccessPolicy, arun_protected
 from pavedroad.query.tools import aexplain, shape_log_lifespan
+from pavedroad.recruiting import reads
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.service.auth import current_principal
 from pavedroad.tenancy import Principal
@@ -33,13 +35,16 @@ async def query(
     request: Request, body: QueryBody, principal: Annotated[Principal, Depends(current_principal)]
 ) -> dict[str, Any]:
     shape_log = getattr(request.app.state, "shape_log", None)
-    result = await arun(
+    result = await arun_protected(
         request.app.state.pool,
         principal,
         body.query,
         model=recruiting_model(),
+        matrix=reads.ACCESS,
+        rules=reads.ROW_RULES,
         params=dict(body.params),
         cursor=body.cursor,
+        request_id=getattr(request.state, "request_id", None),
         compiler=shape_log.compiler if shape_log is not None else None,
     )
     if shape_log is not None:
@@ -60,5 +65,6 @@ async def explain(
     request: Request, body: ExplainBody, principal: Annotated[Principal, Depends(current_principal)]
 ) -> dict[str, Any]:
     out = await aexplain(request.app.state.pool, principal, body.query, model=recruiting_model(),
-                         analyze=body.analyze, params=dict(body.params))  # fmt: skip
+                         analyze=body.analyze, params=dict(body.params),
+                         policy=FieldAccessPolicy(reads.ACCESS))  # fmt: skip
     return out.to_dict()
