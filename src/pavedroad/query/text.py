@@ -52,12 +52,34 @@ def _tspan(tok: Token) -> Span:
     return Span(tok.start_pos or 0, tok.end_pos or 0, tok.line or 1, tok.column or 1)
 
 
+_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r"}
+
+
 def unquote(raw: str) -> str:
-    """The value of a quoted string token."""
+    r"""The value of a quoted string token: ``\\ \" \' \n \t \r \uXXXX`` decoded, any other
+    backslash kept as written (a literal is always data, never an error the caller cannot see)."""
     body = raw[1:-1]
     if "\\" not in body:
         return body
-    return str(json.loads('"' + body.replace('\\"', '"').replace('"', '\\"').replace("\\'", "'") + '"'))
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\" or i + 1 == len(body):
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+            i += 2
+        elif nxt == "u" and len(body) >= i + 6 and all(c in "0123456789abcdefABCDEF" for c in body[i + 2 : i + 6]):
+            out.append(chr(int(body[i + 2 : i + 6], 16)))
+            i += 6
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
 
 
 @v_args(wrapper=_with_span)

@@ -169,11 +169,6 @@ def test_hostile_literals_stay_data(pool: ConnectionPool, world: World, hostile:
     assert [r[0] for r in _run(pool, world, "admin", group)["rows"]] == ["Springfield"]  # type: ignore[union-attr]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler bug: query/text.py unquote raises JSONDecodeError on an escaped"
-    " backslash before a quote or on \\x, instead of binding it or raising QueryError (Q1xx)",
-)
 def test_backslash_escapes_in_text_literals_are_data(pool: ConnectionPool, world: World) -> None:
     _run(pool, world, "admin", 'candidates | where first_name = "\\\\x00\\\\\'" | select id')
 
