@@ -3,6 +3,7 @@ disclosure control, log redaction, audit and data subject requests — all drive
 
 from pavedroad.privacy.access import DEFAULT_MATRIX, AccessMatrix, FieldAccessPolicy, RoleGrant
 from pavedroad.privacy.audit import AuditEvent, RowHidden, arecord, arecord_denial, record, record_denial
+from pavedroad.privacy.audit import asearch as audit_asearch
 from pavedroad.privacy.audit import search as audit_search
 from pavedroad.privacy.catalog import Catalog, read_catalog
 from pavedroad.privacy.catalog_check import run_catalog_check, scratch_database
@@ -44,6 +45,7 @@ __all__ = [
     "arecord",
     "arecord_denial",
     "arun_protected",
+    "audit_asearch",
     "audit_search",
     "check_catalog",
     "check_migration",

@@ -23,7 +23,7 @@ from pavedroad.errors import NotFound
 from pavedroad.privacy.classification import Classification
 from pavedroad.tenancy import Principal, atransaction, transaction
 
-__all__ = ["AuditEvent", "RowHidden", "arecord", "arecord_denial", "record", "record_denial", "search"]
+__all__ = ["AuditEvent", "RowHidden", "arecord", "arecord_denial", "asearch", "record", "record_denial", "search"]
 
 Action = Literal["query", "read", "list", "export", "erase", "hold", "release"]
 Outcome = Literal["ok", "denied", "error", "suppressed"]
@@ -121,17 +121,10 @@ async def arecord_denial(pool: AsyncConnectionPool, event: AuditEvent) -> None:
         await arecord(conn, event)
 
 
-def search(
-    conn: psycopg.Connection,
-    *,
-    actor_user_id: int | None = None,
-    entity: str | None = None,
-    action: str | None = None,
-    outcome: str | None = None,
-    since: datetime | None = None,
-    limit: int = 50,
-) -> list[dict[str, Any]]:
-    """The newest matching audit events of the transaction's tenant, newest first."""
+def _search_sql(
+    *, actor_user_id: int | None, entity: str | None, action: str | None, outcome: str | None,
+    since: datetime | None, limit: int,
+) -> tuple[str, list[object]]:  # fmt: skip
     where: list[str] = ["true"]
     params: list[object] = []
     for column, value in (
@@ -146,14 +139,50 @@ def search(
     if since is not None:
         where.append("occurred_at >= %s")
         params.append(since)
+    text = (
+        "select occurred_at, event_id, request_id, actor_user_id, actor_role, action, entity, subject_id,"
+        " field_classes, row_count, outcome, reason from audit_events"
+        f" where {' and '.join(where)} order by occurred_at desc, id desc limit %s"
+    )
+    return text, [*params, limit]
+
+
+def search(
+    conn: psycopg.Connection,
+    *,
+    actor_user_id: int | None = None,
+    entity: str | None = None,
+    action: str | None = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """The newest matching audit events of the transaction's tenant, newest first."""
+    text, params = _search_sql(
+        actor_user_id=actor_user_id, entity=entity, action=action, outcome=outcome, since=since, limit=limit
+    )
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            "select occurred_at, event_id, request_id, actor_user_id, actor_role, action, entity, subject_id,"
-            " field_classes, row_count, outcome, reason from audit_events"
-            f" where {' and '.join(where)} order by occurred_at desc, id desc limit %s",
-            [*params, limit],
-        )
+        cur.execute(text, params)
         return cur.fetchall()
+
+
+async def asearch(
+    conn: psycopg.AsyncConnection,
+    *,
+    actor_user_id: int | None = None,
+    entity: str | None = None,
+    action: str | None = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Async twin of ``search`` (the dashboard's path)."""
+    text, params = _search_sql(
+        actor_user_id=actor_user_id, entity=entity, action=action, outcome=outcome, since=since, limit=limit
+    )
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(text, params)
+        return await cur.fetchall()
 
 
 class RowHidden(NotFound):

@@ -32,7 +32,7 @@ def _sign_in(client: TestClient, key: str) -> None:
 def test_admin_sees_every_panel_recruiter_fewer(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
     _sign_in(client, keys["alpha"]["admin"])
     admin_page = client.get("/dashboard").text
-    for name in ("overview", "query", "endpoints", "slos", "rollouts", "events"):
+    for name in ("overview", "query", "endpoints", "slos", "rollouts", "events", "audit"):
         assert f'data-panel="{name}"' in admin_page
     _sign_in(client, keys["alpha"]["recruiter"])
     recruiter_page = client.get("/dashboard").text
@@ -40,7 +40,7 @@ def test_admin_sees_every_panel_recruiter_fewer(client: TestClient, keys: dict[s
     assert client.get("/dashboard/panels/events").status_code == 404
 
 
-@pytest.mark.parametrize("panel", ["overview", "query", "endpoints", "slos", "rollouts", "events"])
+@pytest.mark.parametrize("panel", ["overview", "query", "endpoints", "slos", "rollouts", "events", "audit"])
 def test_each_panel_renders_for_an_admin(client: TestClient, keys: dict[str, dict[str, str]], panel: str) -> None:
     _sign_in(client, keys["alpha"]["admin"])
     response = client.get(f"/dashboard/panels/{panel}")
@@ -89,3 +89,24 @@ def test_recruiter_cannot_kill(client: TestClient, keys: dict[str, dict[str, str
     response = client.post("/dashboard/panels/rollouts/kill", data={"key": flag})
     assert 'class="error"' in response.text
     assert "may not change flags" in response.text
+
+
+def test_explain_shows_passes_sql_and_the_hot_plan_node(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    _sign_in(client, keys["alpha"]["admin"])
+    response = client.post(
+        "/dashboard/panels/query/explain", data={"query": "jobs | group status | aggregate n = count()"}
+    )
+    assert response.status_code == 200, response.text
+    for part in ("scope_tenant", "Tenant predicates", "SELECT", 'data-hot="1"'):
+        assert part in response.text
+
+
+def test_audit_panel_lists_accesses_for_compliance_only(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    client.get("/v1/jobs", headers={"Authorization": f"Bearer {keys['alpha']['recruiter']}"})
+    _sign_in(client, keys["alpha"]["compliance"])
+    panel = client.get("/dashboard/panels/audit")
+    assert panel.status_code == 200
+    assert "jobs" in panel.text
+    assert "recruiter" in panel.text
+    _sign_in(client, keys["alpha"]["interviewer"])
+    assert client.get("/dashboard/panels/audit").status_code == 404

@@ -27,4 +27,13 @@ async def run(request: Request, principal: Principal) -> PanelResult:
     return "panels/query_result.html", {"result": result, "text": text}
 
 
-register_panel(Panel("query", "Query console", render, order=10, wide=True, actions={"run": run}))
+async def explain(request: Request, principal: Principal) -> PanelResult:
+    """The compiler's passes, joins and tenant predicates, the SQL and the analysed plan (hot node marked)."""
+    text = (await form_fields(request)).get("query", "").strip() or EXAMPLE
+    body = query_routes.ExplainBody(query=text, analyze=True)
+    return "panels/query_explain.html", {"x": await query_routes.explain(request, body, principal)}
+
+
+register_panel(
+    Panel("query", "Query console", render, order=10, wide=True, actions={"run": run, "explain": explain})
+)
