@@ -26,11 +26,15 @@ __all__ = ["EmbeddedPostgres", "free_port", "port_in_use"]
 
 _SYSTEM_USER = "pavedroad_pg"
 # Server settings chosen for a single-machine platform: pg_stat_statements for the query tools, JIT off
-# because compiling plans costs more than it saves on our sub-second queries and makes latency erratic.
+# because compiling plans costs more than it saves on our sub-second queries and makes latency erratic,
+# and a WAL budget large enough that a bulk load (`pavedroad seed`) is not interrupted by checkpoints.
 _DEFAULT_SERVER_SETTINGS: dict[str, str] = {
     "shared_preload_libraries": "pg_stat_statements",
     "max_connections": "200",
     "shared_buffers": "256MB",
+    "max_wal_size": "4GB",
+    "wal_buffers": "32MB",
+    "checkpoint_timeout": "15min",
     "jit": "off",
     "unix_socket_directories": "",
     "log_min_messages": "warning",
