@@ -43,10 +43,6 @@ def load_domain_schemas() -> None:
     import pavedroad.recruiting.events  # noqa: F401 - registers the schemas
 
 
-def warehouse_path(path: Path | None) -> Path:
-    return path or settings().data_dir / "warehouse.duckdb"
-
-
 @app.command()
 @friendly_errors
 def status(as_json: _JsonOpt = False) -> None:
@@ -172,32 +168,16 @@ def replay(
     ] = None,
 ) -> None:
     """Re-apply the event stream from a sequence into the warehouse (stop the sink first: one writer)."""
-    from rich.progress import Progress
-
+    from pavedroad.cli.warehouse import open_with_progress, warehouse_path
     from pavedroad.events import EventsConfig
-    from pavedroad.recruiting.events import MIRRORED_TABLES, PROJECTIONS
     from pavedroad.stack import start_stack
-    from pavedroad.warehouse import Warehouse, replay_from_stream
+    from pavedroad.warehouse import replay_from_stream
 
     stack = start_stack(settings(), with_nats=True)
     assert stack.nats_url is not None
     try:
         config = EventsConfig()
-        with (
-            Warehouse.open(
-                warehouse_path(path),
-                owner_url=stack.owner_url,
-                table_names=MIRRORED_TABLES,
-                projections=PROJECTIONS,
-                stream=config.stream,
-            ) as wh,
-            Progress(console=console) as bar,
-        ):
-            task = bar.add_task("replaying events", total=None)
-
-            def progress(_: str, done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
+        with open_with_progress(warehouse_path(path), stack.owner_url, config, "replaying events") as (wh, progress):
             loaded = asyncio.run(
                 replay_from_stream(wh, stack.nats_url, from_seq=from_seq, config=config, progress=progress)
             )

@@ -19,6 +19,8 @@ from pavedroad.errors import InvalidInput, ServerStartError
 from pavedroad.settings import Settings
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from pavedroad.stack import Stack
 
 __all__ = ["register"]
@@ -191,19 +193,16 @@ def _require_free(host: str, port: int, command: str) -> None:
         )
 
 
-class _Server:
+def _server(app: object, host: str, port: int) -> uvicorn.Server:
     """uvicorn's server without its own signal capture: we stop the server, workers and traffic together."""
+    import uvicorn
 
-    def __init__(self, app: object, host: str, port: int) -> None:
-        import uvicorn
+    class Quiet(uvicorn.Server):
+        def capture_signals(self) -> contextlib.nullcontext[None]:  # type: ignore[override]
+            return contextlib.nullcontext()
 
-        class Quiet(uvicorn.Server):
-            def capture_signals(self) -> contextlib.nullcontext[None]:  # type: ignore[override]
-                return contextlib.nullcontext()
-
-        self.server = Quiet(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10)  # type: ignore[arg-type]
-        )
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10)  # type: ignore[arg-type]
+    return Quiet(config)
 
 
 def _run(cfg: Settings, stack: Stack, host: str, port: int, *, with_workers: bool, traffic_keys: Keys | None) -> None:
@@ -220,8 +219,7 @@ async def _platform(
     from pavedroad.service.app import create_app
 
     app = create_app(cfg, stack.app_url)
-    holder = _Server(app, host, port)
-    server = holder.server
+    server = _server(app, host, port)
     stop = asyncio.Event()
 
     def shut_down() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from pavedroad.errors import InvalidInput, LimitExceeded, PavedroadError
 
@@ -91,9 +91,29 @@ def render_span(source: str | None, span: Span | None, origin: str = "report") -
     )
 
 
-class _SpanMixin:
-    span: Span | None
-    source: str | None
+class _SpanMixin(PavedroadError):
+    """What every compiler error shares: a span into the query's source, rendered with a caret."""
+
+    def __init__(
+        self, message: str, *, code: str, span: Span | None = None, hint: str | None = None, source: str | None = None
+    ) -> None:
+        super().__init__(message, code=code, hint=hint)
+        self.span = span
+        self.source = source
+
+    def with_source(self, source: str | None) -> Self:
+        """The same error, able to render the source text it points into."""
+        if self.source is None:
+            self.source = source
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        body["span"] = self.span.to_dict() if self.span else None
+        return body
+
+    def render(self) -> str:
+        return self._render(f"{self.code} {self.message}", self.hint)
 
     def _render(self, head: str, hint: str | None) -> str:
         block = render_span(self.source, self.span)
@@ -108,52 +128,11 @@ class QueryError(_SpanMixin, InvalidInput):
 
     default_code = "Q100"
 
-    def __init__(
-        self, message: str, *, code: str, span: Span | None = None, hint: str | None = None, source: str | None = None
-    ) -> None:
-        super().__init__(message, code=code, hint=hint)
-        self.span = span
-        self.source = source
-
-    def with_source(self, source: str | None) -> QueryError:
-        """The same error, able to render the source text it points into."""
-        if self.source is None:
-            self.source = source
-        return self
-
-    def to_dict(self) -> dict[str, Any]:
-        body = super().to_dict()
-        body["span"] = self.span.to_dict() if self.span else None
-        return body
-
-    def render(self) -> str:
-        return self._render(f"{self.code} {self.message}", self.hint)
-
 
 class QueryLimitError(_SpanMixin, LimitExceeded):
     """A configured limit (length, depth, joins, rows, time) was hit. HTTP 422."""
 
     default_code = "Q401"
-
-    def __init__(
-        self, message: str, *, code: str, span: Span | None = None, hint: str | None = None, source: str | None = None
-    ) -> None:
-        super().__init__(message, code=code, hint=hint)
-        self.span = span
-        self.source = source
-
-    def with_source(self, source: str | None) -> QueryLimitError:
-        if self.source is None:
-            self.source = source
-        return self
-
-    def to_dict(self) -> dict[str, Any]:
-        body = super().to_dict()
-        body["span"] = self.span.to_dict() if self.span else None
-        return body
-
-    def render(self) -> str:
-        return self._render(f"{self.code} {self.message}", self.hint)
 
 
 class UnsafeQuery(PavedroadError):

@@ -19,7 +19,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from pavedroad.query.compiler import CompiledQuery, Compiler, default_compiler
-from pavedroad.query.context import Column, Limits
+from pavedroad.query.context import Column, Dialect, Limits
 from pavedroad.query.errors import QueryError, QueryLimitError
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema, aload_tenant_schema, load_tenant_schema
@@ -119,23 +119,12 @@ def run(
 ) -> QueryResult:
     """Compile ``query`` for ``principal`` and run it on Postgres inside ``tenancy.transaction``."""
     limits = limits or Limits()
-    compiler = compiler or default_compiler
     with transaction(pool, principal) as conn:
         schema = load_tenant_schema(conn, principal.tenant_id)
-        compiled = compiler.compile(
-            query,
-            model=model,
-            schema=schema,
-            role=principal.role.value,
-            dialect="postgres",
-            policy=policy,
-            limits=limits,
-            params=params,
-            cursor=_cursor(query, params, cursor),
-            now=now,
-        )
+        compiled = _compile(compiler, query, schema, principal.role.value, "postgres", model=model,
+                            params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
         conn.execute(
-            "select set_config('TimeZone', %s, true), set_config('statement_timeout', %s, true)",
+            _SESSION_SQL,
             (schema.time_zone, str(limits.statement_timeout_ms)),
         )
         try:
@@ -162,23 +151,12 @@ async def arun(
 ) -> QueryResult:
     """Async twin of ``run`` (the service's path), inside ``tenancy.atransaction``."""
     limits = limits or Limits()
-    compiler = compiler or default_compiler
     async with atransaction(pool, principal) as conn:
         schema = await aload_tenant_schema(conn, principal.tenant_id)
-        compiled = compiler.compile(
-            query,
-            model=model,
-            schema=schema,
-            role=principal.role.value,
-            dialect="postgres",
-            policy=policy,
-            limits=limits,
-            params=params,
-            cursor=_cursor(query, params, cursor),
-            now=now,
-        )
+        compiled = _compile(compiler, query, schema, principal.role.value, "postgres", model=model,
+                            params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
         await conn.execute(
-            "select set_config('TimeZone', %s, true), set_config('statement_timeout', %s, true)",
+            _SESSION_SQL,
             (schema.time_zone, str(limits.statement_timeout_ms)),
         )
         try:
@@ -188,6 +166,31 @@ async def arun(
             raise _db_error(exc, limits) from None
         names = [d.name for d in cur.description or []]
     return _finish(compiled, names, rows)
+
+
+# The tenant's time zone (buckets, dates, day counts) and the statement timeout, for this transaction only.
+_SESSION_SQL = "select set_config('TimeZone', %s, true), set_config('statement_timeout', %s, true)"
+
+
+def _compile(
+    compiler: Compiler | None,
+    query: str | dict[str, Any],
+    schema: TenantSchema,
+    role: str,
+    dialect: Dialect,
+    *,
+    model: SemanticModel,
+    params: dict[str, Any] | None,
+    cursor: str | None,
+    policy: FieldPolicy | None,
+    limits: Limits | None,
+    now: datetime | None,
+) -> CompiledQuery:
+    """One compile call for every driver: the cache, the tenant's schema, the page cursor decoded."""
+    return (compiler or default_compiler).compile(
+        query, model=model, schema=schema, role=role, dialect=dialect, policy=policy, limits=limits,
+        params=params, cursor=_cursor(query, params, cursor), now=now,
+    )  # fmt: skip
 
 
 def _db_error(exc: psycopg.Error, limits: Limits) -> Exception:
@@ -219,19 +222,8 @@ def run_duckdb(
     now: datetime | None = None,
 ) -> QueryResult:
     """Compile for DuckDB and run on ``con`` (a duckdb connection holding the same tables)."""
-    compiler = compiler or default_compiler
-    compiled = compiler.compile(
-        query,
-        model=model,
-        schema=schema,
-        role=role,
-        dialect="duckdb",
-        policy=policy,
-        limits=limits,
-        params=params,
-        cursor=_cursor(query, params, cursor),
-        now=now,
-    )
+    compiled = _compile(compiler, query, schema, role, "duckdb", model=model,
+                        params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
     import duckdb  # only the DuckDB path needs it; keeps `import pavedroad.query` light
 
     con.execute(f"SET TimeZone = '{_tz(schema.time_zone)}'")

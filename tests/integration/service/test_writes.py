@@ -89,8 +89,7 @@ def test_same_key_with_another_body_is_409(
 def test_failed_write_does_not_burn_the_key(
     client: TestClient, keys: dict[str, dict[str, str]], pipeline: dict[str, int]
 ) -> None:
-    """A write that fails rolls back its key claim, so the corrected retry... is a new request body,
-    and the same failing body can be retried after the cause is fixed."""
+    """A write that fails rolls back its key claim with everything else, so the key is free for the retry."""
     bad = {**NEW, "job_id": 999}
     assert (
         client.post("/v1/applications", json=bad, headers=_auth(keys["alpha"]["recruiter"], "k-3")).status_code == 404
