@@ -21,7 +21,21 @@ from pavedroad.query.passes.scope_tenant import TENANT_PARAM
 from pavedroad.query.scalars import SCALARS
 from pavedroad.query.sqlbuild import and_, cast, col, fn
 
-__all__ = ["Lowerer"]
+__all__ = ["Lowerer", "may_be_null"]
+
+
+def may_be_null(node: Node) -> bool:
+    """Whether a value may be null (conservative): a nullable field, or any field reached through an optional
+    relation (its join pads with nulls), or an expression that can yield null."""
+    if isinstance(node, Col):
+        return node.field.nullable or any(not h.required or h.many for h in node.hops)
+    if isinstance(node, Const):
+        return node.value is None
+    if isinstance(node, Fn):
+        if node.name == "coalesce":
+            return all(may_be_null(a) for a in node.args)
+        return node.name in ("case_noelse", "nullif", "/") or any(may_be_null(a) for a in node.args)
+    return not (isinstance(node, Agg) and node.fn == "count")
 
 
 class Lowerer:
@@ -97,7 +111,8 @@ class Lowerer:
 
     def _lower_win(self, node: Win, tree: JoinTree, group: bool) -> exp.Expression:
         args = [self.expr(a, tree, group) for a in node.args]
-        order = exp.Order(expressions=[self.ordered(self.expr(o, tree, group), d) for o, d in node.order])
+        keys = [self.ordered(self.expr(o, tree, group), d, may_be_null(o)) for o, d in node.order]
+        order = exp.Order(expressions=keys)
         if node.fn in ("rank", "dense_rank", "row_number"):
             return exp.Window(this=fn(node.fn.upper()), order=order)
         if node.fn == "running_total":
@@ -115,9 +130,12 @@ class Lowerer:
             raise QueryError(f"cannot lower function {node.name}() for {self.dialect}", code="Q105", span=node.span)
         return build(self, node, [self.expr(x, tree, group) for x in node.args])
 
-    def ordered(self, e: exp.Expression, desc: bool) -> exp.Ordered:
-        # Nulls last in both directions, on both engines (their defaults differ).
-        return exp.Ordered(this=e, desc=desc, nulls_first=False)
+    def ordered(self, e: exp.Expression, desc: bool, nullable: bool = True) -> exp.Ordered:
+        """Nulls last in both directions, on both engines (their defaults differ). A key that is never null
+        keeps the engine's default null order, so a descending sort matches a backward index scan, as
+        hand-written SQL does (``DESC NULLS LAST`` would force Postgres to sort the whole set)."""
+        nulls_first = False if nullable else (desc and self.dialect == "postgres")
+        return exp.Ordered(this=e, desc=desc, nulls_first=nulls_first)
 
     # --- aggregates -------------------------------------------------------------------------------
     def agg_sql(self, name: str, arg: exp.Expression | None, extra: list[exp.Expression]) -> exp.Expression:

@@ -168,7 +168,13 @@ def test_text_the_literal_scan_misreads_still_binds_the_parsers_values() -> None
 
 @pytest.mark.parametrize(
     ("sort", "ok"),
-    [("-applied_at", True), ("-days_to_hire", False), ("-coalesce(hired_at, applied_at)", True), ("job.title", True)],
+    [
+        ("-applied_at", True),
+        ("-days_to_hire", False),
+        ("-coalesce(hired_at, applied_at)", True),
+        ("job.title", True),
+        ("source.kind", False),  # a required field behind an optional relation: the left join pads with nulls
+    ],
 )
 def test_paging_refuses_sort_keys_that_can_be_null(sort: str, ok: bool) -> None:
     text = f"applications | select id | sort {sort} | page size 10"
@@ -178,3 +184,22 @@ def test_paging_refuses_sort_keys_that_can_be_null(sort: str, ok: bool) -> None:
     with pytest.raises(QueryError) as err:
         compile_(text)
     assert err.value.code == "Q303"
+
+
+@pytest.mark.parametrize(
+    ("sort", "postgres", "duckdb"),
+    [
+        ("-applied_at", '"applied_at" DESC', '"applied_at" DESC'),
+        ("applied_at", '"applied_at" ASC', '"applied_at" ASC'),
+        ("-hired_at", '"hired_at" DESC NULLS LAST', '"hired_at" DESC'),
+        ("-source.kind", '"source_kind" DESC NULLS LAST', '"source_kind" DESC'),
+    ],
+)
+def test_nulls_sort_last_and_never_null_keys_keep_the_engine_default(sort: str, postgres: str, duckdb: str) -> None:
+    """Nulls sort last on both engines; a never-null key spells no null order, so a descending sort can be
+    served by a backward index scan instead of a sort of every row."""
+    field = sort.lstrip("-")
+    text = f"applications | select id, {field.replace('.', '_')} = {field} | sort {sort} | take 5"
+    for dialect, expected in (("postgres", postgres), ("duckdb", duckdb)):
+        sql = compile_(text, dialect=dialect).sql  # type: ignore[attr-defined]
+        assert f"ORDER BY {expected} LIMIT" in sql, sql

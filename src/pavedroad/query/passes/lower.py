@@ -13,8 +13,8 @@ from sqlglot import exp
 
 from pavedroad.query.context import Column, Context, QueryState, Slot
 from pavedroad.query.errors import QueryError
-from pavedroad.query.ir import Agg, Col, Const, FieldRef, Fn, Node, Output, Par, Resolved
-from pavedroad.query.lowering import Lowerer
+from pavedroad.query.ir import Col, FieldRef, Node, Output, Par, Resolved
+from pavedroad.query.lowering import Lowerer, may_be_null
 from pavedroad.query.model import Classification
 from pavedroad.query.passes.plan_joins import JoinTree, Plan
 from pavedroad.query.sqlbuild import TYPES, and_, cast
@@ -74,7 +74,7 @@ def _page_keys(ctx: Context, res: Resolved) -> tuple[list[Output], list[tuple[No
     if not any(k == key for k, _ in sort):
         sort.append((key, False))  # the entity key breaks ties, so pages never skip or repeat rows
     for i, (k, _) in enumerate(sort):
-        if _nullable(k):
+        if may_be_null(k):
             name = k.field.name if isinstance(k, Col) else "this sort key"
             raise QueryError(
                 f"'{name}' can be null, so it cannot order a paged list", code="Q303", span=k.span,
@@ -88,24 +88,11 @@ def _page_keys(ctx: Context, res: Resolved) -> tuple[list[Output], list[tuple[No
     return outputs, sort, cursor
 
 
-def _nullable(node: Node) -> bool:
-    """Whether a sort key may be null (conservative): keyset comparisons would skip such rows."""
-    if isinstance(node, Col):
-        return node.field.nullable
-    if isinstance(node, Const):
-        return node.value is None
-    if isinstance(node, Fn):
-        if node.name == "coalesce":
-            return all(_nullable(a) for a in node.args)
-        return node.name in ("case_noelse", "nullif", "/") or any(_nullable(a) for a in node.args)
-    return not (isinstance(node, Agg) and node.fn == "count")
-
-
 def _order_key(lw: Lowerer, key: Node, desc: bool, outputs: list[Output], grouped: bool) -> exp.Ordered:
     """An output's alias when the key is an output (valid on both engines), else the expression."""
     named = next((o.name for o in outputs if o.expr == key), None)
     target = exp.Column(this=exp.Identifier(this=named, quoted=True)) if named else lw.expr(key, lw.plan.main, grouped)
-    return lw.ordered(target, desc)
+    return lw.ordered(target, desc, may_be_null(key))
 
 
 def _limit(lw: Lowerer, res: Resolved) -> exp.Expression | None:
