@@ -3,11 +3,15 @@
 Guarantees: migrations from several sources apply in a fixed order, each file once, each in its own
 transaction with a short ``lock_timeout`` (retried) so a migration never queues behind live traffic for
 long; concurrent runners serialise on one advisory lock; an applied file whose text changed is refused.
+A file of ``CREATE/DROP INDEX CONCURRENTLY`` statements (which Postgres cannot run in a transaction) is
+applied statement by statement outside one; its statements must be idempotent (``IF [NOT] EXISTS``) and
+an index left invalid by an interrupted build is dropped and built again, so a re-run completes it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +21,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from pavedroad.db.statements import split_statements
 from pavedroad.errors import ConfigurationError, Unavailable
 
 __all__ = ["APP_ROLE", "Migration", "MigrationSource", "ensure_app_role", "migrate", "pending", "source_from_package"]
@@ -25,6 +30,11 @@ APP_ROLE = "pavedroad_app"
 _LOCK_KEY = 7_462_390_113  # pg_advisory_lock key shared by every pavedroad migration runner
 _LOCK_TIMEOUT = "5s"
 _LOCK_RETRIES = 5
+_CONCURRENT = re.compile(r"^(CREATE (UNIQUE )?INDEX|DROP INDEX|REINDEX \w+) CONCURRENTLY\b", re.I)
+_IDENT = r'"?([A-Za-z_][A-Za-z0-9_$]*)"?'
+_CREATE_CONCURRENT = re.compile(
+    rf"^CREATE (?:UNIQUE )?INDEX CONCURRENTLY IF NOT EXISTS {_IDENT} ON (?:ONLY )?((?:{_IDENT}\.)?{_IDENT})", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,11 @@ class Migration:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()
+
+    @property
+    def concurrent(self) -> bool:
+        """Whether the file builds or drops indexes ``CONCURRENTLY`` (applied outside a transaction)."""
+        return any(_CONCURRENT.match(st.text) for st in split_statements(self.text))
 
 
 @dataclass(frozen=True)
@@ -132,6 +147,9 @@ def migrate(owner_url: str, sources: Sequence[MigrationSource], *, app_password:
 
 def _apply(conn: psycopg.Connection, migration: Migration) -> None:
     """Run one file in a transaction with a short lock_timeout, retrying when it could not get a lock."""
+    if migration.concurrent:
+        _apply_concurrently(conn, migration)
+        return
     for attempt in range(1, _LOCK_RETRIES + 1):
         try:
             with conn.transaction():
@@ -154,3 +172,65 @@ def _apply(conn: psycopg.Connection, migration: Migration) -> None:
                 f"migration {migration.version} failed: {str(exc).strip()}",
                 hint="fix the SQL in a new migration file; nothing of this one was applied",
             ) from None
+
+
+def _apply_concurrently(conn: psycopg.Connection, migration: Migration) -> None:
+    """Build or drop indexes without blocking writes: each statement on its own, outside a transaction;
+    the file is recorded only once every statement succeeded, and re-running it is safe."""
+    statements = split_statements(migration.text)
+    for st in statements:
+        if not _CONCURRENT.match(st.text) or " IF " not in st.upper:
+            raise ConfigurationError(
+                f"migration {migration.version} line {st.line}: a file that uses CONCURRENTLY may hold only"
+                " idempotent CREATE INDEX CONCURRENTLY IF NOT EXISTS / DROP INDEX CONCURRENTLY IF EXISTS",
+                hint="Postgres runs these outside a transaction, so a re-run after a failure must be safe;"
+                " put other statements in a file of their own",
+            )
+    conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(_LOCK_TIMEOUT)))
+    try:
+        for st in statements:
+            created = _CREATE_CONCURRENT.match(st.text)
+            if created:
+                _drop_if_invalid(conn, created.group(1), created.group(2))
+            for attempt in range(1, _LOCK_RETRIES + 1):
+                try:
+                    conn.execute(st.text.encode())
+                    break
+                except psycopg.errors.LockNotAvailable:
+                    if created:
+                        _drop_if_invalid(conn, created.group(1), created.group(2))
+                    if attempt == _LOCK_RETRIES:
+                        raise Unavailable(
+                            f"migration {migration.version} line {st.line} could not take its locks"
+                            f" after {attempt} tries",
+                            hint="long transactions hold the tables; retry when traffic is lower",
+                        ) from None
+                    time.sleep(0.2 * 2**attempt)
+                except psycopg.Error as exc:
+                    if created:
+                        _drop_if_invalid(conn, created.group(1), created.group(2))
+                    raise ConfigurationError(
+                        f"migration {migration.version} line {st.line} failed: {str(exc).strip()}",
+                        hint="the statements before it were applied and are safe to run again;"
+                        " fix this one in a new migration file",
+                    ) from None
+        conn.execute(
+            "insert into pavedroad_meta.schema_migrations (version, checksum) values (%s, %s)",
+            (migration.version, migration.checksum),
+        )
+    finally:
+        conn.execute("RESET lock_timeout")
+
+
+def _drop_if_invalid(conn: psycopg.Connection, index: str, table: str) -> None:
+    """An interrupted concurrent build leaves an invalid index that ``IF NOT EXISTS`` would skip: drop it."""
+    row = conn.execute(
+        "select n.nspname from pg_index i join pg_class c on c.oid = i.indexrelid"
+        " join pg_namespace n on n.oid = c.relnamespace"
+        " where c.relname = %s and not i.indisvalid and i.indrelid = to_regclass(%s)",
+        (index, table.replace('"', "")),
+    ).fetchone()
+    if row is not None:
+        conn.execute(
+            sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}.{}").format(sql.Identifier(row[0]), sql.Identifier(index))
+        )

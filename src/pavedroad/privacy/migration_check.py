@@ -26,20 +26,22 @@ def run_migration_check(
     use_squawk: bool = True,
 ) -> list[Finding]:
     """Every unsafe step in ``sources`` (empty: every migration is online-safe)."""
-    files = [MigrationFile(m.version, m.text) for s in sources for m in s.migrations]
+    migrations = [m for s in sources for m in s.migrations]
+    files = [MigrationFile(m.version, m.text) for m in migrations]
     findings = check_migrations(files, model_columns=frozenset(model_columns))
     if use_squawk and files:
         with tempfile.TemporaryDirectory(prefix="pavedroad-squawk-") as tmp:
-            paths = []
-            for number, f in enumerate(files):
+            paths: dict[bool, list[Path]] = {True: [], False: []}  # by "the runner wraps it in a transaction"
+            for number, m in enumerate(migrations):
                 # The file name carries the version so squawk's report points at the real migration.
-                path = Path(tmp) / f"{number:04d}__{f.name.replace(':', '__')}"
-                path.write_text(f.text)
-                paths.append(path)
-            for finding in run_squawk(paths):
-                file, _, line = finding.subject.rpartition(":")
-                version = Path(file).name.split("__", 1)[-1].replace("__", ":", 1)
-                findings.append(Finding(finding.code, f"{version}:{line}", finding.message, finding.fix))
+                path = Path(tmp) / f"{number:04d}__{m.version.replace(':', '__')}"
+                path.write_text(m.text)
+                paths[not m.concurrent].append(path)
+            for in_transaction, batch in paths.items():
+                for finding in run_squawk(batch, in_transaction=in_transaction):
+                    file, _, line = finding.subject.rpartition(":")
+                    version = Path(file).name.split("__", 1)[-1].replace("__", ":", 1)
+                    findings.append(Finding(finding.code, f"{version}:{line}", finding.message, finding.fix))
     return sorted(findings, key=lambda f: (f.subject.rsplit(":", 1)[0], _line(f.subject), f.code))
 
 

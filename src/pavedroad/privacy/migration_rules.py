@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from pavedroad.db.statements import Statement, split_statements
 from pavedroad.privacy.findings import Finding
-from pavedroad.privacy.sql_statements import Statement, split_statements
 
 __all__ = ["MigrationFile", "check_migration", "check_migrations"]
 

@@ -42,12 +42,17 @@ def squawk_binary() -> str:
     return found
 
 
-def run_squawk(paths: Sequence[Path], *, excluded: dict[str, str] | None = None) -> list[Finding]:
-    """squawk's findings for ``paths`` (an empty list when there are none)."""
+def run_squawk(
+    paths: Sequence[Path], *, excluded: dict[str, str] | None = None, in_transaction: bool = True
+) -> list[Finding]:
+    """squawk's findings for ``paths`` (an empty list when there are none); ``in_transaction=False`` for
+    files the runner applies statement by statement (``CONCURRENTLY``)."""
     if not paths:
         return []
     rules = ",".join(sorted(EXCLUDED_RULES if excluded is None else excluded))
-    argv = [squawk_binary(), "--reporter", "json", "--assume-in-transaction", "--pg-version", PG_VERSION]
+    argv = [squawk_binary(), "--reporter", "json", "--pg-version", PG_VERSION]
+    if in_transaction:
+        argv.append("--assume-in-transaction")
     if rules:
         argv += ["--exclude", rules]
     result = subprocess.run([*argv, *map(str, paths)], capture_output=True, text=True, check=False, timeout=60)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pavedroad.privacy import MigrationFile, check_migration, check_migrations
-from pavedroad.privacy.sql_statements import split_statements
+from pavedroad.db.statements import split_statements
 
 
 def _codes(sql: str, **kw: object) -> list[str]:
