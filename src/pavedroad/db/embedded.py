@@ -27,7 +27,9 @@ __all__ = ["EmbeddedPostgres", "free_port", "port_in_use"]
 _SYSTEM_USER = "pavedroad_pg"
 # Server settings chosen for a single-machine platform: pg_stat_statements for the query tools, JIT off
 # because compiling plans costs more than it saves on our sub-second queries and makes latency erratic,
-# and a WAL budget large enough that a bulk load (`pavedroad seed`) is not interrupted by checkpoints.
+# a WAL budget large enough that a bulk load (`pavedroad seed`) is not interrupted by checkpoints, and no
+# parallel query: on one machine shared by the service, its workers and the database, a report that forks
+# workers takes every core from the interactive requests beside it (and pays a process launch per query).
 _DEFAULT_SERVER_SETTINGS: dict[str, str] = {
     "shared_preload_libraries": "pg_stat_statements",
     "max_connections": "200",
@@ -36,6 +38,7 @@ _DEFAULT_SERVER_SETTINGS: dict[str, str] = {
     "wal_buffers": "32MB",
     "checkpoint_timeout": "15min",
     "jit": "off",
+    "max_parallel_workers_per_gather": "0",
     "unix_socket_directories": "",
     "log_min_messages": "warning",
 }
