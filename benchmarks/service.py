@@ -5,7 +5,9 @@ the SLO recorder and info-level JSON logging, on the embedded Postgres.
 * **Load**: open loop at ``--rate`` requests/s (default 100), each request's latency measured from its
   *scheduled* send time (no coordinated omission); a mix of list reads (``GET /v1/jobs``, ``GET
   /v1/applications/{id}``), list-view queries and report queries (``POST /v1/query``) with admin keys of the
-  largest tenants. A bounded number of requests: it stops by itself. The load comes from a lean HTTP/1.1
+  largest tenants. A bounded number of requests: it stops by itself. The service runs as deployed on the
+  2-core target: ``pavedroad serve --workers 2`` (one event loop per core; with one, Python work queued on
+  a single loop during bursts and set the tail). The load comes from a lean HTTP/1.1
   keep-alive client (``LoopbackClient``, ~0.2 ms of CPU a request): httpx spent ~7 ms of CPU a request,
   so on 2 cores the load generator took more CPU than the service it measured.
 * **Baseline in the same run**: two ``pavedroad serve`` processes on the same database, one with the
@@ -55,7 +57,9 @@ CLASSES = ("list_jobs", "get_application", "query_list", "query_report")
 MIX = (("list_jobs", 0.40), ("get_application", 0.30), ("query_list", 0.15), ("query_report", 0.15))
 
 
-def start_service(owner_url: str, data_dir: Path, *, instrumented: bool) -> tuple[subprocess.Popen[bytes], str]:
+def start_service(
+    owner_url: str, data_dir: Path, *, instrumented: bool, workers: int
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
@@ -67,7 +71,8 @@ def start_service(owner_url: str, data_dir: Path, *, instrumented: bool) -> tupl
         "PAVEDROAD_POOL_MAX_SIZE": "10",
     }
     log = open(data_dir / f"service-{port}.log", "wb")  # noqa: SIM115 - lives as long as the process
-    proc = subprocess.Popen([str(BIN / "pavedroad"), "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+    argv = [str(BIN / "pavedroad"), "serve", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -94,15 +99,30 @@ class LoopbackClient:
         self.size = size
         self.timeout_s = timeout_s
         self.released = asyncio.Condition()
+        self.failures: dict[str, int] = {}  # why requests got no response, by exception name
 
-    async def _conn(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    def _failed(self, exc: BaseException) -> int:
+        name = type(exc).__name__
+        self.failures[name] = self.failures.get(name, 0) + 1
+        return 0
+
+    async def _conn(self, fresh: bool) -> tuple[tuple[asyncio.StreamReader, asyncio.StreamWriter], bool]:
+        """A connection and whether it was reused (it may have been closed by the server while idle);
+        ``fresh`` opens a new one (after a stale one, the others idle as long may be stale too)."""
         async with self.released:
             while not self.free and self.open >= self.size:
                 await self.released.wait()
-            if self.free:
-                return self.free.pop()
+            if self.free and not fresh:
+                return self.free.pop(), True
+            if self.free:  # keep the pool's size: the new connection takes an idle one's place
+                self.free.pop(0)[1].close()
+                self.open -= 1
             self.open += 1
-        return await asyncio.open_connection(self.host, self.port)
+        try:
+            return await asyncio.open_connection(self.host, self.port), False
+        except OSError:
+            await self._release(None)
+            raise
 
     async def _release(self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None) -> None:
         async with self.released:
@@ -113,22 +133,35 @@ class LoopbackClient:
             self.released.notify()
 
     async def request(self, method: str, path: str, key: str, body: bytes = b"") -> int:
-        """The response's status (0 when the connection failed or timed out)."""
+        """The response's status (0 when the connection failed or timed out). A keep-alive connection the
+        server closed while idle is replaced and the request sent again, as HTTP clients do."""
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {key}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
-        conn = await self._conn()
-        try:
+        ).encode()
+        for attempt in range(2):
+            try:
+                conn, reused = await self._conn(fresh=attempt > 0)
+            except OSError as exc:
+                return self._failed(exc)
             reader, writer = conn
-            writer.write(head.encode() + body)
-            status, _ = await asyncio.wait_for(self._response(reader), self.timeout_s)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-            conn[1].close()
-            await self._release(None)
-            return 0
-        await self._release(conn)
-        return status
+            try:
+                writer.write(head + body)
+                status, _ = await asyncio.wait_for(self._response(reader), self.timeout_s)
+            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                writer.close()
+                await self._release(None)
+                stale = isinstance(exc, ConnectionError) or not exc.partial
+                if reused and stale and attempt == 0:
+                    continue  # closed by the server before it read the request: send it again
+                return self._failed(exc)
+            except (TimeoutError, OSError, ValueError) as exc:
+                writer.close()
+                await self._release(None)
+                return self._failed(exc)
+            await self._release(conn)
+            return status
+        return 0
 
     @staticmethod
     async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -156,6 +189,7 @@ async def load(
     """Open-loop load for ``seconds``; latency from each request's scheduled time."""
     lat: dict[str, list[float]] = {c: [] for c in CLASSES}
     errors = 0
+    statuses: dict[str, int] = {}
     n = int(rate * seconds)
     plan = []
     for i in range(n):
@@ -180,11 +214,13 @@ async def load(
         lat[cls].append((time.perf_counter() - (start + at)) * 1000)
         if not 200 <= status < 300:
             errors += 1
+            statuses[f"{cls}:{status}"] = statuses.get(f"{cls}:{status}", 0) + 1
 
     await asyncio.gather(*(one(at, cls, key) for at, cls, key in plan))
     elapsed = time.perf_counter() - start
     await http.aclose()
-    return {"lat": lat, "errors": errors, "throughput": n / elapsed}
+    statuses.update({f"no response:{k}": v for k, v in http.failures.items()})
+    return {"lat": lat, "errors": errors, "throughput": n / elapsed, "error_statuses": statuses}
 
 
 def _pick(r: float) -> str:
@@ -195,6 +231,16 @@ def _pick(r: float) -> str:
         if r <= acc:
             return name
     return MIX[-1][0]
+
+
+def _error_kinds(results: dict[str, list[dict[str, object]]]) -> dict[str, int]:
+    """Errors counted by ``endpoint:status`` over every phase."""
+    kinds: dict[str, int] = {}
+    for runs in results.values():
+        for run in runs:
+            for kind, count in run["error_statuses"].items():  # type: ignore[attr-defined]
+                kinds[kind] = kinds.get(kind, 0) + count
+    return kinds
 
 
 def pct(values: list[float], q: float) -> float:
@@ -209,6 +255,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100k applications, short phases (< 60 s of load)")
     parser.add_argument("--rate", type=float, default=100.0, help="requests per second")
     parser.add_argument("--applications", type=int, default=None)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="service worker processes (one per core of the 2-core target)"
+    )
     args = parser.parse_args()
     applications = args.applications or (100_000 if args.quick else 1_000_000)
     phase_s = 8.0 if args.quick else 30.0
@@ -240,8 +289,8 @@ def main() -> None:
                 rows = conn.execute("select id from applications where tenant_id = %s order by id desc limit 500", (t,))
                 ids[keys[t]["admin"]] = [r[0] for r in rows.fetchall()]
         admin_keys = list(ids)
-        with_rec, url_a = start_service(owner, root, instrumented=True)
-        without, url_b = start_service(owner, root, instrumented=False)
+        with_rec, url_a = start_service(owner, root, instrumented=True, workers=args.workers)
+        without, url_b = start_service(owner, root, instrumented=False, workers=args.workers)
         services += [with_rec, without]
         rng = random.Random(5)
         asyncio.run(load(url_a, admin_keys, ids, rate=args.rate, seconds=2, rng=rng))  # warm both
@@ -276,9 +325,13 @@ def main() -> None:
     lists = merged("with", "list_jobs") + merged("with", "get_application")
     lists_b = merged("without", "list_jobs") + merged("without", "get_application")
     errors = sum(int(run["errors"]) for runs in results.values() for run in runs)  # type: ignore[call-overload]
+    kinds = _error_kinds(results)
+    if kinds:
+        console.print(f"errors by endpoint:status (0 = no response): {kinds}")
     figures = {
         "applications": applications,
         "rate_rps": args.rate,
+        "workers": args.workers,
         "throughput_rps": round(statistics.median(float(run["throughput"]) for run in results["with"]), 1),  # type: ignore[arg-type]
         "list_p50_ms": round(pct(lists, 0.5), 2),
         "list_p99_ms": round(pct(lists, 0.99), 2),
