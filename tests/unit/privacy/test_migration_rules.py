@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pavedroad.privacy import MigrationFile, check_migration, check_migrations
 from pavedroad.db.statements import split_statements
+from pavedroad.privacy import MigrationFile, check_migration, check_migrations
 
 
 def _codes(sql: str, **kw: object) -> list[str]:
