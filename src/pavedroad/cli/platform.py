@@ -42,7 +42,9 @@ def register(app: typer.Typer) -> None:
 
 @friendly_errors
 def demo(
-    port: Annotated[int, typer.Option(help="HTTP port (default: PAVEDROAD_HTTP_PORT or 8000).", min=1, max=65535)] = 0,
+    port: Annotated[
+        int | None, typer.Option(help="HTTP port (default: PAVEDROAD_HTTP_PORT or 8000).", min=1, max=65535)
+    ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "",
     no_traffic: Annotated[bool, typer.Option("--no-traffic", help="Do not run the demo traffic generator.")] = False,
 ) -> None:
@@ -82,7 +84,9 @@ def demo(
 
 @friendly_errors
 def serve(
-    port: Annotated[int, typer.Option(min=1, max=65535, help="HTTP port.")] = 0,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="HTTP port (default: PAVEDROAD_HTTP_PORT or 8000).")
+    ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "",
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
