@@ -117,19 +117,7 @@ def show(key: str, as_json: JsonOpt = False) -> None:
         "definition": definition,
         "ramp": ramp_position(key, definition, time.time()).to_json(),
         "overrides": {t: ("KILLED" if v.startswith("\x00") else v) for t, v in overrides.items()},
-        "history": [
-            {
-                "id": e.id,
-                "version": e.version,
-                "at": e.at,
-                "action": e.action,
-                "author": e.author,
-                "reason": e.reason,
-                "tenant": e.tenant_id,
-                "diff": e.diff,
-            }
-            for e in entries
-        ],
+        "history": [e.to_json() for e in entries],
     }
     if as_json:
         console.print(json.dumps(body, default=str), highlight=False, soft_wrap=True)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -150,28 +151,17 @@ def _apply(conn: psycopg.Connection, migration: Migration) -> None:
     if migration.concurrent:
         _apply_concurrently(conn, migration)
         return
-    for attempt in range(1, _LOCK_RETRIES + 1):
-        try:
-            with conn.transaction():
-                conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(_LOCK_TIMEOUT)))
-                conn.execute(migration.text.encode())
-                conn.execute(
-                    "insert into pavedroad_meta.schema_migrations (version, checksum) values (%s, %s)",
-                    (migration.version, migration.checksum),
-                )
-            return
-        except psycopg.errors.LockNotAvailable:
-            if attempt == _LOCK_RETRIES:
-                raise Unavailable(
-                    f"migration {migration.version} could not take its locks after {attempt} tries",
-                    hint="long transactions hold the tables; retry when traffic is lower",
-                ) from None
-            time.sleep(0.2 * 2**attempt)
-        except psycopg.Error as exc:
-            raise ConfigurationError(
-                f"migration {migration.version} failed: {str(exc).strip()}",
-                hint="fix the SQL in a new migration file; nothing of this one was applied",
-            ) from None
+
+    def in_transaction() -> None:
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(_LOCK_TIMEOUT)))
+            conn.execute(migration.text.encode())
+            _record(conn, migration)
+
+    _retrying_locks(
+        f"migration {migration.version}", in_transaction,
+        hint="fix the SQL in a new migration file; nothing of this one was applied",
+    )  # fmt: skip
 
 
 def _apply_concurrently(conn: psycopg.Connection, migration: Migration) -> None:
@@ -190,36 +180,50 @@ def _apply_concurrently(conn: psycopg.Connection, migration: Migration) -> None:
     try:
         for st in statements:
             created = _CREATE_CONCURRENT.match(st.text)
-            if created:
-                _drop_if_invalid(conn, created.group(1), created.group(2))
-            for attempt in range(1, _LOCK_RETRIES + 1):
-                try:
-                    conn.execute(st.text.encode())
-                    break
-                except psycopg.errors.LockNotAvailable:
-                    if created:
-                        _drop_if_invalid(conn, created.group(1), created.group(2))
-                    if attempt == _LOCK_RETRIES:
-                        raise Unavailable(
-                            f"migration {migration.version} line {st.line} could not take its locks"
-                            f" after {attempt} tries",
-                            hint="long transactions hold the tables; retry when traffic is lower",
-                        ) from None
-                    time.sleep(0.2 * 2**attempt)
-                except psycopg.Error as exc:
-                    if created:
-                        _drop_if_invalid(conn, created.group(1), created.group(2))
-                    raise ConfigurationError(
-                        f"migration {migration.version} line {st.line} failed: {str(exc).strip()}",
-                        hint="the statements before it were applied and are safe to run again;"
-                        " fix this one in a new migration file",
-                    ) from None
-        conn.execute(
-            "insert into pavedroad_meta.schema_migrations (version, checksum) values (%s, %s)",
-            (migration.version, migration.checksum),
-        )
+            clean_up = partial(_drop_if_invalid, conn, created.group(1), created.group(2)) if created else _nothing
+            clean_up()
+            _retrying_locks(
+                f"migration {migration.version} line {st.line}", partial(conn.execute, st.text.encode()),
+                hint="the statements before it were applied and are safe to run again;"
+                " fix this one in a new migration file",
+                on_failure=clean_up,
+            )  # fmt: skip
+        _record(conn, migration)
     finally:
         conn.execute("RESET lock_timeout")
+
+
+def _nothing() -> None:
+    pass
+
+
+def _retrying_locks(
+    what: str, step: Callable[[], object], *, hint: str, on_failure: Callable[[], None] = _nothing
+) -> None:
+    """Run ``step``, retrying with back-off while it cannot take its locks within ``lock_timeout``; any
+    other database error is final. ``on_failure`` runs after every failed attempt."""
+    for attempt in range(1, _LOCK_RETRIES + 1):
+        try:
+            step()
+            return
+        except psycopg.errors.LockNotAvailable:
+            on_failure()
+            if attempt == _LOCK_RETRIES:
+                raise Unavailable(
+                    f"{what} could not take its locks after {attempt} tries",
+                    hint="long transactions hold the tables; retry when traffic is lower",
+                ) from None
+            time.sleep(0.2 * 2**attempt)
+        except psycopg.Error as exc:
+            on_failure()
+            raise ConfigurationError(f"{what} failed: {str(exc).strip()}", hint=hint) from None
+
+
+def _record(conn: psycopg.Connection, migration: Migration) -> None:
+    conn.execute(
+        "insert into pavedroad_meta.schema_migrations (version, checksum) values (%s, %s)",
+        (migration.version, migration.checksum),
+    )
 
 
 def _drop_if_invalid(conn: psycopg.Connection, index: str, table: str) -> None:

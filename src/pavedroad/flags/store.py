@@ -80,6 +80,15 @@ class AuditEntry:
     reason: str
     diff: list[dict[str, Any]]
 
+    def to_json(self, *, with_tenant: bool = True) -> dict[str, Any]:
+        """The entry as the CLI and ``/v1/flags/{key}`` show it (the API leaves out the tenant: a caller
+        sees only its own tenant's and global entries)."""
+        out = {"id": self.id, "version": self.version, "at": self.at, "action": self.action,
+               "author": self.author, "reason": self.reason, "diff": self.diff}  # fmt: skip
+        if with_tenant:
+            out["tenant"] = self.tenant_id
+        return out
+
 
 def run(conn: psycopg.Connection[Any], op: Op) -> Any:
     """Drive ``op`` on a sync connection (inside the caller's transaction)."""

@@ -6,7 +6,9 @@ may not see reads as unknown); relationship rules narrow the root entity's rows 
 a query that would show or filter on a ``sensitive`` field outside an aggregate is refused as if the
 field did not exist; every grouped result passes ``disclosure.suppress_rows`` with the tenant's
 ``min_group_size`` (the count of each cell and, when the caller filtered, of the same cell unfiltered,
-come from hidden ``count()`` columns added here); every run and every refusal is audited.
+come from hidden ``count()`` columns added here); every run and every refusal is audited. The grants,
+the query and its audit event share one tenant transaction: a result is returned only with its audit
+event committed, for one commit per query.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.disclosure import suppress_rows
 from pavedroad.privacy.rows import RowRule, agranted_ids, granted_ids, restrict, rules_for
 from pavedroad.privacy.shape import check_shape, sensitive_fields
-from pavedroad.query import Compiler, QueryError, SemanticModel, arun, from_json, parse_text, run, to_json
+from pavedroad.query import Compiler, QueryError, SemanticModel, arun_in, from_json, parse_text, run_in, to_json
 from pavedroad.query.compiler import default_compiler
 from pavedroad.query.overlay import aload_tenant_schema
 from pavedroad.tenancy import Principal, atransaction, transaction
@@ -180,21 +182,20 @@ def run_protected(
         # by being small, so only aggregates that touch a sensitive field are suppressed below k.
         aggregate = check_shape(model, q, rules, principal.role.value) and bool(sensitive_fields(model, q))
         applicable = rules_for(rules, entity, principal.role.value)
-        with transaction(pool, principal) as conn:
+        with transaction(pool, principal) as conn:  # one transaction: grants, the query, its audit event
             grants = [granted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
             k = int((conn.execute(_GRANTS_K, (principal.tenant_id,)).fetchone() or (5,))[0])
-        plan = _plan(q, applicable, grants, principal.user_id, aggregate)
-        result = run(pool, principal, plan.query, model=model, params=params, cursor=cursor, policy=policy)
-        reference = None
-        if plan.reference is not None:
-            reference = run(pool, principal, plan.reference, model=model, params=params, policy=policy).rows
+            plan = _plan(q, applicable, grants, principal.user_id, aggregate)
+            result = run_in(conn, principal, plan.query, model=model, params=params, cursor=cursor, policy=policy)
+            reference = None
+            if plan.reference is not None:
+                reference = run_in(conn, principal, plan.reference, model=model, params=params, policy=policy).rows
+            out = _finish(plan, result, reference, k)
+            record(conn, _audit(principal, entity, out, request_id))
     except QueryError as exc:
         if exc.code == "Q104":
             record_denial(pool, AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason="Q104"))
         raise
-    out = _finish(plan, result, reference, k)
-    with transaction(pool, principal) as conn:
-        record(conn, _audit(principal, entity, out, request_id))
     return out
 
 
@@ -221,16 +222,18 @@ async def arun_protected(
         # by being small, so only aggregates that touch a sensitive field are suppressed below k.
         aggregate = check_shape(model, q, rules, principal.role.value) and bool(sensitive_fields(model, q))
         applicable = rules_for(rules, entity, principal.role.value)
-        async with atransaction(pool, principal) as conn:
+        async with atransaction(pool, principal) as conn:  # one transaction: grants, the query, its audit event
             grants = [await agranted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
             k = int((await (await conn.execute(_GRANTS_K, (principal.tenant_id,))).fetchone() or (5,))[0])
-        plan = _plan(q, applicable, grants, principal.user_id, aggregate)
-        result = await arun(pool, principal, plan.query, model=model, params=params, cursor=cursor, policy=policy,
-                            compiler=compiler)  # fmt: skip
-        reference = None
-        if plan.reference is not None:
-            reference = (await arun(pool, principal, plan.reference, model=model, params=params, policy=policy,
-                                    compiler=compiler)).rows  # fmt: skip
+            plan = _plan(q, applicable, grants, principal.user_id, aggregate)
+            result = await arun_in(conn, principal, plan.query, model=model, params=params, cursor=cursor,
+                                   policy=policy, compiler=compiler)  # fmt: skip
+            reference = None
+            if plan.reference is not None:
+                reference = (await arun_in(conn, principal, plan.reference, model=model, params=params,
+                                           policy=policy, compiler=compiler)).rows  # fmt: skip
+            out = _finish(plan, result, reference, k)
+            await arecord(conn, _audit(principal, entity, out, request_id))
     except QueryError as exc:
         if exc.code == "Q104":
             denied = AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason="Q104")
@@ -242,7 +245,4 @@ async def arun_protected(
             if located is not None:
                 raise located from None
         raise
-    out = _finish(plan, result, reference, k)
-    async with atransaction(pool, principal) as conn:
-        await arecord(conn, _audit(principal, entity, out, request_id))
     return out

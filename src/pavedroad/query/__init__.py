@@ -20,7 +20,7 @@ from pavedroad.query.model import Classification, SemanticModel, load_model, par
 from pavedroad.query.overlay import CustomField, TenantSchema, load_tenant_schema
 from pavedroad.query.pipeline import PASSES, run_passes
 from pavedroad.query.ports import DefaultPolicy, FieldPolicy, FieldUse
-from pavedroad.query.run import QueryResult, arun, encode_cursor, run, run_duckdb
+from pavedroad.query.run import QueryResult, arun, arun_in, encode_cursor, run, run_duckdb, run_in
 from pavedroad.query.text import parse_text, to_text
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "TenantSchema",
     "UnsafeQuery",
     "arun",
+    "arun_in",
     "compile_query",
     "default_compiler",
     "encode_cursor",
@@ -54,6 +55,7 @@ __all__ = [
     "parse_text",
     "run",
     "run_duckdb",
+    "run_in",
     "run_passes",
     "to_json",
     "to_text",

@@ -26,7 +26,7 @@ from pavedroad.query.overlay import TenantSchema, aload_tenant_schema, load_tena
 from pavedroad.query.ports import FieldPolicy
 from pavedroad.tenancy import Principal, atransaction, transaction
 
-__all__ = ["QueryResult", "arun", "decode_cursor", "encode_cursor", "run", "run_duckdb"]
+__all__ = ["QueryResult", "arun", "arun_in", "decode_cursor", "encode_cursor", "run", "run_duckdb", "run_in"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,21 +118,37 @@ def run(
     now: datetime | None = None,
 ) -> QueryResult:
     """Compile ``query`` for ``principal`` and run it on Postgres inside ``tenancy.transaction``."""
-    limits = limits or Limits()
     with transaction(pool, principal) as conn:
-        schema = load_tenant_schema(conn, principal.tenant_id)
-        compiled = _compile(compiler, query, schema, principal.role.value, "postgres", model=model,
-                            params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
-        conn.execute(
-            _SESSION_SQL,
-            (schema.time_zone, str(limits.statement_timeout_ms)),
-        )
-        try:
-            cur = conn.execute(compiled.sql, compiled.params)
-            rows = cur.fetchall()
-        except psycopg.Error as exc:
-            raise _db_error(exc, limits) from None
-        names = [d.name for d in cur.description or []]
+        return run_in(conn, principal, query, model=model, params=params, cursor=cursor, policy=policy,
+                      limits=limits, compiler=compiler, now=now)  # fmt: skip
+
+
+def run_in(
+    conn: psycopg.Connection,
+    principal: Principal,
+    query: str | dict[str, Any],
+    *,
+    model: SemanticModel,
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    policy: FieldPolicy | None = None,
+    limits: Limits | None = None,
+    compiler: Compiler | None = None,
+    now: datetime | None = None,
+) -> QueryResult:
+    """``run`` inside a tenant transaction the caller holds (``tenancy.transaction``), so a caller that
+    reads and audits in one transaction pays for one."""
+    limits = limits or Limits()
+    schema = load_tenant_schema(conn, principal.tenant_id)
+    compiled = _compile(compiler, query, schema, principal.role.value, "postgres", model=model,
+                        params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
+    conn.execute(_SESSION_SQL, (schema.time_zone, str(limits.statement_timeout_ms)))
+    try:
+        cur = conn.execute(compiled.sql, compiled.params)
+        rows = cur.fetchall()
+    except psycopg.Error as exc:
+        raise _db_error(exc, limits) from None
+    names = [d.name for d in cur.description or []]
     return _finish(compiled, names, rows)
 
 
@@ -150,21 +166,36 @@ async def arun(
     now: datetime | None = None,
 ) -> QueryResult:
     """Async twin of ``run`` (the service's path), inside ``tenancy.atransaction``."""
-    limits = limits or Limits()
     async with atransaction(pool, principal) as conn:
-        schema = await aload_tenant_schema(conn, principal.tenant_id)
-        compiled = _compile(compiler, query, schema, principal.role.value, "postgres", model=model,
-                            params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
-        await conn.execute(
-            _SESSION_SQL,
-            (schema.time_zone, str(limits.statement_timeout_ms)),
-        )
-        try:
-            cur = await conn.execute(compiled.sql, compiled.params)
-            rows = await cur.fetchall()
-        except psycopg.Error as exc:
-            raise _db_error(exc, limits) from None
-        names = [d.name for d in cur.description or []]
+        return await arun_in(conn, principal, query, model=model, params=params, cursor=cursor, policy=policy,
+                             limits=limits, compiler=compiler, now=now)  # fmt: skip
+
+
+async def arun_in(
+    conn: psycopg.AsyncConnection,
+    principal: Principal,
+    query: str | dict[str, Any],
+    *,
+    model: SemanticModel,
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    policy: FieldPolicy | None = None,
+    limits: Limits | None = None,
+    compiler: Compiler | None = None,
+    now: datetime | None = None,
+) -> QueryResult:
+    """Async twin of ``run_in``."""
+    limits = limits or Limits()
+    schema = await aload_tenant_schema(conn, principal.tenant_id)
+    compiled = _compile(compiler, query, schema, principal.role.value, "postgres", model=model,
+                        params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
+    await conn.execute(_SESSION_SQL, (schema.time_zone, str(limits.statement_timeout_ms)))
+    try:
+        cur = await conn.execute(compiled.sql, compiled.params)
+        rows = await cur.fetchall()
+    except psycopg.Error as exc:
+        raise _db_error(exc, limits) from None
+    names = [d.name for d in cur.description or []]
     return _finish(compiled, names, rows)
 
 

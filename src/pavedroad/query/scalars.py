@@ -6,7 +6,6 @@ arguments. Dates and buckets assume the session time zone is the tenant's (the d
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -42,51 +41,19 @@ def _case(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
     return exp.Case(ifs=ifs, default=None if node.name == "case_noelse" else a[-1])
 
 
-def _instants(lw: Lowerer, node: Fn, a: Args) -> Args:
-    """Dates beside timestamps become timestamps (midnight in the session's, i.e. the tenant's, time zone:
-    what Postgres does implicitly anyway). On Postgres the comparison is then timestamptz with timestamptz,
-    a leakproof operator that row-level security lets become an index condition; the cross-type operators
-    are not leakproof, so under RLS they filter every row of the tenant instead of a range of the index."""
-    if lw.dialect != "postgres" or not any(x.type == "timestamp" for x in node.args):
-        return a
-    return [cast(e, "timestamp") if x.type == "date" else e for x, e in zip(node.args, a, strict=True)]
+def _instants(build: Builder) -> Builder:
+    """``build`` with dates beside timestamps made timestamps (midnight in the session's, i.e. the tenant's,
+    time zone: what Postgres does implicitly anyway), in comparisons and in ``date ± interval``. On Postgres
+    the comparison is then timestamptz with timestamptz, a leakproof operator that row-level security lets
+    become an index condition; the cross-type operators are not leakproof, so under RLS they filter every
+    row of the tenant instead of a range of the index."""
 
-
-def _typed_arith(op: type[exp.Binary]) -> Builder:
-    """``+``/``-``: a date moved by an interval is a timestamp, typed as one (see ``_instants``)."""
-
-    def build(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
-        if node.type == "timestamp" and lw.dialect == "postgres":
+    def typed(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
+        if lw.dialect == "postgres" and "timestamp" in (node.type, *(x.type for x in node.args)):
             a = [cast(e, "timestamp") if x.type == "date" else e for x, e in zip(node.args, a, strict=True)]
-        return exp.Paren(this=op(this=a[0], expression=a[1]))
+        return build(lw, node, a)
 
-    return build
-
-
-def _compare(op: type[exp.Binary]) -> Builder:
-    def build(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
-        a = _instants(lw, node, a)
-        return typing.cast(exp.Expression, op(this=a[0], expression=a[1]))
-
-    return build
-
-
-def _between(negate: bool) -> Builder:
-    def build(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
-        a = _instants(lw, node, a)
-        between = exp.Between(this=a[0], low=a[1], high=a[2])
-        return exp.Not(this=exp.Paren(this=between)) if negate else between
-
-    return build
-
-
-def _in(negate: bool) -> Builder:
-    def build(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
-        a = _instants(lw, node, a)
-        member = exp.In(this=a[0], expressions=a[1:])
-        return exp.Not(this=exp.Paren(this=member)) if negate else member
-
-    return build
+    return typed
 
 
 def _now(lw: Lowerer) -> exp.Expression:
@@ -110,26 +77,28 @@ def _concat(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
 
 
 SCALARS: dict[str, Builder] = {
-    "=": _compare(exp.EQ),
-    "!=": _compare(exp.NEQ),
-    "<": _compare(exp.LT),
-    "<=": _compare(exp.LTE),
-    ">": _compare(exp.GT),
-    ">=": _compare(exp.GTE),
+    "=": _instants(lambda lw, n, a: exp.EQ(this=a[0], expression=a[1])),
+    "!=": _instants(lambda lw, n, a: exp.NEQ(this=a[0], expression=a[1])),
+    "<": _instants(lambda lw, n, a: exp.LT(this=a[0], expression=a[1])),
+    "<=": _instants(lambda lw, n, a: exp.LTE(this=a[0], expression=a[1])),
+    ">": _instants(lambda lw, n, a: exp.GT(this=a[0], expression=a[1])),
+    ">=": _instants(lambda lw, n, a: exp.GTE(this=a[0], expression=a[1])),
     "and": lambda lw, n, a: exp.And(this=_paren_or(a[0]), expression=_paren_or(a[1])),
     "or": lambda lw, n, a: exp.Paren(this=exp.Or(this=a[0], expression=a[1])),
     "not": lambda lw, n, a: exp.Not(this=exp.Paren(this=a[0])),
     "neg": lambda lw, n, a: exp.Neg(this=exp.Paren(this=a[0])),
-    "+": _typed_arith(exp.Add),
-    "-": _typed_arith(exp.Sub),
+    "+": _instants(lambda lw, n, a: exp.Paren(this=exp.Add(this=a[0], expression=a[1]))),
+    "-": _instants(lambda lw, n, a: exp.Paren(this=exp.Sub(this=a[0], expression=a[1]))),
     "*": lambda lw, n, a: exp.Paren(this=exp.Mul(this=a[0], expression=a[1])),
     "/": _divide,
     "%": lambda lw, n, a: fn("MOD", *a),  # never the % operator: psycopg would read it as a placeholder
     "like": lambda lw, n, a: exp.Like(this=a[0], expression=a[1]),
-    "in": _in(negate=False),
-    "not_in": _in(negate=True),
-    "between": _between(negate=False),
-    "not_between": _between(negate=True),
+    "in": _instants(lambda lw, n, a: exp.In(this=a[0], expressions=a[1:])),
+    "not_in": _instants(lambda lw, n, a: exp.Not(this=exp.Paren(this=exp.In(this=a[0], expressions=a[1:])))),
+    "between": _instants(lambda lw, n, a: exp.Between(this=a[0], low=a[1], high=a[2])),
+    "not_between": _instants(
+        lambda lw, n, a: exp.Not(this=exp.Paren(this=exp.Between(this=a[0], low=a[1], high=a[2])))
+    ),
     "is_null": lambda lw, n, a: exp.Is(this=a[0], expression=exp.Null()),
     "is_not_null": lambda lw, n, a: exp.Not(this=exp.Is(this=a[0], expression=exp.Null())),
     "case": _case,

@@ -87,19 +87,7 @@ async def show_flag(request: Request, principal: PrincipalDep, key: KeyPath) -> 
         "key": key,
         "definition": definition,
         "ramp": ramp_position(key, definition, time.time()).to_json(),
-        "history": [
-            {
-                "id": e.id,
-                "version": e.version,
-                "at": e.at,
-                "action": e.action,
-                "author": e.author,
-                "reason": e.reason,
-                "diff": e.diff,
-            }
-            for e in entries
-            if e.tenant_id in (None, principal.tenant_id)
-        ],
+        "history": [e.to_json(with_tenant=False) for e in entries if e.tenant_id in (None, principal.tenant_id)],
     }
 
 
