@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from pavedroad.flags.store import put_flag, run
+from pavedroad.query import Limits
 from pavedroad.testing import TestDatabase
 from pavedroad.testing.live import LiveService
 from tests.browser.conftest import screenshot
@@ -69,6 +70,37 @@ def test_query_console_runs_explains_and_shows_the_caret(
     assert "^" in error
     assert "did you mean 'title'" in error
     screenshot(page, "dashboard-query-error")
+    page.close()
+
+
+def test_query_console_pages_through_a_long_list(
+    browser: Any, live: tuple[LiveService, dict[str, dict[str, str]]], database: TestDatabase
+) -> None:
+    """A list longer than the default page shows one page and a "Next page" control that follows the cursor."""
+    service, keys = live
+    with psycopg.connect(database.owner_url) as conn:
+        conn.execute(
+            "insert into jobs (tenant_id, id, title, department_id, location_id, openings)"
+            " select 'alpha', 1000 + n, 'paged job ' || n, d.id, l.id, 1 from generate_series(1, 150) n,"
+            " (select min(id) id from departments where tenant_id = 'alpha') d,"
+            " (select min(id) id from locations where tenant_id = 'alpha') l"
+        )
+    size = Limits().default_page
+    page = _sign_in(browser, service, keys["alpha"]["admin"])
+    page.wait_for_selector("#query-run")
+    page.fill("#query-text", "jobs | select id, title")
+    page.click("#query-run")
+    page.wait_for_selector("#query-next")
+    assert page.locator("#query-result table.query-rows tr").count() == size + 1  # header row + one page
+    assert "page 1" in page.inner_text("#query-summary")
+    first_ids = page.locator("#query-result table.query-rows td:first-child").all_inner_texts()
+    page.click("#query-next")
+    page.wait_for_selector("#query-summary:has-text('page 2')")
+    second_ids = page.locator("#query-result table.query-rows td:first-child").all_inner_texts()
+    assert second_ids
+    assert not set(first_ids) & set(second_ids)
+    assert int(second_ids[0]) > int(first_ids[-1])
+    screenshot(page, "dashboard-query-pages")
     page.close()
 
 

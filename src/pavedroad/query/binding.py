@@ -60,6 +60,8 @@ def _amount(slot: Slot, b: BindInput) -> Any:
     src, ref = slot.source
     if src == "literal":
         return b.literals[ref]
+    if src == "default":
+        return b.limits.default_page
     if ref not in b.params:
         raise QueryError(f"no value for ${ref}", code="Q107", hint=f"pass params={{'{ref}': …}}")
     return b.params[ref]
@@ -105,6 +107,7 @@ _BINDERS: dict[str, Callable[[Slot, BindInput], Any]] = {
     "cursor": _cursor,
     "limit": lambda s, b: rows(_amount(s, b), b.limits),
     "page_limit": lambda s, b: rows(_amount(s, b), b.limits) + 1,  # one more row tells whether a next page exists
+    "row_cap": lambda s, b: b.limits.max_rows + 1,  # one more row tells the answer went past the cap
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from pavedroad.query import ast as qa
 from pavedroad.query.binding import BindInput, bind
 from pavedroad.query.context import Column, Context, Dialect, Limits, QueryState, Slot
+from pavedroad.query.errors import QueryLimitError
 from pavedroad.query.jsonform import from_json
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema
@@ -87,6 +88,16 @@ class CompiledQuery:
     def page(self) -> bool:
         """A list view with keyset pagination (``page size N``)."""
         return bool(self.cursor_columns)
+
+    def check_row_cap(self, fetched: int) -> None:
+        """An answer bounded by the row cap (no take, no page, not pageable by key) that came back with the
+        extra row is refused, never cut short in silence."""
+        cap = self.params.get("row_cap")
+        if cap is not None and fetched >= cap:
+            raise QueryLimitError(
+                f"the answer has more than {cap - 1} rows", code="Q404",
+                hint="keep the first rows with sort … | take N, filter further, or group more coarsely",
+            )  # fmt: skip
 
 
 def _describe(plan: Plan) -> str:

@@ -27,6 +27,7 @@ class Limits:
     max_depth: int = 40
     max_joins: int = 16
     max_rows: int = 10_000
+    default_page: int = 100  # rows of a list query that names neither take nor page
     statement_timeout_ms: int = 15_000
 
 
@@ -47,7 +48,8 @@ class Slot:
     """Where a bound parameter's value comes from at run time.
 
     kind: ``tenant`` | ``now`` | ``literal`` (index into the query's literals) | ``param`` (a ``$name``)
-    | ``const`` (a compiler constant) | ``interval`` (amount from ``source`` + unit) | ``cursor`` (i-th key).
+    | ``const`` (a compiler constant) | ``interval`` (amount from ``source`` + unit) | ``cursor`` (i-th key)
+    | ``limit`` / ``page_limit`` (a row count: literal, param or the default page) | ``row_cap`` (max_rows + 1).
     """
 
     name: str

@@ -2,7 +2,8 @@
 
 The compiled SQL assumes the session time zone is the tenant's (buckets, dates and day arithmetic are
 in it), so both drivers set it for the duration of the query, along with the statement timeout.
-List views (``page``) return ``next_cursor``: an opaque token of the last row's sort key.
+List views (``page``, and lists without ``take``, which get the default page) return ``next_cursor``: an
+opaque token of the last row's sort key.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def decode_cursor(cursor: str) -> list[Any]:
 
 
 def _finish(compiled: CompiledQuery, names: list[str], rows: list[tuple[Any, ...]]) -> QueryResult:
+    compiled.check_row_cap(len(rows))
     visible = [i for i, c in enumerate(compiled.columns) if not c.hidden]
     next_cursor = None
     if compiled.page:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from pavedroad.query import QueryError, compile_query, run
+from pavedroad.query import Limits, QueryError, QueryLimitError, compile_query, run
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role
 from tests.integration.query.conftest import NOW, Loaded
@@ -115,3 +115,41 @@ def test_cursor_can_arrive_as_the_after_parameter(loaded: Loaded) -> None:
     by_arg = run(loaded.pool, principal, text, model=recruiting_model(), cursor=first.next_cursor, now=NOW)
     assert by_param.rows == by_arg.rows
     assert by_param.rows[0] not in first.rows
+
+
+def test_a_list_without_take_gets_the_default_page(loaded: Loaded) -> None:
+    """A list query that names neither take nor page answers ``Limits.default_page`` rows and a cursor;
+    walking the cursors gives every row once, as the unpaged query would."""
+    principal = Principal(loaded.tenants[0], None, Role.ADMIN)
+    text = 'applications | where status = "archived" | select id'
+    first = run(loaded.pool, principal, text, model=recruiting_model(), now=NOW)
+    assert len(first.rows) == Limits().default_page
+    assert first.next_cursor is not None
+    seen = [r[0] for r in first.rows]
+    cursor: str | None = first.next_cursor
+    while cursor is not None:
+        page = run(loaded.pool, principal, text, model=recruiting_model(), cursor=cursor, now=NOW)
+        seen += [r[0] for r in page.rows]
+        cursor = page.next_cursor
+    full = run(loaded.pool, principal, text + " | sort id | take 10000", model=recruiting_model(), now=NOW)
+    assert seen == [r[0] for r in full.rows]
+    assert len(seen) > Limits().default_page
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "applications | group id | aggregate n = count()",  # more groups than the cap
+        "applications | select id, hired_at | sort hired_at",  # a sort key that can be null: no keyset page
+    ],
+)
+def test_an_answer_that_cannot_be_paged_is_capped_not_cut(loaded: Loaded, text: str) -> None:
+    """Past ``max_rows`` the answer is refused with a hint (Q404), never returned cut short in silence."""
+    principal = Principal(loaded.tenants[0], None, Role.ADMIN)
+    with pytest.raises(QueryLimitError) as err:
+        run(loaded.pool, principal, text, model=recruiting_model(), limits=Limits(max_rows=50), now=NOW)
+    assert err.value.code == "Q404"
+    assert "take" in (err.value.hint or "")
+    small = run(loaded.pool, principal, text, model=recruiting_model(), limits=Limits(max_rows=100_000), now=NOW)
+    assert len(small.rows) > 50
+    assert small.next_cursor is None

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from pavedroad.cli.main import app
+from pavedroad.query import Limits
 from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
 from pavedroad.settings import get_settings, load_settings
@@ -90,6 +91,28 @@ def test_row_limit_is_a_422(client: tuple[TestClient, dict]) -> None:  # type: i
     status, body = _post(c, keys["alpha"]["admin"], {"query": "jobs | select id | take 1000000"})
     assert status == 422
     assert body["code"] == "Q404"
+
+
+def test_a_list_without_take_is_answered_a_page_at_a_time(  # type: ignore[type-arg]
+    client: tuple[TestClient, dict], database: TestDatabase
+) -> None:
+    """`/v1/query` never puts every row in one answer: a list gets the default page and a cursor."""
+    c, keys = client
+    with psycopg.connect(database.owner_url) as conn:
+        conn.execute(
+            "insert into jobs (tenant_id, title, department_id, location_id, openings)"
+            " select 'alpha', 'job ' || n, 1, 1, 1 from generate_series(1, 150) n"
+        )
+    status, body = _post(c, keys["alpha"]["admin"], {"query": "jobs | select id, title"})
+    assert status == 200, body
+    assert len(body["rows"]) == Limits().default_page  # type: ignore[arg-type]
+    assert body["next_cursor"]
+    status, rest = _post(c, keys["alpha"]["admin"], {"query": "jobs | select id, title", "cursor": body["next_cursor"]})
+    assert status == 200, rest
+    assert len(rest["rows"]) == 152 - Limits().default_page  # type: ignore[arg-type]
+    assert rest["next_cursor"] is None
+    ids = [r[0] for r in body["rows"] + rest["rows"]]  # type: ignore[operator]
+    assert ids == sorted(set(ids))
 
 
 @pytest.fixture

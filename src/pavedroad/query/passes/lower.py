@@ -2,7 +2,9 @@
 value is a named placeholder described by a ``Slot`` and every scan carries its tenant predicate.
 
 This module assembles the statement (outputs, joins, branches, filters, grouping, order, limit, keyset
-page); ``pavedroad.query.lowering`` lowers the expressions.
+page); ``pavedroad.query.lowering`` lowers the expressions. Every statement is bounded: a query without
+``take`` or ``page`` gets the default page (``Limits.default_page`` rows and a cursor) when it is a list
+that can be paged by key, and the row cap (``Limits.max_rows``, refused past it) otherwise.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from sqlglot import exp
 
 from pavedroad.query.context import Column, Context, QueryState, Slot
 from pavedroad.query.errors import QueryError
-from pavedroad.query.ir import Col, FieldRef, Node, Output, Par, Resolved
+from pavedroad.query.ir import Col, Const, FieldRef, Node, Output, PageSpec, Par, Resolved, Win, children
 from pavedroad.query.lowering import Lowerer, may_be_null
 from pavedroad.query.model import Classification
 from pavedroad.query.passes.plan_joins import JoinTree, Plan
@@ -36,6 +38,7 @@ def lower(query: QueryState, ctx: Context) -> QueryState:
     res, plan = query.resolved, query.plan
     assert res is not None
     assert isinstance(plan, Plan)
+    res, bound = _bounded(res)
     lw = Lowerer(ctx, plan)
     main = plan.main
     outputs, sort, cursor = _page_keys(ctx, res) if res.page is not None else (list(res.outputs), list(res.sort), [])
@@ -58,7 +61,7 @@ def lower(query: QueryState, ctx: Context) -> QueryState:
         sel.set("having", exp.Having(this=and_([lw.expr(h, main, True) for h in res.having])))
     if sort:
         sel.set("order", exp.Order(expressions=[_order_key(lw, k, d, outputs, res.aggregated) for k, d in sort]))
-    limit = _limit(lw, res)
+    limit = _limit(lw, res, bound)
     if limit is not None:
         sel.set("limit", exp.Limit(expression=limit))
     hidden = tuple(Column(o.name, o.expr.type or "null", "internal", hidden=True) for o in outputs[len(res.outputs) :])
@@ -95,11 +98,36 @@ def _order_key(lw: Lowerer, key: Node, desc: bool, outputs: list[Output], groupe
     return lw.ordered(target, desc, may_be_null(key))
 
 
-def _limit(lw: Lowerer, res: Resolved) -> exp.Expression | None:
-    """LIMIT as a bound row count (checked against the row limit at bind time); pages fetch one extra row."""
+_DEFAULT_PAGE = Const(None, "int")  # the page size of a query without take/page: Limits.default_page
+
+
+def _bounded(res: Resolved) -> tuple[Resolved, str | None]:
+    """No answer is unbounded. A list without take/page gets the default page, so the caller goes on with
+    ``next_cursor``; one that paging would change (a sort key that can be null, a window over the rows)
+    and an aggregated result get the row cap instead: one row past ``max_rows`` refuses the answer."""
+    if res.page is not None or res.limit is not None:
+        return res, None
+    keys = [k for k, _ in res.sort]
+    windowed = any(_has_window(o.expr) for o in res.outputs) or any(_has_window(k) for k in keys)
+    if res.aggregated or windowed or any(may_be_null(k) for k in keys):
+        return res, "row_cap"
+    return replace(res, page=PageSpec(_DEFAULT_PAGE, None)), None
+
+
+def _has_window(node: Node) -> bool:
+    return isinstance(node, Win) or any(_has_window(c) for c in children(node))
+
+
+def _limit(lw: Lowerer, res: Resolved, bound: str | None) -> exp.Expression | None:
+    """LIMIT as a bound row count (checked against the row limit at bind time); pages fetch one extra row,
+    and so does the row cap (that row tells the result went past it)."""
+    if bound == "row_cap":
+        return lw.ph(Slot("row_cap", "row_cap"))
     src = res.page.size if res.page is not None else res.limit
     if src is None:
         return None
+    if src is _DEFAULT_PAGE:
+        return lw.ph(Slot("page_limit", "page_limit", ("default", None)))
     source = ("param", src.name) if isinstance(src, Par) else ("literal", src.slot)
     kind = "page_limit" if res.page is not None else "limit"
     return lw.ph(Slot(kind, kind, source))

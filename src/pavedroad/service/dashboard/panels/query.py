@@ -1,4 +1,5 @@
-"""Query console: edit a DSL query, run it, see rows, the SQL's shape and errors with their caret."""
+"""Query console: edit a DSL query, run it, see rows a page at a time (the API's default page and its
+cursor), the SQL's shape and errors with their caret."""
 
 from __future__ import annotations
 
@@ -22,9 +23,12 @@ async def render(request: Request, principal: Principal) -> PanelResult:
 
 
 async def run(request: Request, principal: Principal) -> PanelResult:
-    text = (await form_fields(request)).get("query", "").strip() or EXAMPLE
-    result = await query_routes.query(request, query_routes.QueryBody(query=text), principal)
-    return "panels/query_result.html", {"result": result, "text": text}
+    fields = await form_fields(request)
+    text = fields.get("query", "").strip() or EXAMPLE
+    cursor = fields.get("cursor") or None
+    page = int(fields["page"]) if fields.get("page", "").isdigit() else 1
+    result = await query_routes.query(request, query_routes.QueryBody(query=text, cursor=cursor), principal)
+    return "panels/query_result.html", {"result": result, "text": text, "page": page if cursor else 1}
 
 
 async def explain(request: Request, principal: Principal) -> PanelResult:
@@ -34,6 +38,4 @@ async def explain(request: Request, principal: Principal) -> PanelResult:
     return "panels/query_explain.html", {"x": await query_routes.explain(request, body, principal)}
 
 
-register_panel(
-    Panel("query", "Query console", render, order=10, wide=True, actions={"run": run, "explain": explain})
-)
+register_panel(Panel("query", "Query console", render, order=10, wide=True, actions={"run": run, "explain": explain}))
