@@ -98,18 +98,21 @@ def rebuild_from_postgres(
 ) -> dict[str, int]:
     """Every mirrored table from Postgres; the offset becomes the stream's last sequence (0 without NATS)."""
     config = config or EventsConfig()
-    last = asyncio.run(_last_seq(nats_url, config)) if nats_url else 0
+    last, created = asyncio.run(_last_seq(nats_url, config)) if nats_url else (0, None)
     counts = copy_tables(warehouse, owner_url, list(warehouse.tables), progress=progress, offset=last)
+    if created is not None:  # the offset counts in this incarnation of the stream
+        warehouse.adopt_stream(created)
     counts["offset"] = last
     return counts
 
 
-async def _last_seq(nats_url: str, config: EventsConfig) -> int:
+async def _last_seq(nats_url: str, config: EventsConfig) -> tuple[int, str]:
     nc = await connect_nats(nats_url, name="warehouse-rebuild")
     try:
         js = nc.jetstream()
         await ensure_streams(js, config)
-        return await stream_last_seq(js, config.stream)
+        info = await js.stream_info(config.stream)
+        return int(info.state.last_seq or 0), info.created.isoformat() if info.created else ""
     finally:
         await nc.close()
 

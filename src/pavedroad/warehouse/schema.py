@@ -52,6 +52,11 @@ META_DDL = (
     "CREATE TABLE IF NOT EXISTS pavedroad_meta.offsets (stream VARCHAR PRIMARY KEY, last_seq BIGINT NOT NULL,"
     " updated_at TIMESTAMPTZ NOT NULL)",
     "CREATE TABLE IF NOT EXISTS pavedroad_meta.tables (name VARCHAR PRIMARY KEY, definition JSON NOT NULL)",
+    # Which incarnation of the stream the offset counts in (its creation time), and, after a reset, the
+    # newest event time loaded from the old one (epoch µs): events up to it may be loaded already and are
+    # checked by id.
+    "CREATE TABLE IF NOT EXISTS pavedroad_meta.streams (stream VARCHAR PRIMARY KEY, created VARCHAR NOT NULL,"
+    " loaded_until_us BIGINT)",
     # The event log: one row per event loaded (no key on purpose: exactly-once comes from the offset,
     # and a test can count duplicates).
     "CREATE TABLE IF NOT EXISTS pavedroad_meta.events (stream_seq BIGINT, id UUID, type VARCHAR,"

@@ -4,8 +4,11 @@ Position: the offset stored *in the warehouse* is the source of truth. On every 
 recreates its durable consumer to begin at ``offset + 1`` and reads in stream order; after a batch
 commits in DuckDB it acknowledges the batch's last message (AckAll). A crash between commit and ack
 only causes redelivery of events at or below the offset, which ``Warehouse.load`` skips: the effect is
-exactly once. Latency: ``fetch`` returns as soon as any messages are available, so batches are as
-large as the backlog and as small as one event when idle.
+exactly once. The offset belongs to one incarnation of the stream (``Warehouse.follow_stream``): on start,
+and whenever the sink is idle for ``_IDENTITY_CHECK_S``, the stream's creation time is compared with the
+one the offset counts in; a recreated stream is read from its first message. Latency: ``fetch`` returns
+as soon as any messages are available, so batches are as large as the backlog and as small as one event
+when idle.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ __all__ = ["SINK_CONSUMER", "SinkStats", "run_sink", "run_sink_once"]
 _log = structlog.get_logger("pavedroad.warehouse.sink")
 
 SINK_CONSUMER = "warehouse"
+_IDENTITY_CHECK_S = 5.0  # an idle sink checks this often whether its stream was deleted and created again
 
 
 @dataclass
@@ -104,6 +108,25 @@ async def _position_consumer(js: JetStreamContext, config: EventsConfig, consume
     )
 
 
+async def _incarnation(js: JetStreamContext, stream: str) -> tuple[str, int]:
+    """The stream's identity (its creation time) and its newest sequence."""
+    info = await js.stream_info(stream)
+    return (info.created.isoformat() if info.created else ""), int(info.state.last_seq or 0)
+
+
+async def _attach(
+    js: JetStreamContext, warehouse: Warehouse, config: EventsConfig, consumer: str, stats: SinkStats
+) -> tuple[JetStreamContext.PullSubscription, str]:
+    """Tie the warehouse to the stream as it is now and position the consumer after the offset."""
+    created, last_seq = await _incarnation(js, config.stream)
+    if await asyncio.to_thread(warehouse.follow_stream, created, last_seq):
+        _log.warning("the stream was recreated; loading it from its first message", stream=config.stream)
+    offset = warehouse.offset()
+    stats.offset = offset
+    await _position_consumer(js, config, consumer, offset)
+    return await js.pull_subscribe_bind(consumer, stream=config.stream), created
+
+
 async def run_sink_once(
     nats_url: str,
     warehouse_path: Path | str,
@@ -133,19 +156,22 @@ async def run_sink_once(
         nc = await connect_nats(nats_url, name=f"sink-{consumer}")
         js = nc.jetstream()
         await ensure_streams(js, config)
-        offset = warehouse.offset()
-        stats.offset = offset
-        await _position_consumer(js, config, consumer, offset)
-        sub = await js.pull_subscribe_bind(consumer, stream=config.stream)
+        sub, created = await _attach(js, warehouse, config, consumer, stats)
         if owner_url is not None:
             await _refresh(warehouse, owner_url)
-        last_dims = last_beat = time.monotonic()
+        last_dims = last_beat = last_check = time.monotonic()
         while True:
             msgs = await _next_batch(sub, config)
             if owner_url is not None and time.monotonic() - last_dims >= config.dims_refresh_s:
                 await _refresh(warehouse, owner_url)
                 last_dims = time.monotonic()
             if not msgs:
+                if time.monotonic() - last_check >= _IDENTITY_CHECK_S:
+                    last_check = time.monotonic()
+                    if (await _incarnation(js, config.stream))[0] != created:
+                        with contextlib.suppress(Exception):
+                            await sub.unsubscribe()
+                        sub, created = await _attach(js, warehouse, config, consumer, stats)
                 continue
             # Dead letters replayed for a named consumer are not new events: advance past them.
             batch = [

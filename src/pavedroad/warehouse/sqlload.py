@@ -133,6 +133,22 @@ def _load_table(
     return int(rows[0][0])
 
 
+_OCCURRED = "epoch_us(TRY_CAST(e.occurred_at AS TIMESTAMPTZ))"
+
+
+def _drop_loaded(duck: duckdb.DuckDBPyConnection, loaded_until_us: int) -> None:
+    """Pass over events an earlier incarnation of the stream already loaded (same event id). Only events that
+    occurred by ``loaded_until_us`` can be among them, so the event log is searched only for a batch that has
+    such events: once the old backlog is behind, this costs one scan of the batch."""
+    old = duck.execute(f"SELECT count(*) FROM {_PARSED} WHERE ok AND {_OCCURRED} <= ?", [loaded_until_us]).fetchall()
+    if old[0][0]:
+        duck.execute(
+            f"DELETE FROM {_PARSED} WHERE ok AND {_OCCURRED} <= ?"
+            " AND TRY_CAST(e.id AS UUID) IN (SELECT id FROM pavedroad_meta.events)",
+            [loaded_until_us],
+        )
+
+
 def load_raw_batch(
     duck: duckdb.DuckDBPyConnection,
     tables: Mapping[str, Table],
@@ -141,11 +157,13 @@ def load_raw_batch(
     *,
     scratch: set[str],
     want_ids: bool = False,
+    loaded_until_us: int | None = None,
 ) -> tuple[int, int, int, list[str]]:
     """Load ``raw`` (``RAW_SCHEMA``) inside the caller's transaction; return (events, rejects, rows, ids).
 
     ``scratch`` names the scratch tables this connection already has; the caller empties it when its
-    transaction rolls back (which drops tables created in it).
+    transaction rolls back (which drops tables created in it). With ``loaded_until_us`` (epoch µs, set after a
+    stream reset), events that occurred by then and whose id the event log already holds are passed over.
     """
     duck.register(_RAW, raw)
     try:
@@ -159,6 +177,8 @@ def load_raw_batch(
         )
     finally:
         _unregister_name(duck, _RAW)
+    if loaded_until_us is not None:
+        _drop_loaded(duck, loaded_until_us)
     if _BATCH not in scratch:  # a view: the parsed rows are read where they lie, no second copy per batch
         duck.execute(
             f"CREATE OR REPLACE TEMP VIEW {_BATCH} AS SELECT stream_seq, subject, e.id AS id, e.type AS type,"

@@ -5,6 +5,11 @@ transaction, so after any crash the file holds exactly the events up to its stor
 below the offset are skipped when redelivered. Mirror tables are created from (and widened to match)
 the Postgres catalog. Readers either go through this object (``query``) or read exported Parquet: DuckDB
 allows one writing process per file.
+
+The offset counts in one incarnation of the stream, identified by its creation time (``follow_stream``):
+a stream deleted and created again restarts its sequences at 1, so an offset carried over would skip every
+new event. On a new incarnation the offset restarts at 0, and events the old one already loaded are
+recognised by their event id and passed over.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ class Warehouse:
         for ddl in META_DDL:
             self.duck.execute(ddl)
         self._scratch: set[str] = set()
+        self._loaded_until_us: int | None = self._stream_row()[1]
         self.tables: dict[str, Table] = {}
         for name, definition in self.duck.execute("select name, definition from pavedroad_meta.tables").fetchall():
             self.tables[name] = table_from_json(definition)
@@ -115,6 +121,49 @@ class Warehouse:
         row = _first(rows)
         return int(row[0]) if row else 0
 
+    def _stream_row(self) -> tuple[str | None, int | None]:
+        rows = self.duck.execute(
+            "select created, loaded_until_us from pavedroad_meta.streams where stream = ?", [self.stream]
+        ).fetchall()
+        row = _first(rows)
+        return (str(row[0]), None if row[1] is None else int(row[1])) if row else (None, None)
+
+    def follow_stream(self, created: str, last_seq: int) -> bool:
+        """Tie the offset to the stream incarnation created at ``created`` whose newest sequence is
+        ``last_seq``; return True when it is not the one the offset counts in (the stream was reset).
+
+        A reset is a different creation time, or an offset past the stream's end (a file from before
+        identities were kept). Then the offset restarts at 0 and the newest event time loaded so far is
+        kept, so the events of the old incarnation that reappear are recognised by id, not loaded twice.
+        """
+        self.duck.execute("BEGIN TRANSACTION")
+        try:
+            known, loaded_until = self._stream_row()
+            offset = self.offset()
+            reset = (known is not None and known != created) or offset > last_seq
+            if reset:
+                rows = self.duck.execute("select epoch_us(max(occurred_at)) from pavedroad_meta.events").fetchall()
+                times = [t for t in (loaded_until, rows[0][0]) if t is not None]
+                loaded_until = max(times) if times else None
+                self.set_offset(0)
+            if reset or known != created:
+                self.duck.execute(
+                    "insert or replace into pavedroad_meta.streams values (?, ?, ?)",
+                    [self.stream, created, loaded_until],
+                )
+            self.duck.execute("COMMIT")
+        except BaseException:
+            self.duck.execute("ROLLBACK")
+            raise
+        self._loaded_until_us = loaded_until
+        return reset
+
+    def adopt_stream(self, created: str) -> None:
+        """Record that the offset, as set now (e.g. by a rebuild from Postgres), counts in the stream
+        incarnation created at ``created``."""
+        self.duck.execute("insert or replace into pavedroad_meta.streams values (?, ?, NULL)", [self.stream, created])
+        self._loaded_until_us = None
+
     def set_offset(self, seq: int) -> None:
         self.duck.execute(
             "insert or replace into pavedroad_meta.offsets values (?, ?, ?)", [self.stream, seq, datetime.now(UTC)]
@@ -144,8 +193,9 @@ class Warehouse:
                     schema=RAW_SCHEMA,
                 )
                 result.loaded, result.rejected, result.rows, result.event_ids = load_raw_batch(
-                    self.duck, self.tables, self.projections, raw, scratch=self._scratch, want_ids=want_ids
-                )
+                    self.duck, self.tables, self.projections, raw, scratch=self._scratch, want_ids=want_ids,
+                    loaded_until_us=self._loaded_until_us,
+                )  # fmt: skip
             result.offset = max([offset, *(m[0] for m in fresh)])
             if fresh:
                 self.set_offset(result.offset)

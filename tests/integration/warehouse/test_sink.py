@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import nats
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.events import EventsConfig, Relay
+from pavedroad.events.streams import ensure_streams, stream_last_seq
 from pavedroad.recruiting import commands as rc
 from pavedroad.recruiting.events import MIRRORED_TABLES, PROJECTIONS
 from pavedroad.tenancy import atransaction
@@ -30,10 +32,10 @@ FACTS = (
 )
 
 
-async def write_history(pool: AsyncConnectionPool, world: World, n: int = 6) -> list[int]:
-    """A few applications taken through every command."""
+async def write_history(pool: AsyncConnectionPool, world: World, n: int = 6, *, first: int = 0) -> list[int]:
+    """A few applications taken through every command (candidates numbered from ``first``)."""
     ids = []
-    for i in range(n):
+    for i in range(first, first + n):
         async with atransaction(pool, world.recruiter) as tx:
             created = await rc.create_application(
                 tx,
@@ -114,8 +116,8 @@ async def run_pipeline(database: TestDatabase, nats_url: str, config: EventsConf
         if stats.loaded >= published or sink.done():
             break
     sink.cancel()
-    await asyncio.gather(sink, return_exceptions=True)
-    assert stats.loaded == published
+    outcome = await asyncio.gather(sink, return_exceptions=True)
+    assert stats.loaded == published, outcome
     return stats
 
 
@@ -171,3 +173,47 @@ async def test_rebuild_from_postgres_equals_stream_build(  # noqa: PLR0917 - pyt
     with Warehouse(streamed, projections=PROJECTIONS) as a, Warehouse(rebuilt, projections=PROJECTIONS) as b:
         for table in FACTS:
             assert _normalise(duck_rows(a, table)) == _normalise(duck_rows(b, table)), table
+
+
+async def _recreate_stream(nats_url: str, config: EventsConfig, replay: int) -> int:
+    """Delete the stream and create it again (sequences restart at 1), then publish its first ``replay``
+    messages again, as an operator restoring events would; return how many messages it held."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        held = await stream_last_seq(js, config.stream)
+        old = [await js.get_msg(config.stream, seq) for seq in range(1, replay + 1)]
+        await js.delete_stream(config.stream)
+        await ensure_streams(js, config)
+        for msg in old:
+            await js.publish(msg.subject or "", msg.data or b"")
+        return held
+    finally:
+        await nc.close()
+
+
+async def test_sink_follows_a_recreated_stream(  # noqa: PLR0917 - pytest injects fixtures by name
+    database: TestDatabase,
+    world: World,
+    app_pool: AsyncConnectionPool,
+    nats_url: str,
+    events_config: EventsConfig,
+    tmp_path: Path,
+) -> None:
+    """After the stream is deleted and created again (sequences restart at 1) the sink loads the new
+    stream's events instead of skipping them as "at or below the offset"; events of the old stream that
+    reappear in the new one are recognised by id and not loaded twice."""
+    path = tmp_path / "wh.duckdb"
+    await write_history(app_pool, world, n=3)
+    first = await run_pipeline(database, nats_url, events_config, path)
+    held = await _recreate_stream(nats_url, events_config, replay=4)
+    assert first.offset == held > 4
+    await write_history(app_pool, world, n=2, first=3)
+    second = await run_pipeline(database, nats_url, events_config, path)  # waits until the new events are in
+    assert second.loaded > 0
+    with Warehouse(path, projections=PROJECTIONS) as wh:
+        for table in FACTS:
+            assert _normalise(duck_rows(wh, table)) == _normalise(pg_rows(database.owner_url, table)), table
+        total, distinct = wh.query("select count(*), count(distinct id) from pavedroad_meta.events")[0]
+        assert total == distinct == first.loaded + second.loaded
+    assert second.offset == 4 + second.loaded  # the new stream: 4 replayed messages, then the new events
