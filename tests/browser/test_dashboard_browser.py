@@ -143,3 +143,48 @@ def test_slo_panel_draws_its_charts(
     assert "objective" in page.inner_text("#slos")
     screenshot(page, "dashboard-slos")
     page.close()
+
+
+def test_slo_chart_shows_the_first_minute_with_the_objective_on_its_axis(
+    browser: Any, live: tuple[LiveService, dict[str, dict[str, str]]], database: TestDatabase
+) -> None:
+    """Less than a minute of traffic already draws the SLI chart, with points, and its y-axis spans the
+    objective even when every request was good (an SLI of 100% alone would squeeze the axis to 1.0)."""
+    service, keys = live
+    with psycopg.connect(database.owner_url) as conn:
+        for seconds_ago in (5, 15, 25, 35, 45):
+            conn.execute(
+                "insert into pavedroad_meta.slo_slices (service, kind, slice_start, route, method, status_class,"
+                " version, variant, slice_seconds, total, bad, latency_sum, latency_min, latency_max, sketch)"
+                " values ('recruiting', 'http', now() - make_interval(secs => %s), '/v1/jobs', 'GET', '2xx', 'dev',"
+                " 'default', 10, 100, 0, 1.5, 0.005, 0.05, '{}')",
+                (seconds_ago,),
+            )
+    page = _sign_in(browser, service, keys["alpha"]["admin"])
+    chart = '#slos .slo[data-slo="recruiting-api-availability"] .chart'  # the first: SLI and objective
+    page.wait_for_selector(f"{chart} canvas")
+    points, y_min, y_max, objective = page.eval_on_selector(
+        chart,
+        "el => [el.uplot.data[0].length, el.uplot.scales.y.min, el.uplot.scales.y.max,"
+        " JSON.parse(el.dataset.series).series[1].values[0]]",
+    )
+    assert points >= 2
+    assert y_min <= objective <= y_max
+    screenshot(page, "dashboard-slo-first-minute")
+    page.close()
+
+
+def test_anchor_links_do_not_hide_titles_under_the_sticky_header(
+    browser: Any, live: tuple[LiveService, dict[str, dict[str, str]]]
+) -> None:
+    service, keys = live
+    page = _sign_in(browser, service, keys["alpha"]["admin"])
+    page.set_viewport_size({"width": 900, "height": 500})
+    page.wait_for_selector("#audit table, #audit p")
+    for name in ("slos", "rollouts", "events"):
+        page.click(f'header nav a[href="#{name}"]')
+        page.wait_for_function(f"() => location.hash === '#{name}'")
+        header_bottom = page.eval_on_selector("header", "el => el.getBoundingClientRect().bottom")
+        title_top = page.eval_on_selector(f"#{name} h2", "el => el.getBoundingClientRect().top")
+        assert title_top >= header_bottom, (name, title_top, header_bottom)
+    page.close()

@@ -32,9 +32,13 @@ _perf = time.perf_counter
 
 
 def route_template(scope: Scope) -> str:
-    """The template of the route that served ``scope`` (set by the router), or ``<unmatched>``."""
+    """The template of the route that served ``scope`` (set by the router), ``<mount>/{path}`` for a
+    mounted app (static files: the router sets its root path, not a route), or ``<unmatched>``."""
     route = scope.get("route")
     if route is None:
+        mount = scope.get("root_path", "")
+        if "endpoint" in scope and mount and mount != scope.get("app_root_path", ""):
+            return f"{mount}/{{path}}"
         return UNMATCHED
     template = getattr(route, "path_format", None) or getattr(route, "path", None)
     if not isinstance(template, str):

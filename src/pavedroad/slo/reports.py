@@ -129,14 +129,19 @@ def status(slo: SLO, counts: Mapping[float, Counts], *, now: float, tenant: str 
 
 
 def burndown(slo: SLO, buckets: Sequence[tuple[float, int, int]], *, since: float) -> list[dict[str, float | None]]:
-    """Cumulative series over the period: ``{t, remaining, sli, burn_rate}`` per ``(t, bad, total)`` bucket."""
+    """Cumulative series over the period: ``{t, remaining, sli, burn_rate}`` per ``(t, bad, total)`` bucket.
+
+    ``remaining`` is a burn-down: the budget is the bad events the objective allows for *all* the
+    period's events so far, and each point subtracts the bad events up to it. It never rises (good traffic
+    later does not refill what was spent), and its last point is the status's ``budget_remaining``.
+    """
+    rows = [(t, b, n) for t, b, n in sorted(buckets) if t >= since]
+    grand = sum(n for _, _, n in rows)
     bad = total = 0
     out: list[dict[str, float | None]] = []
-    for t, b, n in sorted(buckets):
-        if t < since:
-            continue
+    for t, b, n in rows:
         bad, total = bad + b, total + n
-        out.append({"t": t, "remaining": remaining_budget(bad, total, slo.objective),
+        out.append({"t": t, "remaining": remaining_budget(bad, grand, slo.objective),
                     "sli": None if total == 0 else (total - bad) / total,
                     "burn_rate": burn_rate(b, n, slo.objective)})
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -110,3 +112,68 @@ def test_audit_panel_lists_accesses_for_compliance_only(client: TestClient, keys
     assert "recruiter" in panel.text
     _sign_in(client, keys["alpha"]["interviewer"])
     assert client.get("/dashboard/panels/audit").status_code == 404
+
+
+def test_endpoints_table_lists_api_routes_and_one_unmatched_row(
+    client: TestClient, keys: dict[str, dict[str, str]], database: TestDatabase
+) -> None:
+    """Dashboard pages and static files are not API endpoints; requests no route matched are one row
+    named "unmatched", whatever their method."""
+    routes = [("/v1/jobs", "GET"), ("/dashboard/panels/{name}", "GET"), ("/dashboard/static/{path}", "GET"),
+              ("/", "GET"), ("<unmatched>", "GET"), ("<unmatched>", "POST")]  # fmt: skip
+    with psycopg.connect(database.owner_url) as conn:
+        for route, method in routes:
+            conn.execute(
+                "insert into pavedroad_meta.slo_slices (service, kind, slice_start, route, method, status_class,"
+                " version, variant, slice_seconds, total, bad, latency_sum, latency_min, latency_max, sketch)"
+                " values ('recruiting', 'http', now() - interval '5 minutes', %s, %s, '2xx', 'dev', 'default', 10,"
+                " 10, 0, 0.1, 0.01, 0.01, '{}')",
+                (route, method),
+            )
+    _sign_in(client, keys["alpha"]["admin"])
+    html = client.get("/dashboard/panels/endpoints").text
+    assert "GET /v1/jobs" in html
+    assert "/dashboard" not in html
+    assert "&lt;unmatched&gt;" not in html
+    assert html.count('class="unmatched"') == 1
+    unmatched_row = html.split('class="unmatched"')[1].split("</tr>")[0]
+    assert ">20<" in unmatched_row.replace(" ", "")  # both methods' requests in the one row
+
+
+def _chart_series(html: str, css_class: str) -> list[dict[str, object]]:
+    """The data-series specs of the charts with ``css_class`` in a panel's HTML."""
+    import html as html_lib
+    import json
+    import re
+
+    found = re.findall(r"class=\"chart " + css_class + r"\" data-series='([^']*)'", html)
+    return [json.loads(html_lib.unescape(spec)) for spec in found]
+
+
+def test_burn_down_only_falls(client: TestClient, keys: dict[str, dict[str, str]], database: TestDatabase) -> None:
+    """Errors early in the period spend budget; good traffic afterwards does not give it back: the
+    remaining budget never rises, and it ends where the status says it is."""
+    with psycopg.connect(database.owner_url) as conn:
+        for minutes_ago in range(0, 120, 10):
+            bad = 5 if minutes_ago >= 90 else 0
+            conn.execute(
+                "insert into pavedroad_meta.slo_slices (service, kind, slice_start, route, method, status_class,"
+                " version, variant, slice_seconds, total, bad, latency_sum, latency_min, latency_max, sketch)"
+                " values ('recruiting', 'http', now() - make_interval(mins => %s), '/v1/jobs', 'GET', %s, 'dev',"
+                " 'default', 10, 1000, %s, 1.5, 0.005, 0.05, '{}')",
+                (minutes_ago, "5xx" if bad else "2xx", bad),
+            )
+    _sign_in(client, keys["alpha"]["admin"])
+    html = client.get("/dashboard/panels/slos").text
+    charts = _chart_series(html, "burndown")
+    assert charts
+    for chart in charts:
+        values = chart["series"][0]["values"]  # type: ignore[index]
+        assert values[0] == 1.0
+        assert all(b <= a for a, b in itertools.pairwise(values)), values
+        assert values[-1] < 1.0
+    headers = {"Authorization": f"Bearer {keys['alpha']['admin']}"}
+    api = client.get("/v1/slo/api-availability/burndown", params={"step": "10m"}, headers=headers).json()
+    remaining = [p["remaining"] for p in api["series"]]
+    assert min(remaining) < 1.0
+    assert all(b <= a for a, b in itertools.pairwise(remaining)), remaining

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry, generate_latest
 
 from pavedroad.slo import Recorder, RecorderCollector, SLOMiddleware, record_dependency, set_cohort, use_recorder
@@ -62,6 +64,20 @@ def test_routes_are_templates_and_tenants_come_from_the_principal() -> None:
     assert keys[("/items/{item_id}", "GET", "4xx", "default", "")] == 1  # validation failed before the handler
     assert keys[("<unmatched>", "GET", "4xx", "default", "")] == 1
     assert not any("/items/1" in k[0] or "nowhere" in k[0] for k in keys)
+
+
+def test_a_mounted_app_is_recorded_under_its_mount_not_as_unmatched(tmp_path: Path) -> None:
+    """Static files (a mounted app) are their own route, ``<mount>/{path}``, so they neither swell the
+    "unmatched" count nor carry the file name; a miss inside the mount is still the mount's."""
+    (tmp_path / "site.css").write_text("body {}")
+    recorder = Recorder("svc", "v7")
+    app = _app(recorder)
+    app.mount("/static", StaticFiles(directory=str(tmp_path)), name="static")
+    assert asyncio.run(_get(app, "/static/site.css", "/static/gone.js", "/nowhere")) == [200, 404, 404]
+    keys = _keys(recorder)
+    assert keys[("/static/{path}", "GET", "2xx", "default", "")] == 1
+    assert keys[("/static/{path}", "GET", "4xx", "default", "")] == 1
+    assert keys[("<unmatched>", "GET", "4xx", "default", "")] == 1
 
 
 def test_cohort_set_in_a_sync_endpoint_or_in_request_state_reaches_the_recorder() -> None:

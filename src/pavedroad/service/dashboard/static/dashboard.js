@@ -23,19 +23,32 @@
     if (event.detail.xhr && event.detail.xhr.status === 401) { window.location = base + "/login"; }
   });
 
-  // Any element with data-series='{"x":[...],"series":[{"label":..,"values":[...]}]}' becomes a uPlot chart.
+  // The sticky header's height, for the panels' scroll-margin-top: an anchor link never hides a title.
+  const header = document.querySelector("header");
+  if (header) {
+    const measure = () => document.documentElement.style.setProperty("--header-h", header.offsetHeight + "px");
+    measure();
+    if (typeof ResizeObserver !== "undefined") { new ResizeObserver(measure).observe(header); }
+  }
+
+  // Any element with data-series='{"x":[...],"series":[{"label":..,"values":[...],"dash":bool}],
+  // "yrange":[min,max]}' becomes a uPlot chart; a given yrange is the y-axis (e.g. one that includes the objective).
   function drawCharts(root) {
     root.querySelectorAll("[data-series]:not([data-drawn])").forEach((el) => {
       if (typeof uPlot === "undefined") { return; }
       const spec = JSON.parse(el.dataset.series);
-      const colors = ["#4aa3ff", "#ff6b6b", "#3fcf8e", "#ffb84a", "#c38bff"];
+      const colors = ["#4aa3ff", "#ffb84a", "#3fcf8e", "#ff6b6b", "#c38bff"];
+      const few = spec.x.length < 30;
       const opts = {
         width: Math.max(320, el.clientWidth || 520), height: 220,
-        scales: { x: { time: spec.time !== false } },
-        axes: [{ stroke: "#8b9bb0", grid: { stroke: "#263241" } }, { stroke: "#8b9bb0", grid: { stroke: "#263241" }, label: spec.ylabel || "" }],
-        series: [{}].concat(spec.series.map((s, i) => ({ label: s.label, stroke: colors[i % colors.length], width: 2, points: { show: false } }))),
+        scales: { x: { time: spec.time !== false }, y: spec.yrange ? { range: spec.yrange } : {} },
+        axes: [{ stroke: "#8b9bb0", grid: { stroke: "#263241" } }, { stroke: "#8b9bb0", grid: { stroke: "#263241" }, label: spec.ylabel || "", size: 60 }],
+        series: [{}].concat(spec.series.map((s, i) => ({
+          label: s.label, stroke: colors[i % colors.length], width: 2, dash: s.dash ? [6, 4] : undefined,
+          points: { show: few && !s.dash },
+        }))),
       };
-      new uPlot(opts, [spec.x].concat(spec.series.map((s) => s.values)), el);
+      el.uplot = new uPlot(opts, [spec.x].concat(spec.series.map((s) => s.values)), el);
       el.dataset.drawn = "1";
     });
   }
