@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import nats
 import psycopg
+import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.events import EventsConfig, Relay
@@ -17,7 +19,8 @@ from pavedroad.recruiting import commands as rc
 from pavedroad.recruiting.events import MIRRORED_TABLES, PROJECTIONS
 from pavedroad.tenancy import atransaction
 from pavedroad.testing import TestDatabase
-from pavedroad.warehouse import SinkStats, Warehouse, export_parquet, rebuild_from_postgres, run_sink_once
+from pavedroad.warehouse import SinkStats, Warehouse, export_parquet, rebuild_from_postgres, run_sink, run_sink_once
+from pavedroad.warehouse import sink as sink_module
 from tests.integration.events.conftest import World
 from tests.integration.events.streams import drain
 
@@ -217,3 +220,46 @@ async def test_sink_follows_a_recreated_stream(  # noqa: PLR0917 - pytest inject
         total, distinct = wh.query("select count(*), count(distinct id) from pavedroad_meta.events")[0]
         assert total == distinct == first.loaded + second.loaded
     assert second.offset == 4 + second.loaded  # the new stream: 4 replayed messages, then the new events
+
+
+async def test_a_running_sink_notices_the_stream_was_recreated(  # noqa: PLR0917 - pytest injects fixtures by name
+    database: TestDatabase,
+    world: World,
+    app_pool: AsyncConnectionPool,
+    nats_url: str,
+    events_config: EventsConfig,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stream is deleted and created again under a sink that keeps running: once idle, the sink sees the
+    new incarnation, restarts its offset and loads the new stream's events."""
+    monkeypatch.setattr(sink_module, "_IDENTITY_CHECK_S", 0.2)  # check at once instead of after 5 s idle
+    await write_history(app_pool, world, n=2)
+    relay = Relay(database.owner_url, nats_url, events_config)
+    await relay.connect()
+    stats = SinkStats()
+    sink = asyncio.create_task(
+        run_sink(nats_url, tmp_path / "wh.duckdb", projections=PROJECTIONS, table_names=MIRRORED_TABLES,
+                 owner_url=database.owner_url, config=events_config, stats=stats)
+    )  # fmt: skip
+    try:
+        before = await drain(relay, database.owner_url)
+        await _until(lambda: stats.loaded >= before)
+        await _recreate_stream(nats_url, events_config, replay=0)
+        await write_history(app_pool, world, n=2, first=2)
+        after = await drain(relay, database.owner_url)
+        await _until(lambda: stats.loaded >= before + after)
+        assert stats.loaded == before + after
+        assert stats.offset == after
+    finally:
+        sink.cancel()
+        await asyncio.gather(sink, return_exceptions=True)
+        await relay.close()
+
+
+async def _until(done: Callable[[], bool], *, attempts: int = 600) -> None:
+    for _ in range(attempts):
+        if done():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the sink did not load the events in time")
