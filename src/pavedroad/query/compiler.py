@@ -17,6 +17,7 @@ from typing import Any
 from pavedroad.query import ast as qa
 from pavedroad.query.binding import BindInput, bind
 from pavedroad.query.context import Column, Context, Dialect, Limits, QueryState, Slot
+from pavedroad.query.errors import InternalCompilerError
 from pavedroad.query.jsonform import from_json
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema
@@ -150,8 +151,10 @@ class Compiler:
                                None if isinstance(query, str) else pipeline)  # fmt: skip
             ctx = Context(model, schema, role, dialect, policy, limits, types, cursor is not None)
             state = run_passes(state, ctx, PASSES)
-            assert state.sql is not None
-            assert state.ast is not None
+            if state.sql is None:
+                raise InternalCompilerError("the passes emitted no SQL")
+            if state.ast is None:
+                raise InternalCompilerError("the passes left no syntax tree")
             template = Template(state.sql.sql(dialect=dialect, copy=False), state.slots, state.columns,
                                 _describe(state.plan), state.cursor)  # fmt: skip
             # Cache only when the text scan and the parser agree on the literals; a shape is cached only

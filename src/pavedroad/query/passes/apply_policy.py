@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pavedroad.query.context import Column, Context, QueryState
-from pavedroad.query.errors import QueryError, did_you_mean
+from pavedroad.query.errors import InternalCompilerError, QueryError, did_you_mean
 from pavedroad.query.ir import Node, Resolved, classification_of, cols_of
 from pavedroad.query.model import Classification
 from pavedroad.query.ports import FieldUse
@@ -39,7 +39,8 @@ def _refuse(ctx: Context, entity: str, name: str, span: object) -> QueryError:
 def apply_policy(query: QueryState, ctx: Context) -> QueryState:
     """Every field read and every output derived is allowed for the role; refused ones read as unknown."""
     res = query.resolved
-    assert res is not None
+    if res is None:
+        raise InternalCompilerError("apply_policy ran before resolve_names")
     stack: list[Node] = _every_expr(res)
     seen: set[tuple[str, str]] = set()
     while stack:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pavedroad.query.context import Context, QueryState
-from pavedroad.query.errors import QueryError, QueryLimitError
+from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError
 from pavedroad.query.ir import Agg, Col, Fn, Hop, Node, children, cols_of
 
 __all__ = ["Branch", "Exists", "JoinTree", "Plan", "Scan", "plan_joins"]
@@ -36,15 +36,28 @@ class Join:
 
 @dataclass
 class JoinTree:
-    """Aliases for the many-to-one paths below a root; joins are created on first use, in order."""
+    """Aliases for the many-to-one paths below a root; joins are created on first use, in order.
+
+    ``outer`` is the tree of the enclosing row when this tree is a correlated subquery (``EXISTS``): a
+    column not below ``prefix`` is the outer row's (``outer.stage.name``, or a model function's argument)
+    and is read through the outer tree's aliases. A tree without ``outer`` has no other row to read."""
 
     root: Scan
     prefix: tuple[Hop, ...]
     names: list[str]
     joins: dict[tuple[Hop, ...], Join] = field(default_factory=dict)
+    outer: JoinTree | None = None
+
+    def holds(self, hops: tuple[Hop, ...]) -> bool:
+        """Whether ``hops`` reach a column of this tree's own rows (rather than an outer row's)."""
+        return hops[: len(self.prefix)] == self.prefix
 
     def alias(self, hops: tuple[Hop, ...]) -> str:
-        assert hops[: len(self.prefix)] == self.prefix, "column outside its scope"
+        if not self.holds(hops):
+            if self.outer is None:
+                raise InternalCompilerError(f"a column via {'.'.join(h.relation for h in hops) or 'the root'} "
+                                            f"is outside the scope of {self.root.table}")  # fmt: skip
+            return self.outer.alias(hops)
         parent = self.root.alias
         path = self.prefix
         for hop in hops[len(self.prefix) :]:
@@ -128,12 +141,12 @@ class _Planner:
         self.plan = plan
         self.names = names
 
-    def new_tree(self, grain: tuple[Hop, ...], anchor_len: int) -> JoinTree:
+    def new_tree(self, grain: tuple[Hop, ...], anchor_len: int, outer: JoinTree | None = None) -> JoinTree:
         chain = grain[anchor_len:]
         first = chain[0]
         root = Scan(first.table, f"t{len(self.names)}", first.tenant_column)
         self.names.append(root.alias)
-        tree = JoinTree(root, grain[: anchor_len + 1], self.names)
+        tree = JoinTree(root, grain[: anchor_len + 1], self.names, outer=outer)
         for i in range(anchor_len + 1, len(grain)):
             tree.alias(grain[: i + 1])
             tree.joins[grain[: i + 1]].inner = True  # rows of the chain itself, never padded with nulls
@@ -149,21 +162,45 @@ class _Planner:
             found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, anchor_len))
             self.plan.branches[key] = found
         if agg.where is not None:
-            self.walk_in(agg.where, found.tree)
+            self.walk_in(agg.where, found.tree, agg)
         if agg.fn == "any":
             found.use(agg.where)
             if agg.where is not None:
                 found.part("count", None, (), agg.where)  # read when the filter cannot be the branch's WHERE
         return found
 
-    def walk_in(self, node: Node, tree: JoinTree) -> None:
-        """Register the joins a branch-internal expression needs."""
+    def walk_in(self, node: Node, tree: JoinTree, agg: Agg | None = None) -> None:
+        """Register the joins a branch-internal expression needs. A column of the outer row (``outer.x``, or
+        a model function's argument) is read through the outer tree of a correlated ``EXISTS``; a branch is
+        aggregated before it is joined, so it cannot see the outer row, which is a user error (Q304)."""
         for cur in _iter(node):
             if isinstance(cur, Col):
+                if not tree.holds(cur.hops):
+                    self.outer_col(cur, tree, agg)
                 tree.alias(cur.hops)
             elif isinstance(cur, Agg):
                 raise QueryError(f"{cur.fn}() cannot be nested inside a relation aggregate", code="Q302",
                                  span=cur.span, hint="derive the inner value on its own entity first")  # fmt: skip
+
+    def outer_col(self, col: Col, tree: JoinTree, agg: Agg | None) -> None:
+        """Refuse an outer-row column that the tree cannot read (see ``walk_in``)."""
+        what = f"{agg.fn}(…)" if agg is not None else "a relation aggregate"
+        if tree.outer is None:
+            raise QueryError(
+                f"'{col.field.name}' of the outer row cannot be read inside {what} here: the related rows are "
+                "aggregated before they are joined",
+                code="Q304",
+                span=agg.span if agg is not None else col.span,
+                hint="use any(rel, condition) as a filter on its own, | where any(…), where it can read the outer "
+                "row; elsewhere compare only fields of the related rows",
+            )
+        if any(h.many for h in col.hops):
+            raise QueryError(
+                f"'{col.field.name}' of the outer row lies across a one-to-many relation",
+                code="Q302",
+                span=col.span,
+                hint="compare with a field of the outer row itself or of a many-to-one relation of it",
+            )
 
     def filter(self, node: Node) -> None:
         """A top-level filter: conjuncts one by one; ``any``/``not any`` become (anti-)semi-joins."""
@@ -175,9 +212,9 @@ class _Planner:
         if isinstance(inner, Agg) and inner.fn == "any":
             anchor_len = next(i for i, h in enumerate(inner.grain) if h.many)
             self.plan.main.alias(inner.grain[:anchor_len])
-            tree = self.new_tree(inner.grain, anchor_len)
+            tree = self.new_tree(inner.grain, anchor_len, outer=self.plan.main)
             if inner.where is not None:
-                self.walk_in(inner.where, tree)
+                self.walk_in(inner.where, tree, inner)
             self.plan.exists[inner] = Exists(tree, inner.grain[:anchor_len], inner.where)
             return
         self.row(node)
@@ -193,7 +230,7 @@ class _Planner:
                 if node.fn != "any":
                     b.part(node.fn, node.arg, node.extra, node.where)
                 if node.arg is not None:
-                    self.walk_in(node.arg, b.tree)
+                    self.walk_in(node.arg, b.tree, node)
                 return
             for c in children(node):
                 self.row(c)
@@ -226,7 +263,7 @@ class _Planner:
                     hint=f"derive a per-row value first, e.g. derive v = {node.fn}(…) | aggregate …",
                 )
             if node.arg is not None:
-                self.walk_in(node.arg, b.tree)
+                self.walk_in(node.arg, b.tree, node)
             return
         if isinstance(node, Col):
             self.plan.main.alias(node.hops)
@@ -247,7 +284,8 @@ def _iter(node: Node) -> list[Node]:
 def plan_joins(query: QueryState, ctx: Context) -> QueryState:
     """Only needed joins; one-to-many branches aggregated before joining; existence filters as semi-joins."""
     res = query.resolved
-    assert res is not None
+    if res is None:
+        raise InternalCompilerError("plan_joins ran before resolve_names")
     ent = ctx.model.entities[res.entity]
     names = ["t0"]
     plan = Plan(JoinTree(Scan(ent.table, "t0", ent.tenant_column), (), names))
