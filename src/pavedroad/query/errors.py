@@ -23,8 +23,8 @@ from typing import Any, Self, TypeVar
 from pavedroad.errors import InternalError, InvalidInput, LimitExceeded, PavedroadError
 
 __all__ = [
-    "CODES", "InternalCompilerError", "QueryError", "QueryLimitError", "Span", "UnsafeQuery", "did_you_mean",
-    "internal", "internal_of", "render_span",
+    "CODES", "InternalCompilerError", "QueryError", "QueryLimitError", "Span", "UnsafeQuery", "available",
+    "did_you_mean", "internal", "internal_of", "render_span",
 ]  # fmt: skip
 
 _T = TypeVar("_T")
@@ -82,6 +82,18 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to ``name`` (difflib ratio ≥ 0.6), or None."""
     found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return found[0] if found else None
+
+
+def available(candidates: Iterable[str], first: str | None = None, shown: int = 12) -> str | None:
+    """The ``available: …`` hint: the closest name first, then the others in order, at most ``shown`` of them,
+    ending in ``…`` when some were left out (so the list never pretends to be complete)."""
+    names = sorted(set(candidates))
+    if first in names:
+        names = [first, *(n for n in names if n != first)]
+    if not names:
+        return None
+    more = len(names) > shown
+    return "available: " + ", ".join(names[:shown]) + (", …" if more else "")
 
 
 def render_span(source: str | None, span: Span | None, origin: str = "report") -> str:

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field, replace
 
 from pavedroad.query import ast as qa
 from pavedroad.query.context import Context
-from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError, Span, did_you_mean
+from pavedroad.query.errors import (
+    InternalCompilerError,
+    QueryError,
+    QueryLimitError,
+    Span,
+    available,
+    did_you_mean,
+)
 from pavedroad.query.functions import FUNCTIONS
 from pavedroad.query.ir import (
     Agg,
@@ -83,8 +90,7 @@ class Resolver:
         msg = f"unknown field '{name}' on {where}"
         if guess:
             msg += f"; did you mean '{guess}'?"
-        shown = ", ".join(sorted(set(candidates))[:12])
-        return QueryError(msg, code="Q104", span=span, hint=f"available: {shown}" if shown else None)
+        return QueryError(msg, code="Q104", span=span, hint=available(candidates, guess))
 
     # --- paths ------------------------------------------------------------------------------------
     def path(self, node: qa.Path, scope: Scope) -> Node:  # noqa: PLR0911 - each kind of name ends the walk its own way

@@ -191,8 +191,7 @@ class _Planner:
                 "aggregated before they are joined",
                 code="Q304",
                 span=agg.span if agg is not None else col.span,
-                hint="use any(rel, condition) as a filter on its own, | where any(…), where it can read the outer "
-                "row; elsewhere compare only fields of the related rows",
+                hint="filter with it in a where step of its own (| where …); there it can read the outer row",
             )
         if any(h.many for h in col.hops):
             raise QueryError(
