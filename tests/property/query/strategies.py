@@ -33,9 +33,18 @@ def fields(model: SemanticModel, entity: str, depth: int = 1) -> list[tuple[str,
 
 
 def many(model: SemanticModel, entity: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """One-to-many relations of ``entity`` with the related row's fields. A path through a relation is
+    qualified by the relation's name (``interviews.stage.name``), so it never reads as the outer row's."""
     ent = model.entities[entity]
-    return [(r, fields(model, rel.entity, 0)) for r, rel in ent.relations.items()
-            if rel.cardinality == "one_to_many" and model.entities[rel.entity].queryable]  # fmt: skip
+    out = []
+    for r, rel in ent.relations.items():
+        target = model.entities[rel.entity]
+        if rel.cardinality != "one_to_many" or not target.queryable:
+            continue
+        qualify = r not in target.relations and r not in target.fields
+        rfs = [(f"{r}.{p}" if "." in p else p, t) for p, t in fields(model, rel.entity, 1 if qualify else 0)]
+        out.append((r, rfs))
+    return out
 
 
 @st.composite
@@ -64,7 +73,12 @@ def valid_query(draw: st.DrawFn, model: SemanticModel) -> str:
     rels = many(model, entity)
     if rels and draw(st.booleans()):
         rel, rfs = draw(st.sampled_from(rels))
-        cond = f", {draw(predicate(rfs))}" if rfs and draw(st.booleans()) else ""
+        conds = [draw(predicate(rfs))] if rfs and draw(st.booleans()) else []
+        pairs = [(p, q) for p, t in rfs for q, u in fs if t == u and t != "bool"]
+        if pairs and draw(st.booleans()):  # the related row against the outer row
+            inner, outer = draw(st.sampled_from(pairs))
+            conds.append(f"{inner} {draw(st.sampled_from(['=', '!=']))} outer.{outer}")
+        cond = f", {' and '.join(conds)}" if conds else ""
         steps.append(f"where {'not ' if draw(st.booleans()) else ''}any({rel}{cond})")
     numeric = [p for p, t in fs if t in ("int", "number")]
     groupable = [p for p, t in fs if t in ("string", "bool", "int")]
