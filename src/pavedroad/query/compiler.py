@@ -96,7 +96,8 @@ def _describe(plan: Plan) -> str:
         lines.append(f"{'join' if j.inner else 'left join'} {j.scan.table} as {j.scan.alias} via {j.hop.relation}")
     for b in plan.branches.values():
         rel = ".".join(h.relation for h in b.tree.prefix)
-        lines.append(f"branch {b.alias}: {rel} aggregated per {b.tree.prefix[-1].right_col}, then left-joined")
+        how = "left-joined laterally (it reads the outer row)" if b.tree.outer is not None else "left-joined"
+        lines.append(f"branch {b.alias}: {rel} aggregated per {b.tree.prefix[-1].right_col}, then {how}")
     for e in plan.exists.values():
         lines.append(f"semi-join: exists {'.'.join(h.relation for h in e.tree.prefix)}")
     return "\n".join(lines)

@@ -50,7 +50,6 @@ CODES: dict[str, str] = {
     "Q301": "steps out of order",
     "Q302": "aggregate cannot be split over a one-to-many relation",
     "Q303": "invalid page",
-    "Q304": "outer value inside a relation aggregate",
     "Q401": "query too long",
     "Q402": "nesting too deep",
     "Q403": "too many joins",

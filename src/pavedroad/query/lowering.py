@@ -234,7 +234,14 @@ class Lowerer:
         anchor = self.plan.main.alias(branch.anchor)
         on = exp.EQ(this=col(branch.alias, "k"), expression=col(anchor, first.left_col))
         alias = exp.TableAlias(this=exp.Identifier(this=branch.alias, quoted=False))
-        return exp.Join(this=exp.Subquery(this=sub, alias=alias), on=on, kind="LEFT")
+        if tree.outer is None:
+            return exp.Join(this=exp.Subquery(this=sub, alias=alias), on=on, kind="LEFT")
+        # Reads the outer row: a LATERAL subquery, correlated on the join key so each row aggregates only its
+        # own related rows (an index lookup per row, not every related row of the tenant per row).
+        own: exp.Expression = exp.EQ(this=key.copy(), expression=col(anchor, first.left_col))
+        current = sub.args.get("where")
+        sub.set("where", exp.Where(this=own if current is None else exp.And(this=current.this, expression=own)))
+        return exp.Join(this=exp.Lateral(this=exp.Subquery(this=sub), alias=alias), on=on, kind="LEFT")
 
 
 AggBuilder = Callable[[Lowerer, exp.Expression | None, list[exp.Expression]], exp.Expression]

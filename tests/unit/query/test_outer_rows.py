@@ -93,14 +93,18 @@ def test_outer_outside_a_relation_condition_is_refused() -> None:
     assert info.value.hint == "drop 'outer.': write status"
 
 
-def test_an_outer_column_where_related_rows_are_pre_aggregated_is_a_user_error() -> None:
-    """A branch is aggregated before the join, so it cannot see the outer row: Q304, a 400, not a crash."""
-    for text in ("applications | derive r = reached(stage.name)",
-                 'applications | aggregate n = count(interviews, outer.status = "active")'):  # fmt: skip
-        with pytest.raises(QueryError) as info:
-            compile_(text)
-        assert info.value.code == "Q304"
-        assert info.value.status == 400
+def test_an_outer_column_in_a_relation_aggregate_used_as_a_value_reads_each_rows_own() -> None:
+    """Outside a where filter the related rows are aggregated in a LATERAL branch correlated to the row."""
+    rows = answer("applications | select id, r = reached(stage.name), "
+                  "into_current = count(transitions, to_stage.name = outer.stage.name) | sort id")  # fmt: skip
+    assert rows == [(1, True, 1), (2, False, 0), (3, True, 1), (4, False, 0)]
+    assert answer("applications | aggregate n = count(), r = rate(reached(stage.name))") == [(4, 0.5)]
+
+
+def test_an_outer_column_across_a_one_to_many_relation_is_refused() -> None:
+    with pytest.raises(QueryError) as info:
+        compile_("applications | where any(interviews, scheduled_at > outer.offers.extended_at)")
+    assert info.value.code == "Q302"
 
 
 def test_a_parameter_shifted_by_an_interval_is_an_instant() -> None:

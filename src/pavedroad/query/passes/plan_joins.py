@@ -121,7 +121,10 @@ class Plan:
     def branch_key(self, agg: Agg) -> tuple[tuple[Hop, ...], Node | None]:
         """Aggregates over one relation share a branch (one scan, a FILTER per part), except that a filter
         needing its own joins (``to_stage.name = …``) keeps a branch of its own, filtered in its WHERE:
-        joining every related row just to filter most of them away costs more than a second scan."""
+        joining every related row just to filter most of them away costs more than a second scan. An
+        aggregate that reads the outer row is a lateral branch of its own (see ``reads_outer``)."""
+        if reads_outer(agg):
+            return (agg.grain, agg)
         where = agg.where
         if where is not None and all(len(c.hops) <= len(agg.grain) for c in cols_of(where)):
             where = None
@@ -134,6 +137,23 @@ class Plan:
         for e in self.exists.values():
             out += [e.tree.root, *(j.scan for j in e.tree.joins.values())]
         return out
+
+
+def anchor_len(grain: tuple[Hop, ...]) -> int:
+    """How many many-to-one hops lead to the first one-to-many hop of a relation aggregate's grain."""
+    for i, hop in enumerate(grain):
+        if hop.many:
+            return i
+    raise InternalCompilerError(f"a relation aggregate over {'.'.join(h.relation for h in grain)} has no "
+                                "one-to-many step")  # fmt: skip
+
+
+def reads_outer(agg: Agg) -> bool:
+    """Whether a relation aggregate reads the outer row (``outer.x``, or a model function's argument such as
+    ``stage.name`` in ``reached(stage.name)``): a column not reached through its relation."""
+    prefix = agg.grain[: anchor_len(agg.grain) + 1]
+    parts = [x for x in (agg.arg, agg.where, *agg.extra) if x is not None]
+    return any(c.hops[: len(prefix)] != prefix for x in parts for c in cols_of(x))
 
 
 class _Planner:
@@ -156,10 +176,11 @@ class _Planner:
         key = self.plan.branch_key(agg)
         found = self.plan.branches.get(key)
         if found is None:
-            anchor_len = next(i for i, h in enumerate(agg.grain) if h.many)
-            anchor = agg.grain[:anchor_len]
+            length = anchor_len(agg.grain)
+            anchor = agg.grain[:length]
             self.plan.main.alias(anchor)
-            found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, anchor_len))
+            outer = self.plan.main if reads_outer(agg) else None  # a lateral branch, correlated to the row
+            found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, length, outer))
             self.plan.branches[key] = found
         if agg.where is not None:
             self.walk_in(agg.where, found.tree, agg)
@@ -171,8 +192,8 @@ class _Planner:
 
     def walk_in(self, node: Node, tree: JoinTree, agg: Agg | None = None) -> None:
         """Register the joins a branch-internal expression needs. A column of the outer row (``outer.x``, or
-        a model function's argument) is read through the outer tree of a correlated ``EXISTS``; a branch is
-        aggregated before it is joined, so it cannot see the outer row, which is a user error (Q304)."""
+        a model function's argument) is read through the outer tree: the query's own joins, seen from a
+        correlated ``EXISTS`` or a ``LATERAL`` branch."""
         for cur in _iter(node):
             if isinstance(cur, Col):
                 if not tree.holds(cur.hops):
@@ -183,16 +204,10 @@ class _Planner:
                                  span=cur.span, hint="derive the inner value on its own entity first")  # fmt: skip
 
     def outer_col(self, col: Col, tree: JoinTree, agg: Agg | None) -> None:
-        """Refuse an outer-row column that the tree cannot read (see ``walk_in``)."""
-        what = f"{agg.fn}(…)" if agg is not None else "a relation aggregate"
+        """An outer-row column must be one the outer tree can join: no one-to-many step (Q302)."""
         if tree.outer is None:
-            raise QueryError(
-                f"'{col.field.name}' of the outer row cannot be read inside {what} here: the related rows are "
-                "aggregated before they are joined",
-                code="Q304",
-                span=agg.span if agg is not None else col.span,
-                hint="filter with it in a where step of its own (| where …); there it can read the outer row",
-            )
+            raise InternalCompilerError(f"'{col.field.name}' of the outer row in a branch planned without it",
+                                        span=col.span)  # fmt: skip
         if any(h.many for h in col.hops):
             raise QueryError(
                 f"'{col.field.name}' of the outer row lies across a one-to-many relation",
@@ -209,12 +224,12 @@ class _Planner:
             return
         inner = node.args[0] if isinstance(node, Fn) and node.name == "not" else node
         if isinstance(inner, Agg) and inner.fn == "any":
-            anchor_len = next(i for i, h in enumerate(inner.grain) if h.many)
-            self.plan.main.alias(inner.grain[:anchor_len])
-            tree = self.new_tree(inner.grain, anchor_len, outer=self.plan.main)
+            length = anchor_len(inner.grain)
+            self.plan.main.alias(inner.grain[:length])
+            tree = self.new_tree(inner.grain, length, outer=self.plan.main)
             if inner.where is not None:
                 self.walk_in(inner.where, tree, inner)
-            self.plan.exists[inner] = Exists(tree, inner.grain[:anchor_len], inner.where)
+            self.plan.exists[inner] = Exists(tree, inner.grain[:length], inner.where)
             return
         self.row(node)
 
