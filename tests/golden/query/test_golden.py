@@ -11,10 +11,10 @@ Format (sections start with ``--- <name>``)::
     SELECT ...
 
 A case with ``--- error`` expects that rendered error instead. An error with a hint also carries
-``--- fixed``: the query with the hint followed, which must compile (headers ``fixed-params:`` for values
-the hint asks for; ``role:`` compiles as that role). ``make golden-update`` (which sets
-``PAVEDROAD_GOLDEN_UPDATE=1``) rewrites the expected sections from the compiler's current output and keeps
-``fixed`` as written.
+``--- fixed``: the query with the hint followed, which must compile (headers: ``fixed-params:`` for values
+the hint asks for; ``role:`` compiles as that role; ``limits:`` lowers ``Limits`` fields, as JSON).
+``make golden-update`` (which sets ``PAVEDROAD_GOLDEN_UPDATE=1``) rewrites the expected sections from the
+compiler's current output and keeps ``fixed`` as written.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import pytest
 from pavedroad.query import (
     Compiler,
     CustomField,
+    Limits,
     QueryError,
     QueryLimitError,
     SemanticModel,
@@ -57,14 +58,14 @@ def model(name: str) -> SemanticModel:
     return load_model(HERE.parents[1] / "unit" / "query" / "models" / f"{name}.yaml")
 
 
-HEADERS = ("model", "params", "fixed-params", "role")
+HEADERS = ("model", "params", "fixed-params", "role", "limits")
 SECTIONS = ("query", "postgres", "duckdb", "error", "fixed")
 
 
 def parse_case(text: str) -> tuple[dict[str, str], dict[str, str]]:
     """The header values (``model``, ``params``, ``fixed-params``, ``role``) and the sections of a case."""
     header, _, rest = text.partition("--- ")
-    meta = {"model": "recruiting", "params": "{}", "role": "admin"}
+    meta = {"model": "recruiting", "params": "{}", "role": "admin", "limits": "{}"}
     for line in header.splitlines():
         key, sep, value = line.partition(":")
         if sep and key in HEADERS:
@@ -77,16 +78,18 @@ def parse_case(text: str) -> tuple[dict[str, str], dict[str, str]]:
     return meta, sections
 
 
-def render(name: str, query: str, dialect: str, params: dict[str, Any], role: str = "admin") -> str:
+def render(query: str, dialect: str, params: dict[str, Any], meta: dict[str, str]) -> str:
+    """The compiled SQL, or the rendered error; ``meta`` holds the case's headers (model, role, limits)."""
     params = dict(params)
     cursor = params.pop("__cursor", None)  # a page cursor (the previous page's last sort key)
     try:
         compiled = Compiler().compile(
             query,
-            model=model(name),
+            model=model(meta["model"]),
             schema=SCHEMA,
-            role=role,
+            role=meta["role"],
             dialect=dialect,
+            limits=Limits(**json.loads(meta["limits"])),
             params=params,
             cursor=cursor,  # type: ignore[arg-type]
         )
@@ -100,16 +103,16 @@ def test_golden(path: Path) -> None:
     """The compiler's output for each golden query equals the checked-in expectation."""
     meta, sections = parse_case(path.read_text())
     assert set(sections) <= set(SECTIONS), f"{path.name}: unknown sections {set(sections) - set(SECTIONS)}"
-    query, name, role = sections["query"], meta["model"], meta["role"]
+    query = sections["query"]
     params = json.loads(meta["params"])
     expected_keys = [k for k in sections if k not in ("query", "fixed")]
     actual = {}
-    pg = render(name, query, "postgres", params, role)
+    pg = render(query, "postgres", params, meta)
     if pg.startswith("Q"):
         actual["error"] = pg
     else:
         actual["postgres"] = pg
-        actual["duckdb"] = render(name, query, "duckdb", params, role)
+        actual["duckdb"] = render(query, "duckdb", params, meta)
     if UPDATE:
         header = path.read_text().partition("--- ")[0]
         kept = {"fixed": sections["fixed"]} if "fixed" in sections else {}
@@ -133,7 +136,7 @@ def test_following_the_hint_leads_to_a_query_that_compiles(path: Path) -> None:
     assert changed, f"{path.name}: the fixed case is the failing one"
     params = json.loads(meta["fixed-params"])
     for dialect in ("postgres", "duckdb"):
-        out = render(meta["model"], sections["fixed"], dialect, params, meta["role"])
+        out = render(sections["fixed"], dialect, params, meta)
         assert not out.startswith("Q"), f"{path.name}: the fixed query fails ({dialect}):\n{out}"
 
 
