@@ -38,9 +38,10 @@ class Join:
 class JoinTree:
     """Aliases for the many-to-one paths below a root; joins are created on first use, in order.
 
-    ``outer`` is the tree of the enclosing row when this tree is a correlated subquery (``EXISTS``): a
-    column not below ``prefix`` is the outer row's (``outer.stage.name``, or a model function's argument)
-    and is read through the outer tree's aliases. A tree without ``outer`` has no other row to read."""
+    ``outer`` is the tree of the enclosing row when this tree is a correlated subquery (an ``EXISTS`` filter,
+    or a ``LATERAL`` branch): a column not below ``prefix`` is the outer row's (``outer.stage.name``, or a
+    model function's argument) and is read through the outer tree's aliases. A tree without ``outer`` has
+    no other row to read."""
 
     root: Scan
     prefix: tuple[Hop, ...]
@@ -183,27 +184,27 @@ class _Planner:
             found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, length, outer))
             self.plan.branches[key] = found
         if agg.where is not None:
-            self.walk_in(agg.where, found.tree, agg)
+            self.walk_in(agg.where, found.tree)
         if agg.fn == "any":
             found.use(agg.where)
             if agg.where is not None:
                 found.part("count", None, (), agg.where)  # read when the filter cannot be the branch's WHERE
         return found
 
-    def walk_in(self, node: Node, tree: JoinTree, agg: Agg | None = None) -> None:
+    def walk_in(self, node: Node, tree: JoinTree) -> None:
         """Register the joins a branch-internal expression needs. A column of the outer row (``outer.x``, or
         a model function's argument) is read through the outer tree: the query's own joins, seen from a
         correlated ``EXISTS`` or a ``LATERAL`` branch."""
         for cur in _iter(node):
             if isinstance(cur, Col):
                 if not tree.holds(cur.hops):
-                    self.outer_col(cur, tree, agg)
+                    self.outer_col(cur, tree)
                 tree.alias(cur.hops)
             elif isinstance(cur, Agg):
                 raise QueryError(f"{cur.fn}() cannot be nested inside a relation aggregate", code="Q302",
                                  span=cur.span, hint="derive the inner value on its own entity first")  # fmt: skip
 
-    def outer_col(self, col: Col, tree: JoinTree, agg: Agg | None) -> None:
+    def outer_col(self, col: Col, tree: JoinTree) -> None:
         """An outer-row column must be one the outer tree can join: no one-to-many step (Q302)."""
         if tree.outer is None:
             raise InternalCompilerError(f"'{col.field.name}' of the outer row in a branch planned without it",
@@ -228,7 +229,7 @@ class _Planner:
             self.plan.main.alias(inner.grain[:length])
             tree = self.new_tree(inner.grain, length, outer=self.plan.main)
             if inner.where is not None:
-                self.walk_in(inner.where, tree, inner)
+                self.walk_in(inner.where, tree)
             self.plan.exists[inner] = Exists(tree, inner.grain[:length], inner.where)
             return
         self.row(node)
@@ -244,7 +245,7 @@ class _Planner:
                 if node.fn != "any":
                     b.part(node.fn, node.arg, node.extra, node.where)
                 if node.arg is not None:
-                    self.walk_in(node.arg, b.tree, node)
+                    self.walk_in(node.arg, b.tree)
                 return
             for c in children(node):
                 self.row(c)
@@ -277,7 +278,7 @@ class _Planner:
                     hint=f"derive a per-row value first, e.g. derive v = {node.fn}(…) | aggregate …",
                 )
             if node.arg is not None:
-                self.walk_in(node.arg, b.tree, node)
+                self.walk_in(node.arg, b.tree)
             return
         if isinstance(node, Col):
             self.plan.main.alias(node.hops)
