@@ -5,6 +5,8 @@ know their HTTP status, so the service renders them in one handler and routes ne
 
     PavedroadError                      500  (never raised bare)
     ├── ConfigurationError              500  a setting is invalid; raised at start
+    ├── InternalError                   500  an invariant of pavedroad's own code broke (a bug)
+    │   └── (InternalCompilerError, in pavedroad.query, adds the query's span)
     ├── InvalidInput                    400  the caller sent something malformed
     │   └── (QueryError lives in pavedroad.query; it adds a source span)
     ├── Unauthenticated                 401  no or unknown credential
@@ -18,12 +20,13 @@ know their HTTP status, so the service renders them in one handler and routes ne
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 __all__ = [
     "ConfigurationError",
     "Conflict",
     "Forbidden",
+    "InternalError",
     "InvalidInput",
     "LimitExceeded",
     "NotFound",
@@ -31,7 +34,10 @@ __all__ = [
     "ServerStartError",
     "Unauthenticated",
     "Unavailable",
+    "present",
 ]
+
+_T = TypeVar("_T")
 
 
 class PavedroadError(Exception):
@@ -68,6 +74,22 @@ class ConfigurationError(PavedroadError):
     """A setting is missing or malformed; names the setting and the expected form."""
 
     default_code = "E001"
+
+
+class InternalError(PavedroadError):
+    """An invariant of pavedroad's own code did not hold: a bug, not the caller's fault (500).
+
+    Invariants are checked with this error, never with ``assert``, so they still hold under ``python -O``."""
+
+    default_code = "E500"
+
+
+def present(value: _T | None, what: str) -> _T:
+    """``value``, which pavedroad's own logic guarantees is there (a row ``INSERT … RETURNING`` gave back);
+    ``InternalError`` naming ``what`` if it is missing."""
+    if value is None:
+        raise InternalError(f"{what} is missing")
+    return value
 
 
 class InvalidInput(PavedroadError):

@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 
 from pavedroad.db.statements import split_statements
-from pavedroad.errors import ConfigurationError, Unavailable
+from pavedroad.errors import ConfigurationError, Unavailable, present
 
 __all__ = ["APP_ROLE", "Migration", "MigrationSource", "ensure_app_role", "migrate", "pending", "source_from_package"]
 
@@ -94,7 +94,7 @@ def ensure_app_role(conn: psycopg.Connection, password: str | None = None) -> No
     if password:
         conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(APP_ROLE), sql.Literal(password)))
     db = conn.execute("select current_database()").fetchone()
-    assert db is not None
+    db = present(db, "the current database name")
     conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(db[0]), sql.Identifier(APP_ROLE)))
 
 

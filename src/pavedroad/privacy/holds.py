@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from psycopg import sql
 
-from pavedroad.errors import Conflict, NotFound
+from pavedroad.errors import Conflict, NotFound, present
 from pavedroad.privacy.audit import AuditEvent, record
 from pavedroad.privacy.subjects import LinkedTable
 from pavedroad.tenancy import SET_CONTEXT_SQL, Principal, Role, context_params
@@ -73,7 +73,7 @@ def place_hold(conn: psycopg.Connection, tenant: str, table: str, subject_id: in
             " returning id",
             (tenant, table, subject_id, reason),
         ).fetchone()
-        assert row is not None
+        row = present(row, "the new legal hold row")
         record(conn, AuditEvent(principal, "hold", table, subject_id=str(subject_id)))
     return int(row[0])
 

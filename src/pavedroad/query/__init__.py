@@ -14,7 +14,7 @@ or DuckDB.
 
 from pavedroad.query.compiler import CompiledQuery, Compiler, compile_query, default_compiler
 from pavedroad.query.context import Column, Context, Limits, QueryState
-from pavedroad.query.errors import QueryError, QueryLimitError, Span, UnsafeQuery
+from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError, Span, UnsafeQuery
 from pavedroad.query.jsonform import from_json, to_json
 from pavedroad.query.model import Classification, SemanticModel, load_model, parse_model
 from pavedroad.query.overlay import CustomField, TenantSchema, load_tenant_schema
@@ -34,6 +34,7 @@ __all__ = [
     "DefaultPolicy",
     "FieldPolicy",
     "FieldUse",
+    "InternalCompilerError",
     "Limits",
     "QueryError",
     "QueryLimitError",

@@ -17,7 +17,7 @@ from typing import Any
 from pavedroad.query import ast as qa
 from pavedroad.query.binding import BindInput, bind
 from pavedroad.query.context import Column, Context, Dialect, Limits, QueryState, Slot
-from pavedroad.query.errors import QueryLimitError
+from pavedroad.query.errors import InternalCompilerError, QueryLimitError
 from pavedroad.query.jsonform import from_json
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema
@@ -106,7 +106,8 @@ def _describe(plan: Plan) -> str:
         lines.append(f"{'join' if j.inner else 'left join'} {j.scan.table} as {j.scan.alias} via {j.hop.relation}")
     for b in plan.branches.values():
         rel = ".".join(h.relation for h in b.tree.prefix)
-        lines.append(f"branch {b.alias}: {rel} aggregated per {b.tree.prefix[-1].right_col}, then left-joined")
+        how = "left-joined laterally (it reads the outer row)" if b.tree.outer is not None else "left-joined"
+        lines.append(f"branch {b.alias}: {rel} aggregated per {b.tree.prefix[-1].right_col}, then {how}")
     for e in plan.exists.values():
         lines.append(f"semi-join: exists {'.'.join(h.relation for h in e.tree.prefix)}")
     return "\n".join(lines)
@@ -161,8 +162,10 @@ class Compiler:
                                None if isinstance(query, str) else pipeline)  # fmt: skip
             ctx = Context(model, schema, role, dialect, policy, limits, types, cursor is not None)
             state = run_passes(state, ctx, PASSES)
-            assert state.sql is not None
-            assert state.ast is not None
+            if state.sql is None:
+                raise InternalCompilerError("the passes emitted no SQL")
+            if state.ast is None:
+                raise InternalCompilerError("the passes left no syntax tree")
             template = Template(state.sql.sql(dialect=dialect, copy=False), state.slots, state.columns,
                                 _describe(state.plan), state.cursor)  # fmt: skip
             # Cache only when the text scan and the parser agree on the literals; a shape is cached only

@@ -1,7 +1,9 @@
 """Query errors: a stable code, a one-sentence message, a hint, and the span of source it points at.
 
 ``QueryError`` is an ``InvalidInput`` (HTTP 400); ``QueryLimitError`` is a ``LimitExceeded`` (422);
-``UnsafeQuery`` is the verifier refusing to emit SQL (a compiler bug, so 500, never shown as data).
+``UnsafeQuery`` is the verifier refusing to emit SQL (a compiler bug, so 500, never shown as data);
+``InternalCompilerError`` is any other broken compiler invariant (500, with the query's span). Invariants
+are checked by these errors, never by ``assert``, so they hold under ``python -O`` too.
 ``render(source)`` draws the caret form the CLI prints::
 
     Q104 unknown field 'stagee' on applications; did you mean 'stage'?
@@ -16,11 +18,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
-from pavedroad.errors import InvalidInput, LimitExceeded, PavedroadError
+from pavedroad.errors import InternalError, InvalidInput, LimitExceeded, PavedroadError
 
-__all__ = ["CODES", "QueryError", "QueryLimitError", "Span", "UnsafeQuery", "did_you_mean", "render_span"]
+__all__ = [
+    "CODES", "InternalCompilerError", "QueryError", "QueryLimitError", "Span", "UnsafeQuery", "available",
+    "did_you_mean", "internal", "internal_of", "render_span",
+]  # fmt: skip
+
+_T = TypeVar("_T")
 
 # Stable codes. Tests and clients match on these; never renumber.
 CODES: dict[str, str] = {
@@ -34,6 +41,7 @@ CODES: dict[str, str] = {
     "Q107": "missing parameter value",
     "Q108": "bad parameter value",
     "Q109": "duplicate name",
+    "Q110": "ambiguous name",
     "Q201": "type mismatch",
     "Q202": "wrong number of arguments",
     "Q203": "aggregate not allowed here",
@@ -49,6 +57,7 @@ CODES: dict[str, str] = {
     "Q405": "statement timeout",
     "Q501": "the query failed at run time",
     "Q900": "refused to emit unsafe SQL",
+    "Q901": "internal compiler error",
 }
 
 
@@ -72,6 +81,18 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to ``name`` (difflib ratio ≥ 0.6), or None."""
     found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return found[0] if found else None
+
+
+def available(candidates: Iterable[str], first: str | None = None, shown: int = 12) -> str | None:
+    """The ``available: …`` hint: the closest name first, then the others in order, at most ``shown`` of them,
+    ending in ``…`` when some were left out (so the list never pretends to be complete)."""
+    names = sorted(set(candidates))
+    if first in names:
+        names = [first, *(n for n in names if n != first)]
+    if not names:
+        return None
+    more = len(names) > shown
+    return "available: " + ", ".join(names[:shown]) + (", …" if more else "")
 
 
 def render_span(source: str | None, span: Span | None, origin: str = "report") -> str:
@@ -139,3 +160,35 @@ class UnsafeQuery(PavedroadError):
     """The verifier found an unscoped table or an inline literal: a compiler bug; nothing is emitted."""
 
     default_code = "Q900"
+
+
+class InternalCompilerError(_SpanMixin, InternalError):
+    """A compiler invariant did not hold: a bug in pavedroad, not in the query. HTTP 500, nothing is emitted.
+
+    Raised instead of ``assert`` so the check survives ``python -O``; carries the span of the query (or of
+    the node being compiled) so the report that broke it can be found and reproduced."""
+
+    default_code = "Q901"
+
+    def __init__(self, message: str, *, span: Span | None = None, source: str | None = None) -> None:
+        super().__init__(
+            f"internal compiler error: {message}",
+            code="Q901",
+            span=span,
+            hint="this is a bug in pavedroad, not in the query; please report it with the query",
+            source=source,
+        )
+
+
+def internal(value: _T | None, what: str, span: Span | None = None) -> _T:
+    """``value``, which a compiler invariant says is present; ``InternalCompilerError`` naming ``what`` if not."""
+    if value is None:
+        raise InternalCompilerError(f"{what} is missing", span=span)
+    return value
+
+
+def internal_of(value: object, kind: type[_T], what: str, span: Span | None = None) -> _T:
+    """``value`` as a ``kind``, which a compiler invariant guarantees; ``InternalCompilerError`` if it is not."""
+    if not isinstance(value, kind):
+        raise InternalCompilerError(f"{what} is a {type(value).__name__}, not a {kind.__name__}", span=span)
+    return value

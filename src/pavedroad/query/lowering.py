@@ -14,7 +14,7 @@ from typing import Any
 from sqlglot import exp
 
 from pavedroad.query.context import Context, Slot
-from pavedroad.query.errors import QueryError
+from pavedroad.query.errors import InternalCompilerError, QueryError
 from pavedroad.query.ir import Agg, Col, Const, Fn, Hop, Ival, Node, Par, RelRef, Win
 from pavedroad.query.passes.plan_joins import Branch, JoinTree, Plan, Scan
 from pavedroad.query.passes.scope_tenant import TENANT_PARAM
@@ -234,7 +234,14 @@ class Lowerer:
         anchor = self.plan.main.alias(branch.anchor)
         on = exp.EQ(this=col(branch.alias, "k"), expression=col(anchor, first.left_col))
         alias = exp.TableAlias(this=exp.Identifier(this=branch.alias, quoted=False))
-        return exp.Join(this=exp.Subquery(this=sub, alias=alias), on=on, kind="LEFT")
+        if tree.outer is None:
+            return exp.Join(this=exp.Subquery(this=sub, alias=alias), on=on, kind="LEFT")
+        # Reads the outer row: a LATERAL subquery, correlated on the join key so each row aggregates only its
+        # own related rows (an index lookup per row, not every related row of the tenant per row).
+        own: exp.Expression = exp.EQ(this=key.copy(), expression=col(anchor, first.left_col))
+        current = sub.args.get("where")
+        sub.set("where", exp.Where(this=own if current is None else exp.And(this=current.this, expression=own)))
+        return exp.Join(this=exp.Lateral(this=exp.Subquery(this=sub), alias=alias), on=on, kind="LEFT")
 
 
 AggBuilder = Callable[[Lowerer, exp.Expression | None, list[exp.Expression]], exp.Expression]
@@ -242,14 +249,16 @@ AggBuilder = Callable[[Lowerer, exp.Expression | None, list[exp.Expression]], ex
 
 def _rate(lw: Lowerer, arg: exp.Expression | None, extra: list[exp.Expression]) -> exp.Expression:
     # true ─► 1, false ─► 0, null ─► excluded from the denominator
-    assert arg is not None
+    if arg is None:
+        raise InternalCompilerError("an aggregate that needs an argument got none")
     one, zero = lw.const(1.0, "number"), lw.const(0.0, "number")
     negated = exp.Not(this=exp.Paren(this=arg.copy()))
     return exp.Avg(this=exp.Case(ifs=[exp.If(this=arg, true=one), exp.If(this=negated, true=zero)]))
 
 
 def _quantile(lw: Lowerer, arg: exp.Expression | None, q: exp.Expression) -> exp.Expression:
-    assert arg is not None
+    if arg is None:
+        raise InternalCompilerError("an aggregate that needs an argument got none")
     if lw.dialect == "duckdb":
         return fn("QUANTILE_CONT", arg, q)
     # PERCENTILE_CONT ignores nulls; saying so in a FILTER spares the aggregate a call per null row (a median

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field, replace
 
 from pavedroad.query import ast as qa
 from pavedroad.query.context import Context
-from pavedroad.query.errors import QueryError, QueryLimitError, Span, did_you_mean
+from pavedroad.query.errors import (
+    InternalCompilerError,
+    QueryError,
+    QueryLimitError,
+    Span,
+    available,
+    did_you_mean,
+)
 from pavedroad.query.functions import FUNCTIONS
 from pavedroad.query.ir import (
     Agg,
@@ -45,6 +52,10 @@ class Scope:
     names: dict[str, Node] = field(default_factory=dict)  # query derives / earlier outputs / macro params
     measures: bool = False
     grouped: bool = False  # names resolve against the aggregated result only
+    # Inside ``any(rel, cond)`` / ``count(rel, cond)``: the enclosing row's scope (named with ``outer.``) and
+    # the relation's name, which names the related row itself (``interviews.stage.name``).
+    outer: Scope | None = None
+    qualifier: str | None = None
 
 
 class Resolver:
@@ -79,15 +90,14 @@ class Resolver:
         msg = f"unknown field '{name}' on {where}"
         if guess:
             msg += f"; did you mean '{guess}'?"
-        shown = ", ".join(sorted(set(candidates))[:12])
-        return QueryError(msg, code="Q104", span=span, hint=f"available: {shown}" if shown else None)
+        return QueryError(msg, code="Q104", span=span, hint=available(candidates, guess))
 
     # --- paths ------------------------------------------------------------------------------------
     def path(self, node: qa.Path, scope: Scope) -> Node:  # noqa: PLR0911 - each kind of name ends the walk its own way
         parts = node.parts
+        if len(parts) == 1 and parts[0] in scope.names:
+            return scope.names[parts[0]]
         if scope.grouped:
-            if len(parts) == 1 and parts[0] in scope.names:
-                return scope.names[parts[0]]
             raise QueryError(
                 f"unknown field '{node.dotted}' in the aggregated result"
                 + (f"; did you mean '{g}'?" if (g := did_you_mean(node.dotted, list(scope.names))) else ""),
@@ -95,8 +105,9 @@ class Resolver:
                 span=node.span,
                 hint=f"after aggregate, use its outputs: {', '.join(scope.names)}",
             )
-        if len(parts) == 1 and parts[0] in scope.names:
-            return scope.names[parts[0]]
+        qualified = self._qualified(node, scope)
+        if qualified is not None:
+            return qualified
         ent_name, hops = self._entity_of(scope), scope.hops
         for i, part in enumerate(parts):
             ent = self.model.entities[ent_name]
@@ -131,7 +142,46 @@ class Resolver:
                 inner = self.model.expression(ent_name, "measures", part)
                 return self.expr(_respan(inner, node.span), Scope(scope.entity, hops, {}, True), model_text=True)
             raise self.unknown(part, ent_name, self._field_names(ent_name, scope), _part_span(node, i))
-        raise AssertionError("unreachable")
+        raise InternalCompilerError(f"the path '{node.dotted}' resolved to nothing", span=node.span)
+
+    def _qualified(self, node: qa.Path, scope: Scope) -> Node | None:
+        """A path that says which row it reads: ``outer.x`` (the row outside the relation condition) or
+        ``<relation>.x`` (the related row); None for a plain path. A plain path through a relation that both
+        rows have (``stage.name`` inside ``any(interviews, …)`` from applications) is ambiguous: Q110."""
+        if len(node.parts) < 2:
+            return None
+        head, rest = node.parts[0], node.parts[1:]
+        inner_name = self._entity_of(scope)
+        inner_ent = self.model.entities[inner_name]
+        if head == "outer" and head not in inner_ent.relations and head not in inner_ent.fields:
+            if scope.outer is None:
+                raise QueryError(
+                    "'outer.' names the row outside any(rel, condition) or count(rel, condition); there is none here",
+                    code="Q104",
+                    span=_part_span(node, 0),
+                    hint=f"drop 'outer.': write {'.'.join(rest)}",
+                )
+            return self.path(qa.Path(rest, _tail_span(node, 1)), scope.outer)
+        if scope.outer is None or scope.grouped:
+            return None
+        if head == scope.qualifier and head not in inner_ent.relations and head not in inner_ent.fields:
+            return self.path(qa.Path(rest, _tail_span(node, 1)), replace(scope, outer=None, qualifier=None))
+        outer_name = self._entity_of(scope.outer)
+        outer_ent = self.model.entities[outer_name]
+        if self._relation(inner_ent, head) and self._relation(outer_ent, head):
+            inner_reading, outer_reading = f"{scope.qualifier}.{node.dotted}", f"outer.{node.dotted}"
+            raise QueryError(
+                f"'{node.dotted}' is ambiguous: both the related {inner_name} row and the outer "
+                f"{outer_name} row have a '{head}'",
+                code="Q110",
+                span=node.span,
+                hint=f"write {inner_reading} for the related row's, or {outer_reading} for the outer row's",
+            )
+        return None
+
+    def _relation(self, ent: EntityDef, name: str) -> bool:
+        rel = ent.relations.get(name)
+        return rel is not None and self.model.entities[rel.entity].queryable
 
     def custom_field(self, ent_name: str, hops: tuple[Hop, ...], rest: tuple[str, ...], node: qa.Path) -> Col:
         fields = self.custom.get(ent_name, {})
@@ -199,11 +249,14 @@ class Resolver:
             return Fn("case" if node.default is not None else "case_noelse", tuple(parts), span=node.span)
         if isinstance(node, qa.Interval):
             amount = self.expr(node.amount, scope, model_text=model_text)
-            assert isinstance(amount, Const | Par)
+            if not isinstance(amount, Const | Par):
+                raise QueryError("an interval amount is a number or a $parameter", code="Q201", span=node.span,
+                                 hint="e.g. 30 days or $n days")  # fmt: skip
             return Ival(amount, node.unit, span=node.span)
         if isinstance(node, qa.Call):
             return self.call(node, scope, model_text)
-        raise AssertionError(f"unknown AST node {type(node).__name__}")
+        raise QueryError(f"'{type(node).__name__}' is not an expression", code="Q201", span=getattr(node, "span", None),
+                         hint="build expressions from pavedroad.query.ast nodes or the text form")  # fmt: skip
 
     def call(self, node: qa.Call, scope: Scope, model_text: bool) -> Node:
         ent_name = self._entity_of(scope)
@@ -260,7 +313,8 @@ class Resolver:
         if node.name in ("count", "any") and isinstance(first, RelRef):
             where = None
             if len(node.args) == 2:
-                inner = Scope(scope.entity, first.hops, dict(scope.names) if model_text else {}, False)
+                names = dict(scope.names) if model_text else {}
+                inner = Scope(scope.entity, first.hops, names, False, outer=scope, qualifier=first.hops[-1].relation)
                 where = self.expr(node.args[1], inner, model_text=model_text)
             return Agg(node.name, None, first.hops, where, span=node.span)
         if node.name == "any" or (node.name == "count" and len(node.args) == 2):
@@ -300,6 +354,15 @@ def _part_span(node: qa.Path, index: int) -> Span:
         return sp
     offset = sum(len(p) + 1 for p in node.parts[:index])
     return Span(sp.start + offset, sp.start + offset + len(node.parts[index]), sp.line, sp.column + offset)
+
+
+def _tail_span(node: qa.Path, index: int) -> Span:
+    """The span of a dotted path from its ``index``-th name on (``stage.name`` in ``outer.stage.name``)."""
+    sp = node.span
+    if sp.pointer is not None or sp.end <= sp.start:
+        return sp
+    offset = sum(len(p) + 1 for p in node.parts[:index])
+    return Span(sp.start + offset, sp.end, sp.line, sp.column + offset)
 
 
 def _respan(node: qa.Expr, span: Span) -> qa.Expr:

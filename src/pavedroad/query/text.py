@@ -17,7 +17,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from pavedroad.query import ast as qa
-from pavedroad.query.errors import QueryError, Span, did_you_mean
+from pavedroad.query.errors import InternalCompilerError, QueryError, Span, did_you_mean
 
 __all__ = ["parse_expr", "parse_text", "to_text", "unquote"]
 
@@ -251,7 +251,8 @@ def _expected(exc: UnexpectedInput) -> str:
 def parse_text(source: str) -> qa.Pipeline:
     """Parse the pipeline text form; syntax errors become ``QueryError`` with a span."""
     result = _parse(source, "start")
-    assert isinstance(result, qa.Pipeline)
+    if not isinstance(result, qa.Pipeline):
+        raise InternalCompilerError(f"the parser returned a {type(result).__name__}, not a pipeline")
     return result
 
 
@@ -349,9 +350,10 @@ def expr_text(e: qa.Expr, parent: int = 0) -> str:  # noqa: PLR0911
     elif isinstance(e, qa.Between):
         word = "not between" if e.negated else "between"
         text = f"{expr_text(e.expr, 5)} {word} {expr_text(e.low, 5)} and {expr_text(e.high, 5)}"
-    else:
-        assert isinstance(e, qa.IsNull)
+    elif isinstance(e, qa.IsNull):
         text = f"{expr_text(e.expr, 5)} is {'not null' if e.negated else 'null'}"
+    else:
+        raise InternalCompilerError(f"no text form for {type(e).__name__}")
     return f"({text})" if p < parent or (p == parent and p in (4,)) else text
 
 

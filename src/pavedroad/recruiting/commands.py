@@ -19,7 +19,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field
 
-from pavedroad.errors import Conflict, Forbidden, InvalidInput, NotFound
+from pavedroad.errors import Conflict, Forbidden, InvalidInput, NotFound, present
 from pavedroad.events import Event, aappend_many
 from pavedroad.recruiting.events import (
     ApplicationArchived,
@@ -148,7 +148,7 @@ async def create_application(
             " custom) values (%s, %s, %s, %s, %s, %s, %s, %s, %s) returning id",
             (tenant, c.first_name, c.last_name, c.email, c.phone, c.city, c.linkedin_url, now, Jsonb(c.custom)),
         )
-        assert row is not None
+        row = present(row, "the new candidate row")
         candidate_id = int(row[0])
         events.append(
             CandidateCreated(
@@ -164,7 +164,8 @@ async def create_application(
             ).to_event(tenant, aggregate_id=candidate_id, occurred_at=now)
         )
     else:
-        assert new.candidate_id is not None
+        if new.candidate_id is None:
+            raise InvalidInput("an application needs a candidate or a candidate_id")
         if not await _one(
             conn, "select 1 from candidates where tenant_id = %s and id = %s", (tenant, new.candidate_id)
         ):
@@ -176,7 +177,7 @@ async def create_application(
         " last_activity_at, custom) values (%s, %s, %s, %s, %s, %s, %s, %s) returning id",
         (tenant, candidate_id, new.job_id, new.source_id, stage[0], now, now, Jsonb(new.custom)),
     )
-    assert row is not None
+    row = present(row, "the new application row")
     application_id = int(row[0])
     transition = await _one(
         conn,
@@ -184,7 +185,7 @@ async def create_application(
         " values (%s, %s, null, %s, %s, %s) returning id",
         (tenant, application_id, stage[0], now, principal.user_id),
     )
-    assert transition is not None
+    transition = present(transition, "the first stage transition row")
     events.append(
         ApplicationCreated(
             application_id=application_id,
@@ -217,7 +218,7 @@ async def _move(
         " values (%s, %s, %s, %s, %s, %s) returning id",
         (tenant, app[0], app[2], to_stage_id, now, principal.user_id),
     )
-    assert row is not None
+    row = present(row, "the stage transition row")
     await conn.execute(
         "update applications set current_stage_id = %s, last_activity_at = %s where tenant_id = %s and id = %s",
         (to_stage_id, now, tenant, app[0]),
@@ -348,7 +349,7 @@ async def schedule_interview(
         " values (%s, %s, %s, %s, %s) returning id",
         (tenant, application_id, stage_id, scheduled_at, duration_minutes),
     )
-    assert row is not None
+    row = present(row, "the new interview row")
     interview_id = int(row[0])
     async with conn.cursor() as cur:
         await cur.executemany(
@@ -414,7 +415,7 @@ async def submit_scorecard(
         )
     except psycopg.errors.UniqueViolation:
         raise Conflict(f"user {principal.user_id} already scored interview {interview_id}") from None
-    assert row is not None
+    row = present(row, "the new scorecard row")
     await conn.execute(
         "update interviews set status = 'completed' where tenant_id = %s and id = %s", (tenant, interview_id)
     )
@@ -461,7 +462,7 @@ async def extend_offer(
         " where tenant_id = %s and application_id = %s",
         (tenant, application_id),
     )
-    assert latest is not None
+    latest = present(latest, "the offer summary row")
     if latest[1]:
         raise Conflict(f"application {application_id} has an outstanding offer", hint="resolve it first")
     version = int(latest[0]) + 1
@@ -471,7 +472,7 @@ async def extend_offer(
         " values (%s, %s, %s, 'extended', %s, %s, %s, %s) returning id",
         (tenant, application_id, version, amount, currency, now, start_date),
     )
-    assert row is not None
+    row = present(row, "the new offer row")
     event = OfferExtended(
         offer_id=int(row[0]),
         application_id=application_id,
@@ -505,7 +506,8 @@ async def resolve_offer(
     current = await _one(
         conn, "select status from offers where tenant_id = %s and id = %s for update", (tenant, offer_id)
     )
-    assert current is not None
+    if current is None:
+        raise NotFound(f"offer {offer_id} not found")
     if current[0] != "extended":
         raise Conflict(f"offer {offer_id} is {current[0]}; only extended offers resolve")
     await conn.execute(

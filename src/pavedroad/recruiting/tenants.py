@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psycopg
 
+from pavedroad.errors import present
 from pavedroad.service.auth import hash_key, issue_key
 from pavedroad.tenancy import Role
 
@@ -57,7 +58,7 @@ def ensure_demo_keys(owner_url: str, key_file: Path, tenants: list[str]) -> dict
                             role.value,
                         ),
                     ).fetchone()
-                assert user is not None
+                user = present(user, "the demo user row")
                 key = issue_key(tenant)
                 conn.execute(
                     "insert into api_keys (tenant_id, user_id, key_hash, label) values (%s, %s, %s, 'demo')",

@@ -57,7 +57,8 @@ async def begin(conn: psycopg.AsyncConnection, tenant_id: str, key: str, digest:
             (tenant_id, key),
         )
     ).fetchone()
-    assert row is not None
+    if row is None:  # the key expired between the claim and this read
+        raise Conflict("this Idempotency-Key changed while the request ran", hint="retry the request")
     if row[0] != digest:
         raise Conflict(
             "this Idempotency-Key was already used for a different request",

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pavedroad.errors import ConfigurationError
+from pavedroad.errors import ConfigurationError, present
 
 __all__ = ["OCCURRED_AT", "Const", "Insert", "Projection", "TableChanges", "check_projections", "fold"]
 
@@ -72,8 +72,7 @@ def _rows(projection: Projection, tenant_id: str, payload: Mapping[str, Any], oc
             base[column] = payload.get(source)
     if fan_col is None:
         return [base]
-    assert fan_values is not None
-    return [{**base, fan_col: value} for value in fan_values]
+    return [{**base, fan_col: value} for value in present(fan_values, "the fanned-out values")]
 
 
 def fold(

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type information
 
+from pavedroad.errors import present
 from pavedroad.warehouse.load import _q, _unregister_name
 from pavedroad.warehouse.projection import OCCURRED_AT, Const, Insert, Projection
 from pavedroad.warehouse.schema import Table
@@ -59,8 +60,7 @@ def _expr(source: str | Const, duck_type: str, params: list[Any], fan: str | Non
     if source == OCCURRED_AT:
         return f"CAST(occurred_at AS {duck_type})"
     if source.endswith("[]"):
-        assert fan is not None
-        return f"CAST({fan} AS {duck_type})"
+        return f"CAST({present(fan, 'the fan-out column of ' + source)} AS {duck_type})"
     return f"CAST(p.{_q(source)} AS {duck_type})"
 
 

@@ -33,6 +33,34 @@ EXTRA = [
             where a.tenant_id = %(tenant)s and a.status = 'active'
             group by st.name""",
     },
+    {  # a model function of an outer column, as a filter: a correlated EXISTS
+        "name": "reached_current_stage_filter",
+        "dsl": "applications | where reached(stage.name) | group stage.name | aggregate n = count()",
+        "sql": """
+            select st.name, count(*) from applications a
+            join job_stages st on st.tenant_id = a.tenant_id and st.id = a.current_stage_id
+            where a.tenant_id = %(tenant)s and exists (
+                select 1 from stage_transitions t
+                join job_stages ts on ts.tenant_id = t.tenant_id and ts.id = t.to_stage_id
+                where t.tenant_id = a.tenant_id and t.application_id = a.id and ts.name = st.name)
+            group by st.name""",
+    },
+    {  # the same as values over a group: LATERAL branches; outer. in a count condition
+        "name": "reached_current_stage_values",
+        "dsl": "applications | group source.name | aggregate n = count(), r = rate(reached(stage.name)),"
+        " moves = count(transitions, to_stage.name = outer.stage.name)",
+        "sql": """
+            select s.name, count(*), avg(case when m.moves > 0 then 1.0 else 0.0 end), coalesce(sum(m.moves), 0)
+            from applications a
+            join job_stages st on st.tenant_id = a.tenant_id and st.id = a.current_stage_id
+            left join sources s on s.tenant_id = a.tenant_id and s.id = a.source_id
+            cross join lateral (
+                select count(*) moves from stage_transitions t
+                join job_stages ts on ts.tenant_id = t.tenant_id and ts.id = t.to_stage_id
+                where t.tenant_id = a.tenant_id and t.application_id = a.id and ts.name = st.name) m
+            where a.tenant_id = %(tenant)s
+            group by s.name""",
+    },
 ]
 
 

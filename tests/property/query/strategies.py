@@ -33,9 +33,18 @@ def fields(model: SemanticModel, entity: str, depth: int = 1) -> list[tuple[str,
 
 
 def many(model: SemanticModel, entity: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """One-to-many relations of ``entity`` with the related row's fields. A path through a relation is
+    qualified by the relation's name (``interviews.stage.name``), so it never reads as the outer row's."""
     ent = model.entities[entity]
-    return [(r, fields(model, rel.entity, 0)) for r, rel in ent.relations.items()
-            if rel.cardinality == "one_to_many" and model.entities[rel.entity].queryable]  # fmt: skip
+    out = []
+    for r, rel in ent.relations.items():
+        target = model.entities[rel.entity]
+        if rel.cardinality != "one_to_many" or not target.queryable:
+            continue
+        qualify = r not in target.relations and r not in target.fields
+        rfs = [(f"{r}.{p}" if "." in p else p, t) for p, t in fields(model, rel.entity, 1 if qualify else 0)]
+        out.append((r, rfs))
+    return out
 
 
 @st.composite
@@ -53,6 +62,27 @@ def predicate(draw: st.DrawFn, fs: list[tuple[str, str]]) -> str:
 
 
 @st.composite
+def outer_condition(draw: st.DrawFn, rfs: list[tuple[str, str]], fs: list[tuple[str, str]]) -> list[str]:
+    """Zero or one comparison of a related row's field with the outer row's (``status = outer.status``)."""
+    pairs = [(p, q) for p, t in rfs for q, u in fs if t == u and t != "bool"]
+    if not pairs:
+        return []
+    inner, outer = draw(st.sampled_from(pairs))
+    return [f"{inner} {draw(st.sampled_from(['=', '!=']))} outer.{outer}"]
+
+
+@st.composite
+def outer_aggregate(
+    draw: st.DrawFn, rels: list[tuple[str, list[tuple[str, str]]]], fs: list[tuple[str, str]], fn: str
+) -> list[str]:
+    """Zero or one relation aggregate used as a value whose condition reads the outer row (a lateral branch)."""
+    if not rels or not draw(st.booleans()):
+        return []
+    rel, rfs = draw(st.sampled_from(rels))
+    return [f"{fn}({rel}, {c})" for c in draw(outer_condition(rfs, fs))]
+
+
+@st.composite
 def valid_query(draw: st.DrawFn, model: SemanticModel) -> str:
     """A random well-formed query: filters, optional existence test, then a list view or an aggregate."""
     entity = draw(st.sampled_from(sorted(e for e, d in model.entities.items() if d.queryable)))
@@ -64,7 +94,10 @@ def valid_query(draw: st.DrawFn, model: SemanticModel) -> str:
     rels = many(model, entity)
     if rels and draw(st.booleans()):
         rel, rfs = draw(st.sampled_from(rels))
-        cond = f", {draw(predicate(rfs))}" if rfs and draw(st.booleans()) else ""
+        conds = [draw(predicate(rfs))] if rfs and draw(st.booleans()) else []
+        if draw(st.booleans()):
+            conds += draw(outer_condition(rfs, fs))
+        cond = f", {' and '.join(conds)}" if conds else ""
         steps.append(f"where {'not ' if draw(st.booleans()) else ''}any({rel}{cond})")
     numeric = [p for p, t in fs if t in ("int", "number")]
     groupable = [p for p, t in fs if t in ("string", "bool", "int")]
@@ -76,6 +109,7 @@ def valid_query(draw: st.DrawFn, model: SemanticModel) -> str:
             aggs.append(f"m = {agg}({draw(st.sampled_from(numeric))})")
         if rels and draw(st.booleans()):
             aggs.append(f"r = count({draw(st.sampled_from(rels))[0]})")
+        aggs += [f"o = {x}" for x in draw(outer_aggregate(rels, fs, "count"))]
         if keys:
             steps.append("group " + ", ".join(f"g{i} = {k}" for i, k in enumerate(keys)))
         steps.append(f"aggregate {', '.join(aggs)}")
@@ -83,6 +117,7 @@ def valid_query(draw: st.DrawFn, model: SemanticModel) -> str:
             steps.append("where n > 0")
     else:
         cols = draw(st.lists(st.sampled_from([p for p, _ in fs]), min_size=1, max_size=4, unique=True))
+        cols += draw(outer_aggregate(rels, fs, "any"))
         steps.append("select " + ", ".join(f"c{i} = {c}" for i, c in enumerate(cols)))
         steps.append("take 10000")
     return "\n| ".join(steps)

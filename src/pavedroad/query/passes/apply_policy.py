@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pavedroad.query.context import Column, Context, QueryState
-from pavedroad.query.errors import QueryError, did_you_mean
+from pavedroad.query.errors import InternalCompilerError, QueryError, available, did_you_mean
 from pavedroad.query.ir import Node, Resolved, classification_of, cols_of
 from pavedroad.query.model import Classification
 from pavedroad.query.ports import FieldUse
@@ -32,14 +32,14 @@ def _refuse(ctx: Context, entity: str, name: str, span: object) -> QueryError:
     ]  # fmt: skip
     guess = did_you_mean(name, allowed)
     msg = f"unknown field '{name}' on {entity}" + (f"; did you mean '{guess}'?" if guess else "")
-    shown = ", ".join(sorted(allowed)[:12])
-    return QueryError(msg, code="Q104", span=span, hint=f"available: {shown}")  # type: ignore[arg-type]
+    return QueryError(msg, code="Q104", span=span, hint=available(allowed, guess))  # type: ignore[arg-type]
 
 
 def apply_policy(query: QueryState, ctx: Context) -> QueryState:
     """Every field read and every output derived is allowed for the role; refused ones read as unknown."""
     res = query.resolved
-    assert res is not None
+    if res is None:
+        raise InternalCompilerError("apply_policy ran before resolve_names")
     stack: list[Node] = _every_expr(res)
     seen: set[tuple[str, str]] = set()
     while stack:

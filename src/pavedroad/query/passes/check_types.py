@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pavedroad.query.context import Context, QueryState
-from pavedroad.query.errors import QueryError, Span
+from pavedroad.query.errors import InternalCompilerError, QueryError, Span
 from pavedroad.query.functions import FUNCTIONS
 from pavedroad.query.ir import Agg, Col, Const, Fn, Ival, Node, Output, Par, RelRef, Resolved, Win
 
@@ -26,6 +26,13 @@ def _compatible(a: str, b: str) -> bool:
     if a == b or "null" in (a, b) or {a, b} <= NUMERIC or {a, b} <= TEMPORAL:
         return True
     return "string" in (a, b) and bool({a, b} & TEMPORAL)  # ISO text against a date or timestamp
+
+
+def _type(node: Node) -> str:
+    """The type ``_Checker.t`` gave ``node``; every typed node has one (an internal error otherwise)."""
+    if not node.type:
+        raise InternalCompilerError(f"a {type(node).__name__} left check_types without a type", span=node.span)
+    return node.type
 
 
 def _const_type(value: object) -> str:
@@ -69,7 +76,7 @@ class _Checker:
             raise self.fail("a relation is not a value here", node.span,
                             "use count(rel), any(rel, cond) or one of its fields", code="Q106")  # fmt: skip
         if isinstance(node, Fn):
-            return self.fn(node)
+            return self.fn(node, want)
         if isinstance(node, Agg):
             return self.agg(node)
         if isinstance(node, Win):
@@ -82,7 +89,7 @@ class _Checker:
             if node.fn == "percent_of_total":
                 self.need(args[0], NUMERIC, node.fn)
             return replace(node, args=args, order=order, type=typ)
-        raise AssertionError(type(node).__name__)
+        raise InternalCompilerError(f"check_types has no rule for {type(node).__name__}", span=node.span)
 
     def need(self, node: Node, types: set[str], what: str) -> None:
         if node.type not in types and node.type != "null":
@@ -95,13 +102,11 @@ class _Checker:
         a = self.t(a)
         return a, self.t(b, a.type)
 
-    def fn(self, node: Fn) -> Node:  # noqa: PLR0911, PLR0912
+    def fn(self, node: Fn, want: str | None = None) -> Node:  # noqa: PLR0911, PLR0912
         name, args = node.name, node.args
         if name in _CMP:
             a, b = self.pair(*args)
-            assert a.type
-            assert b.type
-            if not _compatible(a.type, b.type):
+            if not _compatible(_type(a), _type(b)):
                 raise self.fail(f"cannot compare {a.type} with {b.type}", node.span)
             return replace(node, args=(a, b), type="bool")
         if name in ("and", "or", "not"):
@@ -118,9 +123,7 @@ class _Checker:
             first = self.t(args[0])
             rest = tuple(self.t(x, first.type) for x in args[1:])
             for x in rest:
-                assert first.type
-                assert x.type
-                if not _compatible(first.type, x.type):
+                if not _compatible(_type(first), _type(x)):
                     raise self.fail(f"cannot compare {first.type} with {x.type}", x.span)
             return replace(node, args=(first, *rest), type="bool")
         if name in ("is_null", "is_not_null"):
@@ -130,7 +133,7 @@ class _Checker:
             self.need(a, NUMERIC, "'-'")
             return replace(node, args=(a,), type=a.type)
         if name in ("+", "-", "*", "/", "%"):
-            return self.arith(node)
+            return self.arith(node, want)
         if name in ("case", "case_noelse"):
             cased: list[Node] = list(args)
             for i in range(0, len(args) - (len(args) % 2), 2):
@@ -140,16 +143,15 @@ class _Checker:
             typ = "null"
             for i in values:
                 cased[i] = self.t(args[i], None if typ == "null" else typ)
-                vt = cased[i].type
-                assert vt
+                vt = _type(cased[i])
                 if not _compatible(typ, vt):
                     raise self.fail(f"case branches disagree: {typ} and {vt}", cased[i].span)
                 typ = vt if typ in ("null", "int") else typ
             return replace(node, args=tuple(cased), type=typ)
         return self.scalar(node)
 
-    def arith(self, node: Fn) -> Node:
-        a, b = self.pair(*node.args)
+    def arith(self, node: Fn, want: str | None = None) -> Node:
+        a, b = self.pair(*self._instant_params(node, want))
         ta, tb = a.type, b.type
         if node.name in ("+", "-") and ta in TEMPORAL and tb == "interval":
             return replace(node, args=(a, b), type="timestamp")
@@ -159,6 +161,15 @@ class _Checker:
             self.need(x, NUMERIC, f"'{node.name}'")
         typ = "int" if ta == tb == "int" and node.name != "/" else "number"
         return replace(node, args=(a, b), type=typ)
+
+    def _instant_params(self, node: Fn, want: str | None) -> tuple[Node, ...]:
+        """``$d ± 90 days``: a parameter beside an interval is the instant it shifts, a date or timestamp (the
+        type the context wants, else timestamp), never an interval itself."""
+        args = node.args
+        if node.name not in ("+", "-") or not any(isinstance(x, Ival) for x in args):
+            return args
+        instant = want if want in TEMPORAL else "timestamp"
+        return tuple(self.t(x, instant) if isinstance(x, Par) else x for x in args)
 
     def scalar(self, node: Fn) -> Node:  # noqa: PLR0912 - one branch per argument-type family, read top to bottom
         spec = FUNCTIONS[node.name]
@@ -192,9 +203,7 @@ class _Checker:
             first = self.t(node.args[0])
             args = (first, *(self.t(a, first.type) for a in node.args[1:]))
             for a in args[1:]:
-                assert first.type
-                assert a.type
-                if not _compatible(first.type, a.type):
+                if not _compatible(_type(first), _type(a)):
                     raise self.fail(f"{name}() arguments disagree: {first.type} and {a.type}", a.span)
         typ = spec.result
         if typ.startswith("arg"):
@@ -213,7 +222,8 @@ class _Checker:
         if arg is not None and fn in ("sum", "avg", "median", "percentile"):
             self.need(arg, NUMERIC, f"{fn}()")
         if fn == "rate":
-            assert arg is not None
+            if arg is None:
+                raise InternalCompilerError("rate() without an argument", span=node.span)
             self.need(arg, {"bool"}, "rate()")
         typ = FUNCTIONS[fn].result
         if typ == "numeric":
@@ -281,7 +291,8 @@ def _loose_cols(node: Node) -> list[Col]:
 def check_types(query: QueryState, ctx: Context) -> QueryState:
     """Every expression is typed, operands fit, and aggregates/windows sit where they mean something."""
     res = query.resolved
-    assert res is not None
+    if res is None:
+        raise InternalCompilerError("check_types ran before resolve_names")
     c = _Checker(ctx)
 
     def outs(items: tuple[Output, ...]) -> tuple[Output, ...]:

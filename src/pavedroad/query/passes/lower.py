@@ -14,7 +14,7 @@ from dataclasses import replace
 from sqlglot import exp
 
 from pavedroad.query.context import Column, Context, QueryState, Slot
-from pavedroad.query.errors import QueryError
+from pavedroad.query.errors import InternalCompilerError, QueryError
 from pavedroad.query.ir import Col, Const, FieldRef, Node, Output, PageSpec, Par, Resolved, Win, children
 from pavedroad.query.lowering import Lowerer, may_be_null
 from pavedroad.query.model import Classification
@@ -36,8 +36,10 @@ def _alias(e: exp.Expression, name: str) -> exp.Alias:
 def lower(query: QueryState, ctx: Context) -> QueryState:
     """The plan becomes one SQLGlot SELECT whose values are all named placeholders."""
     res, plan = query.resolved, query.plan
-    assert res is not None
-    assert isinstance(plan, Plan)
+    if res is None:
+        raise InternalCompilerError("lower ran before resolve_names")
+    if not isinstance(plan, Plan):
+        raise InternalCompilerError("lower ran before plan_joins")
     res, bound = _bounded(res)
     lw = Lowerer(ctx, plan)
     main = plan.main
@@ -152,5 +154,6 @@ def _keyset(lw: Lowerer, sort: list[tuple[Node, bool]], tree: JoinTree) -> exp.E
             tie = exp.And(this=exp.EQ(this=left.copy(), expression=right.copy()), expression=out)
             step = exp.Or(this=step, expression=tie)
         out = exp.Paren(this=step)
-    assert out is not None
+    if out is None:
+        raise InternalCompilerError("a page without sort keys")
     return out

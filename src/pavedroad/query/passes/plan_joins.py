@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pavedroad.query.context import Context, QueryState
-from pavedroad.query.errors import QueryError, QueryLimitError
+from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError
 from pavedroad.query.ir import Agg, Col, Fn, Hop, Node, children, cols_of
 
 __all__ = ["Branch", "Exists", "JoinTree", "Plan", "Scan", "plan_joins"]
@@ -36,15 +36,29 @@ class Join:
 
 @dataclass
 class JoinTree:
-    """Aliases for the many-to-one paths below a root; joins are created on first use, in order."""
+    """Aliases for the many-to-one paths below a root; joins are created on first use, in order.
+
+    ``outer`` is the tree of the enclosing row when this tree is a correlated subquery (an ``EXISTS`` filter,
+    or a ``LATERAL`` branch): a column not below ``prefix`` is the outer row's (``outer.stage.name``, or a
+    model function's argument) and is read through the outer tree's aliases. A tree without ``outer`` has
+    no other row to read."""
 
     root: Scan
     prefix: tuple[Hop, ...]
     names: list[str]
     joins: dict[tuple[Hop, ...], Join] = field(default_factory=dict)
+    outer: JoinTree | None = None
+
+    def holds(self, hops: tuple[Hop, ...]) -> bool:
+        """Whether ``hops`` reach a column of this tree's own rows (rather than an outer row's)."""
+        return hops[: len(self.prefix)] == self.prefix
 
     def alias(self, hops: tuple[Hop, ...]) -> str:
-        assert hops[: len(self.prefix)] == self.prefix, "column outside its scope"
+        if not self.holds(hops):
+            if self.outer is None:
+                raise InternalCompilerError(f"a column via {'.'.join(h.relation for h in hops) or 'the root'} "
+                                            f"is outside the scope of {self.root.table}")  # fmt: skip
+            return self.outer.alias(hops)
         parent = self.root.alias
         path = self.prefix
         for hop in hops[len(self.prefix) :]:
@@ -108,7 +122,10 @@ class Plan:
     def branch_key(self, agg: Agg) -> tuple[tuple[Hop, ...], Node | None]:
         """Aggregates over one relation share a branch (one scan, a FILTER per part), except that a filter
         needing its own joins (``to_stage.name = …``) keeps a branch of its own, filtered in its WHERE:
-        joining every related row just to filter most of them away costs more than a second scan."""
+        joining every related row just to filter most of them away costs more than a second scan. An
+        aggregate that reads the outer row is a lateral branch of its own (see ``reads_outer``)."""
+        if reads_outer(agg):
+            return (agg.grain, agg)
         where = agg.where
         if where is not None and all(len(c.hops) <= len(agg.grain) for c in cols_of(where)):
             where = None
@@ -123,17 +140,34 @@ class Plan:
         return out
 
 
+def anchor_len(grain: tuple[Hop, ...]) -> int:
+    """How many many-to-one hops lead to the first one-to-many hop of a relation aggregate's grain."""
+    for i, hop in enumerate(grain):
+        if hop.many:
+            return i
+    raise InternalCompilerError(f"a relation aggregate over {'.'.join(h.relation for h in grain)} has no "
+                                "one-to-many step")  # fmt: skip
+
+
+def reads_outer(agg: Agg) -> bool:
+    """Whether a relation aggregate reads the outer row (``outer.x``, or a model function's argument such as
+    ``stage.name`` in ``reached(stage.name)``): a column not reached through its relation."""
+    prefix = agg.grain[: anchor_len(agg.grain) + 1]
+    parts = [x for x in (agg.arg, agg.where, *agg.extra) if x is not None]
+    return any(c.hops[: len(prefix)] != prefix for x in parts for c in cols_of(x))
+
+
 class _Planner:
     def __init__(self, plan: Plan, names: list[str]) -> None:
         self.plan = plan
         self.names = names
 
-    def new_tree(self, grain: tuple[Hop, ...], anchor_len: int) -> JoinTree:
+    def new_tree(self, grain: tuple[Hop, ...], anchor_len: int, outer: JoinTree | None = None) -> JoinTree:
         chain = grain[anchor_len:]
         first = chain[0]
         root = Scan(first.table, f"t{len(self.names)}", first.tenant_column)
         self.names.append(root.alias)
-        tree = JoinTree(root, grain[: anchor_len + 1], self.names)
+        tree = JoinTree(root, grain[: anchor_len + 1], self.names, outer=outer)
         for i in range(anchor_len + 1, len(grain)):
             tree.alias(grain[: i + 1])
             tree.joins[grain[: i + 1]].inner = True  # rows of the chain itself, never padded with nulls
@@ -143,10 +177,11 @@ class _Planner:
         key = self.plan.branch_key(agg)
         found = self.plan.branches.get(key)
         if found is None:
-            anchor_len = next(i for i, h in enumerate(agg.grain) if h.many)
-            anchor = agg.grain[:anchor_len]
+            length = anchor_len(agg.grain)
+            anchor = agg.grain[:length]
             self.plan.main.alias(anchor)
-            found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, anchor_len))
+            outer = self.plan.main if reads_outer(agg) else None  # a lateral branch, correlated to the row
+            found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, length, outer))
             self.plan.branches[key] = found
         if agg.where is not None:
             self.walk_in(agg.where, found.tree)
@@ -157,13 +192,30 @@ class _Planner:
         return found
 
     def walk_in(self, node: Node, tree: JoinTree) -> None:
-        """Register the joins a branch-internal expression needs."""
+        """Register the joins a branch-internal expression needs. A column of the outer row (``outer.x``, or
+        a model function's argument) is read through the outer tree: the query's own joins, seen from a
+        correlated ``EXISTS`` or a ``LATERAL`` branch."""
         for cur in _iter(node):
             if isinstance(cur, Col):
+                if not tree.holds(cur.hops):
+                    self.outer_col(cur, tree)
                 tree.alias(cur.hops)
             elif isinstance(cur, Agg):
                 raise QueryError(f"{cur.fn}() cannot be nested inside a relation aggregate", code="Q302",
                                  span=cur.span, hint="derive the inner value on its own entity first")  # fmt: skip
+
+    def outer_col(self, col: Col, tree: JoinTree) -> None:
+        """An outer-row column must be one the outer tree can join: no one-to-many step (Q302)."""
+        if tree.outer is None:
+            raise InternalCompilerError(f"'{col.field.name}' of the outer row in a branch planned without it",
+                                        span=col.span)  # fmt: skip
+        if any(h.many for h in col.hops):
+            raise QueryError(
+                f"'{col.field.name}' of the outer row lies across a one-to-many relation",
+                code="Q302",
+                span=col.span,
+                hint="compare with a field of the outer row itself or of a many-to-one relation of it",
+            )
 
     def filter(self, node: Node) -> None:
         """A top-level filter: conjuncts one by one; ``any``/``not any`` become (anti-)semi-joins."""
@@ -173,12 +225,12 @@ class _Planner:
             return
         inner = node.args[0] if isinstance(node, Fn) and node.name == "not" else node
         if isinstance(inner, Agg) and inner.fn == "any":
-            anchor_len = next(i for i, h in enumerate(inner.grain) if h.many)
-            self.plan.main.alias(inner.grain[:anchor_len])
-            tree = self.new_tree(inner.grain, anchor_len)
+            length = anchor_len(inner.grain)
+            self.plan.main.alias(inner.grain[:length])
+            tree = self.new_tree(inner.grain, length, outer=self.plan.main)
             if inner.where is not None:
                 self.walk_in(inner.where, tree)
-            self.plan.exists[inner] = Exists(tree, inner.grain[:anchor_len], inner.where)
+            self.plan.exists[inner] = Exists(tree, inner.grain[:length], inner.where)
             return
         self.row(node)
 
@@ -247,7 +299,8 @@ def _iter(node: Node) -> list[Node]:
 def plan_joins(query: QueryState, ctx: Context) -> QueryState:
     """Only needed joins; one-to-many branches aggregated before joining; existence filters as semi-joins."""
     res = query.resolved
-    assert res is not None
+    if res is None:
+        raise InternalCompilerError("plan_joins ran before resolve_names")
     ent = ctx.model.entities[res.entity]
     names = ["t0"]
     plan = Plan(JoinTree(Scan(ent.table, "t0", ent.tenant_column), (), names))

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from pavedroad.query import ast as qa
 from pavedroad.query.context import Context, QueryState
-from pavedroad.query.errors import QueryError, Span, did_you_mean
+from pavedroad.query.errors import InternalCompilerError, QueryError, Span, did_you_mean
 from pavedroad.query.ir import Const, Node, Output, PageSpec, Par, Resolved
 from pavedroad.query.names import Resolver, Scope, default_outputs, name_of
 
@@ -119,7 +119,9 @@ class _Stages:
 
     def step_take(self, step: qa.Take) -> None:
         limit = self.r.expr(step.count, self.scope())
-        assert isinstance(limit, Const | Par)
+        if not isinstance(limit, Const | Par):
+            raise QueryError("take needs a whole number or a $parameter", code="Q201", span=step.span,
+                             hint="e.g. take 50")  # fmt: skip
         self.limit = limit
 
     def step_select(self, step: qa.Select) -> None:
@@ -132,7 +134,9 @@ class _Stages:
             raise QueryError("page is for list views, not aggregated results", code="Q303", span=step.span,
                              hint="use take to limit aggregated results")  # fmt: skip
         size = self.r.expr(step.size, self.scope())
-        assert isinstance(size, Const | Par)
+        if not isinstance(size, Const | Par):
+            raise QueryError("page size needs a whole number or a $parameter", code="Q201", span=step.span,
+                             hint="e.g. page size 50")  # fmt: skip
         self.page = PageSpec(size, step.after.name if step.after else None, span=step.span)
 
     def finish(self) -> Resolved:
@@ -162,7 +166,8 @@ def _order(step: qa.Step, why: str, hint: str) -> QueryError:
 def resolve_names(query: QueryState, ctx: Context) -> QueryState:
     """Every name refers to a visible model field, relation, measure, function or earlier output."""
     pipe = query.ast
-    assert pipe is not None
+    if pipe is None:
+        raise InternalCompilerError("resolve_names ran before parse")
     model = ctx.model
     ent = model.entities.get(pipe.entity)
     if ent is None or not ent.queryable:

@@ -9,6 +9,7 @@ emitted SQL independently, so a scan this pass missed can never reach the databa
 from __future__ import annotations
 
 from pavedroad.query.context import Context, QueryState
+from pavedroad.query.errors import InternalCompilerError
 from pavedroad.query.passes.plan_joins import Plan
 
 __all__ = ["TENANT_PARAM", "scope_tenant"]
@@ -20,7 +21,8 @@ def scope_tenant(query: QueryState, ctx: Context) -> QueryState:
     """Every table scan in the plan carries the tenant predicate as a bound parameter."""
     del ctx
     plan = query.plan
-    assert isinstance(plan, Plan)
+    if not isinstance(plan, Plan):
+        raise InternalCompilerError("scope_tenant ran before plan_joins")
     for scan in plan.scans():
         scan.scoped = True
     return query

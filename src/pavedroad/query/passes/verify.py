@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from pavedroad.query.context import Context, QueryState
-from pavedroad.query.errors import UnsafeQuery
+from pavedroad.query.errors import InternalCompilerError, UnsafeQuery
 from pavedroad.query.passes.scope_tenant import TENANT_PARAM
 
 __all__ = ["check_sql", "verify"]
@@ -87,7 +87,8 @@ def check_sql(tree: exp.Expression, tenant_columns: dict[str, str]) -> None:
 
 def verify(query: QueryState, ctx: Context) -> QueryState:
     """Every table reference is tenant-scoped in its own SELECT and every value is a bound parameter."""
-    assert query.sql is not None
+    if query.sql is None:
+        raise InternalCompilerError("verify ran before lower: no SQL to check")
     columns = {e.table: e.tenant_column for e in ctx.model.entities.values()}
     check_sql(query.sql, columns)
     return query

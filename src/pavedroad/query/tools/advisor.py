@@ -23,6 +23,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from pavedroad.query.errors import InternalCompilerError
 from pavedroad.query.ir import Col, Const, Fn, Node, Resolved
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.passes.plan_joins import Plan
@@ -140,8 +141,10 @@ def _filter_candidates(table: str, tenant: str, items: list[_Filter]) -> list[In
 def candidates(trace: Trace, model: SemanticModel) -> list[IndexCandidate]:
     """Index candidates for the traced query, deduplicated, in a stable order."""
     res, plan = trace.final.resolved, trace.final.plan
-    assert isinstance(res, Resolved)
-    assert isinstance(plan, Plan)
+    if not isinstance(res, Resolved):
+        raise InternalCompilerError("the compile left no resolved query")
+    if not isinstance(plan, Plan):
+        raise InternalCompilerError("the compile left no join plan")
     ent = model.entities[res.entity]
     found: list[IndexCandidate] = []
     for (table, tenant), items in _filters(res, model).items():

@@ -14,6 +14,7 @@ from typing import Any
 import sqlglot
 
 from pavedroad.query import ast as qa
+from pavedroad.query.errors import InternalCompilerError
 from pavedroad.query.ir import Hop, Node, Resolved, cols_of
 from pavedroad.query.model import Classification
 from pavedroad.query.passes.plan_joins import Plan
@@ -131,9 +132,12 @@ def _joins(plan: Plan) -> list[JoinInfo]:
 def _summaries(trace: Trace) -> dict[str, str]:
     final = trace.final
     res, plan = final.resolved, final.plan
-    assert res is not None
-    assert isinstance(plan, Plan)
-    assert final.ast is not None
+    if res is None:
+        raise InternalCompilerError("the compile left no resolved query")
+    if not isinstance(plan, Plan):
+        raise InternalCompilerError("the compile left no join plan")
+    if final.ast is None:
+        raise InternalCompilerError("the compile left no syntax tree")
     scans = plan.scans()
     scoped = f"{sum(s.scoped for s in scans)}/{len(scans)} scans carry {scans[0].tenant_column} = :{TENANT_PARAM}"
     literal_slots = sum(1 for s in final.slots if s.kind == "literal")
@@ -155,10 +159,14 @@ def explain_trace(trace: Trace, *, query: str, tenant: str, params: dict[str, An
     """The compile-side explanation of ``trace`` (the database plan is attached by the driver)."""
     final = trace.final
     res, plan, sql = final.resolved, final.plan, final.sql
-    assert res is not None
-    assert isinstance(plan, Plan)
-    assert sql is not None
-    assert final.ast is not None
+    if res is None:
+        raise InternalCompilerError("the compile left no resolved query")
+    if not isinstance(plan, Plan):
+        raise InternalCompilerError("the compile left no join plan")
+    if sql is None:
+        raise InternalCompilerError("the compile emitted no SQL")
+    if final.ast is None:
+        raise InternalCompilerError("the compile left no syntax tree")
     summaries = _summaries(trace)
     passes = [PassInfo(p.name, round(p.seconds * 1000, 3), summaries.get(p.name, "")) for p in trace.passes]
     scans = plan.scans()

@@ -17,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from pavedroad.query.compiler import CompiledQuery, Compiler
 from pavedroad.query.context import Dialect, Limits
+from pavedroad.query.errors import InternalCompilerError
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema, aload_tenant_schema, load_tenant_schema
 from pavedroad.query.ports import FieldPolicy
@@ -72,7 +73,8 @@ def explain(
                 row = conn.execute(explain_sql(compiled.sql, analyze), compiled.params).fetchone()
             except psycopg.Error as exc:
                 raise _db_error(exc, limits) from None
-    assert row is not None
+    if row is None:
+        raise InternalCompilerError("EXPLAIN returned no row")
     return _attach(out, from_postgres(row[0]))
 
 
@@ -100,7 +102,8 @@ async def aexplain(
                 row = await cur.fetchone()
             except psycopg.Error as exc:
                 raise _db_error(exc, limits) from None
-    assert row is not None
+    if row is None:
+        raise InternalCompilerError("EXPLAIN returned no row")
     return _attach(out, from_postgres(row[0]))
 
 

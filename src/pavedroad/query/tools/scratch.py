@@ -14,7 +14,7 @@ from datetime import datetime
 import psycopg
 
 from pavedroad.query.compiler import CompiledQuery, Compiler
-from pavedroad.query.errors import QueryError, QueryLimitError
+from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema, load_tenant_schema
 from pavedroad.query.tools.dbplan import DbPlan, from_postgres
@@ -75,6 +75,7 @@ def plan_all(
     out = {}
     for case in cases:
         row = conn.execute(explain_sql(case.compiled.sql, analyze), case.compiled.params).fetchone()
-        assert row is not None
+        if row is None:
+            raise InternalCompilerError("EXPLAIN returned no row")
         out[case.name] = from_postgres(row[0])
     return out
