@@ -28,7 +28,7 @@ from pavedroad.privacy.rows import RowRule, agranted_ids, granted_ids, restrict,
 from pavedroad.privacy.shape import check_shape, sensitive_fields
 from pavedroad.query import Compiler, QueryError, SemanticModel, arun_in, from_json, parse_text, run_in, to_json
 from pavedroad.query.compiler import default_compiler
-from pavedroad.query.overlay import aload_tenant_schema
+from pavedroad.query.overlay import TenantSchema, aload_tenant_schema, load_tenant_schema
 from pavedroad.tenancy import Principal, atransaction, transaction
 
 __all__ = ["ProtectedResult", "arun_protected", "run_protected"]
@@ -152,6 +152,18 @@ async def _error_in_text(
     return None
 
 
+def _disclosing(
+    model: SemanticModel, q: dict[str, Any], rules: Sequence[RowRule], principal: Principal, schema: TenantSchema
+) -> bool:
+    """Check the shape (custom fields classified by ``schema``); whether the result needs suppression.
+
+    Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing by
+    being small, so only aggregates that read a sensitive field (key, filter or measure) are suppressed.
+    """
+    aggregate = check_shape(model, q, rules, principal.role.value, schema)
+    return aggregate and bool(sensitive_fields(model, q, schema))
+
+
 def _audit(principal: Principal, entity: str, out: ProtectedResult, request_id: str | None) -> AuditEvent:
     classes = frozenset(Classification(c["classification"]) for c in out.columns)
     outcome: Outcome = "suppressed" if any(out.suppressed) else "ok"
@@ -178,11 +190,9 @@ def run_protected(
     q = _as_json(query)
     entity = str(q.get("from", "?"))
     try:
-        # Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing
-        # by being small, so only aggregates that touch a sensitive field are suppressed below k.
-        aggregate = check_shape(model, q, rules, principal.role.value) and bool(sensitive_fields(model, q))
         applicable = rules_for(rules, entity, principal.role.value)
         with transaction(pool, principal) as conn:  # one transaction: grants, the query, its audit event
+            aggregate = _disclosing(model, q, rules, principal, load_tenant_schema(conn, principal.tenant_id))
             grants = [granted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
             k = int((conn.execute(_GRANTS_K, (principal.tenant_id,)).fetchone() or (5,))[0])
             plan = _plan(q, applicable, grants, principal.user_id, aggregate)
@@ -218,11 +228,10 @@ async def arun_protected(
     q = _as_json(query)
     entity = str(q.get("from", "?"))
     try:
-        # Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing
-        # by being small, so only aggregates that touch a sensitive field are suppressed below k.
-        aggregate = check_shape(model, q, rules, principal.role.value) and bool(sensitive_fields(model, q))
         applicable = rules_for(rules, entity, principal.role.value)
         async with atransaction(pool, principal) as conn:  # one transaction: grants, the query, its audit event
+            schema = await aload_tenant_schema(conn, principal.tenant_id)
+            aggregate = _disclosing(model, q, rules, principal, schema)
             grants = [await agranted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
             k = int((await (await conn.execute(_GRANTS_K, (principal.tenant_id,))).fetchone() or (5,))[0])
             plan = _plan(q, applicable, grants, principal.user_id, aggregate)
