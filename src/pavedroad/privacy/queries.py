@@ -170,6 +170,9 @@ def _audit(principal: Principal, entity: str, out: ProtectedResult, request_id: 
     return AuditEvent(principal, "query", entity, outcome, classes, len(out.rows), request_id=request_id)
 
 
+# Refusals that are access decisions, audited as denials: a field the role may not see (Q104), and an
+# aggregate over sensitive data that would single someone out (Q304).
+_DENIALS = ("Q104", "Q304")
 _GRANTS_K = "select min_group_size from tenants where tenant_id = %s"
 
 
@@ -203,8 +206,9 @@ def run_protected(
             out = _finish(plan, result, reference, k)
             record(conn, _audit(principal, entity, out, request_id))
     except QueryError as exc:
-        if exc.code == "Q104":
-            record_denial(pool, AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason="Q104"))
+        if exc.code in _DENIALS:
+            denied = AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason=exc.code)
+            record_denial(pool, denied)
         raise
     return out
 
@@ -244,8 +248,8 @@ async def arun_protected(
             out = _finish(plan, result, reference, k)
             await arecord(conn, _audit(principal, entity, out, request_id))
     except QueryError as exc:
-        if exc.code == "Q104":
-            denied = AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason="Q104")
+        if exc.code in _DENIALS:
+            denied = AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason=exc.code)
             await arecord_denial(pool, denied)
         if isinstance(query, str):  # point at the caller's own text (line, column, caret), not our rewrite
             located = await _error_in_text(

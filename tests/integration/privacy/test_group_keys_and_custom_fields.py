@@ -55,13 +55,19 @@ def _define(pool: ConnectionPool, world: World, entity: str, key: str, *, field_
 # --- group keys -----------------------------------------------------------------------------------
 
 
-def test_grouping_people_by_id_and_gender_is_refused(pool: ConnectionPool, world: World) -> None:
-    """Today's bypass: one cell per person, count blanked, gender shown. Now refused before it runs."""
+def test_grouping_people_by_id_and_gender_is_refused(
+    pool: ConnectionPool, world: World, database: TestDatabase
+) -> None:
+    """Today's bypass: one cell per person, count blanked, gender shown. Now refused before it runs, and
+    the refusal is audited as a denial."""
     with pytest.raises(QueryError, match="cannot group by 'candidate_id'") as caught:
         _run(pool, world, "admin", "eeoc_responses | group candidate_id, gender | aggregate n = count()")
     assert caught.value.code == "Q304"
     with pytest.raises(QueryError, match="cannot aggregate 'candidate_id'"):
         _run(pool, world, "compliance", "eeoc_responses | group gender | aggregate first = min(candidate_id)")
+    with psycopg.connect(database.owner_url) as conn:
+        audited = conn.execute("select actor_role, outcome, reason from audit_events order by id").fetchall()
+    assert audited == [("admin", "denied", "Q304"), ("compliance", "denied", "Q304")]
 
 
 def test_a_small_group_hides_its_sensitive_key(pool: ConnectionPool, world: World) -> None:
