@@ -25,7 +25,7 @@ from pavedroad.privacy.audit import AuditEvent, Outcome, arecord, arecord_denial
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.disclosure import suppress_rows
 from pavedroad.privacy.rows import RowRule, agranted_ids, granted_ids, restrict, rules_for
-from pavedroad.privacy.shape import check_shape, sensitive_fields
+from pavedroad.privacy.shape import check_shape, in_text, sensitive_fields
 from pavedroad.query import Compiler, QueryError, SemanticModel, arun_in, from_json, parse_text, run_in, to_json
 from pavedroad.query.compiler import default_compiler
 from pavedroad.query.overlay import TenantSchema, aload_tenant_schema, load_tenant_schema
@@ -153,14 +153,24 @@ async def _error_in_text(
 
 
 def _disclosing(
-    model: SemanticModel, q: dict[str, Any], rules: Sequence[RowRule], principal: Principal, schema: TenantSchema
+    model: SemanticModel,
+    query: str | Mapping[str, Any],
+    q: dict[str, Any],
+    principal: Principal,
+    *,
+    rules: Sequence[RowRule],
+    schema: TenantSchema,
 ) -> bool:
-    """Check the shape (custom fields classified by ``schema``); whether the result needs suppression.
+    """Check the shape (custom fields classified by ``schema``; a refusal points into the caller's text);
+    whether the result needs suppression.
 
     Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing by
     being small, so only aggregates that read a sensitive field (key, filter or measure) are suppressed.
     """
-    aggregate = check_shape(model, q, rules, principal.role.value, schema)
+    try:
+        aggregate = check_shape(model, q, rules, principal.role.value, schema)
+    except QueryError as exc:
+        raise (in_text(exc, query) if isinstance(query, str) else exc) from None
     return aggregate and bool(sensitive_fields(model, q, schema))
 
 
@@ -195,7 +205,8 @@ def run_protected(
     try:
         applicable = rules_for(rules, entity, principal.role.value)
         with transaction(pool, principal) as conn:  # one transaction: grants, the query, its audit event
-            aggregate = _disclosing(model, q, rules, principal, load_tenant_schema(conn, principal.tenant_id))
+            schema = load_tenant_schema(conn, principal.tenant_id)
+            aggregate = _disclosing(model, query, q, principal, rules=rules, schema=schema)
             grants = [granted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
             k = int((conn.execute(_GRANTS_K, (principal.tenant_id,)).fetchone() or (5,))[0])
             plan = _plan(q, applicable, grants, principal.user_id, aggregate)
@@ -235,7 +246,7 @@ async def arun_protected(
         applicable = rules_for(rules, entity, principal.role.value)
         async with atransaction(pool, principal) as conn:  # one transaction: grants, the query, its audit event
             schema = await aload_tenant_schema(conn, principal.tenant_id)
-            aggregate = _disclosing(model, q, rules, principal, schema)
+            aggregate = _disclosing(model, query, q, principal, rules=rules, schema=schema)
             grants = [await agranted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
             k = int((await (await conn.execute(_GRANTS_K, (principal.tenant_id,))).fetchone() or (5,))[0])
             plan = _plan(q, applicable, grants, principal.user_id, aggregate)

@@ -14,15 +14,16 @@ they were defined with, like model fields.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.rows import RowRule
-from pavedroad.query import QueryError, SemanticModel, parse_text, to_json
+from pavedroad.query import QueryError, SemanticModel, Span, parse_text, to_json
 from pavedroad.query.overlay import TenantSchema, custom_label
 
-__all__ = ["check_shape", "is_aggregate", "sensitive_fields"]
+__all__ = ["check_shape", "in_text", "is_aggregate", "sensitive_fields"]
 
 _AGG_STEPS = ("group", "aggregate")
 _COUNTING = ("count", "count_distinct")  # counting people reveals nothing about which ones
@@ -191,8 +192,19 @@ def _read(
             yield from _read(value, derived, counted=counted, within=within)
 
 
-def _single_out(where: str, field: str, hint: str) -> QueryError:
-    return QueryError(f"a report over sensitive data cannot {where} '{field}'", code="Q304", hint=hint)
+def _single_out(where: str, field: str, hint: str, at: Span) -> QueryError:
+    return QueryError(f"a report over sensitive data cannot {where} '{field}'", code="Q304", hint=hint, span=at)
+
+
+def in_text(exc: QueryError, text: str) -> QueryError:
+    """``exc`` pointing at the step of the caller's text (line, column, caret) instead of a JSON pointer."""
+    found = re.fullmatch(r"/steps/(\d+)/\w+", exc.span.pointer or "") if exc.span else None
+    if found is None:
+        return exc
+    steps = parse_text(text).steps
+    index = int(found.group(1))
+    span = steps[index].span if index < len(steps) else exc.span
+    return QueryError(exc.message, code=exc.code, span=span, hint=exc.hint)
 
 
 def _check_singling_out(model: SemanticModel, q: dict[str, Any], schema: TenantSchema | None) -> None:
@@ -201,25 +213,28 @@ def _check_singling_out(model: SemanticModel, q: dict[str, Any], schema: TenantS
     root = str(q["from"])
     derived: dict[str, set[str]] = {}
     after = False
-    for step in q.get("steps", []):
+    for i, step in enumerate(q.get("steps", [])):
         kind = next(iter(step))
+        at = Span(pointer=f"/steps/{i}/{kind}")
         if after and kind in _TRIMMING:
             raise QueryError(
                 f"a report over sensitive data cannot use '{kind}' after aggregate",
                 code="Q304",
                 hint="every group is returned (small ones hidden) so totals cannot be subtracted; filter before"
                 " group, and sort instead of take",
+                span=at,
             )
         for name, counted in _read(step[kind], derived):
             if counted or not _identifying(model, root, name, schema):
                 continue
             if kind == "aggregate":
-                raise _single_out("aggregate", name, "identifying fields may only be counted: count_distinct(x)")
+                raise _single_out("aggregate", name, "identifying fields may only be counted: count_distinct(x)", at)
             if kind in ("group", "where"):
                 raise _single_out(
                     "group by" if kind == "group" else "filter by",
                     name,
                     "group and filter by fields many people share (e.g. job.title, not job_id)",
+                    at,
                 )
         if kind == "derive":
             for item in step[kind]:

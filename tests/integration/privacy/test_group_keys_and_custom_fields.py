@@ -63,6 +63,7 @@ def test_grouping_people_by_id_and_gender_is_refused(
     with pytest.raises(QueryError, match="cannot group by 'candidate_id'") as caught:
         _run(pool, world, "admin", "eeoc_responses | group candidate_id, gender | aggregate n = count()")
     assert caught.value.code == "Q304"
+    assert caught.value.to_dict()["span"] == {"start": 23, "end": 43, "line": 1, "column": 24}  # the group keys
     with pytest.raises(QueryError, match="cannot aggregate 'candidate_id'"):
         _run(pool, world, "compliance", "eeoc_responses | group gender | aggregate first = min(candidate_id)")
     with psycopg.connect(database.owner_url) as conn:

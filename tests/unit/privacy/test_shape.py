@@ -53,6 +53,8 @@ def test_sensitive_aggregates_keep_every_group(step: str) -> None:
     with pytest.raises(QueryError, match="after aggregate") as caught:
         _check(f"candidates | group eeoc.gender | aggregate n = count() | {step}")
     assert caught.value.code == "Q304"
+    assert caught.value.span is not None
+    assert caught.value.span.pointer == f"/steps/2/{step.split(maxsplit=1)[0]}"
 
 
 @pytest.mark.parametrize(
