@@ -3,7 +3,9 @@
 Guarantees. ``AccessMatrix.allows(role, label, aggregate=...)`` is a pure table lookup: each role has the
 highest class it may see in rows and the highest it may see in aggregates (``sensitive`` is never
 visible in rows). ``restricted`` fields (e.g. compensation) are visible only to the roles listed for
-them, whatever their class. ``FieldAccessPolicy`` implements ``pavedroad.query.FieldPolicy`` from the
+them, whatever their class; a field classified with a restricted *category* (a tenant's custom field
+defined as ``compensation``) is visible only to the roles ``categories`` lists for it, and to nobody
+when the category is not listed (fail closed). ``FieldAccessPolicy`` implements ``pavedroad.query.FieldPolicy`` from the
 matrix, so a field a role may not use reads as *unknown* in compile errors; its ``version`` changes
 whenever the matrix does, so compiled-query caches never serve an old decision. The label of a derived
 value (expression, measure) is the ``join`` of its inputs, computed by the compiler's policy pass.
@@ -40,30 +42,42 @@ class RoleGrant:
 
 @dataclass(frozen=True)
 class AccessMatrix:
-    """``grants[role]`` plus ``restricted[(entity, field)] = roles`` (compensation and the like)."""
+    """``grants[role]``, ``restricted[(entity, field)] = roles`` (compensation and the like) and
+    ``categories[name] = roles`` for fields classified with a restricted category."""
 
     grants: Mapping[str, RoleGrant]
     restricted: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    categories: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def allows(self, role: str, label: Classification, *, aggregate: bool = False) -> bool:
         grant = self.grants.get(role)
         return grant is not None and grant.allows(label, aggregate=aggregate)
 
     def allows_field(
-        self, role: str, entity: str, name: str, label: Classification, *, aggregate: bool = False
+        self,
+        role: str,
+        entity: str,
+        name: str,
+        label: Classification,
+        *,
+        aggregate: bool = False,
+        category: str | None = None,
     ) -> bool:
         roles = self.restricted.get((entity, name))
         if roles is not None and role not in roles:
             return False
+        if category is not None and role not in self.categories.get(category, frozenset()):
+            return False
         return self.allows(role, label, aggregate=aggregate)
 
     def with_restricted(self, restricted: Mapping[tuple[str, str], frozenset[str]]) -> AccessMatrix:
-        return AccessMatrix(self.grants, {**self.restricted, **restricted})
+        return AccessMatrix(self.grants, {**self.restricted, **restricted}, self.categories)
 
     @property
     def version(self) -> str:
         text = repr(sorted((r, g.rows.value, g.aggregates and g.aggregates.value) for r, g in self.grants.items()))
         text += repr(sorted((k, sorted(v)) for k, v in self.restricted.items()))
+        text += repr(sorted((k, sorted(v)) for k, v in self.categories.items()))
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -77,7 +91,9 @@ DEFAULT_MATRIX = AccessMatrix(
         "interviewer": RoleGrant(rows=C.PERSONAL),
         # Compliance reviews process and diversity reports, not people: no personal or confidential rows.
         "compliance": RoleGrant(rows=C.INTERNAL, aggregates=C.SENSITIVE),
-    }
+    },
+    # Compensation (a custom field defined as ``compensation``) only for admins and recruiters.
+    categories={"compensation": frozenset({"admin", "recruiter"})},
 )
 
 
@@ -95,4 +111,6 @@ class FieldAccessPolicy:
     def allows(self, role: str, field: FieldUse) -> bool:
         label = Classification(QueryClass(field.classification).name)
         aggregate = label is C.SENSITIVE
-        return self.matrix.allows_field(role, field.entity, field.name, label, aggregate=aggregate)
+        return self.matrix.allows_field(
+            role, field.entity, field.name, label, aggregate=aggregate, category=field.category
+        )

@@ -13,8 +13,10 @@ each with the number of people it counts):
    suppressed too, repeatedly until every line holds. So totals, per-line subtotals and
    percent-of-total figures only ever reveal the sum of ≥ 2 hidden cells, never below k.
 
-A suppressed cell keeps its group values and loses every measure (counts, rates, averages): the
-response says *that* it was suppressed, never its value. Pure: no I/O, deterministic.
+A suppressed cell loses its group values as well as every measure (counts, rates, averages): the keys
+of a small group are themselves what it would disclose (the gender of the one person in it), so the
+response says only *that* a group was suppressed, never which one or its value. Pure: no I/O,
+deterministic.
 """
 
 from __future__ import annotations
@@ -81,17 +83,15 @@ def suppress_rows(
     k: int = DEFAULT_K,
     references: dict[tuple[Hashable, ...], int] | None = None,
 ) -> tuple[list[list[object]], list[bool]]:
-    """Rows with every non-key value of suppressed cells set to ``None``, and a suppressed flag per row."""
+    """Rows with every value of suppressed cells (keys included) set to ``None``, and a suppressed flag
+    per row; the plan is made on the keys and counts before any is blanked."""
     cells = []
     for row in rows:
         key = tuple(_hashable(row[p]) for p in key_positions)
         count = int(row[count_position] or 0)  # type: ignore[call-overload]
         cells.append(Cell(key, count, None if references is None else references.get(key, count)))
     hidden = plan_suppression(cells, k)
-    keys = set(key_positions)
-    out = [
-        [value if (p in keys or i not in hidden) else None for p, value in enumerate(row)] for i, row in enumerate(rows)
-    ]
+    out: list[list[object]] = [[None] * len(row) if i in hidden else list(row) for i, row in enumerate(rows)]
     return out, [i in hidden for i in range(len(rows))]
 
 

@@ -25,10 +25,10 @@ from pavedroad.privacy.audit import AuditEvent, Outcome, arecord, arecord_denial
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.disclosure import suppress_rows
 from pavedroad.privacy.rows import RowRule, agranted_ids, granted_ids, restrict, rules_for
-from pavedroad.privacy.shape import check_shape, sensitive_fields
+from pavedroad.privacy.shape import check_shape, in_text, sensitive_fields
 from pavedroad.query import Compiler, QueryError, SemanticModel, arun_in, from_json, parse_text, run_in, to_json
 from pavedroad.query.compiler import default_compiler
-from pavedroad.query.overlay import aload_tenant_schema
+from pavedroad.query.overlay import TenantSchema, aload_tenant_schema, load_tenant_schema
 from pavedroad.tenancy import Principal, atransaction, transaction
 
 __all__ = ["ProtectedResult", "arun_protected", "run_protected"]
@@ -152,12 +152,37 @@ async def _error_in_text(
     return None
 
 
+def _disclosing(
+    model: SemanticModel,
+    query: str | Mapping[str, Any],
+    q: dict[str, Any],
+    principal: Principal,
+    *,
+    rules: Sequence[RowRule],
+    schema: TenantSchema,
+) -> bool:
+    """Check the shape (custom fields classified by ``schema``; a refusal points into the caller's text);
+    whether the result needs suppression.
+
+    Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing by
+    being small, so only aggregates that read a sensitive field (key, filter or measure) are suppressed.
+    """
+    try:
+        aggregate = check_shape(model, q, rules, principal.role.value, schema)
+    except QueryError as exc:
+        raise (in_text(exc, query) if isinstance(query, str) else exc) from None
+    return aggregate and bool(sensitive_fields(model, q, schema))
+
+
 def _audit(principal: Principal, entity: str, out: ProtectedResult, request_id: str | None) -> AuditEvent:
     classes = frozenset(Classification(c["classification"]) for c in out.columns)
     outcome: Outcome = "suppressed" if any(out.suppressed) else "ok"
     return AuditEvent(principal, "query", entity, outcome, classes, len(out.rows), request_id=request_id)
 
 
+# Refusals that are access decisions, audited as denials: a field the role may not see (Q104), and an
+# aggregate over sensitive data that would single someone out (Q304).
+_DENIALS = ("Q104", "Q304")
 _GRANTS_K = "select min_group_size from tenants where tenant_id = %s"
 
 
@@ -178,11 +203,10 @@ def run_protected(
     q = _as_json(query)
     entity = str(q.get("from", "?"))
     try:
-        # Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing
-        # by being small, so only aggregates that touch a sensitive field are suppressed below k.
-        aggregate = check_shape(model, q, rules, principal.role.value) and bool(sensitive_fields(model, q))
         applicable = rules_for(rules, entity, principal.role.value)
         with transaction(pool, principal) as conn:  # one transaction: grants, the query, its audit event
+            schema = load_tenant_schema(conn, principal.tenant_id)
+            aggregate = _disclosing(model, query, q, principal, rules=rules, schema=schema)
             grants = [granted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
             k = int((conn.execute(_GRANTS_K, (principal.tenant_id,)).fetchone() or (5,))[0])
             plan = _plan(q, applicable, grants, principal.user_id, aggregate)
@@ -193,8 +217,9 @@ def run_protected(
             out = _finish(plan, result, reference, k)
             record(conn, _audit(principal, entity, out, request_id))
     except QueryError as exc:
-        if exc.code == "Q104":
-            record_denial(pool, AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason="Q104"))
+        if exc.code in _DENIALS:
+            denied = AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason=exc.code)
+            record_denial(pool, denied)
         raise
     return out
 
@@ -218,11 +243,10 @@ async def arun_protected(
     q = _as_json(query)
     entity = str(q.get("from", "?"))
     try:
-        # Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing
-        # by being small, so only aggregates that touch a sensitive field are suppressed below k.
-        aggregate = check_shape(model, q, rules, principal.role.value) and bool(sensitive_fields(model, q))
         applicable = rules_for(rules, entity, principal.role.value)
         async with atransaction(pool, principal) as conn:  # one transaction: grants, the query, its audit event
+            schema = await aload_tenant_schema(conn, principal.tenant_id)
+            aggregate = _disclosing(model, query, q, principal, rules=rules, schema=schema)
             grants = [await agranted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
             k = int((await (await conn.execute(_GRANTS_K, (principal.tenant_id,))).fetchone() or (5,))[0])
             plan = _plan(q, applicable, grants, principal.user_id, aggregate)
@@ -235,8 +259,8 @@ async def arun_protected(
             out = _finish(plan, result, reference, k)
             await arecord(conn, _audit(principal, entity, out, request_id))
     except QueryError as exc:
-        if exc.code == "Q104":
-            denied = AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason="Q104")
+        if exc.code in _DENIALS:
+            denied = AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason=exc.code)
             await arecord_denial(pool, denied)
         if isinstance(query, str):  # point at the caller's own text (line, column, caret), not our rewrite
             located = await _error_in_text(

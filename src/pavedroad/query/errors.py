@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "Q301": "steps out of order",
     "Q302": "aggregate cannot be split over a one-to-many relation",
     "Q303": "invalid page",
+    "Q304": "a report over sensitive data would single someone out",
     "Q401": "query too long",
     "Q402": "nesting too deep",
     "Q403": "too many joins",

@@ -45,6 +45,7 @@ class FieldRef:
     classification: int
     nullable: bool
     json_key: str | None = None
+    category: str | None = None  # a custom field's restricted category (``compensation``), for the policy
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,8 +67,10 @@ class Resolver:
         self.depth = 0
 
     # --- visibility -------------------------------------------------------------------------------
-    def visible(self, entity: str, name: str, classification: int, *, custom: bool = False) -> bool:
-        use = FieldUse(entity, name, Classification(classification), custom)
+    def visible(
+        self, entity: str, name: str, classification: int, *, custom: bool = False, category: str | None = None
+    ) -> bool:
+        use = FieldUse(entity, name, Classification(classification), custom, category)
         return self.ctx.policy.allows(self.ctx.role, use)
 
     def _field_names(self, ent_name: str, scope: Scope) -> list[str]:
@@ -185,7 +187,10 @@ class Resolver:
 
     def custom_field(self, ent_name: str, hops: tuple[Hop, ...], rest: tuple[str, ...], node: qa.Path) -> Col:
         fields = self.custom.get(ent_name, {})
-        visible = [k for k, f in fields.items() if self.visible(ent_name, f.name, f.classification, custom=True)]
+        visible = [
+            k for k, f in fields.items()
+            if self.visible(ent_name, f.name, f.classification, custom=True, category=f.category)
+        ]  # fmt: skip
         key = rest[0]
         if len(rest) != 1 or key not in visible:
             raise self.unknown(f"custom.{'.'.join(rest)}", ent_name, [f"custom.{k}" for k in visible], node.span)

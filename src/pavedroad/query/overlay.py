@@ -4,6 +4,12 @@ A tenant's ``custom_field_definitions`` become typed fields ``custom.<key>`` on 
 the entity's JSONB ``custom_fields_column`` with the right cast. ``TenantSchema`` carries the tenant's
 ``schema_version`` (bumped by a trigger whenever definitions change), which keys both the overlay cache
 and the compiled-query cache, so a stale overlay is never served.
+
+Each definition carries the classification chosen when it was defined: a label of the registry
+(``public`` … ``sensitive``) or a restricted category (``compensation``: confidential, and only the roles
+the access matrix lists for the category may use it). The overlaid field carries both, so the policy
+port judges it exactly like a model field; a classification this module does not know fails closed
+(``sensitive`` under a category no policy grants).
 """
 
 from __future__ import annotations
@@ -15,7 +21,16 @@ from typing import Any
 from pavedroad.query.ir import FieldRef
 from pavedroad.query.model import Classification, SemanticModel
 
-__all__ = ["CustomField", "TenantSchema", "aload_tenant_schema", "custom_fields", "load_tenant_schema"]
+__all__ = [
+    "CUSTOM_CLASSIFICATIONS",
+    "RESTRICTED_CATEGORIES",
+    "CustomField",
+    "TenantSchema",
+    "aload_tenant_schema",
+    "custom_fields",
+    "custom_label",
+    "load_tenant_schema",
+]
 
 # custom_field_definitions.field_type ─► query type (a multi_select is a list of text: use contains()).
 CUSTOM_TYPES: dict[str, str] = {
@@ -24,12 +39,29 @@ CUSTOM_TYPES: dict[str, str] = {
 }  # fmt: skip
 
 
+# A restricted category ─► the registry label its fields carry (the roles come from the access matrix).
+RESTRICTED_CATEGORIES: dict[str, Classification] = {"compensation": Classification.confidential}
+# Every classification a custom field may be defined with (the table's CHECK constraint lists the same).
+CUSTOM_CLASSIFICATIONS: tuple[str, ...] = (*(c.name for c in Classification), *RESTRICTED_CATEGORIES)
+
+
+def custom_label(classification: str) -> tuple[Classification, str | None]:
+    """The registry label and restricted category of a custom field's classification (fails closed)."""
+    if classification in Classification.__members__:
+        return Classification[classification], None
+    if classification in RESTRICTED_CATEGORIES:
+        return RESTRICTED_CATEGORIES[classification], classification
+    return Classification.sensitive, f"unknown:{classification}"
+
+
 @dataclass(frozen=True, slots=True)
 class CustomField:
+    """A tenant's custom field; ``classification`` is one of ``CUSTOM_CLASSIFICATIONS`` (required)."""
+
     entity: str
     key: str
     field_type: str
-    classification: str = "internal"
+    classification: str
     label: str = ""
 
 
@@ -64,14 +96,16 @@ def custom_fields(model: SemanticModel, schema: TenantSchema) -> dict[str, dict[
         ent = model.entities.get(cf.entity)
         if ent is None or ent.custom_fields_column is None:
             continue
+        label, category = custom_label(cf.classification)
         out.setdefault(cf.entity, {})[cf.key] = FieldRef(
             entity=cf.entity,
             name=f"custom.{cf.key}",
             column=ent.custom_fields_column,
             type=CUSTOM_TYPES.get(cf.field_type, "json"),
-            classification=int(Classification[cf.classification]),
+            classification=int(label),
             nullable=True,
             json_key=cf.key,
+            category=category,
         )
     _CACHE[key] = out
     if len(_CACHE) > _CACHE_SIZE:
@@ -84,12 +118,19 @@ _FIELDS_SQL = (
     "select entity, key, field_type, classification, label from custom_field_definitions"
     " where tenant_id = %s order by entity, key"
 )
-# (tenant, schema_version) ─► schema: definitions are re-read only when the version moves.
-_SCHEMAS: OrderedDict[tuple[str, int], TenantSchema] = OrderedDict()
+# (database, tenant, schema_version) ─► schema: definitions are re-read only when the version moves. The
+# database is part of the key: two databases holding the same tenant id at the same version (shards, test
+# databases) must never share definitions, whose classifications decide who may read a field.
+_SCHEMAS: OrderedDict[tuple[str, str, int], TenantSchema] = OrderedDict()
 
 
-def _remember(schema: TenantSchema) -> TenantSchema:
-    _SCHEMAS[(schema.tenant_id, schema.schema_version)] = schema
+def _database(conn: Any) -> str:
+    info = conn.info
+    return f"{info.host}:{info.port}/{info.dbname}"
+
+
+def _remember(where: str, schema: TenantSchema) -> TenantSchema:
+    _SCHEMAS[(where, schema.tenant_id, schema.schema_version)] = schema
     if len(_SCHEMAS) > _CACHE_SIZE:
         _SCHEMAS.popitem(last=False)
     return schema
@@ -104,11 +145,13 @@ def load_tenant_schema(conn: Any, tenant_id: str) -> TenantSchema:
     row = conn.execute(_VERSION_SQL, (tenant_id,)).fetchone()
     if row is None:
         return TenantSchema(tenant_id)
-    known = _SCHEMAS.get((tenant_id, int(row[0])))
+    known = _SCHEMAS.get((_database(conn), tenant_id, int(row[0])))
     if known is not None and known.time_zone == row[1]:
         return known
     defs = conn.execute(_FIELDS_SQL, (tenant_id,)).fetchall()
-    return _remember(TenantSchema(tenant_id, int(row[0]), str(row[1]), tuple(CustomField(*d) for d in defs)))
+    return _remember(
+        _database(conn), TenantSchema(tenant_id, int(row[0]), str(row[1]), tuple(CustomField(*d) for d in defs))
+    )
 
 
 async def aload_tenant_schema(conn: Any, tenant_id: str) -> TenantSchema:
@@ -116,8 +159,10 @@ async def aload_tenant_schema(conn: Any, tenant_id: str) -> TenantSchema:
     row = await (await conn.execute(_VERSION_SQL, (tenant_id,))).fetchone()
     if row is None:
         return TenantSchema(tenant_id)
-    known = _SCHEMAS.get((tenant_id, int(row[0])))
+    known = _SCHEMAS.get((_database(conn), tenant_id, int(row[0])))
     if known is not None and known.time_zone == row[1]:
         return known
     defs = await (await conn.execute(_FIELDS_SQL, (tenant_id,))).fetchall()
-    return _remember(TenantSchema(tenant_id, int(row[0]), str(row[1]), tuple(CustomField(*d) for d in defs)))
+    return _remember(
+        _database(conn), TenantSchema(tenant_id, int(row[0]), str(row[1]), tuple(CustomField(*d) for d in defs))
+    )

@@ -21,13 +21,16 @@ __all__ = ["DefaultPolicy", "FieldPolicy", "FieldUse"]
 class FieldUse:
     """What the policy judges: a field of an entity, or a derived expression over several fields.
 
-    ``classification`` is already the max over every column the expression reads.
+    ``classification`` is already the max over every column the expression reads. ``category`` names a
+    restricted category (e.g. ``compensation``) a tenant's custom field was classified with: the policy
+    decides which roles may see it (a policy that restricts by category refuses one it does not know).
     """
 
     entity: str
     name: str
     classification: Classification
     custom: bool = False
+    category: str | None = None
 
 
 @runtime_checkable

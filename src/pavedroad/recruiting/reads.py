@@ -35,9 +35,10 @@ _INTERVIEWED_APPS = (
 _SCORED_APPS = "select application_id from scorecards where tenant_id = %(tenant)s and interviewer_id = %(user)s"
 _NOT_CONFIDENTIAL = {"op": "=", "args": [{"field": "job.confidential"}, {"value": False}]}
 
-# Compensation is visible to admins and recruiters only, whatever its class.
+# Compensation is visible to admins and recruiters only, whatever its class: offers' terms here, and custom
+# fields defined as ``compensation`` through the matrix's category of the same roles.
 ACCESS = DEFAULT_MATRIX.with_restricted(
-    {("offers", f): frozenset({"admin", "recruiter"}) for f in ("salary", "currency", "start_date")}
+    {("offers", f): DEFAULT_MATRIX.categories["compensation"] for f in ("salary", "currency", "start_date")}
 )
 
 

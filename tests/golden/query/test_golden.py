@@ -45,8 +45,8 @@ UPDATE = os.environ.get("PAVEDROAD_GOLDEN_UPDATE") == "1"
 SCHEMA = TenantSchema(
     "acme", 7, "Europe/Berlin",
     (CustomField("applications", "expected_salary", "number", "confidential"),
-     CustomField("candidates", "seniority", "single_select"),
-     CustomField("candidates", "skills", "multi_select"),
+     CustomField("candidates", "seniority", "single_select", "internal"),
+     CustomField("candidates", "skills", "multi_select", "internal"),
      CustomField("candidates", "secret_score", "number", "sensitive")),
 )  # fmt: skip
 

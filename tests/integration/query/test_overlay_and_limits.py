@@ -22,8 +22,8 @@ def test_a_new_custom_field_is_queryable_without_a_rebuild(loaded: Loaded) -> No
     with psycopg.connect(loaded.db.owner_url) as conn:
         before = conn.execute("select schema_version from tenants where tenant_id = %s", (tenant,)).fetchone()
         conn.execute(
-            "insert into custom_field_definitions (tenant_id, entity, key, label, field_type)"
-            " values (%s, 'jobs', 'hq_code', 'HQ code', 'text')",
+            "insert into custom_field_definitions (tenant_id, entity, key, label, field_type, classification)"
+            " values (%s, 'jobs', 'hq_code', 'HQ code', 'text', 'internal')",
             (tenant,),
         )
         conn.execute(

@@ -51,3 +51,15 @@ def test_policy_port_maps_compiler_classes_and_versions_the_matrix() -> None:
     assert policy.allows("compliance", FieldUse("eeoc_responses", "gender", Q.sensitive))  # aggregates only
     assert not policy.allows("recruiter", FieldUse("eeoc_responses", "gender", Q.sensitive))
     assert policy.version != FieldAccessPolicy(DEFAULT_MATRIX).version
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_a_custom_field_classified_compensation_follows_its_category(role: str) -> None:
+    """``custom.expected_salary`` defined as compensation: the same roles as offers' salary, nobody else."""
+    use = FieldUse("applications", "custom.expected_salary", Q.confidential, custom=True, category="compensation")
+    assert FieldAccessPolicy(ACCESS).allows(role, use) == (role in {"admin", "recruiter"})
+
+
+def test_a_category_the_matrix_does_not_know_is_refused_to_everyone() -> None:
+    use = FieldUse("applications", "custom.bonus", Q.internal, custom=True, category="unknown:bonus")
+    assert not any(FieldAccessPolicy(ACCESS).allows(role, use) for role in EXPECTED)

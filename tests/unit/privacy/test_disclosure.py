@@ -71,11 +71,20 @@ def test_overlapping_filters_cannot_isolate_a_small_difference() -> None:
     _assert_protected(cells, hidden)
 
 
-def test_suppressed_rows_keep_keys_and_lose_every_measure() -> None:
+def test_suppressed_rows_lose_their_keys_and_every_measure() -> None:
+    """The key of a small group is what it would disclose (the gender of its one person): blank it too."""
     rows = [["female", 2, 0.5], ["male", 40, 0.25], ["non_binary", 9, 0.1]]
     out, flags = suppress_rows(rows, [0], 1, K)
     assert flags == [True, False, True]
-    assert out == [["female", None, None], ["male", 40, 0.25], ["non_binary", None, None]]
+    assert out == [[None, None, None], ["male", 40, 0.25], [None, None, None]]
+
+
+def test_a_group_keyed_by_person_shows_no_key_at_all() -> None:
+    """``group candidate_id, gender``: every cell counts one person; none may show its gender."""
+    rows = [[i, ("female", "male")[i % 2], 1] for i in range(12)]
+    out, flags = suppress_rows(rows, [0, 1], 2, K)
+    assert all(flags)
+    assert all(value is None for row in out for value in row)
 
 
 def test_an_ungrouped_total_under_k_is_hidden() -> None:

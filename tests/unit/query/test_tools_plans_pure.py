@@ -20,8 +20,15 @@ from pavedroad.query.tools.top import pg_form
 from pavedroad.recruiting.model import recruiting_model
 
 MODEL = recruiting_model()
-SCHEMA = TenantSchema("acme", 1, "UTC", (CustomField("applications", "expected_salary", "number", "confidential"),
-                                         CustomField("candidates", "seniority", "single_select")))  # fmt: skip
+SCHEMA = TenantSchema(
+    "acme",
+    1,
+    "UTC",
+    (
+        CustomField("applications", "expected_salary", "number", "confidential"),
+        CustomField("candidates", "seniority", "single_select", "internal"),
+    ),
+)
 
 PG = [{
     "Plan": {

@@ -158,7 +158,7 @@ def test_custom_values_match_their_declared_types(tables: dict[str, Any]) -> Non
                 assert checks[fields[key].field_type](value, fields[key]), (entity, key, value)
                 seen.add(key)
         assert seen == set(fields)
-    assert {f.classification for f in CATALOG} >= {"personal", "confidential"}
+    assert {f.classification for f in CATALOG} >= {"personal", "compensation"}
 
 
 def test_same_seed_same_rows_other_seed_other_rows(tables: dict[str, Any]) -> None:

@@ -48,7 +48,7 @@ def apply_policy(query: QueryState, ctx: Context) -> QueryState:
             f = col.field
             if (f.entity, f.name) in seen:
                 continue
-            use = FieldUse(f.entity, f.name, Classification(f.classification), f.json_key is not None)
+            use = FieldUse(f.entity, f.name, Classification(f.classification), f.json_key is not None, f.category)
             if not ctx.policy.allows(ctx.role, use):
                 raise _refuse(ctx, f.entity, f.name, col.span)
             seen.add((f.entity, f.name))

@@ -1,10 +1,10 @@
 """Custom fields: the catalog every generated tenant defines, and their JSONB values built column-wise.
 
 Guarantees: the catalog holds every field type (text, number, date, boolean, single_select,
-multi_select) on each entity (candidates, applications, jobs), a few classified personal or
-confidential; ``values_json`` returns, per row, a JSON object whose keys are catalog keys of that
-entity and whose values match the declared type: numbers as JSON numbers, dates as ISO strings,
-booleans, select values drawn from the declared options (multi_select as a non-empty JSON array).
+multi_select) on each entity (candidates, applications, jobs), a few classified personal or compensation
+(the salaries); ``values_json`` returns, per row, a JSON object whose keys are catalog keys of that entity
+and whose values match the declared type: numbers as JSON numbers, dates as ISO strings, booleans,
+select values drawn from the declared options (multi_select as a non-empty JSON array).
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ CATALOG: tuple[CustomField, ...] = (
         "number",
         0.45,
         span=(40_000, 260_000),
-        classification="confidential",
+        classification="compensation",
     ),
     CustomField("applications", "notice_period_days", "Notice period (days)", "number", 0.5, span=(0, 90)),
     CustomField("applications", "earliest_start", "Earliest start", "date", 0.35, span=(14, 120)),
@@ -100,7 +100,7 @@ CATALOG: tuple[CustomField, ...] = (
         "number",
         0.7,
         span=(50_000, 250_000),
-        classification="confidential",
+        classification="compensation",
     ),
     CustomField("jobs", "target_start", "Target start date", "date", 0.6, span=(30, 120)),
     CustomField("jobs", "remote_ok", "Remote OK", "boolean", 0.8),
