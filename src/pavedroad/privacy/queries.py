@@ -20,6 +20,7 @@ counts.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -151,8 +152,14 @@ def _reference(query: dict[str, Any], leading: int) -> dict[str, Any] | None:
 def _as_json(query: str | Mapping[str, Any]) -> dict[str, Any]:
     """The canonical JSON form; a malformed one is the compiler's structured error, before any analysis."""
     if isinstance(query, str):
-        return to_json(parse_text(query))
+        return copy.deepcopy(_text_as_json(query))  # a copy: the cached form is never handed out
     return to_json(from_json(query))
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_as_json(text: str) -> dict[str, Any]:
+    """Parsing is most of the guard's own CPU time; a report is run again and again with the same text."""
+    return to_json(parse_text(text))
 
 
 @dataclass(frozen=True)
