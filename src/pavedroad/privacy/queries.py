@@ -292,7 +292,7 @@ async def arun_protected(
             k = int((await (await conn.execute(_K_SQL, (principal.tenant_id,))).fetchone() or (5,))[0])
             plan = _plan(req.q, applicable, grants, principal.user_id, aggregate)
 
-            async def execute(q: dict[str, Any], page: str | None) -> QueryResult:
+            async def execute(q: str | dict[str, Any], page: str | None) -> QueryResult:
                 if duckdb is not None:
                     return run_duckdb_unrestricted(duckdb, schema, principal.role.value, q, model=model,
                                                    params=params, cursor=page, policy=req.policy,
@@ -300,7 +300,10 @@ async def arun_protected(
                 return await arun_unrestricted_in(conn, principal, q, model=model, params=params, cursor=page,
                                                   policy=req.policy, compiler=compiler, schema=schema)  # fmt: skip
 
-            result = await execute(plan.query, cursor)
+            # Nothing rewritten (no rule, no hidden count): run the caller's own form, which the compile
+            # cache keys on directly.
+            as_written = req.source if not applicable and not aggregate else plan.query
+            result = await execute(as_written if isinstance(as_written, str) else dict(as_written), cursor)
             reference = None if plan.reference is None else (await execute(plan.reference, None)).rows
             out = _finish(plan, result, reference, k)
             await arecord(conn, _audit(principal, req.entity, out, request_id))

@@ -167,6 +167,18 @@ def test_explain_analyze_counts_only_rows_the_caller_may_read(
     assert max(scanned) == len(world.applications) - 1  # not the application they do not interview
 
 
+def test_explain_analyze_hides_row_counts_where_disclosure_control_applies(
+    api: tuple[TestClient, dict[str, str]], world: World
+) -> None:
+    """Small groups of a sensitive field are suppressed in results; their counts do not leak via explain."""
+    client, keys = api
+    body = {"query": "candidates | group eeoc.gender | aggregate n = count()", "analyze": True}
+    status, out = _post(client, keys["compliance"], "/v1/query/explain", body)
+    assert status == 200, out
+    assert out["db"]["analyzed"] is True
+    assert all(n["actual_rows"] is None for n in out["db"]["nodes"])
+
+
 def test_explain_hides_planner_estimates_from_tenant_callers(
     api: tuple[TestClient, dict[str, str]], database: TestDatabase, world: World
 ) -> None:
