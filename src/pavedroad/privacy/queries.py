@@ -306,7 +306,8 @@ async def arun_protected(
             result = await execute(as_written if isinstance(as_written, str) else dict(as_written), cursor)
             reference = None if plan.reference is None else (await execute(plan.reference, None)).rows
             out = _finish(plan, result, reference, k)
-            await arecord(conn, _audit(principal, req.entity, out, request_id))
+            async with conn.pipeline():  # the audit row and its outbox event in one round trip
+                await arecord(conn, _audit(principal, req.entity, out, request_id))
     except (QueryError, QueryLimitError) as exc:
         raise await _failed(pool, req, exc, schema=schema, model=model, params=params, compiler=compiler,
                             request_id=request_id) from None  # fmt: skip
