@@ -113,10 +113,12 @@ class Guardrails:
         model: SemanticModel,
         analyze: bool = False,
         params: dict[str, Any] | None = None,
+        request_id: str | None = None,
         duckdb: Any = None,
     ) -> Explanation:
         return await aexplain_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
-                                        analyze=analyze, params=params, duckdb=duckdb)  # fmt: skip
+                                        analyze=analyze, params=params, request_id=request_id,
+                                        duckdb=duckdb)  # fmt: skip
 
 
 def _with_count(query: dict[str, Any]) -> tuple[dict[str, Any], int]:

@@ -93,5 +93,6 @@ class QueryGuard(Protocol):
         model: SemanticModel,
         analyze: bool = False,
         params: dict[str, Any] | None = None,
+        request_id: str | None = None,
         duckdb: Any = None,
     ) -> Any: ...

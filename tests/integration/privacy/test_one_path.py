@@ -156,7 +156,7 @@ def test_python_run_with_a_principal_applies_row_rules_on_both_engines(database:
 
 
 def test_explain_analyze_counts_only_rows_the_caller_may_read(
-    api: tuple[TestClient, dict[str, str]], world: World
+    api: tuple[TestClient, dict[str, str]], world: World, database: TestDatabase
 ) -> None:
     client, keys = api
     body = {"query": "applications | aggregate n = count()", "analyze": True}
@@ -165,6 +165,11 @@ def test_explain_analyze_counts_only_rows_the_caller_may_read(
     scanned = [n["actual_rows"] for n in out["db"]["nodes"] if n["relation"] == "applications"]
     assert scanned
     assert max(scanned) == len(world.applications) - 1  # not the application they do not interview
+    with psycopg.connect(database.owner_url) as conn:
+        audited = conn.execute(
+            "select entity, outcome, reason from audit_events where actor_role = 'interviewer' order by id"
+        ).fetchall()
+    assert audited == [("applications", "ok", "explain analyze")]  # it ran the query: audited like one
 
 
 def test_explain_analyze_hides_row_counts_where_disclosure_control_applies(

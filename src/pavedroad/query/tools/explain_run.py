@@ -72,11 +72,14 @@ async def aexplain(
     guard: QueryGuard,
     analyze: bool = False,
     params: dict[str, Any] | None = None,
+    request_id: str | None = None,
     duckdb: Any = None,
 ) -> Explanation:
     """Explain ``query`` for ``principal`` under ``guard`` (the service's path); ``analyze`` runs it,
-    rolled back, counting only the rows the caller may read; ``duckdb`` plans on that connection."""
-    out = await guard.aexplain(pool, principal, query, model=model, analyze=analyze, params=params, duckdb=duckdb)
+    rolled back, counting only the rows the caller may read (and is audited with ``request_id``);
+    ``duckdb`` plans on that connection."""
+    out = await guard.aexplain(pool, principal, query, model=model, analyze=analyze, params=params,
+                               request_id=request_id, duckdb=duckdb)  # fmt: skip
     if not isinstance(out, Explanation):
         raise TypeError(f"{type(guard).__name__}.aexplain returned {type(out).__name__}, not an Explanation")
     return out

@@ -66,5 +66,6 @@ async def explain(
     request: Request, body: ExplainBody, principal: Annotated[Principal, Depends(current_principal)]
 ) -> dict[str, Any]:
     out = await aexplain(request.app.state.pool, principal, body.query, model=recruiting_model(),
-                         guard=reads.GUARDRAILS, analyze=body.analyze, params=dict(body.params))  # fmt: skip
+                         guard=reads.GUARDRAILS, analyze=body.analyze, params=dict(body.params),
+                         request_id=getattr(request.state, "request_id", None))  # fmt: skip
     return out.to_dict()
