@@ -1,4 +1,8 @@
-"""``pavedroad query``: run a report (text or JSON form) for a tenant and role, or just compile it."""
+"""``pavedroad query``: run a report (text or JSON form) for a tenant and role, or just compile it.
+
+``run`` and ``explain`` take the one guarded path ``POST /v1/query`` takes (``recruiting.reads.GUARDRAILS``:
+field access, row rules, suppression, audit); ``--as-owner`` skips it, only for a process holding the
+owner database URL, and says so in its output."""
 
 from __future__ import annotations
 
@@ -42,18 +46,88 @@ def _params(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-def _print_result(result: Any, as_json: bool) -> None:
+UNRESTRICTED = (
+    "ran unrestricted (--as-owner): no field access, row rules, suppression or audit; tenant scope and"
+    " row-level security still apply"
+)
+
+
+def _json_value(value: Any) -> Any:
+    """Values as the service's JSON encoder writes them: whole decimals as integers, dates in ISO form."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _print_result(result: Any, as_json: bool, *, unrestricted: bool = False) -> None:
+    body = result.to_dict()
     if as_json:
-        console.print_json(json.dumps(result.to_dict()))
+        body = {**body, "unrestricted": True} if unrestricted else body
+        console.print_json(json.dumps(body, default=_json_value))
         return
+    if unrestricted:
+        console.print(f"[bold yellow]{UNRESTRICTED}[/]")
     table = Table()
-    for c in result.columns:
-        table.add_column(f"{c.name}\n[dim]{c.type} · {c.classification}[/]")
-    for row in result.to_dict()["rows"]:
+    for c in body["columns"]:
+        table.add_column(f"{c['name']}\n[dim]{c['type']} · {c['classification']}[/]")
+    for row in body["rows"]:
         table.add_row(*("∅" if v is None else str(v) for v in row))
     console.print(table)
+    if body.get("suppression"):
+        console.print(f"[dim]{body['suppression']}[/]")
     if result.next_cursor:
         console.print(f"next page: --cursor {result.next_cursor}")
+
+
+def principal_for(tenant: str, role: str, user: int | None) -> Any:
+    """The principal a command acts as; an unknown role is a clear error."""
+    from pavedroad.tenancy import Principal, Role
+
+    try:
+        return Principal(tenant, user, Role(role))
+    except ValueError:
+        raise InvalidInput(f"unknown role {role!r}", hint=f"one of {', '.join(r.value for r in Role)}") from None
+
+
+def require_owner(owner_url: str) -> None:
+    """``--as-owner`` only for a process that holds the owner database URL: the database's owner or a
+    superuser (the embedded server's), never the application role."""
+    import psycopg
+
+    from pavedroad.errors import Forbidden
+
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        row = conn.execute(
+            "select r.rolsuper or pg_has_role(current_user, d.datdba, 'MEMBER') from pg_roles r, pg_database d"
+            " where r.rolname = current_user and d.datname = current_database()"
+        ).fetchone()
+    if not row or not row[0]:
+        raise Forbidden(
+            "--as-owner needs the owner database URL; this process holds an application role",
+            hint="drop --as-owner to run as a role (--role), or set PAVEDROAD_DATABASE_URL to the owner's URL",
+        )
+
+
+def tenant_copy(app_url: str, principal: Any, model: Any) -> tuple[Any, Any]:
+    """The tenant's schema and its tables copied into DuckDB, read under RLS as the principal's tenant."""
+    from psycopg_pool import ConnectionPool
+
+    from pavedroad.query import load_tenant_schema
+    from pavedroad.query.warehouse_copy import copy_tables
+    from pavedroad.tenancy import transaction
+
+    with ConnectionPool(app_url, min_size=1, max_size=1, open=True) as pool, transaction(pool, principal) as conn:
+        return load_tenant_schema(conn, principal.tenant_id), copy_tables(conn, model)
+
+
+def _check_target(target: str) -> None:
+    if target not in ("postgres", "duckdb"):
+        raise InvalidInput(f"unknown --target {target!r}", hint="use postgres or duckdb")
 
 
 @app.command()
@@ -62,7 +136,11 @@ def run(
     query: Annotated[str, typer.Argument(help="The query, pipeline text or JSON form.")],
     *,
     tenant: Annotated[str, typer.Option(help="Tenant id to run as.")],
-    role: Annotated[str, typer.Option(help="Role to run as (policy and cache key).")] = "admin",
+    role: Annotated[str, typer.Option(help="Role to run as: its field access, row rules and suppression.")] = "admin",
+    user: Annotated[int | None, typer.Option(help="User id to run as (row rules grant by user).")] = None,
+    as_owner: Annotated[
+        bool, typer.Option("--as-owner", help="Run unrestricted (no role guardrails); needs the owner URL.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (columns, rows, next_cursor).")] = False,
     target: Annotated[
         str, typer.Option(help="postgres (live data) or duckdb (a copy of the tenant's tables).")
@@ -73,42 +151,49 @@ def run(
     ] = None,
     cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page.")] = None,
 ) -> None:
-    """Compile and run a query for a tenant; errors print with a caret under the bad span."""
+    """Run a query for a tenant as a role — exactly what POST /v1/query returns for that role, audited —
+    or, with --as-owner, unrestricted; errors print with a caret under the bad span."""
     from psycopg_pool import ConnectionPool
 
-    from pavedroad.query import load_tenant_schema, run_duckdb
     from pavedroad.query import run as run_query
-    from pavedroad.query.warehouse_copy import copy_tables
+    from pavedroad.query import run_duckdb as run_query_duckdb
+    from pavedroad.query import run_duckdb_unrestricted, run_unrestricted
     from pavedroad.recruiting.model import recruiting_model
+    from pavedroad.recruiting.reads import GUARDRAILS
     from pavedroad.stack import start_stack
-    from pavedroad.tenancy import Principal, Role, transaction
 
-    if target not in ("postgres", "duckdb"):
-        raise InvalidInput(f"unknown --target {target!r}", hint="use postgres or duckdb")
-    try:
-        principal = Principal(tenant, None, Role(role))
-    except ValueError:
-        raise InvalidInput(f"unknown role {role!r}", hint=f"one of {', '.join(r.value for r in Role)}") from None
+    _check_target(target)
+    principal = principal_for(tenant, role, user)
     model = recruiting_model()
     text = _query_arg(query)
     values = _params(param or [])
     stack = start_stack(settings(), with_nats=False)
     try:
-        with ConnectionPool(stack.app_url, min_size=1, max_size=2, open=True) as pool:
-            if target == "postgres":
-                result = run_query(pool, principal, text, model=model, params=values, cursor=cursor)
-            else:
-                with transaction(pool, principal) as conn:
-                    schema = load_tenant_schema(conn, tenant)
-                    duck = copy_tables(conn, model)
-                result = run_duckdb(duck, schema, role, text, model=model, params=values, cursor=cursor)
+        if as_owner:
+            require_owner(stack.owner_url)
+        schema: Any = None
+        duck: Any = None
+        if target == "duckdb":
+            schema, duck = tenant_copy(stack.app_url, principal, model)
+        result: Any
+        if as_owner and duck is not None:
+            result = run_duckdb_unrestricted(duck, schema, role, text, model=model, params=values, cursor=cursor)
+        elif as_owner:
+            with ConnectionPool(stack.app_url, min_size=1, max_size=1, open=True) as pool:
+                result = run_unrestricted(pool, principal, text, model=model, params=values, cursor=cursor)
+        elif duck is not None:
+            result = run_query_duckdb(stack.app_url, principal, duck, text, model=model, guard=GUARDRAILS,
+                                      params=values, cursor=cursor)  # fmt: skip
+        else:
+            result = run_query(stack.app_url, principal, text, model=model, guard=GUARDRAILS, params=values,
+                               cursor=cursor)  # fmt: skip
     finally:
         stack.stop()
-    if show_sql:
+    if show_sql and result.compiled is not None:
         console.print(result.compiled.sql, highlight=False, markup=False, soft_wrap=True)
         console.print({k: str(v) for k, v in result.compiled.params.items()}, highlight=False)
         console.print(result.compiled.plan, highlight=False, markup=False)
-    _print_result(result, as_json)
+    _print_result(result, as_json, unrestricted=as_owner)
 
 
 @app.command()

@@ -51,15 +51,6 @@ def prepare_plan_dataset(owner_url: str, dataset: dict[str, int]) -> list[str]:
     return list(report.tenants)
 
 
-def _principal(tenant: str, role: str) -> Any:
-    from pavedroad.tenancy import Principal, Role
-
-    try:
-        return Principal(tenant, None, Role(role))
-    except ValueError:
-        raise InvalidInput(f"unknown role {role!r}", hint=f"one of {', '.join(r.value for r in Role)}") from None
-
-
 @contextmanager
 def _stack() -> Iterator[Any]:
     from pavedroad.stack import start_stack
@@ -77,28 +68,34 @@ def _suite(path: Path | None) -> list[Any]:
     return load_suite(path or DEFAULT_SUITE)
 
 
-def _explain(query: str, tenant: str, role: str, *, analyze: bool, target: str, values: dict[str, Any]) -> Any:
-    from psycopg_pool import ConnectionPool
-
-    from pavedroad.cli.query import _query_arg  # the query group's own argument parser
-    from pavedroad.query import load_tenant_schema
-    from pavedroad.query.tools import explain, explain_duckdb
-    from pavedroad.query.warehouse_copy import copy_tables
+def _explain(query: str, tenant: str, role: str, *, user: int | None, as_owner: bool, analyze: bool, target: str,
+             values: dict[str, Any]) -> Any:  # fmt: skip
+    """The explanation ``/v1/query/explain`` gives the role (the one guarded path), or, ``as_owner``,
+    unrestricted (no row rules, with the planner's estimates)."""
+    from pavedroad.cli.query import _check_target, _query_arg, principal_for, require_owner, tenant_copy
+    from pavedroad.query.tools import explain, explain_duckdb, explain_duckdb_unrestricted, explain_unrestricted
     from pavedroad.recruiting.model import recruiting_model
-    from pavedroad.tenancy import transaction
+    from pavedroad.recruiting.reads import GUARDRAILS
 
-    if target not in ("postgres", "duckdb"):
-        raise InvalidInput(f"unknown --target {target!r}", hint="use postgres or duckdb")
-    principal = _principal(tenant, role)
+    _check_target(target)
+    principal = principal_for(tenant, role, user)
     model = recruiting_model()
     text = _query_arg(query)
-    with _stack() as stack, ConnectionPool(stack.app_url, min_size=1, max_size=2, open=True) as pool:
-        if target == "postgres":
-            return explain(pool, principal, text, model=model, analyze=analyze, params=values)
-        with transaction(pool, principal) as conn:
-            schema = load_tenant_schema(conn, tenant)
-            duck = copy_tables(conn, model)
-        return explain_duckdb(duck, schema, role, text, model=model, analyze=analyze, params=values)
+    with _stack() as stack:
+        if as_owner:
+            require_owner(stack.owner_url)
+        schema: Any = None
+        duck: Any = None
+        if target == "duckdb":
+            schema, duck = tenant_copy(stack.app_url, principal, model)
+        if as_owner and duck is not None:
+            return explain_duckdb_unrestricted(duck, schema, role, text, model=model, analyze=analyze, params=values)
+        if as_owner:
+            return explain_unrestricted(stack.app_url, principal, text, model=model, analyze=analyze, params=values)
+        if duck is not None:
+            return explain_duckdb(stack.app_url, principal, duck, text, model=model, guard=GUARDRAILS,
+                                  analyze=analyze, params=values)  # fmt: skip
+        return explain(stack.app_url, principal, text, model=model, guard=GUARDRAILS, analyze=analyze, params=values)
 
 
 def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition per command
@@ -110,20 +107,31 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
         query: Annotated[str, typer.Argument(help="The query, pipeline text or JSON form.")],
         *,
         tenant: Annotated[str, typer.Option(help="Tenant id to explain as.")],
-        role: Annotated[str, typer.Option(help="Role (policy and cache key).")] = "admin",
+        role: Annotated[str, typer.Option(help="Role: its field access and row rules apply.")] = "admin",
+        user: Annotated[int | None, typer.Option(help="User id to explain as (row rules grant by user).")] = None,
+        as_owner: Annotated[
+            bool, typer.Option("--as-owner", help="Unrestricted, with planner estimates; needs the owner URL.")
+        ] = False,
         analyze: Annotated[bool, typer.Option(help="Run it (rolled back) for actual rows and timings.")] = False,
         target: Annotated[str, typer.Option(help="postgres or duckdb.")] = "postgres",
         as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
         param: Annotated[list[str] | None, typer.Option("--param", help="A $parameter as name=value.")] = None,
     ) -> None:
         """Each compiler pass's result, the SQL and the database plan (hottest node highlighted)."""
-        from pavedroad.cli.query import _params  # the query group's own parser
+        from pavedroad.cli.query import (
+            UNRESTRICTED,
+            _params,  # the query group's own parser
+        )
         from pavedroad.query.tools.render import render_explanation
 
-        out = _explain(query, tenant, role, analyze=analyze, target=target, values=_params(param or []))
+        out = _explain(query, tenant, role, user=user, as_owner=as_owner, analyze=analyze, target=target,
+                       values=_params(param or []))  # fmt: skip
         if as_json:
-            console.print_json(json.dumps(out.to_dict()))
+            body = out.to_dict()
+            console.print_json(json.dumps({**body, "unrestricted": True} if as_owner else body))
         else:
+            if as_owner:
+                console.print(f"[bold yellow]{UNRESTRICTED}[/]")
             console.print(render_explanation(out))
 
     @app.command("profile")

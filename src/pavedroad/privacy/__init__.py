@@ -15,7 +15,7 @@ from pavedroad.privacy.findings import Finding
 from pavedroad.privacy.holds import place_hold, release_holds
 from pavedroad.privacy.migration_check import run_migration_check
 from pavedroad.privacy.migration_rules import MigrationFile, check_migration, check_migrations
-from pavedroad.privacy.queries import ProtectedResult, arun_protected, run_protected
+from pavedroad.privacy.queries import Guardrails, ProtectedResult, aexplain_protected, arun_protected
 from pavedroad.privacy.redaction import Redactor, install_redaction, redact_text
 from pavedroad.privacy.registry import Registry, load_registry
 from pavedroad.privacy.rows import RowRule, restrict
@@ -35,6 +35,7 @@ __all__ = [
     "ErasureReport",
     "FieldAccessPolicy",
     "Finding",
+    "Guardrails",
     "MigrationFile",
     "ProtectedResult",
     "Redactor",
@@ -42,6 +43,7 @@ __all__ = [
     "RoleGrant",
     "RowHidden",
     "RowRule",
+    "aexplain_protected",
     "arecord",
     "arecord_denial",
     "arun_protected",
@@ -68,7 +70,6 @@ __all__ = [
     "restrict",
     "run_catalog_check",
     "run_migration_check",
-    "run_protected",
     "run_squawk",
     "scratch_database",
     "sensitive_fields",

@@ -1,37 +1,59 @@
 """Queries through the guardrails: field access, relationship rules, aggregate-only sensitive data,
-small-group suppression and audit, around ``pavedroad.query.run``.
+small-group suppression and audit, around the query block's unrestricted drivers.
 
-Guarantees of ``run_protected``: the compiler's policy pass gets ``FieldAccessPolicy`` (a field the role
-may not see reads as unknown); relationship rules narrow the root entity's rows before anything else;
-a query that would show or filter on a ``sensitive`` field outside an aggregate is refused as if the
-field did not exist; every grouped result passes ``disclosure.suppress_rows`` with the tenant's
-``min_group_size`` (the count of each cell and, when the caller filtered, of the same cell unfiltered,
-come from hidden ``count()`` columns added here); every run and every refusal is audited. The grants,
-the query and its audit event share one tenant transaction: a result is returned only with its audit
-event committed, for one commit per query.
+``arun_protected`` is the one path a principal's query takes — ``POST /v1/query``, ``pavedroad query
+run --role``, and ``pavedroad.query.run``/``arun``/``run_duckdb`` (through ``Guardrails``, the
+``QueryGuard`` this module implements) — and ``aexplain_protected`` the one path of an explanation.
+Guarantees: the compiler's policy pass gets ``FieldAccessPolicy`` (a field the role may not see reads as
+unknown); relationship rules narrow the root entity's rows before anything else; a query that would show
+or filter on a ``sensitive`` field outside an aggregate is refused as if the field did not exist; every
+grouped result passes ``disclosure.suppress_rows`` with the tenant's ``min_group_size`` (the count of each
+cell and, when the caller filtered, of the same cell unfiltered, come from hidden ``count()`` columns
+added here); every run and every refusal is audited. The grants, the query and its audit event share one
+tenant transaction: a result is returned only with its audit event committed, for one commit per query.
+An error points into what the caller wrote (line, column and caret for text; a pointer into the
+caller's JSON), never into the rewritten query. An explanation hides the planner's estimates (they come
+from statistics over every tenant's rows) and, for a query disclosure control protects, actual row
+counts.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.privacy.access import DEFAULT_MATRIX, AccessMatrix, FieldAccessPolicy
-from pavedroad.privacy.audit import AuditEvent, Outcome, arecord, arecord_denial, record, record_denial
+from pavedroad.privacy.audit import AuditEvent, Outcome, arecord, arecord_denial
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.disclosure import suppress_rows
-from pavedroad.privacy.rows import RowRule, agranted_ids, granted_ids, restrict, rules_for
+from pavedroad.privacy.rows import RowRule, agranted_ids, restrict, rules_for
 from pavedroad.privacy.shape import check_shape, in_text, sensitive_fields
-from pavedroad.query import Compiler, QueryError, SemanticModel, arun_in, from_json, parse_text, run_in, to_json
-from pavedroad.query.compiler import default_compiler
-from pavedroad.query.overlay import TenantSchema, aload_tenant_schema, load_tenant_schema
-from pavedroad.tenancy import Principal, atransaction, transaction
+from pavedroad.query import (
+    CompiledQuery,
+    Compiler,
+    QueryError,
+    QueryLimitError,
+    QueryResult,
+    SemanticModel,
+    TenantSchema,
+    arun_unrestricted_in,
+    default_compiler,
+    from_json,
+    parse_text,
+    run_duckdb_unrestricted,
+    to_json,
+)
+from pavedroad.query.overlay import aload_tenant_schema
+from pavedroad.query.tools import Explanation, aexplain_unrestricted_in, explain_duckdb_unrestricted
+from pavedroad.tenancy import Principal, atransaction
 
-__all__ = ["ProtectedResult", "arun_protected", "run_protected"]
+__all__ = ["Guardrails", "ProtectedResult", "aexplain_protected", "arun_protected"]
 
 COUNT = "privacy_group_n"
 _AGG_STEPS = ("group", "aggregate")
@@ -44,6 +66,7 @@ class ProtectedResult:
     suppressed: list[bool] = field(default_factory=list)
     min_group_size: int = 5
     next_cursor: str | None = None
+    compiled: CompiledQuery | None = field(default=None, repr=False)  # the restricted query, for --sql
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"columns": self.columns, "rows": self.rows, "next_cursor": self.next_cursor}
@@ -54,6 +77,48 @@ class ProtectedResult:
                 " that would let a hidden one be recovered by subtraction"
             )
         return body
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    """A domain's access declaration — the role-by-classification matrix and the row rules — as the
+    ``QueryGuard`` the query block runs every principal's query through."""
+
+    matrix: AccessMatrix = DEFAULT_MATRIX
+    rules: tuple[RowRule, ...] = ()
+
+    async def arun(
+        self,
+        pool: AsyncConnectionPool,
+        principal: Principal,
+        query: str | Mapping[str, Any],
+        *,
+        model: SemanticModel,
+        params: dict[str, Any] | None = None,
+        cursor: str | None = None,
+        request_id: str | None = None,
+        compiler: Compiler | None = None,
+        duckdb: Any = None,
+    ) -> ProtectedResult:
+        return await arun_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
+                                    params=params, cursor=cursor, request_id=request_id, compiler=compiler,
+                                    duckdb=duckdb)  # fmt: skip
+
+    async def aexplain(
+        self,
+        pool: AsyncConnectionPool,
+        principal: Principal,
+        query: str | Mapping[str, Any],
+        *,
+        model: SemanticModel,
+        analyze: bool = False,
+        params: dict[str, Any] | None = None,
+        request_id: str | None = None,
+        duckdb: Any = None,
+    ) -> Explanation:
+        return await aexplain_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
+                                        analyze=analyze, params=params, request_id=request_id,
+                                        duckdb=duckdb)  # fmt: skip
 
 
 def _with_count(query: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -89,13 +154,19 @@ def _reference(query: dict[str, Any], leading: int) -> dict[str, Any] | None:
 def _as_json(query: str | Mapping[str, Any]) -> dict[str, Any]:
     """The canonical JSON form; a malformed one is the compiler's structured error, before any analysis."""
     if isinstance(query, str):
-        return to_json(parse_text(query))
+        return copy.deepcopy(_text_as_json(query))  # a copy: the cached form is never handed out
     return to_json(from_json(query))
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_as_json(text: str) -> dict[str, Any]:
+    """Parsing is most of the guard's own CPU time; a report is run again and again with the same text."""
+    return to_json(parse_text(text))
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """What the drivers execute: the restricted query, its unfiltered reference, where the keys are."""
+    """What the driver executes: the restricted query, its unfiltered reference, where the keys are."""
 
     query: dict[str, Any]
     reference: dict[str, Any] | None
@@ -113,7 +184,7 @@ def _plan(
     return _Plan(counted, _reference(counted, len(rules)), True, keys)
 
 
-def _finish(plan: _Plan, result: Any, reference_rows: list[tuple[Any, ...]] | None, k: int) -> ProtectedResult:
+def _finish(plan: _Plan, result: QueryResult, reference_rows: list[tuple[Any, ...]] | None, k: int) -> ProtectedResult:
     names = [c.name for c in result.columns]
     rows = [list(r) for r in result.rows]
     suppressed = [False] * len(rows)
@@ -127,51 +198,7 @@ def _finish(plan: _Plan, result: Any, reference_rows: list[tuple[Any, ...]] | No
     columns = [
         {"name": c.name, "type": c.type, "classification": c.classification} for c in result.columns if c.name != COUNT
     ]
-    return ProtectedResult(columns, rows, suppressed, k, result.next_cursor)
-
-
-async def _error_in_text(
-    pool: AsyncConnectionPool,
-    principal: Principal,
-    text: str,
-    *,
-    model: SemanticModel,
-    policy: FieldAccessPolicy,
-    params: dict[str, Any] | None,
-    compiler: Compiler | None,
-) -> QueryError | None:
-    """The same query compiled (never run) from the caller's text, for an error whose span is in it."""
-    async with atransaction(pool, principal) as conn:
-        schema = await aload_tenant_schema(conn, principal.tenant_id)
-    try:
-        (compiler or default_compiler).compile(
-            text, model=model, schema=schema, role=principal.role.value, policy=policy, params=params
-        )
-    except QueryError as exc:
-        return exc
-    return None
-
-
-def _disclosing(
-    model: SemanticModel,
-    query: str | Mapping[str, Any],
-    q: dict[str, Any],
-    principal: Principal,
-    *,
-    rules: Sequence[RowRule],
-    schema: TenantSchema,
-) -> bool:
-    """Check the shape (custom fields classified by ``schema``; a refusal points into the caller's text);
-    whether the result needs suppression.
-
-    Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing by
-    being small, so only aggregates that read a sensitive field (key, filter or measure) are suppressed.
-    """
-    try:
-        aggregate = check_shape(model, q, rules, principal.role.value, schema)
-    except QueryError as exc:
-        raise (in_text(exc, query) if isinstance(query, str) else exc) from None
-    return aggregate and bool(sensitive_fields(model, q, schema))
+    return ProtectedResult(columns, rows, suppressed, k, result.next_cursor, result.compiled)
 
 
 def _audit(principal: Principal, entity: str, out: ProtectedResult, request_id: str | None) -> AuditEvent:
@@ -180,48 +207,75 @@ def _audit(principal: Principal, entity: str, out: ProtectedResult, request_id: 
     return AuditEvent(principal, "query", entity, outcome, classes, len(out.rows), request_id=request_id)
 
 
+@dataclass(frozen=True)
+class _Request:
+    """A principal's query: its JSON form, root entity, the field policy and (once checked) the rules."""
+
+    principal: Principal
+    source: str | Mapping[str, Any]
+    q: dict[str, Any]
+    entity: str
+    policy: FieldAccessPolicy
+
+    @classmethod
+    def of(cls, principal: Principal, query: str | Mapping[str, Any], matrix: AccessMatrix) -> _Request:
+        """A malformed query is the compiler's structured error here, before any analysis (nothing to audit)."""
+        q = _as_json(query)
+        return cls(principal, query, q, str(q.get("from", "?")), FieldAccessPolicy(matrix))
+
+    def applicable(self, rules: Sequence[RowRule]) -> list[RowRule]:
+        """The row rules that narrow this query's root entity for the caller's role."""
+        return rules_for(rules, self.entity, self.principal.role.value)
+
+    def disclosing(self, model: SemanticModel, rules: Sequence[RowRule], schema: TenantSchema) -> bool:
+        """Refuse a bad shape (custom fields classified by ``schema``; the error points into the caller's own
+        text or JSON, since the check reads the query as written); whether disclosure control applies.
+
+        Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing
+        by being small, so only aggregates that read a sensitive field (key, filter or measure) are suppressed."""
+        try:
+            aggregate = check_shape(model, self.q, rules, self.principal.role.value, schema)
+        except QueryError as exc:
+            raise (in_text(exc, self.source) if isinstance(self.source, str) else exc) from None
+        return aggregate and bool(sensitive_fields(model, self.q, schema))
+
+
+_K_SQL = "select min_group_size from tenants where tenant_id = %s"
+
+
+async def _grants(conn: Any, principal: Principal, rules: list[RowRule]) -> tuple[TenantSchema, list[list[int]]]:
+    """The tenant's schema and the ids each applicable rule grants the caller (under RLS, in ``conn``)."""
+    schema = await aload_tenant_schema(conn, principal.tenant_id)
+    grants = [await agranted_ids(conn, r, principal.tenant_id, principal.user_id) for r in rules]
+    return schema, grants
+
+
+_Refusal = QueryError | QueryLimitError
 # Refusals that are access decisions, audited as denials: a field the role may not see (Q104), and an
 # aggregate over sensitive data that would single someone out (Q304).
 _DENIALS = ("Q104", "Q304")
-_GRANTS_K = "select min_group_size from tenants where tenant_id = %s"
 
 
-def run_protected(
-    pool: ConnectionPool,
-    principal: Principal,
-    query: str | Mapping[str, Any],
-    *,
-    model: SemanticModel,
-    matrix: AccessMatrix = DEFAULT_MATRIX,
-    rules: Sequence[RowRule] = (),
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    request_id: str | None = None,
-) -> ProtectedResult:
-    """Compile and run ``query`` for ``principal`` with every guardrail; see the module docstring."""
-    policy = FieldAccessPolicy(matrix)
-    q = _as_json(query)
-    entity = str(q.get("from", "?"))
+async def _failed(
+    pool: AsyncConnectionPool, req: _Request, exc: _Refusal, *, schema: TenantSchema | None,
+    model: SemanticModel, params: dict[str, Any] | None, compiler: Compiler | None, request_id: str | None,
+) -> _Refusal:  # fmt: skip
+    """What a refused query raises: audited when it named a field the caller may not see (in a transaction
+    of its own), and located in what the caller wrote — the caller's own query compiled (never run) for
+    the same role gives the error with its span there; an error only our rewrite has loses its span."""
+    if exc.code in _DENIALS:
+        denied = AuditEvent(req.principal, "query", req.entity, "denied", request_id=request_id, reason=exc.code)
+        await arecord_denial(pool, denied)
+    if exc.span is None or schema is None:
+        return exc
+    source = req.source if isinstance(req.source, str) else dict(req.source)
     try:
-        applicable = rules_for(rules, entity, principal.role.value)
-        with transaction(pool, principal) as conn:  # one transaction: grants, the query, its audit event
-            schema = load_tenant_schema(conn, principal.tenant_id)
-            aggregate = _disclosing(model, query, q, principal, rules=rules, schema=schema)
-            grants = [granted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
-            k = int((conn.execute(_GRANTS_K, (principal.tenant_id,)).fetchone() or (5,))[0])
-            plan = _plan(q, applicable, grants, principal.user_id, aggregate)
-            result = run_in(conn, principal, plan.query, model=model, params=params, cursor=cursor, policy=policy)
-            reference = None
-            if plan.reference is not None:
-                reference = run_in(conn, principal, plan.reference, model=model, params=params, policy=policy).rows
-            out = _finish(plan, result, reference, k)
-            record(conn, _audit(principal, entity, out, request_id))
-    except QueryError as exc:
-        if exc.code in _DENIALS:
-            denied = AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason=exc.code)
-            record_denial(pool, denied)
-        raise
-    return out
+        (compiler or default_compiler).compile(source, model=model, schema=schema, role=req.principal.role.value,
+                                               policy=req.policy, params=params)  # fmt: skip
+    except (QueryError, QueryLimitError) as own:
+        return own
+    exc.span = None
+    return exc
 
 
 async def arun_protected(
@@ -236,37 +290,90 @@ async def arun_protected(
     cursor: str | None = None,
     request_id: str | None = None,
     compiler: Compiler | None = None,
+    duckdb: Any = None,
 ) -> ProtectedResult:
-    """Async twin of ``run_protected`` (the service's path, on ``query.arun``); ``compiler`` lets the caller
-    share its compile cache (e.g. the shape log's)."""
-    policy = FieldAccessPolicy(matrix)
-    q = _as_json(query)
-    entity = str(q.get("from", "?"))
+    """Compile and run ``query`` for ``principal`` with every guardrail (see the module docstring);
+    ``duckdb`` (a connection holding copies of the tables) executes it there instead of on Postgres (the
+    grants, ``k`` and the audit event stay in Postgres); ``compiler`` shares a compile cache."""
+    req = _Request.of(principal, query, matrix)
+    schema: TenantSchema | None = None
+    checked = False  # a shape refusal already points into the caller's query; later ones are relocated
     try:
-        applicable = rules_for(rules, entity, principal.role.value)
+        applicable = req.applicable(rules)
         async with atransaction(pool, principal) as conn:  # one transaction: grants, the query, its audit event
-            schema = await aload_tenant_schema(conn, principal.tenant_id)
-            aggregate = _disclosing(model, query, q, principal, rules=rules, schema=schema)
-            grants = [await agranted_ids(conn, r, principal.tenant_id, principal.user_id) for r in applicable]
-            k = int((await (await conn.execute(_GRANTS_K, (principal.tenant_id,))).fetchone() or (5,))[0])
-            plan = _plan(q, applicable, grants, principal.user_id, aggregate)
-            result = await arun_in(conn, principal, plan.query, model=model, params=params, cursor=cursor,
-                                   policy=policy, compiler=compiler)  # fmt: skip
-            reference = None
-            if plan.reference is not None:
-                reference = (await arun_in(conn, principal, plan.reference, model=model, params=params,
-                                           policy=policy, compiler=compiler)).rows  # fmt: skip
+            schema, grants = await _grants(conn, principal, applicable)
+            aggregate = req.disclosing(model, rules, schema)
+            checked = True
+            k = int((await (await conn.execute(_K_SQL, (principal.tenant_id,))).fetchone() or (5,))[0])
+            plan = _plan(req.q, applicable, grants, principal.user_id, aggregate)
+
+            async def execute(q: str | dict[str, Any], page: str | None) -> QueryResult:
+                if duckdb is not None:
+                    return run_duckdb_unrestricted(duckdb, schema, principal.role.value, q, model=model,
+                                                   params=params, cursor=page, policy=req.policy,
+                                                   compiler=compiler)  # fmt: skip
+                return await arun_unrestricted_in(conn, principal, q, model=model, params=params, cursor=page,
+                                                  policy=req.policy, compiler=compiler, schema=schema)  # fmt: skip
+
+            # Nothing rewritten (no rule, no hidden count): run the caller's own form, which the compile
+            # cache keys on directly.
+            as_written = req.source if not applicable and not aggregate else plan.query
+            result = await execute(as_written if isinstance(as_written, str) else dict(as_written), cursor)
+            reference = None if plan.reference is None else (await execute(plan.reference, None)).rows
             out = _finish(plan, result, reference, k)
-            await arecord(conn, _audit(principal, entity, out, request_id))
-    except QueryError as exc:
-        if exc.code in _DENIALS:
-            denied = AuditEvent(principal, "query", entity, "denied", request_id=request_id, reason=exc.code)
-            await arecord_denial(pool, denied)
-        if isinstance(query, str):  # point at the caller's own text (line, column, caret), not our rewrite
-            located = await _error_in_text(
-                pool, principal, query, model=model, policy=policy, params=params, compiler=compiler
-            )
-            if located is not None:
-                raise located from None
-        raise
+            async with conn.pipeline():  # the audit row and its outbox event in one round trip
+                await arecord(conn, _audit(principal, req.entity, out, request_id))
+    except (QueryError, QueryLimitError) as exc:
+        located = schema if checked else None
+        raise await _failed(pool, req, exc, schema=located, model=model, params=params, compiler=compiler,
+                            request_id=request_id) from None  # fmt: skip
+    return out
+
+
+async def aexplain_protected(
+    pool: AsyncConnectionPool,
+    principal: Principal,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    matrix: AccessMatrix = DEFAULT_MATRIX,
+    rules: Sequence[RowRule] = (),
+    analyze: bool = False,
+    params: dict[str, Any] | None = None,
+    request_id: str | None = None,
+    duckdb: Any = None,
+) -> Explanation:
+    """Explain ``query`` for ``principal`` as ``arun_protected`` would run it: the same shape checks, field
+    policy and row rules (so ``analyze`` counts only rows the caller may read), the planner's estimates
+    hidden, actual row counts hidden where disclosure control applies; an analyze is audited."""
+    req = _Request.of(principal, query, matrix)
+    schema: TenantSchema | None = None
+    shown = query if isinstance(query, str) else json.dumps(dict(query))
+    checked = False  # a shape refusal already points into the caller's query; later ones are relocated
+    try:
+        applicable = req.applicable(rules)
+        async with atransaction(pool, principal) as conn:
+            schema, grants = await _grants(conn, principal, applicable)
+            aggregate = req.disclosing(model, rules, schema)
+            checked = True
+            restricted = restrict(req.q, applicable, grants, principal.user_id)
+            if duckdb is not None:
+                out = explain_duckdb_unrestricted(duckdb, schema, principal.role.value, restricted, model=model,
+                                                  analyze=analyze, params=params, policy=req.policy,
+                                                  estimates=False, shown=shown)  # fmt: skip
+            else:
+                out = await aexplain_unrestricted_in(conn, principal, restricted, model=model, schema=schema,
+                                                     analyze=analyze, params=params, policy=req.policy,
+                                                     estimates=False, shown=shown)  # fmt: skip
+            if out.db is not None and aggregate:
+                out.db = replace(out.db, nodes=tuple(replace(n, actual_rows=None) for n in out.db.nodes))
+                out.notes.append("row counts are hidden: this query aggregates sensitive data (small groups)")
+            if analyze:
+                classes = frozenset(Classification(c["classification"]) for c in out.policy)
+                await arecord(conn, AuditEvent(principal, "query", req.entity, "ok", classes, request_id=request_id,
+                                               reason="explain analyze"))  # fmt: skip
+    except (QueryError, QueryLimitError) as exc:
+        located = schema if checked else None
+        raise await _failed(pool, req, exc, schema=located, model=model, params=params, compiler=None,
+                            request_id=request_id) from None  # fmt: skip
     return out

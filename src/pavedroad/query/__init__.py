@@ -8,8 +8,10 @@
     ('acme', ['source_name', 'n'])
 
 Passes live in ``pavedroad.query.passes`` (their order in ``pipeline.PASSES``); the privacy layer plugs
-in through ``FieldPolicy`` (``ports.py``). ``run`` executes on Postgres (via ``tenancy.transaction``)
-or DuckDB.
+in through ``FieldPolicy`` and ``QueryGuard`` (``ports.py``). ``run``/``arun``/``run_duckdb`` execute a
+principal's query through a ``QueryGuard`` (``pavedroad.privacy.Guardrails``: field access, row rules,
+suppression, audit) on Postgres (via ``tenancy.transaction``) or DuckDB; ``*_unrestricted`` skip the
+guard and say so in their name (owner tools).
 """
 
 from pavedroad.query.compiler import CompiledQuery, Compiler, compile_query, default_compiler
@@ -19,8 +21,19 @@ from pavedroad.query.jsonform import from_json, to_json
 from pavedroad.query.model import Classification, SemanticModel, load_model, parse_model
 from pavedroad.query.overlay import CustomField, TenantSchema, load_tenant_schema
 from pavedroad.query.pipeline import PASSES, run_passes
-from pavedroad.query.ports import DefaultPolicy, FieldPolicy, FieldUse
-from pavedroad.query.run import QueryResult, arun, arun_in, encode_cursor, run, run_duckdb, run_in
+from pavedroad.query.ports import DefaultPolicy, FieldPolicy, FieldUse, GuardedResult, QueryGuard
+from pavedroad.query.run import (
+    QueryResult,
+    arun,
+    arun_unrestricted,
+    arun_unrestricted_in,
+    encode_cursor,
+    run,
+    run_duckdb,
+    run_duckdb_unrestricted,
+    run_unrestricted,
+    run_unrestricted_in,
+)
 from pavedroad.query.text import parse_text, to_text
 
 __all__ = [
@@ -34,9 +47,11 @@ __all__ = [
     "DefaultPolicy",
     "FieldPolicy",
     "FieldUse",
+    "GuardedResult",
     "InternalCompilerError",
     "Limits",
     "QueryError",
+    "QueryGuard",
     "QueryLimitError",
     "QueryResult",
     "QueryState",
@@ -45,7 +60,8 @@ __all__ = [
     "TenantSchema",
     "UnsafeQuery",
     "arun",
-    "arun_in",
+    "arun_unrestricted",
+    "arun_unrestricted_in",
     "compile_query",
     "default_compiler",
     "encode_cursor",
@@ -56,8 +72,10 @@ __all__ = [
     "parse_text",
     "run",
     "run_duckdb",
-    "run_in",
+    "run_duckdb_unrestricted",
     "run_passes",
+    "run_unrestricted",
+    "run_unrestricted_in",
     "to_json",
     "to_text",
 ]

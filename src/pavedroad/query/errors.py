@@ -130,8 +130,12 @@ class _SpanMixin(PavedroadError):
         return self
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON body: ``span`` (line and column in text, or a JSON pointer) and, for text, ``caret``
+        (the rendered source line with carets under the span, as the CLI prints it)."""
         body = super().to_dict()
         body["span"] = self.span.to_dict() if self.span else None
+        if self.span is not None and self.span.pointer is None and self.source is not None:
+            body["caret"] = render_span(self.source, self.span)
         return body
 
     def render(self) -> str:

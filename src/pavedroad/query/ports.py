@@ -1,6 +1,9 @@
 """Extension points of the query block.
 
-``FieldPolicy`` is the one port the privacy layer implements: given a role and a field (with its
+``QueryGuard`` is how a principal's query reaches the database: the privacy layer implements it, and
+every principal-taking entry point of this block goes through it.
+
+``FieldPolicy`` is what the compiler asks of the privacy layer: given a role and a field (with its
 classification), may the caller use it? A refused field reads exactly like an unknown one (Q104), so a
 caller cannot probe for fields it may not see. ``version`` is part of every compiled-query cache key:
 bump it whenever decisions change. Decisions must depend only on (role, field), because compiled
@@ -9,12 +12,13 @@ queries are cached per role.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from pavedroad.query.model import Classification
+from pavedroad.query.model import Classification, SemanticModel
 
-__all__ = ["DefaultPolicy", "FieldPolicy", "FieldUse"]
+__all__ = ["DefaultPolicy", "FieldPolicy", "FieldUse", "GuardedResult", "QueryGuard"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +54,48 @@ class DefaultPolicy:
     def allows(self, role: str, field: FieldUse) -> bool:
         del role
         return field.classification < Classification.sensitive
+
+
+@runtime_checkable
+class GuardedResult(Protocol):
+    """What a guarded run returns: the columns and rows the caller may see, ready for JSON."""
+
+    rows: list[list[Any]]
+    next_cursor: str | None
+    compiled: Any  # the CompiledQuery that ran (the caller's query with its row rules), for display
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class QueryGuard(Protocol):
+    """The guardrails every principal's query runs under: field access, row rules, small-group
+    suppression and audit. ``pavedroad.privacy.Guardrails`` implements it; ``query.run``/``arun``/
+    ``run_duckdb`` and ``query.tools.explain``/``aexplain`` take one, so a caller with a principal cannot
+    reach the database around it (the unguarded drivers are named ``*_unrestricted``)."""
+
+    async def arun(
+        self,
+        pool: Any,
+        principal: Any,
+        query: str | Mapping[str, Any],
+        *,
+        model: SemanticModel,
+        params: dict[str, Any] | None = None,
+        cursor: str | None = None,
+        request_id: str | None = None,
+        compiler: Any = None,
+        duckdb: Any = None,
+    ) -> GuardedResult: ...
+
+    async def aexplain(
+        self,
+        pool: Any,
+        principal: Any,
+        query: str | Mapping[str, Any],
+        *,
+        model: SemanticModel,
+        analyze: bool = False,
+        params: dict[str, Any] | None = None,
+        request_id: str | None = None,
+        duckdb: Any = None,
+    ) -> Any: ...

@@ -1,5 +1,9 @@
 """Running compiled queries: Postgres through ``tenancy.transaction`` (RLS on), or DuckDB.
 
+``run``/``arun``/``run_duckdb`` run a principal's query through a ``QueryGuard`` (field access, row
+rules, suppression, audit: ``pavedroad.privacy.Guardrails``); there is no principal-taking path around
+it. The drivers underneath compile and execute with none of those: they are named ``*_unrestricted``,
+for the guard itself and for owner tools, and stay inside the tenant (the compiler's scoping and RLS).
 The compiled SQL assumes the session time zone is the tenant's (buckets, dates and day arithmetic are
 in it), so both drivers set it for the duration of the query, along with the statement timeout.
 List views (``page``, and lists without ``take``, which get the default page) return ``next_cursor``: an
@@ -8,13 +12,15 @@ opaque token of the last row's sort key.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
@@ -24,10 +30,24 @@ from pavedroad.query.context import Column, Dialect, Limits
 from pavedroad.query.errors import QueryError, QueryLimitError
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema, aload_tenant_schema, load_tenant_schema
-from pavedroad.query.ports import FieldPolicy
+from pavedroad.query.ports import FieldPolicy, GuardedResult, QueryGuard
 from pavedroad.tenancy import Principal, atransaction, transaction
 
-__all__ = ["QueryResult", "arun", "arun_in", "decode_cursor", "encode_cursor", "run", "run_duckdb", "run_in"]
+__all__ = [
+    "QueryResult",
+    "arun",
+    "arun_unrestricted",
+    "arun_unrestricted_in",
+    "decode_cursor",
+    "encode_cursor",
+    "run",
+    "run_duckdb",
+    "run_duckdb_unrestricted",
+    "run_unrestricted",
+    "run_unrestricted_in",
+]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +126,71 @@ def _finish(compiled: CompiledQuery, names: list[str], rows: list[tuple[Any, ...
     return QueryResult(tuple(compiled.columns[i] for i in visible), out, next_cursor, compiled)
 
 
+async def arun(
+    pool: AsyncConnectionPool,
+    principal: Principal,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    guard: QueryGuard,
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    request_id: str | None = None,
+    compiler: Compiler | None = None,
+) -> GuardedResult:
+    """Run ``query`` for ``principal`` under ``guard`` — exactly what ``POST /v1/query`` applies."""
+    return await guard.arun(pool, principal, query, model=model, params=params, cursor=cursor,
+                            request_id=request_id, compiler=compiler)  # fmt: skip
+
+
 def run(
+    pool: ConnectionPool | str,
+    principal: Principal,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    guard: QueryGuard,
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    request_id: str | None = None,
+) -> GuardedResult:
+    """Sync facade of ``arun`` (``pool``: the app role's pool or URL); the same guarded path."""
+    return blocking(pool, lambda apool: guard.arun(apool, principal, query, model=model, params=params,
+                                                   cursor=cursor, request_id=request_id))  # fmt: skip
+
+
+def run_duckdb(
+    pool: ConnectionPool | str,
+    principal: Principal,
+    con: Any,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    guard: QueryGuard,
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    request_id: str | None = None,
+) -> GuardedResult:
+    """``run`` with the query executed on DuckDB (``con`` holds copies of the tables); grants, the
+    tenant's settings and the audit event still come from and go to Postgres through ``pool``."""
+    return blocking(pool, lambda apool: guard.arun(apool, principal, query, model=model, params=params,
+                                                   cursor=cursor, request_id=request_id, duckdb=con))  # fmt: skip
+
+
+def blocking(pool: ConnectionPool | str, call: Callable[[AsyncConnectionPool], Awaitable[T]]) -> T:
+    """Drive one async call from sync code on a short-lived async pool of the same server and role, so
+    sync callers take the one async path rather than a hand-kept sync twin of it."""
+    conninfo = pool if isinstance(pool, str) else pool.conninfo
+    kwargs = {} if isinstance(pool, str) or not isinstance(pool.kwargs, dict) else dict(pool.kwargs)
+
+    async def go() -> T:
+        async with AsyncConnectionPool(conninfo, kwargs=kwargs, min_size=1, max_size=2, open=False) as apool:
+            return await call(apool)
+
+    return asyncio.run(go())
+
+
+def run_unrestricted(
     pool: ConnectionPool,
     principal: Principal,
     query: str | dict[str, Any],
@@ -119,13 +203,14 @@ def run(
     compiler: Compiler | None = None,
     now: datetime | None = None,
 ) -> QueryResult:
-    """Compile ``query`` for ``principal`` and run it on Postgres inside ``tenancy.transaction``."""
+    """Compile ``query`` and run it on Postgres inside ``tenancy.transaction`` with no row rules,
+    suppression or audit: owner use only (principals go through ``run``)."""
     with transaction(pool, principal) as conn:
-        return run_in(conn, principal, query, model=model, params=params, cursor=cursor, policy=policy,
-                      limits=limits, compiler=compiler, now=now)  # fmt: skip
+        return run_unrestricted_in(conn, principal, query, model=model, params=params, cursor=cursor,
+                                   policy=policy, limits=limits, compiler=compiler, now=now)  # fmt: skip
 
 
-def run_in(
+def run_unrestricted_in(
     conn: psycopg.Connection,
     principal: Principal,
     query: str | dict[str, Any],
@@ -138,7 +223,7 @@ def run_in(
     compiler: Compiler | None = None,
     now: datetime | None = None,
 ) -> QueryResult:
-    """``run`` inside a tenant transaction the caller holds (``tenancy.transaction``), so a caller that
+    """``run_unrestricted`` inside a tenant transaction the caller holds (``tenancy.transaction``), so a caller that
     reads and audits in one transaction pays for one."""
     limits = limits or Limits()
     schema = load_tenant_schema(conn, principal.tenant_id)
@@ -154,7 +239,7 @@ def run_in(
     return _finish(compiled, names, rows)
 
 
-async def arun(
+async def arun_unrestricted(
     pool: AsyncConnectionPool,
     principal: Principal,
     query: str | dict[str, Any],
@@ -167,13 +252,13 @@ async def arun(
     compiler: Compiler | None = None,
     now: datetime | None = None,
 ) -> QueryResult:
-    """Async twin of ``run`` (the service's path), inside ``tenancy.atransaction``."""
+    """Async twin of ``run_unrestricted``, inside ``tenancy.atransaction``."""
     async with atransaction(pool, principal) as conn:
-        return await arun_in(conn, principal, query, model=model, params=params, cursor=cursor, policy=policy,
-                             limits=limits, compiler=compiler, now=now)  # fmt: skip
+        return await arun_unrestricted_in(conn, principal, query, model=model, params=params, cursor=cursor,
+                                          policy=policy, limits=limits, compiler=compiler, now=now)  # fmt: skip
 
 
-async def arun_in(
+async def arun_unrestricted_in(
     conn: psycopg.AsyncConnection,
     principal: Principal,
     query: str | dict[str, Any],
@@ -185,10 +270,12 @@ async def arun_in(
     limits: Limits | None = None,
     compiler: Compiler | None = None,
     now: datetime | None = None,
+    schema: TenantSchema | None = None,
 ) -> QueryResult:
-    """Async twin of ``run_in``."""
+    """Async twin of ``run_unrestricted_in`` (the guard's executor); ``schema`` saves reloading the
+    tenant's custom fields when the caller has them."""
     limits = limits or Limits()
-    schema = await aload_tenant_schema(conn, principal.tenant_id)
+    schema = schema or await aload_tenant_schema(conn, principal.tenant_id)
     compiled = _compile(compiler, query, schema, principal.role.value, "postgres", model=model,
                         params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
     await conn.execute(_SESSION_SQL, (schema.time_zone, str(limits.statement_timeout_ms)))
@@ -240,7 +327,7 @@ def _db_error(exc: psycopg.Error, limits: Limits) -> Exception:
     return exc
 
 
-def run_duckdb(
+def run_duckdb_unrestricted(
     con: Any,
     schema: TenantSchema,
     role: str,
@@ -254,7 +341,8 @@ def run_duckdb(
     compiler: Compiler | None = None,
     now: datetime | None = None,
 ) -> QueryResult:
-    """Compile for DuckDB and run on ``con`` (a duckdb connection holding the same tables)."""
+    """Compile for DuckDB and run on ``con`` (a duckdb connection holding the same tables), with no row
+    rules, suppression or audit (principals go through ``run_duckdb``)."""
     compiled = _compile(compiler, query, schema, role, "duckdb", model=model,
                         params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
     import duckdb  # only the DuckDB path needs it; keeps `import pavedroad.query` light

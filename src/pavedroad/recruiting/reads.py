@@ -3,7 +3,7 @@
 Every read goes through the guardrails: the role-by-classification matrix drops fields the caller may
 not see, relationship rules hide rows (a hidden row reads as not found), and each read is audited (who,
 entity, field classes shown, row count). ``ACCESS`` and ``ROW_RULES`` are the recruiting domain's access
-declaration, also handed to the query language by ``privacy.run_protected``.
+declaration; ``GUARDRAILS`` hands both to the query language (``query.run(..., guard=GUARDRAILS)``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import psycopg
 from psycopg.rows import dict_row
 
 from pavedroad.errors import InvalidInput, NotFound
-from pavedroad.privacy import DEFAULT_MATRIX, AuditEvent, Classification, RowHidden, RowRule, arecord
+from pavedroad.privacy import DEFAULT_MATRIX, AuditEvent, Classification, Guardrails, RowHidden, RowRule, arecord
 from pavedroad.tenancy import Principal
 
-__all__ = ["ACCESS", "ROW_RULES", "decode_cursor", "encode_cursor", "get_application", "list_jobs"]
+__all__ = ["ACCESS", "GUARDRAILS", "ROW_RULES", "decode_cursor", "encode_cursor", "get_application", "list_jobs"]
 
 _ALL = frozenset({"admin", "recruiter", "hiring_manager", "interviewer", "compliance"})
 _TEAM_JOBS = "select job_id from job_hiring_team where tenant_id = %(tenant)s and user_id = %(user)s"
@@ -73,6 +73,9 @@ ROW_RULES: tuple[RowRule, ...] = (
     _rule("scorecards", {"interviewer"}, "application_id", _SCORED_APPS),
     _rule("offers", {"interviewer"}, "application_id", _NOTHING),
 )
+
+# Every principal's query (HTTP, CLI, Python) and explanation runs through this guard.
+GUARDRAILS = Guardrails(ACCESS, ROW_RULES)
 
 # Output field -> its classification (from the semantic model), for the matrix on read routes.
 _JOB_FIELDS = {

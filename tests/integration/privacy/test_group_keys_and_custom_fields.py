@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from pavedroad.errors import InvalidInput
-from pavedroad.privacy import arun_protected, run_protected
-from pavedroad.query import QueryError
+from pavedroad.privacy import arun_protected
+from pavedroad.query import QueryError, run
 from pavedroad.recruiting.custom_fields import define_custom_field
 from pavedroad.recruiting.model import recruiting_model
-from pavedroad.recruiting.reads import ACCESS, ROW_RULES
+from pavedroad.recruiting.reads import ACCESS, GUARDRAILS, ROW_RULES
 from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
 from pavedroad.settings import load_settings
@@ -41,7 +41,7 @@ def pool(database: TestDatabase) -> Iterator[ConnectionPool]:
 
 def _run(pool: ConnectionPool, world: World, role: str, query: str) -> dict[str, object]:
     principal = Principal(world.tenant, world.users[role], Role(role))
-    return run_protected(pool, principal, query, model=recruiting_model(), matrix=ACCESS, rules=ROW_RULES).to_dict()
+    return run(pool, principal, query, model=recruiting_model(), guard=GUARDRAILS).to_dict()
 
 
 def _define(pool: ConnectionPool, world: World, entity: str, key: str, *, field_type: str, classification: str) -> None:

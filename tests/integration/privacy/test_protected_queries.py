@@ -9,10 +9,9 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
-from pavedroad.privacy import run_protected
-from pavedroad.query import QueryError
+from pavedroad.query import QueryError, run
 from pavedroad.recruiting.model import recruiting_model
-from pavedroad.recruiting.reads import ACCESS, ROW_RULES
+from pavedroad.recruiting.reads import GUARDRAILS
 from pavedroad.tenancy import Principal, Role
 from pavedroad.testing import TestDatabase
 
@@ -33,7 +32,7 @@ def pool(database: TestDatabase) -> Iterator[ConnectionPool]:
 
 def _run(pool: ConnectionPool, world: World, role: str, query: str, **kw: object) -> dict[str, object]:
     principal = Principal(world.tenant, world.users[role], Role(role))
-    result = run_protected(pool, principal, query, model=recruiting_model(), matrix=ACCESS, rules=ROW_RULES, **kw)  # type: ignore[arg-type]
+    result = run(pool, principal, query, model=recruiting_model(), guard=GUARDRAILS, **kw)  # type: ignore[arg-type]
     return result.to_dict()
 
 
@@ -198,31 +197,6 @@ def test_runs_and_refusals_are_audited_without_values(
     assert outbox == [("data_accessed", "ok"), ("access_denied", "denied")]  # on its way to the warehouse
     assert dump is not None
     assert "ada.alpha.0" not in str(dump[0])
-
-
-async def test_async_twin_applies_the_same_guardrails(world: World, database: TestDatabase) -> None:
-    """``arun_protected`` (the service's path) suppresses, restricts and audits like the sync runner."""
-    from psycopg_pool import AsyncConnectionPool
-
-    from pavedroad.privacy import arun_protected
-
-    async with AsyncConnectionPool(database.app_url, min_size=1, max_size=2) as apool:
-        principal = Principal("alpha", world.users["compliance"], Role.COMPLIANCE)
-        result = await arun_protected(
-            apool,
-            principal,
-            "candidates | group eeoc.gender | aggregate n = count()",
-            model=recruiting_model(),
-            matrix=ACCESS,
-            rules=ROW_RULES,
-        )
-        assert result.suppressed == [True, True, True]
-        manager = Principal("alpha", world.users["hiring_manager"], Role.HIRING_MANAGER)
-        with pytest.raises(QueryError, match="unknown field 'salary'"):
-            await arun_protected(apool, manager, "offers | select salary", model=recruiting_model(), matrix=ACCESS)
-    with psycopg.connect(database.owner_url) as conn:
-        outcomes = [r[0] for r in conn.execute("select outcome from audit_events order by id")]
-    assert outcomes == ["suppressed", "denied"]
 
 
 def test_navigation_into_rows_a_rule_hides_reads_as_unknown(pool: ConnectionPool, world: World) -> None:

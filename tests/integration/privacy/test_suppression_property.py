@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import cast
 
 import psycopg
 import pytest
@@ -14,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg_pool import ConnectionPool
 
-from pavedroad.privacy import run_protected
-from pavedroad.query import QueryError
+from pavedroad.privacy import ProtectedResult
+from pavedroad.query import QueryError, run
 from pavedroad.recruiting.model import recruiting_model
-from pavedroad.recruiting.reads import ACCESS, ROW_RULES
+from pavedroad.recruiting.reads import GUARDRAILS
 from pavedroad.tenancy import Principal, Role
 from pavedroad.testing import TestDatabase
 
@@ -105,9 +106,9 @@ def test_no_grouping_shows_a_sensitive_value_of_a_group_under_k(  # noqa: PLR091
     principal = Principal("alpha", world.users["admin"], Role.ADMIN)
     if set(keys) & set(IDENTIFYING):  # a key that points at one person: refused before it runs
         with pytest.raises(QueryError, match="Q304"):
-            run_protected(pool, principal, query, model=recruiting_model(), matrix=ACCESS, rules=ROW_RULES)
+            run(pool, principal, query, model=recruiting_model(), guard=GUARDRAILS)
         return
-    body = run_protected(pool, principal, query, model=recruiting_model(), matrix=ACCESS, rules=ROW_RULES)
+    body = cast(ProtectedResult, run(pool, principal, query, model=recruiting_model(), guard=GUARDRAILS))
     truth = _truth(world, answers, keys)
     shown: dict[tuple[object, ...], int] = {}
     for row, hidden in zip(body.rows, body.suppressed, strict=True):

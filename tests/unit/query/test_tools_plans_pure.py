@@ -15,6 +15,7 @@ from pavedroad.query.tools import (
     from_postgres,
     parse_suite,
     trace_compile,
+    without_estimates,
 )
 from pavedroad.query.tools.top import pg_form
 from pavedroad.recruiting.model import recruiting_model
@@ -65,6 +66,25 @@ def test_postgres_plan_self_times_and_the_hottest_node() -> None:
                             "    Index Scan using sources_pkey on sources"]  # fmt: skip
     assert plan.nodes[2].detail == {"Filter": "(status = 'active'::text)"}
     assert plan.to_dict()["shape"] == plan.shape()
+
+
+def test_a_plan_without_estimates_keeps_shape_actual_rows_and_times_only() -> None:
+    """What a tenant may see: no estimated rows or costs, no buffer counts of shared tables."""
+    from pavedroad.query.tools.render import plan_text, render_plan
+
+    full = from_postgres(PG)
+    plan = without_estimates(full)
+    assert plan.shape() == full.shape()
+    assert plan.total_cost is None
+    assert all(n.est_rows is None and n.est_cost is None for n in plan.nodes)
+    assert all(n.shared_hit is None and n.shared_read is None for n in plan.nodes)
+    assert [n.actual_rows for n in plan.nodes] == [n.actual_rows for n in full.nodes]
+    assert plan.misestimates() == []
+    assert "estimates hidden" in plan_text(plan)
+    assert "estimates hidden" in str(render_plan(plan).label)
+    body = plan.to_dict()
+    assert "200.5" not in str(body)
+    assert "900" not in str(body)
 
 
 def test_a_plain_explain_has_no_timings_and_no_hot_node() -> None:

@@ -1,7 +1,8 @@
 """Query tools: see what the compiler does and make it faster without guessing.
 
 * ``explain`` / ``aexplain`` / ``explain_duckdb`` — every pass's result, the SQL and the database plan
-  (``EXPLAIN [ANALYZE, BUFFERS]`` in a rolled-back savepoint under the principal's tenant).
+  (``EXPLAIN [ANALYZE, BUFFERS]`` in a rolled-back savepoint under the principal's tenant), through the
+  caller's ``QueryGuard`` (row rules applied, planner estimates hidden); ``*_unrestricted`` for owners.
 * ``trace_compile``, ``profile_query``, ``profile_suite`` — per-pass compile timings.
 * ``ShapeLog`` / ``shape_log_lifespan`` — the service's query-shape log (normalized shapes, no literals);
   ``top_shapes`` — the costliest shapes across tenants, joined with ``pg_stat_statements``.
@@ -17,9 +18,17 @@
 
 from pavedroad.query.tools.advisor import IndexCandidate, KeyPart, candidates
 from pavedroad.query.tools.advisor_run import Advice, Proposal, advise, index_ddl
-from pavedroad.query.tools.dbplan import DbPlan, PlanNode, from_duckdb_profile, from_postgres
+from pavedroad.query.tools.dbplan import DbPlan, PlanNode, from_duckdb_profile, from_postgres, without_estimates
 from pavedroad.query.tools.explain import Explanation, explain_trace
-from pavedroad.query.tools.explain_run import aexplain, explain, explain_duckdb
+from pavedroad.query.tools.explain_run import (
+    aexplain,
+    aexplain_unrestricted,
+    aexplain_unrestricted_in,
+    explain,
+    explain_duckdb,
+    explain_duckdb_unrestricted,
+    explain_unrestricted,
+)
 from pavedroad.query.tools.plancheck import PlanReport, compare_plans, load_baseline, record_plans
 from pavedroad.query.tools.profile import QueryProfile, SuiteProfile, profile_query, profile_suite
 from pavedroad.query.tools.shapelog import ShapeLog, shape_log_lifespan
@@ -47,12 +56,16 @@ __all__ = [
     "Trace",
     "advise",
     "aexplain",
+    "aexplain_unrestricted",
+    "aexplain_unrestricted_in",
     "candidates",
     "compare_plans",
     "explain",
     "explain_command",
     "explain_duckdb",
+    "explain_duckdb_unrestricted",
     "explain_trace",
+    "explain_unrestricted",
     "from_duckdb_profile",
     "from_postgres",
     "index_ddl",
@@ -67,4 +80,5 @@ __all__ = [
     "shape_of",
     "top_shapes",
     "trace_compile",
+    "without_estimates",
 ]

@@ -109,7 +109,7 @@ def _costs(conn: psycopg.Connection, tenant: str, tz: str, cases: list[CompiledC
     ms: dict[str, list[float]] = {}
     for _ in range(reps if analyze else 1):
         for name, plan in plan_all(conn, tenant, tz, cases, analyze=analyze).items():
-            cost[name] = plan.total_cost
+            cost[name] = plan.total_cost or 0.0
             ms.setdefault(name, []).append(plan.execution_ms or 0.0)
     return cost, {n: statistics.median(x) for n, x in ms.items()}
 

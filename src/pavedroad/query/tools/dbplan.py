@@ -5,14 +5,16 @@ Guarantee: ``self_ms`` is a node's own time (its total times loops, less its chi
 marked ``hot`` is the one where the time went, not the root that waits for everything under it. The plan
 *shape* (node types, relations, indexes, join kinds; no costs, rows or times) is deterministic for the
 same data, settings and server version, which is what the plan-regression check compares.
+``without_estimates`` drops what the planner took from statistics over every tenant's rows (estimated
+rows and costs) and the buffer counts of shared tables, for callers who may see only their tenant.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-__all__ = ["DbPlan", "PlanNode", "from_duckdb_profile", "from_postgres"]
+__all__ = ["DbPlan", "PlanNode", "from_duckdb_profile", "from_postgres", "without_estimates"]
 
 _DETAIL_KEYS = ("Index Cond", "Recheck Cond", "Filter", "Hash Cond", "Merge Cond", "Join Filter", "Sort Key",
                 "Group Key", "Strategy")  # fmt: skip
@@ -26,8 +28,8 @@ class PlanNode:
     node: str
     relation: str | None
     index: str | None
-    est_rows: float
-    est_cost: float
+    est_rows: float | None
+    est_cost: float | None
     actual_rows: float | None = None
     loops: int | None = None
     self_ms: float | None = None
@@ -53,7 +55,7 @@ class DbPlan:
     engine: str
     analyzed: bool
     nodes: tuple[PlanNode, ...]
-    total_cost: float
+    total_cost: float | None
     planning_ms: float | None = None
     execution_ms: float | None = None
 
@@ -68,7 +70,7 @@ class DbPlan:
         """Nodes whose actual rows (per loop) are ``factor`` times off the estimate, either way."""
         out = []
         for n in self.nodes:
-            if n.actual_rows is None:
+            if n.actual_rows is None or n.est_rows is None:
                 continue
             est, act = max(n.est_rows, 1.0), max(n.actual_rows, 1.0)
             if act / est >= factor or est / act >= factor:
@@ -79,6 +81,13 @@ class DbPlan:
         out = asdict(self)
         out["shape"] = self.shape()
         return out
+
+
+def without_estimates(plan: DbPlan) -> DbPlan:
+    """``plan`` without estimated rows, costs and buffer counts: the shape, the caller's actual rows and
+    the times stay."""
+    nodes = tuple(replace(n, est_rows=None, est_cost=None, shared_hit=None, shared_read=None) for n in plan.nodes)
+    return replace(plan, nodes=nodes, total_cost=None)
 
 
 def _text(value: Any) -> str:

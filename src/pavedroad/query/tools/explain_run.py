@@ -1,14 +1,18 @@
-"""Drivers that attach the database's plan to an explanation: Postgres through ``tenancy.transaction``
+"""Drivers that attach the database's plan to an explanation: Postgres through ``tenancy.atransaction``
 (row-level security on, the principal's tenant) or DuckDB.
 
-Guarantee: ``EXPLAIN`` (and ``EXPLAIN ANALYZE``, which *runs* the query) executes inside a savepoint that
-is always rolled back, in a transaction scoped to the principal's tenant, with the session time zone and
-statement timeout ``run`` uses; so explaining never writes and never sees another tenant's rows.
+Guarantees: ``explain``/``aexplain``/``explain_duckdb`` explain a principal's query through a
+``QueryGuard`` (the same row rules and field access as ``run``; estimates hidden), so an explanation
+never describes rows the query itself would not return. ``EXPLAIN`` (and ``EXPLAIN ANALYZE``, which
+*runs* the query) executes inside a savepoint that is always rolled back, in a transaction scoped to the
+principal's tenant, with the session time zone and statement timeout ``run`` uses; so explaining never
+writes and never sees another tenant's rows. The ``*_unrestricted`` drivers skip the guard (owner tools).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,15 +23,24 @@ from pavedroad.query.compiler import CompiledQuery, Compiler
 from pavedroad.query.context import Dialect, Limits
 from pavedroad.query.errors import InternalCompilerError
 from pavedroad.query.model import SemanticModel
-from pavedroad.query.overlay import TenantSchema, aload_tenant_schema, load_tenant_schema
-from pavedroad.query.ports import FieldPolicy
-from pavedroad.query.run import _db_error
-from pavedroad.query.tools.dbplan import DbPlan, from_duckdb_profile, from_postgres
+from pavedroad.query.overlay import TenantSchema, aload_tenant_schema
+from pavedroad.query.ports import FieldPolicy, QueryGuard
+from pavedroad.query.run import _db_error, blocking
+from pavedroad.query.tools.dbplan import DbPlan, from_duckdb_profile, from_postgres, without_estimates
 from pavedroad.query.tools.explain import Explanation, explain_trace
 from pavedroad.query.tools.trace import trace_compile
-from pavedroad.tenancy import Principal, atransaction, transaction
+from pavedroad.tenancy import Principal, atransaction
 
-__all__ = ["aexplain", "explain", "explain_duckdb", "explain_sql"]
+__all__ = [
+    "aexplain",
+    "aexplain_unrestricted",
+    "aexplain_unrestricted_in",
+    "explain",
+    "explain_duckdb",
+    "explain_duckdb_unrestricted",
+    "explain_sql",
+    "explain_unrestricted",
+]
 
 _SESSION = "select set_config('TimeZone', %s, true), set_config('statement_timeout', %s, true)"
 
@@ -38,50 +51,110 @@ def explain_sql(sql: str, analyze: bool) -> str:
 
 
 def _compile(  # noqa: PLR0917 - a private helper with one caller shape; keywords would only add noise
-    query: str | dict[str, Any], schema: TenantSchema, principal_role: str, dialect: Dialect,
+    query: str | Mapping[str, Any], schema: TenantSchema, principal_role: str, dialect: Dialect,
     model: SemanticModel, policy: FieldPolicy | None, limits: Limits, params: dict[str, Any] | None,
-    now: datetime | None,
+    now: datetime | None, shown: str | None,
 ) -> tuple[Explanation, CompiledQuery]:  # fmt: skip
-    trace = trace_compile(query, model=model, schema=schema, role=principal_role, dialect=dialect,
+    q = query if isinstance(query, str) else dict(query)
+    trace = trace_compile(q, model=model, schema=schema, role=principal_role, dialect=dialect,
                           policy=policy, limits=limits)  # fmt: skip
-    compiled = Compiler(size=1).compile(query, model=model, schema=schema, role=principal_role, dialect=dialect,
+    compiled = Compiler(size=1).compile(q, model=model, schema=schema, role=principal_role, dialect=dialect,
                                         policy=policy, limits=limits, params=params, now=now)  # fmt: skip
-    text = query if isinstance(query, str) else json.dumps(query)
+    text = shown if shown is not None else q if isinstance(q, str) else json.dumps(q)
     return explain_trace(trace, query=text, tenant=schema.tenant_id, params=compiled.params), compiled
-
-
-def explain(
-    pool: ConnectionPool,
-    principal: Principal,
-    query: str | dict[str, Any],
-    *,
-    model: SemanticModel,
-    analyze: bool = False,
-    params: dict[str, Any] | None = None,
-    policy: FieldPolicy | None = None,
-    limits: Limits | None = None,
-    now: datetime | None = None,
-) -> Explanation:
-    """Explain ``query`` for ``principal`` on Postgres; ``analyze`` runs it (rolled back) for real timings."""
-    limits = limits or Limits()
-    with transaction(pool, principal) as conn:
-        schema = load_tenant_schema(conn, principal.tenant_id)
-        out, compiled = _compile(query, schema, principal.role.value, "postgres", model, policy, limits, params, now)
-        with conn.transaction(force_rollback=True):
-            conn.execute(_SESSION, (schema.time_zone, str(limits.statement_timeout_ms)))
-            try:
-                row = conn.execute(explain_sql(compiled.sql, analyze), compiled.params).fetchone()
-            except psycopg.Error as exc:
-                raise _db_error(exc, limits) from None
-    if row is None:
-        raise InternalCompilerError("EXPLAIN returned no row")
-    return _attach(out, from_postgres(row[0]))
 
 
 async def aexplain(
     pool: AsyncConnectionPool,
     principal: Principal,
-    query: str | dict[str, Any],
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    guard: QueryGuard,
+    analyze: bool = False,
+    params: dict[str, Any] | None = None,
+    request_id: str | None = None,
+    duckdb: Any = None,
+) -> Explanation:
+    """Explain ``query`` for ``principal`` under ``guard`` (the service's path); ``analyze`` runs it,
+    rolled back, counting only the rows the caller may read (and is audited with ``request_id``);
+    ``duckdb`` plans on that connection."""
+    out = await guard.aexplain(pool, principal, query, model=model, analyze=analyze, params=params,
+                               request_id=request_id, duckdb=duckdb)  # fmt: skip
+    if not isinstance(out, Explanation):
+        raise TypeError(f"{type(guard).__name__}.aexplain returned {type(out).__name__}, not an Explanation")
+    return out
+
+
+def explain(
+    pool: ConnectionPool | str,
+    principal: Principal,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    guard: QueryGuard,
+    analyze: bool = False,
+    params: dict[str, Any] | None = None,
+) -> Explanation:
+    """Sync facade of ``aexplain``: the same guarded path."""
+    return blocking(pool, lambda apool: aexplain(apool, principal, query, model=model, guard=guard,
+                                                 analyze=analyze, params=params))  # fmt: skip
+
+
+def explain_duckdb(
+    pool: ConnectionPool | str,
+    principal: Principal,
+    con: Any,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    guard: QueryGuard,
+    analyze: bool = False,
+    params: dict[str, Any] | None = None,
+) -> Explanation:
+    """``explain`` with the plan taken from DuckDB (``con`` holds copies of the tables)."""
+    return blocking(pool, lambda apool: aexplain(apool, principal, query, model=model, guard=guard, analyze=analyze,
+                                                 params=params, duckdb=con))  # fmt: skip
+
+
+async def aexplain_unrestricted_in(
+    conn: psycopg.AsyncConnection,
+    principal: Principal,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    schema: TenantSchema | None = None,
+    analyze: bool = False,
+    params: dict[str, Any] | None = None,
+    policy: FieldPolicy | None = None,
+    limits: Limits | None = None,
+    now: datetime | None = None,
+    estimates: bool = True,
+    shown: str | None = None,
+) -> Explanation:
+    """Explain inside the caller's tenant transaction, no guard (the guard's driver); ``estimates=False``
+    drops the planner's estimates, ``shown`` is the query text the explanation reports."""
+    limits = limits or Limits()
+    schema = schema or await aload_tenant_schema(conn, principal.tenant_id)
+    out, compiled = _compile(query, schema, principal.role.value, "postgres", model, policy, limits, params, now,
+                             shown)  # fmt: skip
+    async with conn.transaction(force_rollback=True):
+        await conn.execute(_SESSION, (schema.time_zone, str(limits.statement_timeout_ms)))
+        try:
+            cur = await conn.execute(explain_sql(compiled.sql, analyze), compiled.params)
+            row = await cur.fetchone()
+        except psycopg.Error as exc:
+            raise _db_error(exc, limits) from None
+    if row is None:
+        raise InternalCompilerError("EXPLAIN returned no plan")
+    plan = from_postgres(row[0])
+    return _attach(out, plan if estimates else without_estimates(plan))
+
+
+async def aexplain_unrestricted(
+    pool: AsyncConnectionPool,
+    principal: Principal,
+    query: str | Mapping[str, Any],
     *,
     model: SemanticModel,
     analyze: bool = False,
@@ -90,21 +163,28 @@ async def aexplain(
     limits: Limits | None = None,
     now: datetime | None = None,
 ) -> Explanation:
-    """Async twin of ``explain`` (the service's path)."""
-    limits = limits or Limits()
+    """Explain with no row rules and the planner's estimates: owner use only (principals: ``aexplain``)."""
     async with atransaction(pool, principal) as conn:
-        schema = await aload_tenant_schema(conn, principal.tenant_id)
-        out, compiled = _compile(query, schema, principal.role.value, "postgres", model, policy, limits, params, now)
-        async with conn.transaction(force_rollback=True):
-            await conn.execute(_SESSION, (schema.time_zone, str(limits.statement_timeout_ms)))
-            try:
-                cur = await conn.execute(explain_sql(compiled.sql, analyze), compiled.params)
-                row = await cur.fetchone()
-            except psycopg.Error as exc:
-                raise _db_error(exc, limits) from None
-    if row is None:
-        raise InternalCompilerError("EXPLAIN returned no row")
-    return _attach(out, from_postgres(row[0]))
+        return await aexplain_unrestricted_in(conn, principal, query, model=model, analyze=analyze, params=params,
+                                              policy=policy, limits=limits, now=now)  # fmt: skip
+
+
+def explain_unrestricted(
+    pool: ConnectionPool | str,
+    principal: Principal,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    analyze: bool = False,
+    params: dict[str, Any] | None = None,
+    policy: FieldPolicy | None = None,
+    limits: Limits | None = None,
+    now: datetime | None = None,
+) -> Explanation:
+    """Sync facade of ``aexplain_unrestricted``."""
+    return blocking(pool, lambda apool: aexplain_unrestricted(apool, principal, query, model=model, analyze=analyze,
+                                                              params=params, policy=policy, limits=limits,
+                                                              now=now))  # fmt: skip
 
 
 def _attach(out: Explanation, plan: DbPlan) -> Explanation:
@@ -114,23 +194,28 @@ def _attach(out: Explanation, plan: DbPlan) -> Explanation:
         tables = sorted({n.relation for n in off if n.relation}) or ["the tables involved"]
         out.notes.append(f"{len(off)} plan nodes estimate rows 10x or more off the actual count: statistics may be"
                          f" stale (ANALYZE {', '.join(tables)}) or the predicate hard to estimate")  # fmt: skip
+    if plan.total_cost is None:
+        out.notes.append("planner estimates are hidden: they come from statistics over every tenant's rows")
     return out
 
 
-def explain_duckdb(
+def explain_duckdb_unrestricted(
     con: Any,
     schema: TenantSchema,
     role: str,
-    query: str | dict[str, Any],
+    query: str | Mapping[str, Any],
     *,
     model: SemanticModel,
     analyze: bool = False,
     params: dict[str, Any] | None = None,
+    policy: FieldPolicy | None = None,
     now: datetime | None = None,
+    estimates: bool = True,
+    shown: str | None = None,
 ) -> Explanation:
-    """Explain on DuckDB (a connection holding copies of the tables); the plan needs ``analyze``, because
-    DuckDB's profiler is what reports per-operator cardinalities and times."""
-    out, compiled = _compile(query, schema, role, "duckdb", model, None, Limits(), params, now)
+    """Explain on DuckDB (a connection holding copies of the tables), no guard; the plan needs
+    ``analyze``, because DuckDB's profiler is what reports per-operator cardinalities and times."""
+    out, compiled = _compile(query, schema, role, "duckdb", model, policy, Limits(), params, now, shown)
     if not analyze:
         out.notes.append("DuckDB's operator tree comes from its profiler: add --analyze to see it")
         return out
@@ -142,5 +227,4 @@ def explain_duckdb(
     finally:
         con.execute("PRAGMA disable_profiling")
     plan: DbPlan = from_duckdb_profile(doc)
-    out.db = plan
-    return out
+    return _attach(out, plan if estimates else without_estimates(plan))

@@ -46,7 +46,7 @@ def record_plans(
         "dataset": dataset,
         "tenant": tenant,
         "now": now.isoformat(),
-        "plans": {n: {"cost": round(p.total_cost, 2), "shape": p.shape()} for n, p in sorted(plans.items())},
+        "plans": {n: {"cost": round(p.total_cost or 0.0, 2), "shape": p.shape()} for n, p in sorted(plans.items())},
         "errors": errors,
     }
 

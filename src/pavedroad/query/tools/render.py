@@ -51,9 +51,11 @@ def explain_text(e: Explanation, *, timings: bool = False) -> str:
 
 
 def _node_label(n: PlanNode, plan: DbPlan) -> str:
-    parts = [f"[bold]{n.label}[/]", f"est {n.est_rows:g} rows", f"cost {n.est_cost:g}"]
+    parts = [f"[bold]{n.label}[/]"]
+    if n.est_rows is not None:
+        parts += [f"est {n.est_rows:g} rows", f"cost {n.est_cost or 0:g}"]
     if n.actual_rows is not None:
-        off = n.actual_rows / n.est_rows if n.est_rows else float("inf")
+        off = 1.0 if n.est_rows is None else n.actual_rows / n.est_rows if n.est_rows else float("inf")
         warn = "[yellow]" if off > 10 or off < 0.1 else ""  # an order of magnitude off
         parts.append(f"{warn}actual {n.actual_rows:g}×{n.loops or 1}{'[/]' if warn else ''}")
     if n.self_ms is not None:
@@ -67,7 +69,9 @@ def _node_label(n: PlanNode, plan: DbPlan) -> str:
 
 
 def render_plan(plan: DbPlan) -> RenderableType:
-    head = f"{plan.engine} plan, total cost {plan.total_cost:g}"
+    head = f"{plan.engine} plan, " + (
+        "estimates hidden" if plan.total_cost is None else f"total cost {plan.total_cost:g}"
+    )
     if plan.execution_ms is not None:
         head += f", planning {plan.planning_ms or 0:.3f} ms, execution {plan.execution_ms:.3f} ms"
     tree = Tree(head)
@@ -162,7 +166,8 @@ def plan_text(plan: DbPlan, *, masked: bool = True) -> str:
     only unmasked (they vary run to run), so golden files can pin the rest."""
     lines = []
     for n in plan.nodes:
-        line = f"{'  ' * n.depth}{n.label}  (est {n.est_rows:g} rows, cost {n.est_cost:g})"
+        est = "estimates hidden" if n.est_rows is None else f"est {n.est_rows:g} rows, cost {n.est_cost or 0:g}"
+        line = f"{'  ' * n.depth}{n.label}  ({est})"
         if plan.analyzed:
             line += " actual ? rows, ? ms" if masked else f" actual {n.actual_rows:g} rows, {n.self_ms:.3f} ms"
         lines.append(line + ("  <- hottest" if n.hot and not masked else ""))

@@ -1,7 +1,8 @@
 """``POST /v1/query``: run a report or list view (text or JSON form) for the caller's tenant and role.
 
-Every query goes through the guardrails: the role-by-classification matrix and the domain's row rules
-(``recruiting.reads``), small-group suppression, and an audit event. Bad queries are 4xx with the
+Every query and explanation goes through the guardrails (``recruiting.reads.GUARDRAILS``, the path the
+CLI and the Python API take too): the role-by-classification matrix and the domain's row rules,
+small-group suppression, and an audit event; an explanation hides the planner's estimates. Bad queries are 4xx with the
 structured error (code, message, hint, span); the tenant comes from the credential only.
 """
 
@@ -12,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from pavedroad.privacy import FieldAccessPolicy, arun_protected
+from pavedroad.query import arun
 from pavedroad.query.tools import aexplain, shape_log_lifespan
 from pavedroad.recruiting import reads
 from pavedroad.recruiting.model import recruiting_model
@@ -35,13 +36,12 @@ async def query(
     request: Request, body: QueryBody, principal: Annotated[Principal, Depends(current_principal)]
 ) -> dict[str, Any]:
     shape_log = getattr(request.app.state, "shape_log", None)
-    result = await arun_protected(
+    result = await arun(
         request.app.state.pool,
         principal,
         body.query,
         model=recruiting_model(),
-        matrix=reads.ACCESS,
-        rules=reads.ROW_RULES,
+        guard=reads.GUARDRAILS,
         params=dict(body.params),
         cursor=body.cursor,
         request_id=getattr(request.state, "request_id", None),
@@ -53,7 +53,8 @@ async def query(
 
 
 class ExplainBody(BaseModel):
-    """A query to explain; ``analyze`` runs it (inside a transaction that is rolled back)."""
+    """A query to explain; ``analyze`` runs it (inside a transaction that is rolled back) over the rows the
+    caller may read. Planner estimates are hidden: they come from statistics over every tenant's rows."""
 
     query: str | dict[str, Any] = Field(description="Pipeline text, or the JSON form (see docs/query.md).")
     params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
@@ -65,6 +66,6 @@ async def explain(
     request: Request, body: ExplainBody, principal: Annotated[Principal, Depends(current_principal)]
 ) -> dict[str, Any]:
     out = await aexplain(request.app.state.pool, principal, body.query, model=recruiting_model(),
-                         analyze=body.analyze, params=dict(body.params),
-                         policy=FieldAccessPolicy(reads.ACCESS))  # fmt: skip
+                         guard=reads.GUARDRAILS, analyze=body.analyze, params=dict(body.params),
+                         request_id=getattr(request.state, "request_id", None))  # fmt: skip
     return out.to_dict()
