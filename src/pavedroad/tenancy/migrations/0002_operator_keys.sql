@@ -1,0 +1,39 @@
+-- Platform operators and immediate revocation.
+--
+-- An operator key ('prop_<secret>') is a credential of its own: it names no tenant, is issued only by
+-- `pavedroad operator issue` with the owner database URL, and is stored as a SHA-256 hash here, in
+-- pavedroad_meta, where the application role cannot read, write or list it. The service checks a key
+-- through operator_for_key (SECURITY DEFINER): it learns the operator behind one hash, nothing else.
+
+CREATE TABLE pavedroad_meta.operator_keys (
+    id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name        text        NOT NULL CHECK (name ~ '^[a-z][a-z0-9_.-]{0,62}$'),
+    key_hash    text        NOT NULL UNIQUE,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    created_by  text        NOT NULL CHECK (created_by <> ''),
+    revoked_at  timestamptz,
+    revoked_by  text
+);
+CREATE UNIQUE INDEX operator_keys_one_live_per_name ON pavedroad_meta.operator_keys (name) WHERE revoked_at IS NULL;
+
+CREATE FUNCTION pavedroad_meta.operator_for_key(hash text) RETURNS TABLE (id bigint, name text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT k.id, k.name FROM pavedroad_meta.operator_keys k WHERE k.key_hash = hash AND k.revoked_at IS NULL
+$fn$;
+REVOKE ALL ON FUNCTION pavedroad_meta.operator_for_key(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pavedroad_meta.operator_for_key(text) TO pavedroad_app;
+
+-- Every change that can take a credential away (revoked or deleted key, deactivated user, changed role)
+-- tells every service process to drop its authentication cache: NOTIFY is delivered on commit.
+CREATE FUNCTION pavedroad_meta.notify_auth_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM pg_notify('pavedroad_auth', TG_TABLE_NAME);
+    RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER api_keys_auth_change AFTER UPDATE OR DELETE OR TRUNCATE ON api_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION pavedroad_meta.notify_auth_change();
+CREATE TRIGGER users_auth_change AFTER UPDATE OR DELETE OR TRUNCATE ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION pavedroad_meta.notify_auth_change();
+CREATE TRIGGER operator_keys_auth_change AFTER UPDATE OR DELETE OR TRUNCATE ON pavedroad_meta.operator_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION pavedroad_meta.notify_auth_change();
