@@ -195,8 +195,8 @@ async def follow_revocations(url: str, stop: asyncio.Event, cache: AuthCache = C
             conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=3)
             try:
                 await conn.execute(f"LISTEN {AUTH_CHANNEL}")
-                cache.invalidate()
                 cache.listening += 1
+                cache.invalidate()  # anything cached before we listened may be stale
                 backoff = 0.1
                 try:
                     await _listen(conn, stop, cache)
