@@ -13,8 +13,9 @@ from typing import Any
 import psycopg
 
 from pavedroad.errors import Conflict, InvalidInput, NotFound
+from pavedroad.tenancy.principal import Operator
 
-__all__ = ["issue_operator", "list_operators", "revoke_operator"]
+__all__ = ["arecord_platform_action", "issue_operator", "list_operators", "revoke_operator"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")
 
@@ -59,3 +60,13 @@ def list_operators(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     )
     cols = [d.name for d in cur.description or ()]
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+async def arecord_platform_action(
+    conn: psycopg.AsyncConnection[Any], operator: Operator, action: str, target: str
+) -> None:
+    """Append a platform action that is not a flag change (those are in ``flag_audit``) to the trail."""
+    await conn.execute(
+        "insert into pavedroad_meta.platform_audit (actor, action, target) values (%s, %s, %s)",
+        (operator.author, action, target),
+    )

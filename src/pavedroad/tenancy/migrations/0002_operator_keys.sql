@@ -37,3 +37,14 @@ CREATE TRIGGER users_auth_change AFTER UPDATE OR DELETE OR TRUNCATE ON users
     FOR EACH STATEMENT EXECUTE FUNCTION pavedroad_meta.notify_auth_change();
 CREATE TRIGGER operator_keys_auth_change AFTER UPDATE OR DELETE OR TRUNCATE ON pavedroad_meta.operator_keys
     FOR EACH STATEMENT EXECUTE FUNCTION pavedroad_meta.notify_auth_change();
+
+-- Platform actions that are not flag changes (flag changes have their own trail, flag_audit): e.g. an
+-- operator pausing a guarded rollout. Append-only for the application role (INSERT, nothing else).
+CREATE TABLE pavedroad_meta.platform_audit (
+    id      bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at      timestamptz NOT NULL DEFAULT now(),
+    actor   text        NOT NULL CHECK (actor <> ''),
+    action  text        NOT NULL CHECK (action <> ''),
+    target  text        NOT NULL DEFAULT ''
+);
+GRANT INSERT ON pavedroad_meta.platform_audit TO pavedroad_app;
