@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pavedroad.flags.errors import FlagForbidden
-from pavedroad.tenancy import Caller, Operator, Role
+from pavedroad.tenancy import Role
+from pavedroad.tenancy.principal import Caller, Operator
 
 __all__ = ["Actor"]
 

@@ -4,10 +4,11 @@ Tenant key form: ``pr_<tenant>_<secret>``. The service hashes the key and looks 
 security scoped to the claimed tenant, so a key can never resolve to another tenant and auth never needs a
 cross-tenant query. The tenant therefore always comes from the credential, never the request.
 
-Operator key form: ``prop_<secret>``: a credential of its own, never a tenant key. Its hash is checked
-through ``pavedroad_meta.operator_for_key`` (the application role cannot read the key table) and it
-resolves to an ``Operator``, which names no tenant: it serves platform routes only (``current_caller``,
-``require_operator``); ``current_principal`` refuses it with 403.
+Operator key form: ``prop_<secret>``: a credential of its own, never a tenant key. Its hash is looked up
+in ``pavedroad_meta.operator_keys``, whose row-level security shows the application role only the row of
+the hash it presents (it can never list operators). It resolves to an ``Operator``, which names no
+tenant: it serves platform routes only (``current_caller``, ``require_operator``); ``current_principal``
+refuses it with 403.
 
 Revocation: verified keys are cached per process, but only while that process LISTENs on
 ``pavedroad_auth`` (``follow_revocations``). A trigger notifies on every change to api keys, users and
@@ -33,7 +34,8 @@ from fastapi import Depends, Request
 from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.errors import Forbidden, Unauthenticated
-from pavedroad.tenancy import Caller, Operator, Principal, Role, atransaction
+from pavedroad.tenancy import Principal, Role, atransaction
+from pavedroad.tenancy.principal import Caller, Operator
 
 __all__ = [
     "AUTH_CHANNEL",
@@ -148,8 +150,11 @@ async def _tenant_user(pool: AsyncConnectionPool, key: str, digest: str) -> Prin
 async def _operator(pool: AsyncConnectionPool, key: str, digest: str) -> Operator:
     if _OPERATOR_KEY_RE.match(key) is None:
         raise Unauthenticated("the operator key is malformed", hint="issue one with `pavedroad operator issue`")
-    async with pool.connection() as conn:
-        cur = await conn.execute("select id, name from pavedroad_meta.operator_for_key(%s)", (digest,))
+    async with pool.connection() as conn, conn.transaction():
+        await conn.execute("select set_config('pavedroad.operator_key_hash', %s, true)", (digest,))
+        cur = await conn.execute(
+            "select id, name from pavedroad_meta.operator_keys where key_hash = %s and revoked_at is null", (digest,)
+        )
         row = await cur.fetchone()
     if row is None:
         raise Unauthenticated("the operator key is unknown or revoked", hint="`pavedroad operator issue` makes one")

@@ -1,8 +1,9 @@
 """Platform operator keys: issued, listed and revoked only with the owner database URL.
 
-The application role cannot read or write ``pavedroad_meta.operator_keys``; the service verifies a key
-through ``pavedroad_meta.operator_for_key``. Issuing and revoking are recorded on the key's row (who,
-when), and a revocation reaches every service process at once (the ``pavedroad_auth`` notification).
+The application role cannot write ``pavedroad_meta.operator_keys`` and sees only the row of a hash it
+presents (row-level security), so the service can verify a key but never list operators. Issuing and
+revoking are recorded on the key's row (who, when), and a revocation reaches every service process at
+once (the ``pavedroad_auth`` notification).
 """
 
 from __future__ import annotations

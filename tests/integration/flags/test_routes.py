@@ -14,7 +14,7 @@ from pavedroad.flags import Actor
 from pavedroad.flags.store import get_flag, history, put_flag
 from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
-from pavedroad.service.auth import CACHE
+from pavedroad.service.auth import CACHE, hash_key
 from pavedroad.settings import load_settings
 from pavedroad.tenancy.operators import issue_operator, revoke_operator
 from pavedroad.testing import TestDatabase
@@ -200,9 +200,14 @@ def test_a_tenant_key_is_not_an_operator_credential_and_an_operator_key_reads_no
     assert r.status_code == 403
     assert "operator key cannot act inside a tenant" in r.json()["message"]
     assert client.get("/v1/flags/new-ui/evaluate", headers=operator).status_code == 403
-    # The application role cannot read, list or mint operator keys.
-    with psycopg.connect(store.app_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
-        conn.execute("select key_hash from pavedroad_meta.operator_keys")
+    # The application role can neither list nor mint operator keys.
+    with psycopg.connect(store.app_url) as conn:
+        assert conn.execute("select count(*) from pavedroad_meta.operator_keys").fetchone() == (0,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "insert into pavedroad_meta.operator_keys (name, key_hash, created_by) values ('eve', %s, 'eve')",
+                (hash_key(tenant_key),),
+            )
     generation = CACHE.generation
     with psycopg.connect(store.owner_url) as conn:
         revoke_operator(conn, "olga", by="test")

@@ -22,7 +22,8 @@ from pavedroad.flags import Actor, FlagClient, FlagRuntime, ramp_position, updat
 from pavedroad.flags.store import Op, arun, get_flag, history, load_state, put_flag, set_override
 from pavedroad.flags.store import revert as revert_op
 from pavedroad.service.auth import current_caller, current_principal
-from pavedroad.tenancy import Caller, Operator, Principal
+from pavedroad.tenancy import Principal
+from pavedroad.tenancy.principal import Caller, Operator
 
 __all__ = ["router"]
 

@@ -2,8 +2,9 @@
 --
 -- An operator key ('prop_<secret>') is a credential of its own: it names no tenant, is issued only by
 -- `pavedroad operator issue` with the owner database URL, and is stored as a SHA-256 hash here, in
--- pavedroad_meta, where the application role cannot read, write or list it. The service checks a key
--- through operator_for_key (SECURITY DEFINER): it learns the operator behind one hash, nothing else.
+-- pavedroad_meta. The application role cannot write the table, and row-level security shows it a row
+-- only when it already holds that row's hash (set in pavedroad.operator_key_hash for the lookup's
+-- transaction): it can check a key it was sent, never list or learn operators.
 
 CREATE TABLE pavedroad_meta.operator_keys (
     id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -15,13 +16,11 @@ CREATE TABLE pavedroad_meta.operator_keys (
     revoked_by  text
 );
 CREATE UNIQUE INDEX operator_keys_one_live_per_name ON pavedroad_meta.operator_keys (name) WHERE revoked_at IS NULL;
-
-CREATE FUNCTION pavedroad_meta.operator_for_key(hash text) RETURNS TABLE (id bigint, name text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
-    SELECT k.id, k.name FROM pavedroad_meta.operator_keys k WHERE k.key_hash = hash AND k.revoked_at IS NULL
-$fn$;
-REVOKE ALL ON FUNCTION pavedroad_meta.operator_for_key(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION pavedroad_meta.operator_for_key(text) TO pavedroad_app;
+-- ENABLE without FORCE: the owner (who issues and revokes) sees every row; the application role, only one.
+ALTER TABLE pavedroad_meta.operator_keys ENABLE ROW LEVEL SECURITY;
+CREATE POLICY only_the_presented_key ON pavedroad_meta.operator_keys FOR SELECT TO pavedroad_app
+    USING (key_hash = current_setting('pavedroad.operator_key_hash', true));
+GRANT SELECT (id, name, key_hash, revoked_at) ON pavedroad_meta.operator_keys TO pavedroad_app;
 
 -- Every change that can take a credential away (revoked or deleted key, deactivated user, changed role)
 -- tells every service process to drop its authentication cache: NOTIFY is delivered on commit.
