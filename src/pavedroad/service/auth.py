@@ -35,7 +35,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.errors import Forbidden, Unauthenticated
 from pavedroad.tenancy import Principal, Role, atransaction
-from pavedroad.tenancy.principal import Caller, Operator
+from pavedroad.tenancy.operators import arecord_platform_action
+from pavedroad.tenancy.principal import Caller, Operator, audit_name
 
 __all__ = [
     "AUTH_CHANNEL",
@@ -263,8 +264,12 @@ async def current_principal(request: Request) -> Principal:
     return caller
 
 
-async def _operator_only(caller: Annotated[Caller, Depends(current_caller)]) -> Operator:
+async def _operator_only(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> Operator:
     if not isinstance(caller, Operator):
+        route = request.scope.get("route")
+        action = f"{request.method} {getattr(route, 'path', request.url.path)}"
+        async with request.app.state.pool.connection() as conn:
+            await arecord_platform_action(conn, audit_name(caller), action, request.url.path, outcome="denied")
         raise Forbidden(
             "this is a platform-wide action: it needs a platform operator key, not a tenant's key",
             hint="a tenant admin acts on its own tenant only; operators get keys from `pavedroad operator issue`",
@@ -273,7 +278,8 @@ async def _operator_only(caller: Annotated[Caller, Depends(current_caller)]) -> 
 
 
 def require_operator() -> object:
-    """FastAPI dependency: only a platform operator may call the route (tenant principals get 403)."""
+    """FastAPI dependency: only a platform operator may call the route; a tenant principal gets 403 and
+    the attempt is recorded in ``pavedroad_meta.platform_audit`` (outcome ``denied``)."""
     return Depends(_operator_only)
 
 

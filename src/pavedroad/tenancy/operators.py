@@ -14,7 +14,6 @@ from typing import Any
 import psycopg
 
 from pavedroad.errors import Conflict, InvalidInput, NotFound
-from pavedroad.tenancy.principal import Operator
 
 __all__ = ["arecord_platform_action", "issue_operator", "list_operators", "revoke_operator"]
 
@@ -64,10 +63,11 @@ def list_operators(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
 
 
 async def arecord_platform_action(
-    conn: psycopg.AsyncConnection[Any], operator: Operator, action: str, target: str
+    conn: psycopg.AsyncConnection[Any], actor: str, action: str, target: str, *, outcome: str = "ok"
 ) -> None:
-    """Append a platform action that is not a flag change (those are in ``flag_audit``) to the trail."""
+    """Append a platform action (not a flag change: those are in ``flag_audit``), or a refused attempt at
+    one (``outcome="denied"``), to ``pavedroad_meta.platform_audit``."""
     await conn.execute(
-        "insert into pavedroad_meta.platform_audit (actor, action, target) values (%s, %s, %s)",
-        (operator.author, action, target),
+        "insert into pavedroad_meta.platform_audit (actor, action, target, outcome) values (%s, %s, %s, %s)",
+        (actor, action, target, outcome),
     )

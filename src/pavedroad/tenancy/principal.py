@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Caller", "Operator", "Principal", "Role"]
+__all__ = ["Caller", "Operator", "Principal", "Role", "audit_name"]
 
 
 class Role(StrEnum):
@@ -52,3 +52,10 @@ class Operator:
 
 Caller = Principal | Operator
 """Whoever a platform route may serve: a tenant's user or a platform operator."""
+
+
+def audit_name(caller: Caller) -> str:
+    """How a caller appears in audit trails: ``<tenant>:<user>`` or ``operator:<name>``."""
+    if isinstance(caller, Operator):
+        return caller.author
+    return f"{caller.tenant_id}:{'' if caller.user_id is None else caller.user_id}"

@@ -1,4 +1,5 @@
-"""Pausing or resuming a guarded rollout changes it for every tenant: operators only, each one audited."""
+"""Pausing or resuming a guarded rollout changes it for every tenant: operators only; each action, and each
+refused attempt, is audited."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from pavedroad.tenancy.operators import issue_operator
 from pavedroad.testing import FakeClock, TestDatabase
 
 
-def _audit(owner_url: str) -> list[tuple[str, str, str]]:
+def _audit(owner_url: str) -> list[tuple[str, str, str, str]]:
     with psycopg.connect(owner_url) as conn:
-        rows = conn.execute("select actor, action, target from pavedroad_meta.platform_audit order by id")
+        rows = conn.execute("select actor, action, target, outcome from pavedroad_meta.platform_audit order by id")
         return [tuple(r) for r in rows.fetchall()]
 
 
@@ -39,13 +40,18 @@ def test_only_an_operator_pauses_and_resumes_and_each_is_audited(database: TestD
             assert denied.status_code == 403
             assert "operator" in denied.json()["message"]
         assert not controller.states["new-search"].paused
-        assert _audit(database.owner_url) == []
+        denials = _audit(database.owner_url)
+        assert [(a[1], a[3]) for a in denials] == [
+            ("POST /v1/canary/{rollout}/pause", "denied"),
+            ("POST /v1/canary/{rollout}/resume", "denied"),
+        ]
+        assert all(a[0].startswith("alpha:") for a in denials)
         r = client.post("/v1/canary/new-search/pause", headers=operator)
         assert (r.status_code, r.json()["by"]) == (200, "operator:olga")
         assert controller.states["new-search"].paused
         assert client.post("/v1/canary/new-search/resume", headers=operator).status_code == 200
         assert not controller.states["new-search"].paused
-    assert _audit(database.owner_url) == [
-        ("operator:olga", "canary_pause", "new-search"),
-        ("operator:olga", "canary_resume", "new-search"),
+    assert _audit(database.owner_url)[2:] == [
+        ("operator:olga", "canary_pause", "new-search", "ok"),
+        ("operator:olga", "canary_resume", "new-search", "ok"),
     ]

@@ -118,6 +118,12 @@ def test_tenant_admin_cannot_kill_ramp_or_revert_for_every_tenant(api: Api, stor
         assert r.status_code == 403, (path, body, r.text)
         assert r.json()["code"] == "F403"
         assert "platform operator" in r.json()["message"]
+    with psycopg.connect(store.owner_url) as conn:
+        denied = conn.execute("select actor, action, target, outcome from pavedroad_meta.platform_audit").fetchall()
+    assert [(a[1], a[2], a[3]) for a in denied] == [
+        (f"flag_{path}", "new-ui", "denied") for path, _ in attempts
+    ]  # every refused attempt at a platform action is on the platform's trail
+    assert all(a[0].startswith("acme:") for a in denied)
     # "Revert the latest change" means acme's own latest change: it never reaches the platform's.
     assert client.post("/v1/flags/new-ui/revert", json={"reason": "x"}, headers=admin).status_code == 404
     assert write(store.owner_url, get_flag("new-ui")) == before

@@ -95,7 +95,7 @@ async def canary_pause(
 ) -> dict[str, Any]:
     _controller(request).pause(rollout)
     async with request.app.state.pool.connection() as conn:
-        await arecord_platform_action(conn, operator, "canary_pause", rollout)
+        await arecord_platform_action(conn, operator.author, "canary_pause", rollout)
     return {"rollout": rollout, "paused": True, "by": operator.author}
 
 
@@ -105,7 +105,7 @@ async def canary_resume(
 ) -> dict[str, Any]:
     _controller(request).resume(rollout)
     async with request.app.state.pool.connection() as conn:
-        await arecord_platform_action(conn, operator, "canary_resume", rollout)
+        await arecord_platform_action(conn, operator.author, "canary_resume", rollout)
     return {"rollout": rollout, "paused": False, "by": operator.author}
 
 

@@ -12,18 +12,21 @@ for its own tenant; a global kill, a ramp move or a revert of a platform change 
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from pavedroad.errors import InvalidInput
-from pavedroad.flags import Actor, FlagClient, FlagRuntime, ramp_position, update_ramp
+from pavedroad.flags import Actor, FlagClient, FlagForbidden, FlagRuntime, ramp_position, update_ramp
 from pavedroad.flags.store import Op, arun, get_flag, history, load_state, put_flag, set_override
 from pavedroad.flags.store import revert as revert_op
 from pavedroad.service.auth import current_caller, current_principal
 from pavedroad.tenancy import Principal
-from pavedroad.tenancy.principal import Caller, Operator
+from pavedroad.tenancy.operators import arecord_platform_action
+from pavedroad.tenancy.principal import Caller, Operator, audit_name
 
 __all__ = ["router"]
 
@@ -59,6 +62,17 @@ class RevertBody(BaseModel):
 
     reason: str = Field(min_length=1, max_length=500)
     change: int | None = Field(default=None, ge=1)
+
+
+@asynccontextmanager
+async def _denials_audited(request: Request, caller: Caller, action: str, key: str) -> AsyncIterator[None]:
+    """A refused change (a tenant reaching for a platform action) is recorded before the 403 goes out."""
+    try:
+        yield
+    except FlagForbidden:
+        async with request.app.state.pool.connection() as conn:
+            await arecord_platform_action(conn, audit_name(caller), action, key, outcome="denied")
+        raise
 
 
 async def _run(request: Request, op: Op) -> Any:
@@ -116,6 +130,11 @@ def _kind(state: Any, key: str) -> str | None:
 
 @router.post("/{key}/kill", summary="Kill switch: own tenant (admin) or global (operator)")
 async def kill_flag(request: Request, principal: CallerDep, key: KeyPath, body: KillBody) -> dict[str, Any]:
+    async with _denials_audited(request, principal, "flag_kill", key):
+        return await _kill(request, principal, key, body)
+
+
+async def _kill(request: Request, principal: Caller, key: str, body: KillBody) -> dict[str, Any]:
     actor = Actor.of(principal)
     action = "unkill" if body.lift else "kill"
     tenant = (body.tenant or _tenant_of(principal)) if body.scope == "tenant" else None
@@ -136,6 +155,11 @@ async def kill_flag(request: Request, principal: CallerDep, key: KeyPath, body: 
 
 @router.post("/{key}/ramp", summary="Move, guard or roll back a ramp (operator)")
 async def ramp_flag(request: Request, principal: CallerDep, key: KeyPath, body: RampBody) -> dict[str, Any]:
+    async with _denials_audited(request, principal, "flag_ramp", key):
+        return await _ramp(request, principal, key, body)
+
+
+async def _ramp(request: Request, principal: Caller, key: str, body: RampBody) -> dict[str, Any]:
     actor = Actor.of(principal)
     actor.require_platform(f"moving the ramp of flag {key!r}")
     now = time.time()
@@ -151,6 +175,11 @@ async def ramp_flag(request: Request, principal: CallerDep, key: KeyPath, body: 
 
 @router.post("/{key}/revert", summary="Revert the latest change: own tenant's override (admin) or any (operator)")
 async def revert_flag(request: Request, principal: CallerDep, key: KeyPath, body: RevertBody) -> dict[str, Any]:
+    async with _denials_audited(request, principal, "flag_revert", key):
+        return await _revert(request, principal, key, body)
+
+
+async def _revert(request: Request, principal: Caller, key: str, body: RevertBody) -> dict[str, Any]:
     actor = Actor.of(principal)
     version = await _run(request, revert_op(key, actor=actor, reason=body.reason, audit_id=body.change))
     return {"key": key, "version": version}

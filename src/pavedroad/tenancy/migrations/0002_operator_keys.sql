@@ -37,13 +37,15 @@ CREATE TRIGGER users_auth_change AFTER UPDATE OR DELETE OR TRUNCATE ON users
 CREATE TRIGGER operator_keys_auth_change AFTER UPDATE OR DELETE OR TRUNCATE ON pavedroad_meta.operator_keys
     FOR EACH STATEMENT EXECUTE FUNCTION pavedroad_meta.notify_auth_change();
 
--- Platform actions that are not flag changes (flag changes have their own trail, flag_audit): e.g. an
--- operator pausing a guarded rollout. Append-only for the application role (INSERT, nothing else).
+-- Platform actions that are not flag changes (flag changes have their own trail, flag_audit), e.g. an
+-- operator pausing a guarded rollout, and every refused attempt at a platform action (outcome 'denied',
+-- e.g. a tenant admin trying a global kill). Append-only for the application role (INSERT only).
 CREATE TABLE pavedroad_meta.platform_audit (
     id      bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at      timestamptz NOT NULL DEFAULT now(),
     actor   text        NOT NULL CHECK (actor <> ''),
     action  text        NOT NULL CHECK (action <> ''),
-    target  text        NOT NULL DEFAULT ''
+    target  text        NOT NULL DEFAULT '',
+    outcome text        NOT NULL DEFAULT 'ok' CHECK (outcome IN ('ok', 'denied'))
 );
 GRANT INSERT ON pavedroad_meta.platform_audit TO pavedroad_app;
