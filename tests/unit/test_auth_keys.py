@@ -44,7 +44,7 @@ def test_the_cache_serves_nothing_unless_a_revocation_listener_is_connected() ->
     cache = AuthCache(ttl_s=30, clock=clock.time)
     cache.put("h", _operator(), cache.generation)
     assert cache.get("h") is None
-    cache.listening = 1
+    cache.listener_up()
     cache.put("h", _operator(), cache.generation)
     assert cache.get("h") == _operator()
     clock.advance(31)
@@ -53,7 +53,7 @@ def test_the_cache_serves_nothing_unless_a_revocation_listener_is_connected() ->
 
 def test_an_answer_looked_up_before_an_invalidation_is_not_cached() -> None:
     cache = AuthCache()
-    cache.listening = 1
+    cache.listener_up()
     started = cache.generation
     cache.invalidate()  # a revocation arrives while the lookup is in flight
     cache.put("h", _operator(), started)

@@ -15,7 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 from pavedroad import flags as feature_flags
 from pavedroad.observability.tracing import configure_tracing
 from pavedroad.privacy import install_redaction, load_registry
-from pavedroad.service.auth import follow_revocations
+from pavedroad.service.auth import cache_for, follow_revocations
 from pavedroad.service.dashboard import install_dashboard
 from pavedroad.service.errors import install_error_handlers
 from pavedroad.service.middleware import RequestContextMiddleware
@@ -58,7 +58,9 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
         app.state.pool = pool
         # Revoked keys are refused at once: this process caches keys only while it hears revocations.
         stop_listening = asyncio.Event()
-        revocations = asyncio.create_task(follow_revocations(app_url, stop_listening), name="pavedroad-auth")
+        revocations = asyncio.create_task(
+            follow_revocations(app_url, stop_listening, cache_for(pool)), name="pavedroad-auth"
+        )
         # Flags follow the same database; nothing connects until the first evaluation (fork-safe).
         flag_client = feature_flags.configure(app_url, settings.data_dir / "flags" / "snapshot.json")
         try:

@@ -10,10 +10,11 @@ the hash it presents (it can never list operators). It resolves to an ``Operator
 tenant: it serves platform routes only (``current_caller``, ``require_operator``); ``current_principal``
 refuses it with 403.
 
-Revocation: verified keys are cached per process, but only while that process LISTENs on
-``pavedroad_auth`` (``follow_revocations``). A trigger notifies on every change to api keys, users and
-operator keys; each notification empties the cache, so a revoked key is refused by every process as soon
-as the notification arrives (milliseconds after commit). A process that is not listening does not cache.
+Revocation: verified keys are cached per connection pool (``cache_for``), but only while a listener for
+that pool's database is connected on ``pavedroad_auth`` (``follow_revocations``, one per service
+process). A trigger notifies on every change to api keys, users and operator keys; each notification
+empties the cache, so a revoked key is refused by every process as soon as the notification arrives
+(milliseconds after commit). A pool without a connected listener does not cache.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import re
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Annotated
 
@@ -40,10 +42,10 @@ from pavedroad.tenancy.principal import Caller, Operator, audit_name
 
 __all__ = [
     "AUTH_CHANNEL",
-    "CACHE",
     "AuthCache",
     "authenticate",
     "authenticate_caller",
+    "cache_for",
     "current_caller",
     "current_principal",
     "follow_revocations",
@@ -76,6 +78,16 @@ class AuthCache:
         self._entries: dict[str, tuple[float, Caller]] = {}
         self._changed = threading.Condition()
 
+    def listener_up(self) -> None:
+        with self._changed:
+            self.listening += 1
+            self._invalidate_locked()  # anything cached before we listened may be stale
+
+    def listener_down(self) -> None:
+        with self._changed:
+            self.listening -= 1
+            self._invalidate_locked()
+
     def get(self, digest: str) -> Caller | None:
         if not self.listening:
             return None
@@ -88,17 +100,33 @@ class AuthCache:
 
     def invalidate(self) -> None:
         with self._changed:
-            self.generation += 1
-            self._entries.clear()
-            self._changed.notify_all()
+            self._invalidate_locked()
+
+    def _invalidate_locked(self) -> None:
+        self.generation += 1
+        self._entries.clear()
+        self._changed.notify_all()
 
     def wait_for_invalidation(self, after: int, timeout: float) -> bool:
         """Block until ``generation`` passes ``after`` (tests and benchmarks use it; never the service)."""
         with self._changed:
             return self._changed.wait_for(lambda: self.generation > after, timeout)
 
+    def wait_listening(self, timeout: float) -> bool:
+        """Block until a revocation listener is connected (tests use it; never the service)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.listening > 0, timeout)
 
-CACHE = AuthCache()
+
+_CACHES: weakref.WeakKeyDictionary[AsyncConnectionPool, AuthCache] = weakref.WeakKeyDictionary()
+
+
+def cache_for(pool: AsyncConnectionPool) -> AuthCache:
+    """The key cache of ``pool``'s database: used only while a listener for that database is connected."""
+    cache = _CACHES.get(pool)
+    if cache is None:
+        cache = _CACHES[pool] = AuthCache()
+    return cache
 
 
 def hash_key(key: str) -> str:
@@ -165,16 +193,17 @@ async def _operator(pool: AsyncConnectionPool, key: str, digest: str) -> Operato
 async def authenticate_caller(pool: AsyncConnectionPool, key: str) -> Caller:
     """Resolve a tenant or operator key to its caller, or raise ``Unauthenticated``."""
     digest = hash_key(key)
-    cached = CACHE.get(digest)
+    cache = cache_for(pool)
+    cached = cache.get(digest)
     if cached is not None:
         return cached
-    generation = CACHE.generation
+    generation = cache.generation
     caller: Caller
     if key.startswith(OPERATOR_PREFIX):
         caller = await _operator(pool, key, digest)
     else:
         caller = await _tenant_user(pool, key, digest)
-    CACHE.put(digest, caller, generation)
+    cache.put(digest, caller, generation)
     return caller
 
 
@@ -189,7 +218,7 @@ async def authenticate(pool: AsyncConnectionPool, key: str) -> Principal:
     return caller
 
 
-async def follow_revocations(url: str, stop: asyncio.Event, cache: AuthCache = CACHE) -> None:
+async def follow_revocations(url: str, stop: asyncio.Event, cache: AuthCache) -> None:
     """LISTEN on ``pavedroad_auth`` until ``stop``; every notification empties ``cache``.
 
     The cache is trusted only while connected (``cache.listening``): on connect and on any loss it is
@@ -201,14 +230,12 @@ async def follow_revocations(url: str, stop: asyncio.Event, cache: AuthCache = C
             conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=3)
             try:
                 await conn.execute(f"LISTEN {AUTH_CHANNEL}")
-                cache.listening += 1
-                cache.invalidate()  # anything cached before we listened may be stale
+                cache.listener_up()
                 backoff = 0.1
                 try:
                     await _listen(conn, stop, cache)
                 finally:
-                    cache.listening -= 1
-                    cache.invalidate()
+                    cache.listener_down()
             finally:
                 await conn.close()
         except Exception as exc:  # noqa: BLE001 - the listener outlives any lost connection

@@ -14,7 +14,7 @@ from pavedroad.flags import Actor
 from pavedroad.flags.store import get_flag, history, put_flag
 from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
-from pavedroad.service.auth import CACHE, hash_key
+from pavedroad.service.auth import cache_for, hash_key
 from pavedroad.settings import load_settings
 from pavedroad.tenancy.operators import issue_operator, revoke_operator
 from pavedroad.testing import TestDatabase
@@ -214,9 +214,10 @@ def test_a_tenant_key_is_not_an_operator_credential_and_an_operator_key_reads_no
                 "insert into pavedroad_meta.operator_keys (name, key_hash, created_by) values ('eve', %s, 'eve')",
                 (hash_key(tenant_key),),
             )
-    generation = CACHE.generation
+    cache = cache_for(client.app.state.pool)  # type: ignore[attr-defined]
+    generation = cache.generation
     with psycopg.connect(store.owner_url) as conn:
         revoke_operator(conn, "olga", by="test")
-    assert CACHE.wait_for_invalidation(generation, timeout=30), "the revocation was never heard"
+    assert cache.wait_for_invalidation(generation, timeout=30), "the revocation was never heard"
     r = client.post("/v1/flags/new-ui/kill", json={"reason": "x", "scope": "global"}, headers=operator)
     assert r.status_code == 401

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pavedroad.cli.main import app
 from pavedroad.service.app import create_app
-from pavedroad.service.auth import CACHE, hash_key
+from pavedroad.service.auth import cache_for, hash_key
 from pavedroad.settings import get_settings, load_settings
 from pavedroad.testing import TestDatabase
 
@@ -42,14 +42,14 @@ def test_issue_list_and_revoke_an_operator_key(owner_env: TestDatabase) -> None:
     assert again.exit_code != 0
     assert "already has a live key" in again.output
     assert "olga" in _cli("operator", "list")
-    started = CACHE.generation
     with TestClient(create_app(load_settings(), owner_env.app_url), raise_server_exceptions=False) as client:
-        assert CACHE.wait_for_invalidation(started, 30)
+        cache = cache_for(client.app.state.pool)  # type: ignore[attr-defined]
+        assert cache.wait_listening(30)
         headers = {"Authorization": f"Bearer {key}"}
         assert client.get("/v1/flags", headers=headers).status_code == 200
-        before = CACHE.generation
+        before = cache.generation
         _cli("operator", "revoke", "olga", "--by", "ci")
-        assert CACHE.wait_for_invalidation(before, 30)
+        assert cache.wait_for_invalidation(before, 30)
         assert client.get("/v1/flags", headers=headers).status_code == 401
     assert runner.invoke(app, ["operator", "revoke", "olga"]).exit_code != 0
     bad = runner.invoke(app, ["operator", "issue", "Not A Name"])

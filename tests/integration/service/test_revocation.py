@@ -9,7 +9,7 @@ import sys
 from fastapi.testclient import TestClient
 
 from pavedroad.service.app import create_app
-from pavedroad.service.auth import CACHE
+from pavedroad.service.auth import cache_for
 from pavedroad.settings import load_settings
 from pavedroad.testing import TestDatabase
 
@@ -34,16 +34,15 @@ def _h(key: str) -> dict[str, str]:
 def test_a_key_revoked_by_another_process_is_refused_at_the_next_request(
     database: TestDatabase, keys: dict[str, dict[str, str]]
 ) -> None:
-    started = CACHE.generation
     with TestClient(create_app(load_settings(), database.app_url), raise_server_exceptions=False) as client:
-        assert CACHE.wait_for_invalidation(started, WAIT_S), "the service never started listening"
-        assert CACHE.listening
+        cache = cache_for(client.app.state.pool)  # type: ignore[attr-defined]
+        assert cache.wait_listening(WAIT_S), "the service never started listening"
         key = keys["alpha"]["recruiter"]
         for _ in range(2):  # the second answer comes from the cache
             assert client.get("/v1/jobs", headers=_h(key)).status_code == 200
-        before = CACHE.generation
+        before = cache.generation
         _in_another_process(database.owner_url, "update api_keys set revoked_at = now() where key_hash = %s", key)
-        assert CACHE.wait_for_invalidation(before, WAIT_S), "the revocation notification never arrived"
+        assert cache.wait_for_invalidation(before, WAIT_S), "the revocation notification never arrived"
         r = client.get("/v1/jobs", headers=_h(key))
         assert r.status_code == 401
         assert "revoked" in r.json()["message"]
@@ -51,16 +50,16 @@ def test_a_key_revoked_by_another_process_is_refused_at_the_next_request(
 
 
 def test_deactivating_a_user_refuses_its_keys_at_once(database: TestDatabase, keys: dict[str, dict[str, str]]) -> None:
-    started = CACHE.generation
     with TestClient(create_app(load_settings(), database.app_url), raise_server_exceptions=False) as client:
-        assert CACHE.wait_for_invalidation(started, WAIT_S)
+        cache = cache_for(client.app.state.pool)  # type: ignore[attr-defined]
+        assert cache.wait_listening(WAIT_S)
         key = keys["beta"]["interviewer"]
         assert client.get("/v1/jobs", headers=_h(key)).status_code == 200
-        before = CACHE.generation
+        before = cache.generation
         deactivate = (
             "update users set active = false where (tenant_id, id) in"
             " (select tenant_id, user_id from api_keys where key_hash = %s)"
         )
         _in_another_process(database.owner_url, deactivate, key)
-        assert CACHE.wait_for_invalidation(before, WAIT_S)
+        assert cache.wait_for_invalidation(before, WAIT_S)
         assert client.get("/v1/jobs", headers=_h(key)).status_code == 401
