@@ -34,4 +34,6 @@ async def explain(request: Request, principal: Principal) -> PanelResult:
     return "panels/query_explain.html", {"x": await query_routes.explain(request, body, principal)}
 
 
-register_panel(Panel("query", "Query console", render, order=10, wide=True, actions={"run": run, "explain": explain}))
+register_panel(
+    Panel("query", "Query console", render, order=10, wide=True, actions={"run": run, "explain": explain})
+)
