@@ -16,6 +16,11 @@
   (``arun_unrestricted``, same field policy), interleaved on one pool. Figure
   ``cli_protected_overhead_pct``: the geometric mean over queries of median(protected) / median(raw), as
   an overhead in percent (target ≤ 10 %).
+* **Revocation** — a real ``pavedroad serve --workers 2`` on the seeded database; per round a fresh key
+  is used on new connections (both workers cache it), then revoked by an owner connection elsewhere, and
+  requests keep coming on new connections. Figure ``revocation_s``: median over rounds of the time from
+  the revoking commit to the first request after which every request (≥ 20 in a row, spread over the
+  workers) is refused; target ≤ 1 s (the notification makes it milliseconds).
 
 Data: ``pavedroad.recruiting.generator.seed`` — 1M applications over 3 tenants (``--quick``: 100k).
 """
@@ -26,7 +31,11 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -232,6 +241,91 @@ def bench_cli_protected(app_url: str, tenant: str, reps: int) -> dict[str, Any]:
     }
 
 
+def _serve(owner_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """``pavedroad serve --workers N`` on ``owner_url``, once it answers ``/readyz``."""
+    import httpx
+
+    from pavedroad.db import free_port
+
+    data_dir = Path(tempfile.mkdtemp(prefix="pavedroad-bench-revocation-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "PAVEDROAD_DATABASE_URL": owner_url,
+        "PAVEDROAD_DATA_DIR": str(data_dir),
+        "PAVEDROAD_SLO_RECORDER": "false",
+        "PAVEDROAD_LOG_LEVEL": "warning",
+        "PAVEDROAD_POOL_MAX_SIZE": "4",
+    }
+    log = open(data_dir / "service.log", "wb")  # noqa: SIM115 - lives as long as the process
+    argv = [str(Path(sys.executable).parent / "pavedroad"), "serve", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return proc, url, data_dir
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"service exited early; see {log.name}")
+        time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("service did not become ready in 90 s")
+
+
+def bench_revocation(owner_url: str, tenant: str, rounds: int, workers: int = 2) -> dict[str, Any]:
+    """Seconds from a revoking commit until every service process refuses the key (see module doc)."""
+    import httpx
+
+    from pavedroad.recruiting.tenants import ensure_demo_keys
+    from pavedroad.service.auth import hash_key, issue_key
+
+    keys = ensure_demo_keys(owner_url, Path(tempfile.mkdtemp()) / "keys.json", [tenant])
+    with psycopg.connect(owner_url) as conn:
+        row = conn.execute("select user_id from api_keys where key_hash = %s", (hash_key(keys[tenant]["admin"]),))
+        user_id = row.fetchone()[0]  # type: ignore[index]
+    proc, url, _ = _serve(owner_url, workers)
+    delays: list[float] = []
+    fresh = httpx.Limits(max_keepalive_connections=0)  # a new connection per request: any worker may answer
+    try:
+        with httpx.Client(base_url=url, limits=fresh, timeout=10) as client:
+            for _ in range(rounds):
+                key = issue_key(tenant)
+                with psycopg.connect(owner_url) as conn:
+                    conn.execute("insert into api_keys (tenant_id, user_id, key_hash, label) values (%s, %s, %s,"
+                                 " 'bench')", (tenant, user_id, hash_key(key)))  # fmt: skip
+                headers = {"Authorization": f"Bearer {key}"}
+                for _ in range(20):  # warm every worker's cache
+                    assert client.get("/v1/jobs?limit=1", headers=headers).status_code == 200
+                with psycopg.connect(owner_url) as conn:
+                    revoked = time.perf_counter()
+                    conn.execute("update api_keys set revoked_at = now() where key_hash = %s", (hash_key(key),))
+                    conn.commit()
+                refused_since: float | None = None
+                in_a_row = 0
+                while in_a_row < 20 and time.perf_counter() - revoked < 60:
+                    sent = time.perf_counter()
+                    if client.get("/v1/jobs?limit=1", headers=headers).status_code == 401:
+                        refused_since = sent if refused_since is None else refused_since
+                        in_a_row += 1
+                    else:
+                        refused_since, in_a_row = None, 0
+                delays.append((refused_since if refused_since is not None else math.inf) - revoked)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return {
+        "revocation_s": round(statistics.median(delays), 4),
+        "revocation_max_s": round(max(delays), 4),
+        "revocation_workers": workers,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100k applications, 4 repetitions (< 60 s)")
@@ -254,6 +348,7 @@ def main() -> None:
         figures.update(rls)
         figures.update(bench_guarded(db.app_url, tenant, 5))
         figures.update(bench_cli_protected(db.app_url, tenant, reps))
+        figures.update(bench_revocation(db.owner_url, tenant, 5 if args.quick else 15))
     table = Table(title="row-level security: same SQL as pavedroad_app (RLS) vs superuser (bypass), medians")
     for column in ("query", "RLS ms", "bypass ms", "overhead"):
         table.add_column(column)

@@ -8,6 +8,7 @@ import httpx
 import psycopg
 import pytest
 
+from pavedroad.flags import Actor
 from pavedroad.flags.store import put_flag, run
 from pavedroad.query import Limits
 from pavedroad.testing import TestDatabase
@@ -109,7 +110,7 @@ def test_kill_switch_from_the_dashboard_takes_effect(
 ) -> None:
     service, keys = live
     with psycopg.connect(database.owner_url) as conn:
-        run(conn, put_flag("new-scorecards", FLAG, author="test", reason="set up"))
+        run(conn, put_flag("new-scorecards", FLAG, actor=Actor.platform("test"), reason="set up"))
     page = _sign_in(browser, service, keys["alpha"]["admin"])
     page.on("dialog", lambda dialog: dialog.accept())
     page.wait_for_selector('#rollouts tr[data-flag="new-scorecards"] button.kill')

@@ -1,8 +1,9 @@
 """``pavedroad flags``: list, show, set, ramp, kill, revert, lint, eval.
 
 Changes go to the flag store (Postgres, as the owner) with an author and a reason, are audited, and reach
-running processes within a second. ``lint`` and ``eval`` also work on a flagd file (``--file``) with no
-database at all.
+running processes within a second. Whoever holds the owner database URL is a platform operator: the CLI
+acts as the platform (``Actor.platform``), on any flag and any tenant's override. ``lint`` and ``eval``
+also work on a flagd file (``--file``) with no database at all.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from pavedroad.cli.common import console, friendly_errors, settings
 from pavedroad.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from pavedroad.flags import Actor
 
 app = typer.Typer(help="Feature flags: flagd-format flags with ramps, kill switches and an audit trail.")
 
@@ -29,8 +33,11 @@ FileOpt = Annotated[Path | None, typer.Option("--file", "-f", help="A flagd flag
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _author(author: str) -> str:
-    return author or getpass.getuser()
+def _actor(author: str) -> Actor:
+    """The platform actor of a CLI change (the CLI runs with the owner database URL)."""
+    from pavedroad.flags import Actor
+
+    return Actor.platform(author or getpass.getuser())
 
 
 @contextmanager
@@ -146,7 +153,7 @@ def set_flag(
         except ValueError as exc:
             raise InvalidInput(f"--json is not JSON: {exc}", hint="quote the JSON for your shell") from None
         with _store() as conn:
-            version = _do(conn, put_flag(key, doc, author=_author(author), reason=reason))
+            version = _do(conn, put_flag(key, doc, actor=_actor(author), reason=reason))
     elif file is not None:
         flag_set = require_valid(json.loads(file.read_text()), allow_array=True)
         if key is not None:
@@ -154,7 +161,7 @@ def set_flag(
                 raise InvalidInput(f"{file} has no flag {key!r}", hint=f"flags in it: {', '.join(flag_set.flags)}")
             flag_set = flag_set.model_copy(update={"flags": {key: flag_set.flags[key]}})
         with _store() as conn:
-            version = _do(conn, import_flag_set(flag_set, author=_author(author), reason=reason))
+            version = _do(conn, import_flag_set(flag_set, actor=_actor(author), reason=reason))
     else:
         raise InvalidInput("nothing to set", hint="pass --json '{...}' or --file flags.json")
     console.print(f"published (store version {version})" if version else "no change")
@@ -194,17 +201,17 @@ def ramp(  # noqa: PLR0917 - Typer maps each option to a parameter
     from pavedroad.flags.store import Op, get_flag, load_state
 
     now = time.time()
-    who = _author(author)
+    who = _actor(author)
     ops: list[Callable[[], Op]] = []
     if schedule is not None:
-        ops.append(lambda: set_ramp(key, schedule, rollout=rollout, guard=guard == "green", author=who,
+        ops.append(lambda: set_ramp(key, schedule, rollout=rollout, guard=guard == "green", actor=who,
                                     reason=reason, now=now))  # fmt: skip
     if to is not None:
-        ops.append(lambda: move_ramp(key, to, author=who, reason=reason, now=now))
+        ops.append(lambda: move_ramp(key, to, actor=who, reason=reason, now=now))
     if back:
-        ops.append(lambda: rollback_ramp(key, author=who, reason=reason, now=now))
+        ops.append(lambda: rollback_ramp(key, actor=who, reason=reason, now=now))
     if guard is not None and schedule is None:
-        ops.append(lambda: update_ramp(key, guard=guard, author=who, reason=reason, now=now))
+        ops.append(lambda: update_ramp(key, guard=guard, actor=who, reason=reason, now=now))
     with _store() as conn:
         before = _do(conn, get_flag(key))
         if not ops:
@@ -247,12 +254,12 @@ def kill(
 
     with _store() as conn:
         if tenant is not None:
-            op = set_override(tenant, key, variant=None, killed=not off, author=_author(author), reason=reason,
+            op = set_override(tenant, key, variant=None, killed=not off, actor=_actor(author), reason=reason,
                               action="unkill" if off else "kill")  # fmt: skip
         else:
             definition = _do(conn, get_flag(key))
             state = "ENABLED" if off else "DISABLED"
-            op = put_flag(key, {**definition, "state": state}, author=_author(author), reason=reason,
+            op = put_flag(key, {**definition, "state": state}, actor=_actor(author), reason=reason,
                           action="unkill" if off else "kill")  # fmt: skip
         version = _do(conn, op)
     console.print(f"{'lifted' if off else 'killed'} {key}{f' for {tenant}' if tenant else ''} (version {version})")
@@ -270,7 +277,7 @@ def revert(
     from pavedroad.flags.store import revert as revert_op
 
     with _store() as conn:
-        version = _do(conn, revert_op(key, author=_author(author), reason=reason or "revert", audit_id=change))
+        version = _do(conn, revert_op(key, actor=_actor(author), reason=reason or "revert", audit_id=change))
     console.print(f"reverted {key} (version {version})" if version else "nothing to revert: already as before")
 
 

@@ -1,4 +1,4 @@
-"""Platform commands: ``demo``, ``serve``, ``worker``, ``migrate``, ``seed``."""
+"""Platform commands: ``demo``, ``serve``, ``worker``, ``migrate``, ``seed``, ``operator issue|revoke|list``."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -19,6 +19,7 @@ from pavedroad.errors import InvalidInput, ServerStartError
 from pavedroad.settings import Settings
 
 if TYPE_CHECKING:
+    import psycopg
     import uvicorn
 
     from pavedroad.stack import Stack
@@ -38,6 +39,76 @@ def register(app: typer.Typer) -> None:
     app.command()(migrate)
     app.command()(seed)
     app.command()(worker)
+    app.add_typer(operator_app, name="operator")
+
+
+operator_app = typer.Typer(
+    help="Platform operator keys (global kills, ramps, reverts); run with the owner database URL.",
+    no_args_is_help=True,
+)
+_OperatorName = Annotated[str, typer.Argument(help="Operator name, e.g. alice or sre.bob.")]
+_By = Annotated[str, typer.Option("--by", help="Who issues or revokes (default: your login).")]
+
+
+@contextlib.contextmanager
+def _owner_connection() -> Iterator[psycopg.Connection[Any]]:
+    """An owner connection to the migrated database (starting the embedded server if needed)."""
+    import psycopg
+
+    from pavedroad.stack import start_stack
+
+    stack = start_stack(settings(), with_nats=False)
+    try:
+        with psycopg.connect(stack.owner_url) as conn:
+            yield conn
+    finally:
+        stack.stop()
+
+
+def _login(by: str) -> str:
+    import getpass
+
+    return by or getpass.getuser()
+
+
+@operator_app.command("issue")
+@friendly_errors
+def operator_issue(name: _OperatorName, by: _By = "") -> None:
+    """Issue a platform operator key; it is printed once and only its hash is stored."""
+    from pavedroad.tenancy.operators import issue_operator
+
+    with _owner_connection() as conn:
+        key = issue_operator(conn, name, by=_login(by))
+    console.print(f"operator key for {name} (shown once; send as 'Authorization: Bearer <key>'):")
+    print(key)
+
+
+@operator_app.command("revoke")
+@friendly_errors
+def operator_revoke(name: _OperatorName, by: _By = "") -> None:
+    """Revoke an operator's key; every service process refuses it as soon as this commits."""
+    from pavedroad.tenancy.operators import revoke_operator
+
+    with _owner_connection() as conn:
+        revoke_operator(conn, name, by=_login(by))
+    console.print(f"revoked the key of operator {name}")
+
+
+@operator_app.command("list")
+@friendly_errors
+def operator_list() -> None:
+    """Every operator key issued: name, when, by whom, revoked (never the key)."""
+    from pavedroad.tenancy.operators import list_operators
+
+    with _owner_connection() as conn:
+        rows = list_operators(conn)
+    table = Table(title=f"{len(rows)} operator key(s)")
+    for col in ("name", "created_at", "created_by", "revoked_at", "revoked_by"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*("" if r[c] is None else str(r[c]) for c in ("name", "created_at", "created_by",
+                                                                       "revoked_at", "revoked_by")))  # fmt: skip
+    console.print(table)
 
 
 @friendly_errors

@@ -7,6 +7,7 @@ audit trail (``store``) and reach every process through LISTEN/NOTIFY with a las
 See docs/flags.md.
 """
 
+from pavedroad.flags.access import Actor
 from pavedroad.flags.bucketing import DEFAULT_HASH_VERSION, HASH_VERSIONS, bucket_index, hash32
 from pavedroad.flags.client import FlagClient, client, configure, context_for
 from pavedroad.flags.control import (
@@ -20,7 +21,7 @@ from pavedroad.flags.control import (
     set_ramp,
     update_ramp,
 )
-from pavedroad.flags.errors import FlagNotFound, FlagStateConflict, InvalidFlagSet
+from pavedroad.flags.errors import FlagForbidden, FlagNotFound, FlagStateConflict, InvalidFlagSet
 from pavedroad.flags.evaluate import (
     KILL,
     CompiledFlag,
@@ -45,11 +46,13 @@ __all__ = [
     "DEFAULT_HASH_VERSION",
     "HASH_VERSIONS",
     "KILL",
+    "Actor",
     "AsyncRampController",
     "CompiledFlag",
     "ErrorCode",
     "Flag",
     "FlagClient",
+    "FlagForbidden",
     "FlagMeta",
     "FlagNotFound",
     "FlagRuntime",

@@ -9,8 +9,10 @@ The canary controller (or a person, via ``pavedroad flags ramp``) drives a ramp 
                                   green records the current step as safe and lets the schedule resume
 
 Each change is a store operation (``store.run``/``store.arun``) that rewrites the flag's ``pavedroad.*``
-metadata through ``store.put_flag``: validated, versioned, audited, propagated like any other change.
-``RampController`` wraps them for callers that have a database URL.
+metadata through ``store.put_flag``: validated, versioned, audited, propagated like any other change, and
+(a ramp serves every tenant) made by a platform ``Actor`` only. ``RampController`` and
+``AsyncRampController`` wrap them for the platform's own callers (the canary controller): they act as
+the platform, with the author they are given.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from pavedroad.flags.access import Actor
 from pavedroad.flags.errors import FlagStateConflict
 from pavedroad.flags.meta import FlagMeta, P, read_meta
 from pavedroad.flags.model import Flag
@@ -107,16 +110,16 @@ def _with_meta(definition: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 def set_ramp(key: str, schedule: str, *, rollout: str | None = None, guard: bool = False,
-             author: str, reason: str, now: float) -> Op:  # fmt: skip
+             actor: Actor, reason: str, now: float) -> Op:  # fmt: skip
     """Give ``key`` a ramp schedule, started at its first step now (``guard`` adds a green guard)."""
     parse_schedule(schedule)
     definition = yield from get_flag(key)
     updated = _with_meta(definition, ramp=schedule, rampStep=0, rampSince=now, safeStep=-1,
                          rollout=rollout, guard="green" if guard else None)  # fmt: skip
-    return (yield from put_flag(key, updated, author=author, reason=reason, action="ramp"))
+    return (yield from put_flag(key, updated, actor=actor, reason=reason, action="ramp"))
 
 
-def move_ramp(key: str, step: int, *, author: str, reason: str, now: float) -> Op:
+def move_ramp(key: str, step: int, *, actor: Actor, reason: str, now: float) -> Op:
     """Pin ``key``'s ramp at ``step`` (index into its schedule; -1 = 0%) from ``now``."""
     definition = yield from get_flag(key)
     m = _meta(definition)
@@ -128,20 +131,20 @@ def move_ramp(key: str, step: int, *, author: str, reason: str, now: float) -> O
         raise FlagStateConflict(f"flag {key!r} has steps 0..{len(m.schedule) - 1}; {step} is outside",
                                 hint=f"its schedule is {format_schedule(m.schedule)}")  # fmt: skip
     updated = _with_meta(definition, rampStep=step, rampSince=now)
-    return (yield from put_flag(key, updated, author=author, reason=reason, action="ramp"))
+    return (yield from put_flag(key, updated, actor=actor, reason=reason, action="ramp"))
 
 
-def rollback_ramp(key: str, *, author: str, reason: str, now: float) -> Op:
+def rollback_ramp(key: str, *, actor: Actor, reason: str, now: float) -> Op:
     """Back to the last safe step with the guard red, so the schedule does not advance again by itself."""
     definition = yield from get_flag(key)
     m = _meta(definition)
     if not m.schedule:
         raise FlagStateConflict(f"flag {key!r} has no ramp", hint="only ramped flags can be rolled back")
     updated = _with_meta(definition, rampStep=m.safe_step, rampSince=now, guard="red")
-    return (yield from put_flag(key, updated, author=author, reason=reason, action="ramp"))
+    return (yield from put_flag(key, updated, actor=actor, reason=reason, action="ramp"))
 
 
-def set_guard(key: str, green: bool, *, author: str, reason: str, now: float) -> Op:
+def set_guard(key: str, green: bool, *, actor: Actor, reason: str, now: float) -> Op:
     """Turn ``key``'s guard green (current step becomes safe; holds restart) or red (position pinned)."""
     definition = yield from get_flag(key)
     pos = ramp_position(key, definition, now)
@@ -151,11 +154,11 @@ def set_guard(key: str, green: bool, *, author: str, reason: str, now: float) ->
         updated = _with_meta(definition, guard="green", rampStep=pos.step, rampSince=now, safeStep=pos.step)
     else:
         updated = _with_meta(definition, guard="red", rampStep=pos.step, rampSince=now)
-    return (yield from put_flag(key, updated, author=author, reason=reason, action="guard"))
+    return (yield from put_flag(key, updated, actor=actor, reason=reason, action="guard"))
 
 
 def update_ramp(key: str, *, step: int | None = None, safe_step: int | None = None, guard: str | None = None,
-                author: str, reason: str, now: float) -> Op:  # fmt: skip
+                actor: Actor, reason: str, now: float) -> Op:  # fmt: skip
     """The canary's one verb: pin ``step`` (from now), record ``safe_step``, set ``guard``; returns the position.
 
     Fields left ``None`` are unchanged; setting only ``guard="red"`` pins the current position first, so
@@ -181,7 +184,7 @@ def update_ramp(key: str, *, step: int | None = None, safe_step: int | None = No
     if guard is not None:
         changes["guard"] = guard
     if changes:
-        yield from put_flag(key, _with_meta(definition, **changes), author=author, reason=reason, action="ramp")
+        yield from put_flag(key, _with_meta(definition, **changes), actor=actor, reason=reason, action="ramp")
         definition = yield from get_flag(key)
     return ramp_position(key, definition, now)
 
@@ -202,18 +205,18 @@ class RampController:
         return ramp_position(key, definition, self.clock())
 
     def move_to(self, key: str, step: int, *, author: str, reason: str) -> int | None:
-        return self._do(move_ramp(key, step, author=author, reason=reason, now=self.clock()))  # type: ignore[no-any-return]
+        return self._do(move_ramp(key, step, actor=Actor.platform(author), reason=reason, now=self.clock()))  # type: ignore[no-any-return]
 
     def back_to_safe(self, key: str, *, author: str, reason: str) -> int | None:
-        return self._do(rollback_ramp(key, author=author, reason=reason, now=self.clock()))  # type: ignore[no-any-return]
+        return self._do(rollback_ramp(key, actor=Actor.platform(author), reason=reason, now=self.clock()))  # type: ignore[no-any-return]
 
     def set_guard(self, key: str, green: bool, *, author: str, reason: str) -> int | None:
-        return self._do(set_guard(key, green, author=author, reason=reason, now=self.clock()))  # type: ignore[no-any-return]
+        return self._do(set_guard(key, green, actor=Actor.platform(author), reason=reason, now=self.clock()))  # type: ignore[no-any-return]
 
     def update(self, key: str, *, step: int | None = None, safe_step: int | None = None, guard: str | None = None,
                author: str, reason: str) -> RampPosition:  # fmt: skip
         """``update_ramp`` in one transaction."""
-        op = update_ramp(key, step=step, safe_step=safe_step, guard=guard, author=author, reason=reason,
+        op = update_ramp(key, step=step, safe_step=safe_step, guard=guard, actor=Actor.platform(author), reason=reason,
                          now=self.clock())  # fmt: skip
         return self._do(op)  # type: ignore[no-any-return]
 
@@ -236,6 +239,6 @@ class AsyncRampController:
     async def update(self, key: str, *, step: int | None = None, safe_step: int | None = None,
                      guard: str | None = None, author: str, reason: str) -> RampPosition:  # fmt: skip
         """``update_ramp`` in one transaction."""
-        op = update_ramp(key, step=step, safe_step=safe_step, guard=guard, author=author, reason=reason,
+        op = update_ramp(key, step=step, safe_step=safe_step, guard=guard, actor=Actor.platform(author), reason=reason,
                          now=self.clock())  # fmt: skip
         return await self._do(op)  # type: ignore[no-any-return]

@@ -6,9 +6,9 @@ code. They are raised where a person can act on them: loading, validating and ch
 
 from __future__ import annotations
 
-from pavedroad.errors import Conflict, InvalidInput, NotFound
+from pavedroad.errors import Conflict, Forbidden, InvalidInput, NotFound
 
-__all__ = ["FlagNotFound", "FlagStateConflict", "InvalidFlagSet"]
+__all__ = ["FlagForbidden", "FlagNotFound", "FlagStateConflict", "InvalidFlagSet"]
 
 
 class InvalidFlagSet(InvalidInput):
@@ -27,3 +27,9 @@ class FlagStateConflict(Conflict):
     """The change does not fit the flag's current state (e.g. a ramp step beyond the schedule)."""
 
     default_code = "F409"
+
+
+class FlagForbidden(Forbidden):
+    """The actor may not make this change (a tenant admin acting beyond its own tenant's override)."""
+
+    default_code = "F403"

@@ -6,6 +6,8 @@ the rows, so one definition runs on a sync connection (CLI, watcher: ``run``) an
 insert a ``flag_audit`` row (diff, author, reason, before, after), ``pg_notify('pavedroad_flags',
 version)``. Callers open the transaction; the notification is delivered on commit.
 
+Every write takes an ``Actor`` (``flags.access``) and checks it before touching a row: a tenant admin
+may change only its own tenant's override; flag definitions, ramps and global kills are the platform's.
 Changes are validated before they are written (``validate.check_flag``); flags are stamped with the
 current hash version (``pavedroad.hashVersion``) so a later pavedroad never re-buckets them silently.
 """
@@ -13,12 +15,13 @@ current hash version (``pavedroad.hashVersion``) so a later pavedroad never re-b
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+from pavedroad.flags.access import Actor
 from pavedroad.flags.bucketing import DEFAULT_HASH_VERSION
 from pavedroad.flags.diff import json_diff
 from pavedroad.flags.errors import FlagNotFound, InvalidFlagSet
@@ -29,6 +32,7 @@ from pavedroad.flags.validate import check_flag
 
 __all__ = [
     "CHANNEL",
+    "Actor",
     "AuditEntry",
     "StoreState",
     "arun",
@@ -79,6 +83,13 @@ class AuditEntry:
     author: str
     reason: str
     diff: list[dict[str, Any]]
+    actor_tenant: str | None = None
+
+    def seen_by(self, tenant: str) -> AuditEntry:
+        """The entry as ``tenant`` may see it: a platform change keeps its diff but not who made it or why."""
+        if self.actor_tenant == tenant:
+            return self
+        return replace(self, author="platform", reason="(platform change)", actor_tenant=None)
 
     def to_json(self, *, with_tenant: bool = True) -> dict[str, Any]:
         """The entry as the CLI and ``/v1/flags/{key}`` show it (the API leaves out the tenant: a caller
@@ -136,14 +147,18 @@ def get_flag(key: str) -> Op:
     return rows[0][0]
 
 
-def history(key: str, limit: int = 20) -> Op:
-    """The latest audit entries of ``key``, newest first."""
+def history(key: str, limit: int = 20, *, tenant: str | None = None) -> Op:
+    """The latest audit entries of ``key``, newest first: all of them for the platform (``tenant`` None);
+    for a tenant, its own override's entries and the platform's (``AuditEntry.seen_by``), never another
+    tenant's."""
     rows = yield (
-        "select id, version, at::text, flag_key, tenant_id, action, author, reason, diff"
-        " from pavedroad_meta.flag_audit where flag_key = %s order by id desc limit %s",
-        (key, limit),
+        "select id, version, at::text, flag_key, tenant_id, action, author, reason, diff, actor_tenant"
+        " from pavedroad_meta.flag_audit where flag_key = %s"
+        " and (%s::text is null or tenant_id is null or tenant_id = %s) order by id desc limit %s",
+        (key, tenant, tenant, limit),
     )
-    return [AuditEntry(*row) for row in rows]
+    entries = [AuditEntry(*row) for row in rows]
+    return entries if tenant is None else [e.seen_by(tenant) for e in entries]
 
 
 # --- writes ----------------------------------------------------------------------------------------
@@ -155,15 +170,16 @@ def _bump() -> Op:
 
 
 def _audit(  # noqa: PLR0917 - private helper; every call site passes all eight in the same order
-    version: int, key: str, tenant: str | None, action: str, author: str, reason: str, before: Any, after: Any
+    version: int, key: str, tenant: str | None, action: str, actor: Actor, reason: str, before: Any, after: Any
 ) -> Op:
-    if not author.strip() or not reason.strip():
+    if not actor.author.strip() or not reason.strip():
         raise InvalidFlagSet("every flag change needs an author and a reason", hint="pass --author and --reason")
     yield (
         "insert into pavedroad_meta.flag_audit (version, flag_key, tenant_id, action, author, reason, before, after,"
-        " diff) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (version, key, tenant, action, author, reason, Jsonb(before), Jsonb(after), Jsonb(json_diff(before, after))),
-    )
+        " diff, actor_tenant) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (version, key, tenant, action, actor.author, reason, Jsonb(before), Jsonb(after),
+         Jsonb(json_diff(before, after)), actor.tenant_id),
+    )  # fmt: skip
     yield ("select pg_notify(%s, %s)", (CHANNEL, str(version)))
 
 
@@ -188,8 +204,9 @@ def normalize(key: str, definition: Any, evaluators: dict[str, Any]) -> dict[str
     return doc
 
 
-def put_flag(key: str, definition: Any, *, author: str, reason: str, action: str = "set") -> Op:
-    """Create or replace flag ``key``; returns the new store version."""
+def put_flag(key: str, definition: Any, *, actor: Actor, reason: str, action: str = "set") -> Op:
+    """Create or replace flag ``key`` (platform only); returns the new store version."""
+    actor.require_platform(f"a {action} of flag {key!r}")
     evaluators = yield from _evaluators()
     after = normalize(key, definition, evaluators)
     rows = yield ("select definition from pavedroad_meta.flags where key = %s for update", (key,))
@@ -201,23 +218,25 @@ def put_flag(key: str, definition: Any, *, author: str, reason: str, action: str
         "insert into pavedroad_meta.flags (key, definition, version, updated_by) values (%s, %s, %s, %s)"
         " on conflict (key) do update set definition = excluded.definition, version = excluded.version,"
         " updated_at = now(), updated_by = excluded.updated_by",
-        (key, Jsonb(after), version, author),
+        (key, Jsonb(after), version, actor.author),
     )
-    yield from _audit(version, key, None, action if before else "create", author, reason, before, after)
+    yield from _audit(version, key, None, action if before else "create", actor, reason, before, after)
     return version
 
 
-def delete_flag(key: str, *, author: str, reason: str) -> Op:
-    """Remove flag ``key`` (and its overrides); the audit row keeps it for ``revert``."""
+def delete_flag(key: str, *, actor: Actor, reason: str) -> Op:
+    """Remove flag ``key`` (platform only); the audit row keeps it for ``revert``."""
+    actor.require_platform(f"deleting flag {key!r}")
     before = yield from get_flag(key)
     version = yield from _bump()
     yield ("delete from pavedroad_meta.flags where key = %s", (key,))
-    yield from _audit(version, key, None, "delete", author, reason, before, None)
+    yield from _audit(version, key, None, "delete", actor, reason, before, None)
     return version
 
 
-def import_flag_set(flag_set: FlagSet, *, author: str, reason: str) -> Op:
-    """Write every evaluator and flag of a flag set (one audit row per changed flag); returns the version."""
+def import_flag_set(flag_set: FlagSet, *, actor: Actor, reason: str) -> Op:
+    """Write every evaluator and flag of a flag set (platform only; one audit row per changed flag)."""
+    actor.require_platform("importing a flag set")
     for name, rule in flag_set.evaluators.items():
         yield (
             "insert into pavedroad_meta.flag_evaluators (name, definition, version) values (%s, %s, 0)"
@@ -226,13 +245,15 @@ def import_flag_set(flag_set: FlagSet, *, author: str, reason: str) -> Op:
         )
     version = None
     for key, flag in flag_set.flags.items():
-        version = (yield from put_flag(key, flag.to_json(), author=author, reason=reason, action="import")) or version
+        version = (yield from put_flag(key, flag.to_json(), actor=actor, reason=reason, action="import")) or version
     return version
 
 
-def set_override(tenant: str, key: str, *, variant: str | None, killed: bool, author: str, reason: str,
+def set_override(tenant: str, key: str, *, variant: str | None, killed: bool, actor: Actor, reason: str,
                  action: str = "override") -> Op:  # fmt: skip
-    """Set (or with ``variant=None, killed=False`` clear) tenant ``tenant``'s override of ``key``."""
+    """Set (or with ``variant=None, killed=False`` clear) tenant ``tenant``'s override of ``key``
+    (the platform, or an admin of ``tenant``)."""
+    actor.require_tenant(tenant)
     definition = yield from get_flag(key)
     if variant is not None and variant not in definition["variants"]:
         raise InvalidFlagSet(f"flag {key!r} has no variant {variant!r}",
@@ -254,27 +275,36 @@ def set_override(tenant: str, key: str, *, variant: str | None, killed: bool, au
             " values (%s, %s, %s, %s, %s, %s) on conflict (tenant_id, flag_key) do update set"
             " variant = excluded.variant, killed = excluded.killed, version = excluded.version,"
             " updated_at = now(), updated_by = excluded.updated_by",
-            (tenant, key, variant, killed, version, author),
+            (tenant, key, variant, killed, version, actor.author),
         )
-    yield from _audit(version, key, tenant, action, author, reason, before, after)
+    yield from _audit(version, key, tenant, action, actor, reason, before, after)
     return version
 
 
-def revert(key: str, *, author: str, reason: str, audit_id: int | None = None) -> Op:
-    """Undo the latest change of ``key`` (or audit entry ``audit_id``) as a new, audited change."""
+def revert(key: str, *, actor: Actor, reason: str, audit_id: int | None = None) -> Op:
+    """Undo the latest change of ``key`` (or audit entry ``audit_id``) as a new, audited change.
+
+    For a tenant actor "the latest change" is the latest change of its own override; reverting any other
+    entry is refused by the operation the revert becomes (``set_override`` or ``put_flag``).
+    """
+    scope = actor.tenant_id if audit_id is None else None
     rows = yield (
         "select id, tenant_id, before from pavedroad_meta.flag_audit where flag_key = %s"
-        " and (%s::bigint is null or id = %s) and action <> 'revert' order by id desc limit 1",
-        (key, audit_id, audit_id),
+        " and (%s::bigint is null or id = %s) and (%s::text is null or tenant_id = %s) and action <> 'revert'"
+        " order by id desc limit 1",
+        (key, audit_id, audit_id, scope, scope),
     )
     if not rows:
-        raise FlagNotFound(f"no change of {key!r} to revert", hint="`pavedroad flags show KEY` lists its history")
+        raise FlagNotFound(
+            f"no change of {key!r} to revert" + ("" if scope is None else f" in tenant {scope!r}'s override"),
+            hint="`pavedroad flags show KEY` lists its history",
+        )
     entry_id, tenant, before = rows[0]
     why = f"{reason} (revert of change #{entry_id})"
     if tenant is not None:
         b = before or {}
         return (yield from set_override(tenant, key, variant=b.get("variant"), killed=bool(b.get("killed")),
-                                        author=author, reason=why, action="revert"))  # fmt: skip
+                                        actor=actor, reason=why, action="revert"))  # fmt: skip
     if before is None:
-        return (yield from delete_flag(key, author=author, reason=why))
-    return (yield from put_flag(key, before, author=author, reason=why, action="revert"))
+        return (yield from delete_flag(key, actor=actor, reason=why))
+    return (yield from put_flag(key, before, actor=actor, reason=why, action="revert"))

@@ -30,14 +30,19 @@ DEMO_FLAG_DEFINITION: dict[str, Any] = {
 
 def ensure_demo_flag(owner_url: str) -> bool:
     """Publish the demo rollout unless a flag of that key exists; True when it was published now."""
-    from pavedroad.flags.store import get_flag, put_flag, run
+    from pavedroad.flags.store import Actor, get_flag, put_flag, run
 
     with psycopg.connect(owner_url) as conn:
         try:
             run(conn, get_flag(DEMO_FLAG))
         except Exception:  # noqa: BLE001 - FlagNotFound (or an empty store): publish it
             conn.rollback()
-            run(conn, put_flag(DEMO_FLAG, DEMO_FLAG_DEFINITION, author="pavedroad demo", reason="demo rollout"))
+            run(
+                conn,
+                put_flag(
+                    DEMO_FLAG, DEMO_FLAG_DEFINITION, actor=Actor.platform("pavedroad demo"), reason="demo rollout"
+                ),
+            )
             conn.commit()
             return True
     return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -13,6 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 from pavedroad import flags as feature_flags
 from pavedroad.observability.tracing import configure_tracing
 from pavedroad.privacy import install_redaction, load_registry
+from pavedroad.service.auth import cache_for, follow_revocations
 from pavedroad.service.dashboard import install_dashboard
 from pavedroad.service.errors import install_error_handlers
 from pavedroad.service.middleware import RequestContextMiddleware
@@ -53,12 +56,21 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
         )
         await pool.open(wait=True, timeout=30)
         app.state.pool = pool
+        # Revoked keys are refused at once: this process caches keys only while it hears revocations.
+        stop_listening = asyncio.Event()
+        revocations = asyncio.create_task(
+            follow_revocations(app_url, stop_listening, cache_for(pool)), name="pavedroad-auth"
+        )
         # Flags follow the same database; nothing connects until the first evaluation (fork-safe).
         flag_client = feature_flags.configure(app_url, settings.data_dir / "flags" / "snapshot.json")
         try:
             yield
         finally:
             flag_client.runtime.stop()  # before the database goes away, so its watcher ends quietly
+            stop_listening.set()
+            revocations.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await revocations
             await pool.close()
 
     app = FastAPI(

@@ -18,7 +18,7 @@ from pavedroad.canary.drivers import FlagsRampDriver, SloSlicesSource, flag_roll
 from pavedroad.canary.memory import MemorySink
 from pavedroad.canary.ports import CohortSpec
 from pavedroad.canary.store import PostgresDecisionSink, latest_per_rollout, recent
-from pavedroad.flags import compile_snapshot, set_ramp
+from pavedroad.flags import Actor, compile_snapshot, set_ramp
 from pavedroad.flags.store import arun, history, load_state, put_flag
 from pavedroad.slo.middleware import SLOMiddleware
 from pavedroad.slo.recorder import Recorder
@@ -78,10 +78,17 @@ async def test_failing_flag_path_is_rolled_back_while_the_service_keeps_serving(
     clock = FakeClock(start=1_900_000_020.0)
     definition = {"state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "off"}
     async with pool.connection() as conn, conn.transaction():
-        await arun(conn, put_flag(FLAG, definition, author="alice", reason="new search behind a flag"))
+        await arun(conn, put_flag(FLAG, definition, actor=Actor.platform("alice"), reason="new search behind a flag"))
         await arun(
             conn,
-            set_ramp(FLAG, "10%,25%,50%,100%", guard=True, author="alice", reason="guarded rollout", now=clock.time()),
+            set_ramp(
+                FLAG,
+                "10%,25%,50%,100%",
+                guard=True,
+                actor=Actor.platform("alice"),
+                reason="guarded rollout",
+                now=clock.time(),
+            ),
         )
     recorder = Recorder("search", "v1", slice_seconds=SLICE_S, time_source=clock.time)
     service = SearchService(clock, recorder)

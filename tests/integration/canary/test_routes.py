@@ -20,6 +20,7 @@ from pavedroad.service.app import create_app
 from pavedroad.settings import load_settings
 from pavedroad.slo.recorder import Recorder
 from pavedroad.slo.store import flush_rows
+from pavedroad.tenancy.operators import issue_operator
 from pavedroad.testing import TestDatabase
 
 
@@ -148,6 +149,11 @@ def test_decisions_are_for_admins_and_hide_other_tenants(
         assert client.get("/v1/canary", headers=_auth(recruiter)).status_code == 403
         assert client.get("/v1/canary").status_code == 401
         paused = client.post("/v1/canary/new-search/pause", headers=_auth(keys["alpha"]["admin"]))
+        assert paused.status_code == 403  # pausing a rollout acts for every tenant: operators only
+        assert "platform-wide" in paused.json()["message"]
+        with psycopg.connect(database.owner_url) as conn:
+            operator = issue_operator(conn, "olga", by="test")
+        paused = client.post("/v1/canary/new-search/pause", headers=_auth(operator))
         assert paused.status_code == 404  # no controller in this process: said plainly, not a 500
 
 

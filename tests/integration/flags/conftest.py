@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from pavedroad.flags import parse_flag_set
+from pavedroad.flags import Actor, parse_flag_set
 from pavedroad.flags.store import import_flag_set, run
 from pavedroad.testing import TestDatabase
 
@@ -35,5 +35,5 @@ def write(url: str, op: Any) -> Any:
 @pytest.fixture
 def store(database: TestDatabase) -> TestDatabase:
     """A migrated database holding ``FLAGS``."""
-    write(database.owner_url, import_flag_set(parse_flag_set(FLAGS), author="test", reason="seed"))
+    write(database.owner_url, import_flag_set(parse_flag_set(FLAGS), actor=Actor.platform("test"), reason="seed"))
     return database

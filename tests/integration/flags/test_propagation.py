@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from pavedroad.flags import FlagClient, FlagRuntime
+from pavedroad.flags import Actor, FlagClient, FlagRuntime
 from pavedroad.flags.store import get_flag, put_flag
 from pavedroad.testing import TestDatabase
 
@@ -36,7 +36,9 @@ sys.exit(1)
 
 def _set_banner(url: str, variant: str) -> None:
     flag = write(url, get_flag("banner"))
-    write(url, put_flag("banner", {**flag, "defaultVariant": variant}, author="test", reason="propagation"))
+    write(
+        url, put_flag("banner", {**flag, "defaultVariant": variant}, actor=Actor.platform("test"), reason="propagation")
+    )
 
 
 def test_a_change_reaches_a_watcher_in_another_process(store: TestDatabase) -> None:

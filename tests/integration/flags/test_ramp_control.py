@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pavedroad.flags import FlagClient, FlagRuntime, RampController
+from pavedroad.flags import Actor, FlagClient, FlagRuntime, RampController
 from pavedroad.flags.control import set_ramp
 from pavedroad.flags.store import history, load_state
 from pavedroad.testing import FakeClock, TestDatabase
@@ -18,8 +18,12 @@ def _treated(state: object, clock: FakeClock) -> int:
 def test_guarded_schedule_moves_only_while_green(store: TestDatabase) -> None:
     clock = FakeClock()
     ramps = RampController(store.owner_url, clock=clock.time)
-    write(store.owner_url, set_ramp("new-ui", "5%:1h,25%:1h,100%", guard=True, author="sre", reason="start",
-                                    now=clock.time()))  # fmt: skip
+    write(
+        store.owner_url,
+        set_ramp(
+            "new-ui", "5%:1h,25%:1h,100%", guard=True, actor=Actor.platform("sre"), reason="start", now=clock.time()
+        ),
+    )
     pos = ramps.position("new-ui")
     assert (pos.step, pos.percent, pos.guard, pos.last_step) == (0, 5.0, "green", 2)
     clock.advance(3600)
@@ -40,8 +44,10 @@ def test_guarded_schedule_moves_only_while_green(store: TestDatabase) -> None:
 def test_update_is_the_canarys_one_verb(store: TestDatabase) -> None:
     clock = FakeClock()
     ramps = RampController(store.owner_url, clock=clock.time)
-    write(store.owner_url, set_ramp("new-ui", "1%,5%,25%,100%", guard=True, author="sre", reason="start",
-                                    now=clock.time()))  # fmt: skip
+    write(
+        store.owner_url,
+        set_ramp("new-ui", "1%,5%,25%,100%", guard=True, actor=Actor.platform("sre"), reason="start", now=clock.time()),
+    )
     pos = ramps.update("new-ui", step=2, safe_step=1, guard="green", author="canary", reason="promote")
     assert (pos.step, pos.percent, pos.safe_step, pos.guard, pos.since) == (2, 25.0, 1, "green", clock.time())
     pos = ramps.update("new-ui", guard="red", author="canary", reason="hold")

@@ -1,4 +1,5 @@
-"""/v1/flags: every role reads; only admins kill, ramp and revert (403 otherwise); changes are audited."""
+"""/v1/flags: every role reads; a tenant admin changes only its own tenant's override; flag definitions,
+ramps and global kills need a platform operator key (403 for any tenant key); every change is audited."""
 
 from __future__ import annotations
 
@@ -9,21 +10,30 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from pavedroad.flags import Actor
 from pavedroad.flags.store import get_flag, history, put_flag
 from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
+from pavedroad.service.auth import cache_for, hash_key
 from pavedroad.settings import load_settings
+from pavedroad.tenancy.operators import issue_operator, revoke_operator
 from pavedroad.testing import TestDatabase
 
 from .conftest import write
 
+Api = tuple[TestClient, dict[str, dict[str, str]]]
+
 
 @pytest.fixture
-def api(store: TestDatabase, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+def api(store: TestDatabase, tmp_path: Path) -> Iterator[Api]:
+    """A client, and tenant keys per role plus ``keys["platform"]["operator"]``, an operator key."""
     with psycopg.connect(store.owner_url) as conn:
         for tenant in ("acme", "globex"):
             conn.execute("insert into tenants (tenant_id, name) values (%s, %s)", (tenant, tenant))
+        conn.commit()
+        operator = issue_operator(conn, "olga", by="test")
     keys = ensure_demo_keys(store.owner_url, tmp_path / "keys.json", ["acme", "globex"])
+    keys["platform"] = {"operator": operator}
     with TestClient(create_app(load_settings(), store.app_url), raise_server_exceptions=False) as client:
         yield client, keys
 
@@ -32,7 +42,7 @@ def _h(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def test_any_role_reads_and_evaluates(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+def test_any_role_reads_and_evaluates(api: Api) -> None:
     client, keys = api
     r = client.get("/v1/flags", headers=_h(keys["acme"]["interviewer"]))
     assert r.status_code == 200
@@ -49,49 +59,165 @@ def test_any_role_reads_and_evaluates(api: tuple[TestClient, dict[str, dict[str,
 
 
 @pytest.mark.parametrize("role", ["recruiter", "interviewer", "hiring_manager", "compliance"])
-def test_only_admins_change_flags(api: tuple[TestClient, dict[str, dict[str, str]]], role: str) -> None:
+def test_only_admins_change_flags(api: Api, role: str) -> None:
     client, keys = api
     for path, body in (("kill", {"reason": "x"}), ("ramp", {"reason": "x", "step": 1}), ("revert", {"reason": "x"})):
         r = client.post(f"/v1/flags/new-ui/{path}", json=body, headers=_h(keys["acme"][role]))
         assert r.status_code == 403, path
 
 
-def test_admin_kills_for_own_tenant_and_reverts(
-    api: tuple[TestClient, dict[str, dict[str, str]]], store: TestDatabase
-) -> None:
+def _with_ramp(store: TestDatabase) -> None:
+    flag = write(store.owner_url, get_flag("new-ui"))
+    flag["metadata"] = {**flag["metadata"], "pavedroad.ramp": "5%:1h,50%:1h,100%", "pavedroad.rampStep": 0}
+    write(store.owner_url, put_flag("new-ui", flag, actor=Actor.platform("t"), reason="ramp"))
+
+
+def _audit_count(store: TestDatabase) -> int:
+    with psycopg.connect(store.owner_url) as conn:
+        row = conn.execute("select count(*) from pavedroad_meta.flag_audit").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_admin_kills_for_own_tenant_only_and_reverts_its_own_change(api: Api, store: TestDatabase) -> None:
     client, keys = api
     admin = _h(keys["acme"]["admin"])
     r = client.post("/v1/flags/new-ui/kill", json={"reason": "incident 42"}, headers=admin)
     assert r.status_code == 200
+    assert r.json()["tenant"] == "acme"
     assert client.get("/v1/flags/new-ui/evaluate", headers=admin).json()["reason"] == "DISABLED"
+    assert client.get("/v1/flags/new-ui/evaluate", headers=_h(keys["globex"]["admin"])).json()["reason"] != "DISABLED"
     entry = write(store.owner_url, history("new-ui"))[0]
-    assert (entry.action, entry.tenant_id, entry.reason) == ("kill", "acme", "incident 42")
+    assert (entry.action, entry.tenant_id, entry.reason, entry.actor_tenant) == ("kill", "acme", "incident 42", "acme")
     assert entry.author.startswith("acme:")
+    # Naming another tenant is refused, whatever the scope says.
+    other = client.post("/v1/flags/new-ui/kill", json={"reason": "x", "tenant": "globex"}, headers=admin)
+    assert other.status_code == 403
+    assert "another tenant" in other.json()["message"]
     assert client.post("/v1/flags/new-ui/revert", json={"reason": "fixed"}, headers=admin).status_code == 200
     assert client.get("/v1/flags/new-ui/evaluate", headers=admin).json()["value"] is True
 
 
-def test_admin_moves_a_ramp_and_bad_input_is_4xx(
-    api: tuple[TestClient, dict[str, dict[str, str]]], store: TestDatabase
-) -> None:
+def test_tenant_admin_cannot_kill_ramp_or_revert_for_every_tenant(api: Api, store: TestDatabase) -> None:
+    """OWASP API5: a tenant admin is not a platform operator (today's code let acme act for everyone)."""
     client, keys = api
+    _with_ramp(store)
     admin = _h(keys["acme"]["admin"])
-    assert client.post("/v1/flags/new-ui/ramp", json={"reason": "go", "step": 1}, headers=admin).status_code == 409
-    flag = write(store.owner_url, get_flag("new-ui"))
-    flag["metadata"] = {**flag["metadata"], "pavedroad.ramp": "5%:1h,50%:1h,100%", "pavedroad.rampStep": 0}
-    write(store.owner_url, put_flag("new-ui", flag, author="t", reason="ramp"))
-    r = client.post("/v1/flags/new-ui/ramp", json={"reason": "go", "step": 1, "guard": "green"}, headers=admin)
-    assert r.status_code == 200
-    assert (r.json()["step"], r.json()["percent"], r.json()["guard"]) == (1, 50.0, "green")
-    r = client.post("/v1/flags/new-ui/ramp", json={"reason": "bad", "back": True}, headers=admin)
-    assert (r.json()["step"], r.json()["guard"]) == (-1, "red")
-    assert client.post("/v1/flags/new-ui/ramp", json={"reason": "x", "step": 9}, headers=admin).status_code == 409
-    assert client.post("/v1/flags/new-ui/ramp", json={"step": 1}, headers=admin).status_code == 422
+    before, audited = write(store.owner_url, get_flag("new-ui")), _audit_count(store)
+    platform_change = write(store.owner_url, history("new-ui"))[0].id
+    attempts = (
+        ("kill", {"reason": "x", "scope": "global"}),
+        ("kill", {"reason": "x", "scope": "global", "lift": True}),
+        ("ramp", {"reason": "x", "step": 1}),
+        ("ramp", {"reason": "x", "back": True}),
+        ("ramp", {"reason": "x", "guard": "red"}),
+        ("revert", {"reason": "x", "change": platform_change}),
+    )
+    for path, body in attempts:
+        r = client.post(f"/v1/flags/new-ui/{path}", json=body, headers=admin)
+        assert r.status_code == 403, (path, body, r.text)
+        assert r.json()["code"] == "F403"
+        assert "platform operator" in r.json()["message"]
+    with psycopg.connect(store.owner_url) as conn:
+        denied = conn.execute("select actor, action, target, outcome from pavedroad_meta.platform_audit").fetchall()
+    assert [(a[1], a[2], a[3]) for a in denied] == [
+        (f"flag_{path}", "new-ui", "denied") for path, _ in attempts
+    ]  # every refused attempt at a platform action is on the platform's trail
+    assert all(a[0].startswith("acme:") for a in denied)
+    # "Revert the latest change" means acme's own latest change: it never reaches the platform's.
+    assert client.post("/v1/flags/new-ui/revert", json={"reason": "x"}, headers=admin).status_code == 404
+    assert write(store.owner_url, get_flag("new-ui")) == before
+    assert _audit_count(store) == audited
 
 
-def test_an_admin_cannot_revert_another_tenants_override(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+def test_an_admin_cannot_revert_another_tenants_override(api: Api) -> None:
     client, keys = api
     assert client.post("/v1/flags/new-ui/kill", json={"reason": "ours"}, headers=_h(keys["acme"]["admin"])).is_success
-    r = client.post("/v1/flags/new-ui/revert", json={"reason": "theirs"}, headers=_h(keys["globex"]["admin"]))
+    globex = _h(keys["globex"]["admin"])
+    assert client.post("/v1/flags/new-ui/revert", json={"reason": "theirs"}, headers=globex).status_code == 404
+    acme_change = client.get("/v1/flags/new-ui", headers=_h(keys["acme"]["admin"])).json()["history"][0]["id"]
+    r = client.post("/v1/flags/new-ui/revert", json={"reason": "theirs", "change": acme_change}, headers=globex)
     assert r.status_code == 403
     assert client.get("/v1/flags/new-ui/evaluate", headers=_h(keys["acme"]["admin"])).json()["reason"] == "DISABLED"
+
+
+def test_history_shows_a_tenant_only_its_own_entries_and_no_platform_identity(api: Api) -> None:
+    client, keys = api
+    acme, globex = _h(keys["acme"]["admin"]), _h(keys["globex"]["recruiter"])
+    operator = _h(keys["platform"]["operator"])
+    client.post("/v1/flags/new-ui/kill", json={"reason": "acme-own-marker"}, headers=acme)
+    client.post("/v1/flags/new-ui/kill", json={"reason": "acme-global-marker", "scope": "global"}, headers=acme)
+    assert client.post("/v1/flags/banner/kill", json={"reason": "ops-marker", "scope": "global"}, headers=operator)
+    for key in ("new-ui", "banner"):
+        seen = client.get(f"/v1/flags/{key}", headers=globex).json()["history"]
+        text = repr(seen)
+        assert "acme" not in text
+        assert "marker" not in text
+        assert "olga" not in text
+        assert all(e["author"] == "platform" for e in seen)
+    banner = client.get("/v1/flags/banner", headers=globex).json()["history"]
+    assert banner[0]["action"] == "kill"  # the platform change is visible, not who made it or why
+    own = client.get("/v1/flags/new-ui", headers=acme).json()["history"]
+    assert own[0]["reason"] == "acme-own-marker"
+    assert own[0]["author"].startswith("acme:")
+    full = client.get("/v1/flags/banner", headers=operator).json()["history"]
+    assert (full[0]["author"], full[0]["reason"]) == ("operator:olga", "ops-marker")
+
+
+def test_operator_kills_ramps_and_reverts_and_each_is_audited(api: Api, store: TestDatabase) -> None:
+    client, keys = api
+    _with_ramp(store)
+    operator = _h(keys["platform"]["operator"])
+    audited = _audit_count(store)
+    r = client.post("/v1/flags/new-ui/kill", json={"reason": "global incident", "scope": "global"}, headers=operator)
+    assert r.status_code == 200, r.text
+    assert client.get("/v1/flags/new-ui/evaluate", headers=_h(keys["globex"]["admin"])).json()["reason"] == "DISABLED"
+    assert client.post("/v1/flags/new-ui/revert", json={"reason": "resolved"}, headers=operator).status_code == 200
+    r = client.post("/v1/flags/new-ui/ramp", json={"reason": "go", "step": 1, "guard": "green"}, headers=operator)
+    assert (r.json()["step"], r.json()["percent"], r.json()["guard"]) == (1, 50.0, "green")
+    r = client.post("/v1/flags/new-ui/ramp", json={"reason": "bad", "back": True}, headers=operator)
+    assert (r.json()["step"], r.json()["guard"]) == (-1, "red")
+    r = client.post("/v1/flags/new-ui/kill", json={"reason": "asked", "tenant": "globex"}, headers=operator)
+    assert r.status_code == 200
+    assert client.post("/v1/flags/new-ui/kill", json={"reason": "which?"}, headers=operator).status_code == 400
+    assert client.post("/v1/flags/new-ui/ramp", json={"reason": "x", "step": 9}, headers=operator).status_code == 409
+    assert client.post("/v1/flags/new-ui/ramp", json={"step": 1}, headers=operator).status_code == 422
+    entries = write(store.owner_url, history("new-ui"))[: _audit_count(store) - audited]
+    assert [e.action for e in reversed(entries)] == ["kill", "revert", "ramp", "ramp", "kill"]
+    assert {(e.author, e.actor_tenant) for e in entries} == {("operator:olga", None)}
+    assert [e.reason for e in reversed(entries)][:3] == [
+        "global incident",
+        f"resolved (revert of change #{entries[-1].id})",
+        "go",
+    ]
+    assert entries[0].tenant_id == "globex"
+
+
+def test_a_tenant_key_is_not_an_operator_credential_and_an_operator_key_reads_no_tenant(
+    api: Api, store: TestDatabase
+) -> None:
+    client, keys = api
+    tenant_key = keys["acme"]["admin"]
+    secret = tenant_key.split("_", 2)[2]
+    for forged in (f"prop_{secret}", f"prop_{secret}{secret}", "prop_" + "a" * 40):
+        assert client.get("/v1/flags", headers=_h(forged)).status_code == 401, forged
+    operator = _h(keys["platform"]["operator"])
+    r = client.get("/v1/jobs", headers=operator)
+    assert r.status_code == 403
+    assert "operator key cannot act inside a tenant" in r.json()["message"]
+    assert client.get("/v1/flags/new-ui/evaluate", headers=operator).status_code == 403
+    # The application role can neither list nor mint operator keys.
+    with psycopg.connect(store.app_url) as conn:
+        assert conn.execute("select count(*) from pavedroad_meta.operator_keys").fetchone() == (0,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "insert into pavedroad_meta.operator_keys (name, key_hash, created_by) values ('eve', %s, 'eve')",
+                (hash_key(tenant_key),),
+            )
+    cache = cache_for(client.app.state.pool)  # type: ignore[attr-defined]
+    generation = cache.generation
+    with psycopg.connect(store.owner_url) as conn:
+        revoke_operator(conn, "olga", by="test")
+    assert cache.wait_for_invalidation(generation, timeout=30), "the revocation was never heard"
+    r = client.post("/v1/flags/new-ui/kill", json={"reason": "x", "scope": "global"}, headers=operator)
+    assert r.status_code == 401

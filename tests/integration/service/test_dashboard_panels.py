@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from pavedroad.flags import Actor
 from pavedroad.flags.store import put_flag, run
 from pavedroad.testing import TestDatabase
 
@@ -23,7 +24,7 @@ FLAG = {
 @pytest.fixture
 def flag(database: TestDatabase) -> str:
     with psycopg.connect(database.owner_url) as conn:
-        run(conn, put_flag("new-scorecards", FLAG, author="test", reason="set up"))
+        run(conn, put_flag("new-scorecards", FLAG, actor=Actor.platform("test"), reason="set up"))
     return "new-scorecards"
 
 

@@ -2,11 +2,13 @@
 
 * ``GET  /v1/canary``                       last decision per rollout (+ the live controller's status)
 * ``GET  /v1/canary/{rollout}/decisions``   recent decisions with every test's numbers ("explain")
-* ``POST /v1/canary/{rollout}/pause|resume`` a human steps in (needs the controller in this process)
+* ``POST /v1/canary/{rollout}/pause|resume`` an operator steps in (needs the controller in this process)
 * ``POST /v1/canary/verdict``               judge baseline vs canary cohorts now (Argo web metric)
 * ``POST /v1/canary/webhooks/flagger``      the same verdict as a Flagger webhook (non-2xx = failed check)
 
 Decisions are platform data: admins only, and per-tenant gate results of *other* tenants are removed.
+Pausing or resuming a rollout changes it for every tenant: a platform operator key only (403 for any
+tenant key), recorded in ``pavedroad_meta.platform_audit``.
 """
 
 from __future__ import annotations
@@ -24,12 +26,15 @@ from pavedroad.canary.ports import CohortSpec
 from pavedroad.canary.store import latest_per_rollout, recent
 from pavedroad.canary.verdict import judge
 from pavedroad.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from pavedroad.service.auth import authenticate, require_roles
+from pavedroad.service.auth import authenticate, require_operator, require_roles
 from pavedroad.tenancy import Principal, Role
+from pavedroad.tenancy.operators import arecord_platform_action
+from pavedroad.tenancy.principal import Operator
 
 router = APIRouter(prefix="/v1/canary", tags=["canary"])
 
 AdminDep = Annotated[Principal, require_roles(Role.ADMIN)]
+OperatorDep = Annotated[Operator, require_operator()]
 _WINDOW = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_WINDOW_S = 7 * 86400
@@ -84,20 +89,24 @@ def _controller(request: Request) -> Any:
     return controller
 
 
-@router.post("/{rollout}/pause", summary="Pause a guarded rollout for a human")
+@router.post("/{rollout}/pause", summary="Pause a guarded rollout for a human (operator)")
 async def canary_pause(
-    request: Request, principal: AdminDep, rollout: Annotated[str, Path(min_length=1, max_length=200, pattern=LABEL)]
+    request: Request, operator: OperatorDep, rollout: Annotated[str, Path(min_length=1, max_length=200, pattern=LABEL)]
 ) -> dict[str, Any]:
     _controller(request).pause(rollout)
-    return {"rollout": rollout, "paused": True, "by": principal.user_id}
+    async with request.app.state.pool.connection() as conn:
+        await arecord_platform_action(conn, operator.author, "canary_pause", rollout)
+    return {"rollout": rollout, "paused": True, "by": operator.author}
 
 
-@router.post("/{rollout}/resume", summary="Resume a paused or rolled-back rollout (evidence restarts)")
+@router.post("/{rollout}/resume", summary="Resume a paused or rolled-back rollout, evidence restarts (operator)")
 async def canary_resume(
-    request: Request, principal: AdminDep, rollout: Annotated[str, Path(min_length=1, max_length=200, pattern=LABEL)]
+    request: Request, operator: OperatorDep, rollout: Annotated[str, Path(min_length=1, max_length=200, pattern=LABEL)]
 ) -> dict[str, Any]:
     _controller(request).resume(rollout)
-    return {"rollout": rollout, "paused": False, "by": principal.user_id}
+    async with request.app.state.pool.connection() as conn:
+        await arecord_platform_action(conn, operator.author, "canary_resume", rollout)
+    return {"rollout": rollout, "paused": False, "by": operator.author}
 
 
 class VerdictRequest(BaseModel):

@@ -1,39 +1,51 @@
-"""Flags API: any role may read flags and evaluate them for itself; only admins change them.
+"""Flags API: any role reads flags and evaluates them for itself; admins change their own tenant's override;
+platform operators change the flags themselves.
 
-Flags are platform configuration, read from ``pavedroad_meta`` with the application pool. A principal
-sees tenant overrides of its own tenant only. Changes (kill, ramp, revert) are audited with the
-principal as author (``<tenant>:<user>``) and a required reason; other roles get 403.
+Flags are platform configuration, read from ``pavedroad_meta`` with the application pool. A tenant
+principal sees its own tenant's override, and a history with its own entries plus platform entries
+without the operator's name or reason. Who may change what is decided by the store operations
+(``flags.access.Actor``), the one rule every caller shares: a tenant admin kills or overrides the flag
+for its own tenant; a global kill, a ramp move or a revert of a platform change needs an operator key
+(403 otherwise, with the reason). Every change is audited with its author and a required reason.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
-from pavedroad.errors import Forbidden
-from pavedroad.flags import FlagClient, FlagRuntime, ramp_position, update_ramp
+from pavedroad.errors import InvalidInput
+from pavedroad.flags import Actor, FlagClient, FlagForbidden, FlagRuntime, ramp_position, update_ramp
 from pavedroad.flags.store import Op, arun, get_flag, history, load_state, put_flag, set_override
 from pavedroad.flags.store import revert as revert_op
-from pavedroad.service.auth import current_principal
-from pavedroad.tenancy import Principal, Role
+from pavedroad.service.auth import current_caller, current_principal
+from pavedroad.tenancy import Principal
+from pavedroad.tenancy.operators import arecord_platform_action
+from pavedroad.tenancy.principal import Caller, Operator, audit_name
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/flags", tags=["flags"])
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
 KeyPath = Annotated[str, Path(min_length=1, max_length=200)]
 
 
 class KillBody(BaseModel):
-    """Kill switch: for the caller's tenant (default) or globally; ``lift`` turns it off again."""
+    """Kill switch: for one tenant (default: the caller's) or globally (operators); ``lift`` turns it off."""
 
     reason: str = Field(min_length=1, max_length=500)
     scope: Literal["tenant", "global"] = "tenant"
     lift: bool = False
+    tenant: str | None = Field(
+        default=None, pattern=r"^[a-z][a-z0-9_-]{1,62}$", description="scope 'tenant': which one (operators)"
+    )
 
 
 class RampBody(BaseModel):
@@ -52,25 +64,35 @@ class RevertBody(BaseModel):
     change: int | None = Field(default=None, ge=1)
 
 
+@asynccontextmanager
+async def _denials_audited(request: Request, caller: Caller, action: str, key: str) -> AsyncIterator[None]:
+    """A refused change (a tenant reaching for a platform action) is recorded before the 403 goes out."""
+    try:
+        yield
+    except FlagForbidden:
+        async with request.app.state.pool.connection() as conn:
+            await arecord_platform_action(conn, audit_name(caller), action, key, outcome="denied")
+        raise
+
+
 async def _run(request: Request, op: Op) -> Any:
     async with request.app.state.pool.connection() as conn, conn.transaction():
         return await arun(conn, op)
 
 
-def _admin(principal: Principal) -> str:
-    if principal.role is not Role.ADMIN:
-        raise Forbidden(f"role '{principal.role.value}' may not change flags", hint="ask an admin of your tenant")
-    return f"{principal.tenant_id}:{principal.user_id}"
+def _tenant_of(caller: Caller) -> str | None:
+    return None if isinstance(caller, Operator) else caller.tenant_id
 
 
 @router.get("", summary="List flags")
-async def list_flags(request: Request, principal: PrincipalDep) -> dict[str, Any]:
+async def list_flags(request: Request, principal: CallerDep) -> dict[str, Any]:
     state = await _run(request, load_state())
     now = time.time()
+    tenant = _tenant_of(principal)
     flags = []
     for key, flag in sorted(state.flag_set.flags.items()):
         pos = ramp_position(key, flag.to_json(), now)
-        own = state.overrides.get(key, {}).get(principal.tenant_id)
+        own = None if tenant is None else state.overrides.get(key, {}).get(tenant)
         flags.append({
             "key": key, "state": flag.state, "type": flag.kind, "default_variant": flag.defaultVariant,
             "ramp_percent": pos.percent if pos.steps else None, "owner": flag.metadata.get("pavedroad.owner"),
@@ -80,14 +102,15 @@ async def list_flags(request: Request, principal: PrincipalDep) -> dict[str, Any
 
 
 @router.get("/{key}", summary="Show one flag: definition, ramp position, recent history")
-async def show_flag(request: Request, principal: PrincipalDep, key: KeyPath) -> dict[str, Any]:
+async def show_flag(request: Request, principal: CallerDep, key: KeyPath) -> dict[str, Any]:
     definition = await _run(request, get_flag(key))
-    entries = await _run(request, history(key, 20))
+    tenant = _tenant_of(principal)
+    entries = await _run(request, history(key, 20, tenant=tenant))
     return {
         "key": key,
         "definition": definition,
         "ramp": ramp_position(key, definition, time.time()).to_json(),
-        "history": [e.to_json(with_tenant=False) for e in entries if e.tenant_id in (None, principal.tenant_id)],
+        "history": [e.to_json(with_tenant=tenant is None) for e in entries],
     }
 
 
@@ -105,41 +128,58 @@ def _kind(state: Any, key: str) -> str | None:
     return None if flag is None else ("float" if flag.kind == "number" else flag.kind)
 
 
-@router.post("/{key}/kill", summary="Kill switch (admin)")
-async def kill_flag(request: Request, principal: PrincipalDep, key: KeyPath, body: KillBody) -> dict[str, Any]:
-    author = _admin(principal)
+@router.post("/{key}/kill", summary="Kill switch: own tenant (admin) or global (operator)")
+async def kill_flag(request: Request, principal: CallerDep, key: KeyPath, body: KillBody) -> dict[str, Any]:
+    async with _denials_audited(request, principal, "flag_kill", key):
+        return await _kill(request, principal, key, body)
+
+
+async def _kill(request: Request, principal: Caller, key: str, body: KillBody) -> dict[str, Any]:
+    actor = Actor.of(principal)
     action = "unkill" if body.lift else "kill"
+    tenant = (body.tenant or _tenant_of(principal)) if body.scope == "tenant" else None
     if body.scope == "tenant":
-        op = set_override(principal.tenant_id, key, variant=None, killed=not body.lift, author=author,
-                          reason=body.reason, action=action)  # fmt: skip
-        version = await _run(request, op)
+        if tenant is None:
+            raise InvalidInput("an operator's tenant kill names the tenant", code="F400",
+                               hint='send "tenant": "<tenant id>", or scope "global"')  # fmt: skip
+        op = set_override(tenant, key, variant=None, killed=not body.lift, actor=actor, reason=body.reason,
+                          action=action)  # fmt: skip
     else:
+        actor.require_platform(f"a global {action} of flag {key!r}")
         definition = await _run(request, get_flag(key))
         changed = {**definition, "state": "ENABLED" if body.lift else "DISABLED"}
-        version = await _run(request, put_flag(key, changed, author=author, reason=body.reason, action=action))
-    return {"key": key, "scope": body.scope, "killed": not body.lift, "version": version}
+        op = put_flag(key, changed, actor=actor, reason=body.reason, action=action)
+    version = await _run(request, op)
+    return {"key": key, "scope": body.scope, "tenant": tenant, "killed": not body.lift, "version": version}
 
 
-@router.post("/{key}/ramp", summary="Move, guard or roll back a ramp (admin)")
-async def ramp_flag(request: Request, principal: PrincipalDep, key: KeyPath, body: RampBody) -> dict[str, Any]:
-    author = _admin(principal)
+@router.post("/{key}/ramp", summary="Move, guard or roll back a ramp (operator)")
+async def ramp_flag(request: Request, principal: CallerDep, key: KeyPath, body: RampBody) -> dict[str, Any]:
+    async with _denials_audited(request, principal, "flag_ramp", key):
+        return await _ramp(request, principal, key, body)
+
+
+async def _ramp(request: Request, principal: Caller, key: str, body: RampBody) -> dict[str, Any]:
+    actor = Actor.of(principal)
+    actor.require_platform(f"moving the ramp of flag {key!r}")
     now = time.time()
     if body.back:
         definition = await _run(request, get_flag(key))
         safe = ramp_position(key, definition, now).safe_step
-        pos = await _run(request, update_ramp(key, step=safe, guard="red", author=author, reason=body.reason, now=now))
+        pos = await _run(request, update_ramp(key, step=safe, guard="red", actor=actor, reason=body.reason, now=now))
     else:
-        op = update_ramp(key, step=body.step, guard=body.guard, author=author, reason=body.reason, now=now)
+        op = update_ramp(key, step=body.step, guard=body.guard, actor=actor, reason=body.reason, now=now)
         pos = await _run(request, op)
     return pos.to_json()  # type: ignore[no-any-return]
 
 
-@router.post("/{key}/revert", summary="Revert the latest change (admin)")
-async def revert_flag(request: Request, principal: PrincipalDep, key: KeyPath, body: RevertBody) -> dict[str, Any]:
-    author = _admin(principal)
-    entries = [e for e in await _run(request, history(key, 200)) if e.action != "revert"]
-    target = next((e for e in entries if body.change is None or e.id == body.change), None)
-    if target is not None and target.tenant_id not in (None, principal.tenant_id):
-        raise Forbidden("that change belongs to another tenant's override", hint="revert your own tenant's changes")
-    version = await _run(request, revert_op(key, author=author, reason=body.reason, audit_id=body.change))
+@router.post("/{key}/revert", summary="Revert the latest change: own tenant's override (admin) or any (operator)")
+async def revert_flag(request: Request, principal: CallerDep, key: KeyPath, body: RevertBody) -> dict[str, Any]:
+    async with _denials_audited(request, principal, "flag_revert", key):
+        return await _revert(request, principal, key, body)
+
+
+async def _revert(request: Request, principal: Caller, key: str, body: RevertBody) -> dict[str, Any]:
+    actor = Actor.of(principal)
+    version = await _run(request, revert_op(key, actor=actor, reason=body.reason, audit_id=body.change))
     return {"key": key, "version": version}

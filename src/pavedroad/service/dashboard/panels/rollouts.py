@@ -1,5 +1,9 @@
-"""Rollouts: every flag with its ramp and this tenant's override; kill and revert for admins; the
-canary controller's latest decision per guarded rollout (admins), with its reason."""
+"""Rollouts: every flag with its ramp and this tenant's override; the canary controller's latest decision
+per guarded rollout (admins), with its reason.
+
+An admin acts on its own tenant's override only (the store refuses anything wider): Kill / Lift kill for
+this tenant, and Revert, shown only where this tenant has an override, undoes this tenant's latest change.
+Global kills and ramp moves are platform operations (operator keys, the CLI); no button offers them here."""
 
 from __future__ import annotations
 
@@ -48,7 +52,8 @@ async def kill(request: Request, principal: Principal) -> PanelResult:
 async def revert(request: Request, principal: Principal) -> PanelResult:
     key, reason = await _key_and_reason(request)
     await flag_routes.revert_flag(request, principal, key, flag_routes.RevertBody(reason=reason))
-    return "panels/rollouts.html", await _context(request, principal, f"reverted the latest change of {key}")
+    notice = f"reverted {principal.tenant_id}'s latest change of {key}"
+    return "panels/rollouts.html", await _context(request, principal, notice)
 
 
 register_panel(
