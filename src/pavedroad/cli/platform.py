@@ -11,16 +11,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from pavedroad.cli.common import console, friendly_errors, settings
-from pavedroad.db import port_in_use
 from pavedroad.errors import InvalidInput, ServerStartError
-from pavedroad.settings import Settings
 
 if TYPE_CHECKING:
     import uvicorn
 
+    from pavedroad.settings import Settings
     from pavedroad.stack import Stack
 
 __all__ = ["register"]
@@ -179,6 +177,8 @@ def seed(
 
 
 def _print_keys(keys: dict[str, dict[str, str]], url: str) -> None:
+    from rich.table import Table
+
     table = Table(title=f"pavedroad is serving at {url}  (API docs: {url}/docs)")
     table.add_column("tenant")
     table.add_column("role")
@@ -190,6 +190,8 @@ def _print_keys(keys: dict[str, dict[str, str]], url: str) -> None:
 
 
 def _require_free(host: str, port: int, command: str) -> None:
+    from pavedroad.db import port_in_use
+
     if port_in_use(port, host):
         raise ServerStartError(
             f"port {port} on {host} is already in use",

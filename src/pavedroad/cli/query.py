@@ -78,7 +78,6 @@ def run(
 
     from pavedroad.query import load_tenant_schema, run_duckdb
     from pavedroad.query import run as run_query
-    from pavedroad.query.warehouse_copy import copy_tables
     from pavedroad.recruiting.model import recruiting_model
     from pavedroad.stack import start_stack
     from pavedroad.tenancy import Principal, Role, transaction
@@ -92,12 +91,14 @@ def run(
     model = recruiting_model()
     text = _query_arg(query)
     values = _params(param or [])
-    stack = start_stack(settings(), with_nats=False)
+    stack = start_stack(settings(), with_nats=False, read_only=True)
     try:
         with ConnectionPool(stack.app_url, min_size=1, max_size=2, open=True) as pool:
             if target == "postgres":
                 result = run_query(pool, principal, text, model=model, params=values, cursor=cursor)
             else:
+                from pavedroad.query.warehouse_copy import copy_tables  # DuckDB and Arrow: only for this target
+
                 with transaction(pool, principal) as conn:
                     schema = load_tenant_schema(conn, tenant)
                     duck = copy_tables(conn, model)
