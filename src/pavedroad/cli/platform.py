@@ -172,6 +172,11 @@ def seed(
     try:
         report = run_seed(stack.owner_url, applications=applications, tenants=tenants, seed=seed, progress=True)
         console.print(report.summary())
+        console.print(
+            "the warehouse: an empty one is filled from Postgres when the workers start; one that already"
+            " holds data gets these rows with `pavedroad warehouse rebuild`",
+            highlight=False,
+        )
     finally:
         stack.stop()
 
