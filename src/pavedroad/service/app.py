@@ -14,6 +14,7 @@ from pavedroad import flags as feature_flags
 from pavedroad.observability.tracing import configure_tracing
 from pavedroad.privacy import install_redaction, load_registry
 from pavedroad.service.dashboard import install_dashboard
+from pavedroad.service.docs_ui import install_docs
 from pavedroad.service.errors import install_error_handlers
 from pavedroad.service.middleware import RequestContextMiddleware
 from pavedroad.service.routes import canary, events, flags, health, metrics, recruiting, recruiting_writes, slo
@@ -68,6 +69,8 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
             "The reference recruiting API built on pavedroad. Authenticate with `Authorization: Bearer <API key>`."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs from local files: /docs works offline
+        redoc_url=None,  # ReDoc would load its script and fonts from CDNs
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -83,4 +86,5 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_dashboard(app)
+    install_docs(app)
     return app
