@@ -201,7 +201,7 @@ def _say_listening(host: str, port: int, started: float, how: str = "") -> None:
     url = f"http://{host}:{port}"
     console.print(
         f"serving at {url}{f' with {how}' if how else ''} — API docs {url}/docs, dashboard {url}/dashboard"
-        f" — ready in {time.monotonic() - started:.1f}s — Ctrl-C stops",
+        f" (sign in with an admin key) — ready in {time.monotonic() - started:.1f}s — Ctrl-C stops",
         soft_wrap=True,
         highlight=False,
         markup=False,
