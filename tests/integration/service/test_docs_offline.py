@@ -16,7 +16,8 @@ def test_docs_page_references_no_other_host(client: TestClient) -> None:
     assert page.status_code == 200
     html = page.text
     assert EXTERNAL.search(html) is None
-    assert "https://" not in html and "http://" not in html
+    assert "https://" not in html
+    assert "http://" not in html
     assert "validatorUrl" in html  # the validator badge, which calls validator.swagger.io, is off
 
 
