@@ -102,12 +102,12 @@ class EmbeddedPostgres:
     def start(self) -> str:
         """Start (or reuse) the server and return ``postgresql://postgres@127.0.0.1:PORT/postgres``."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        user = self._run_as()
         running = self._running_port()
-        if running is not None:
+        if running is not None:  # reused as is: no system user or permissions to set up (a CLI command's path)
             self._url = self._make_url(running)
             self._wait_ready(self._url, timeout=10)
             return self._url
+        user = self._run_as()
         if self.port is not None and port_in_use(self.port):
             raise ServerStartError(
                 f"port {self.port} is already in use, so the embedded Postgres server cannot listen on it",

@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from pavedroad.query import ast as qa
 from pavedroad.query.errors import InternalCompilerError, QueryError, Span, did_you_mean
+from pavedroad.query.lark_cache import lark_cache_file
 
 __all__ = ["parse_expr", "parse_text", "to_text", "unquote"]
 
@@ -225,7 +226,8 @@ class _Build(Transformer[Token, qa.Pipeline]):
 @cache
 def _parser() -> Lark:
     grammar = resources.files("pavedroad.query").joinpath("grammar.lark").read_text()
-    return Lark(grammar, parser="lalr", transformer=_Build(), maybe_placeholders=True, start=["start", "expr_start"])
+    return Lark(grammar, parser="lalr", transformer=_Build(), maybe_placeholders=True, start=["start", "expr_start"],
+                cache=lark_cache_file("query-grammar"))  # fmt: skip
 
 
 _TOKEN_WORDS = {
