@@ -172,10 +172,12 @@ def _subjects(conn: Any, stickiness: str) -> list[dict[str, Any]]:
     tenants = [r[0] for r in conn.execute("select tenant_id from tenants order by tenant_id").fetchall()]
     if stickiness == "tenant":
         return [{"tenant": t, "targetingKey": t} for t in tenants]
+    from pavedroad.tenancy import Principal, Role, set_tenant
+
     subjects = []
     for t in tenants:
         with conn.transaction():
-            conn.execute("select set_config('app.tenant_id', %s, true)", (t,))
+            set_tenant(conn, Principal(t, None, Role.ADMIN))
             for uid, role in conn.execute("select id, role from users where tenant_id = %s and active", (t,)):
                 subjects.append({"tenant": t, "targetingKey": f"{t}:{uid}", "role": role})
     return subjects

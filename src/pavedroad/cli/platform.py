@@ -97,6 +97,8 @@ def operator_revoke(name: _OperatorName, by: _By = "") -> None:
 @friendly_errors
 def operator_list() -> None:
     """Every operator key issued: name, when, by whom, revoked (never the key)."""
+    from rich.table import Table
+
     from pavedroad.tenancy.operators import list_operators
 
     with _owner_connection() as conn:

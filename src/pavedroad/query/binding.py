@@ -56,6 +56,20 @@ def coerce(value: Any, typ: str | None, what: str) -> Any:
     return value
 
 
+def _literal(slot: Slot, b: BindInput) -> Any:
+    """A literal's value; text compared with a date or timestamp is parsed here and sent in canonical ISO
+    form (still as text, so Postgres types it from its column exactly as before), never as raw input."""
+    value = b.literals[slot.source]
+    if slot.type in ("date", "timestamp") and isinstance(value, str):
+        try:
+            parsed = date.fromisoformat(value) if slot.type == "date" else datetime.fromisoformat(value)
+        except ValueError:
+            raise QueryError(f"a text literal compared with a {slot.type} is not an ISO {slot.type}", code="Q108",
+                             hint="e.g. 2024-01-31 or 2024-01-31T09:00:00+00:00") from None  # fmt: skip
+        return parsed.isoformat()
+    return value
+
+
 def _amount(slot: Slot, b: BindInput) -> Any:
     src, ref = slot.source
     if src == "literal":
@@ -101,7 +115,7 @@ _BINDERS: dict[str, Callable[[Slot, BindInput], Any]] = {
     "tenant": lambda s, b: b.tenant,
     "now": lambda s, b: b.now,
     "const": lambda s, b: s.source,
-    "literal": lambda s, b: b.literals[s.source],
+    "literal": _literal,
     "param": _param,
     "interval": _interval,
     "cursor": _cursor,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pavedroad.errors import Conflict, Forbidden, InvalidInput, NotFound, present
 from pavedroad.events import Event, aappend_many
+from pavedroad.query.overlay import aload_tenant_schema
 from pavedroad.recruiting.events import (
     ApplicationArchived,
     ApplicationCreated,
@@ -111,6 +112,41 @@ async def _locked_application(conn: psycopg.AsyncConnection, tenant: str, applic
     return row
 
 
+def _iso_date(value: Any) -> bool:
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# custom_field_definitions.field_type ─► does a JSON value fit it? A value that does not would make every
+# query that reads the field fail on a cast (whose message quotes the value), so it is refused on write.
+_CUSTOM_VALUE_FITS: dict[str, Any] = {
+    "text": lambda v: isinstance(v, str),
+    "single_select": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "date": lambda v: isinstance(v, str) and _iso_date(v),
+    "multi_select": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+}
+
+
+async def _check_custom(conn: psycopg.AsyncConnection, tenant: str, entity: str, values: dict[str, Any]) -> None:
+    """Each value of a defined custom field fits the field's type (null always does)."""
+    if not values:
+        return
+    schema = await aload_tenant_schema(conn, tenant)
+    for cf in schema.custom:
+        value = values.get(cf.key)
+        fits = _CUSTOM_VALUE_FITS.get(cf.field_type)
+        if cf.entity == entity and value is not None and fits is not None and not fits(value):
+            raise InvalidInput(
+                f"custom.{cf.key} of {entity} must be a {cf.field_type} value",
+                hint="numbers as JSON numbers, dates as ISO text (2024-01-31), booleans as true/false",
+            )
+
+
 def _active(row: tuple[Any, ...], action: str) -> None:
     if row[3] != "active":
         raise Conflict(f"application {row[0]} is {row[3]}; cannot {action}", hint="only active applications change")
@@ -140,8 +176,10 @@ async def create_application(
         conn, "select 1 from sources where tenant_id = %s and id = %s", (tenant, new.source_id)
     ):
         raise NotFound(f"source {new.source_id} not found")
+    await _check_custom(conn, tenant, "applications", new.custom)
     if new.candidate is not None:
         c = new.candidate
+        await _check_custom(conn, tenant, "candidates", c.custom)
         row = await _one(
             conn,
             "insert into candidates (tenant_id, first_name, last_name, email, phone, city, linkedin_url, created_at,"
