@@ -131,16 +131,16 @@ def check_source(source: str, limits: Limits | None = None) -> None:
         if lone is not None:
             at = token.start() + lone
             message = f"the escape {source[at : at + 6]} is half of a UTF-16 surrogate pair and not a character"
-            raise _surrogate_error(source, at, message)
+            raise _surrogate_error(source, at, message, width=6)
 
 
-def _surrogate_error(source: str, at: int, message: str) -> QueryError:
+def _surrogate_error(source: str, at: int, message: str, *, width: int = 1) -> QueryError:
     line = source.count("\n", 0, at) + 1
     column = at - (source.rfind("\n", 0, at) + 1) + 1
     return QueryError(
         message,
         code="Q101",
-        span=Span(at, at + 1, line, column),
+        span=Span(at, at + width, line, column),
         hint="write the character itself, or both halves of its pair (e.g. \\ud83d\\ude00)",
         source=source,
     )
