@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import psycopg
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pavedroad.errors import Conflict, Forbidden, InvalidInput, NotFound, present
 from pavedroad.events import Event, aappend_many
@@ -54,6 +54,20 @@ SCORERS = frozenset({Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER, Role.INTER
 ArchiveReason = Literal["rejected_by_us", "withdrew", "position_filled", "no_response", "duplicate", "other"]
 
 
+# Custom field values as the tenant's definitions type them (text, number, date as ISO text, boolean,
+# single or multi select): a scalar or a flat list of scalars under a key shaped like a definition's key.
+# Bounded in size and depth, and text must be valid Unicode, so every accepted body can be stored.
+_CustomText = Annotated[str, StringConstraints(max_length=10_000)]  # constrained str: lone surrogates refused
+_CustomScalar = _CustomText | bool | int | Annotated[float, Field(allow_inf_nan=False)] | None
+CustomValues = Annotated[
+    dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")],
+        _CustomScalar | Annotated[list[_CustomScalar], Field(max_length=200)],
+    ],
+    Field(max_length=200),
+]
+
+
 class NewCandidate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -63,7 +77,7 @@ class NewCandidate(BaseModel):
     phone: str | None = Field(default=None, max_length=50)
     city: str | None = Field(default=None, max_length=200)
     linkedin_url: str | None = Field(default=None, max_length=500)
-    custom: dict[str, Any] = Field(default_factory=dict)
+    custom: CustomValues = Field(default_factory=dict)
 
 
 class NewApplication(BaseModel):
@@ -75,7 +89,7 @@ class NewApplication(BaseModel):
     candidate: NewCandidate | None = None
     candidate_id: int | None = Field(default=None, ge=1)
     source_id: int | None = Field(default=None, ge=1)
-    custom: dict[str, Any] = Field(default_factory=dict)
+    custom: CustomValues = Field(default_factory=dict)
 
 
 class CreatedApplication(BaseModel):

@@ -40,3 +40,19 @@ def client(database: TestDatabase, keys: dict[str, dict[str, str]]) -> Iterator[
     app = create_app(load_settings(), database.app_url)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def pipeline(database: TestDatabase, keys: dict[str, dict[str, str]]) -> dict[str, int]:
+    """Job 1 of tenant alpha gets a three-stage plan and a source."""
+    with psycopg.connect(database.owner_url) as conn:
+        ids = [
+            conn.execute(
+                "insert into job_stages (tenant_id, job_id, position, name, stage_type)"
+                " values ('alpha', 1, %s, %s, %s) returning id",
+                (pos, name, kind),
+            ).fetchone()[0]  # type: ignore[index]
+            for pos, name, kind in [(1, "Review", "application_review"), (2, "Onsite", "onsite"), (3, "Offer", "offer")]
+        ]
+        conn.execute("insert into sources (tenant_id, id, name, kind) values ('alpha', 1, 'Referral', 'referral')")
+    return {"review": ids[0], "onsite": ids[1], "offer": ids[2]}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-import pytest
 from fastapi.testclient import TestClient
 
 from pavedroad.testing import TestDatabase
@@ -16,22 +15,6 @@ def _auth(key: str, idem: str | None = None) -> dict[str, str]:
     if idem is not None:
         headers["Idempotency-Key"] = idem
     return headers
-
-
-@pytest.fixture
-def pipeline(database: TestDatabase, keys: dict[str, dict[str, str]]) -> dict[str, int]:
-    """Job 1 of tenant alpha gets a three-stage plan and a source."""
-    with psycopg.connect(database.owner_url) as conn:
-        ids = [
-            conn.execute(
-                "insert into job_stages (tenant_id, job_id, position, name, stage_type)"
-                " values ('alpha', 1, %s, %s, %s) returning id",
-                (pos, name, kind),
-            ).fetchone()[0]  # type: ignore[index]
-            for pos, name, kind in [(1, "Review", "application_review"), (2, "Onsite", "onsite"), (3, "Offer", "offer")]
-        ]
-        conn.execute("insert into sources (tenant_id, id, name, kind) values ('alpha', 1, 'Referral', 'referral')")
-    return {"review": ids[0], "onsite": ids[1], "offer": ids[2]}
 
 
 NEW = {
