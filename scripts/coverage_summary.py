@@ -51,7 +51,7 @@ def main() -> int:
     total = {field: sum(row[field] for row in blocks.values()) for field in FIELDS}
     print("\nbranch coverage per block (lines + branches)")
     print(f"  {'block':<14}{'lines':>12}{'branches':>14}{'cover':>9}")
-    for name, row in sorted(blocks.items()) + [("TOTAL", total)]:
+    for name, row in [*sorted(blocks.items()), ("TOTAL", total)]:
         lines = f"{row['covered_lines']}/{row['num_statements']}"
         branches = f"{row['covered_branches']}/{row['num_branches']}"
         print(f"  {name:<14}{lines:>12}{branches:>14}{percent(row):>8.1f}%")
