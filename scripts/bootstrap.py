@@ -79,9 +79,10 @@ def main() -> None:
         print("$", " ".join(Path(str(s)).name if i == 0 else str(s) for i, s in enumerate(step)), flush=True)
         if run(*step):
             sys.exit(1)
-    # branch coverage over src/ (settings in pyproject.toml), summarised per block after the run
-    coverage = ["--cov", "--cov-branch", "--cov-report="]
-    code = run(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", *coverage, *extra)
+    # Branch coverage over src/ (settings in pyproject.toml), summarised per block after the run.
+    # `coverage run` rather than `pytest --cov`: the plugins pytest loads first (-p in addopts) import
+    # pavedroad before pytest-cov starts, which would leave their module-level lines unmeasured.
+    code = run(BIN / "python", "-m", "coverage", "run", "-m", "pytest", "-p", "no:cacheprovider", *extra)
     if code == 5:  # pytest found no tests: that is a broken suite, not a pass
         print("pytest collected no tests", file=sys.stderr)
         sys.exit(1)

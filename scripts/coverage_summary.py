@@ -1,6 +1,6 @@
 """Print branch coverage per block of `pavedroad` from the data the last covered pytest run left.
 
-    .venv/bin/python scripts/coverage_summary.py      # after `pytest --cov`, from the repository root
+    .venv/bin/python scripts/coverage_summary.py   # after `coverage run -m pytest` (or `pytest --cov`), at the root
 
 One row per top-level package (modules directly under `pavedroad/` count as `(root)`), then the total.
 Percentages count lines and branches together, as coverage.py's own report does.
@@ -41,7 +41,7 @@ def main() -> int:
         try:
             cov.json_report(outfile=str(out))
         except NoDataError:
-            print("no coverage data: run pytest with --cov first", file=sys.stderr)
+            print("no coverage data: run `coverage run -m pytest` first", file=sys.stderr)
             return 1
         files = json.loads(out.read_text())["files"]
     blocks: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
