@@ -61,7 +61,7 @@ class NewInterview(BaseModel):
     stage_id: int = Field(ge=1, le=2**62)
     scheduled_at: datetime
     participant_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=20)
-    duration_minutes: int = Field(default=45, ge=5, le=600)
+    duration_minutes: int = Field(default=45, ge=5, le=commands.MAX_INTERVIEW_MINUTES)
 
 
 class NewScorecard(BaseModel):

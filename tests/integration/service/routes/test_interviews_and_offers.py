@@ -246,3 +246,16 @@ def test_an_unknown_offer_is_404(as_role: Any, application: int) -> None:
     response = as_role("alpha", "recruiter").post("/v1/offers/99999/resolution", {"status": "accepted"})
     assert response.status_code == 404
     assert "offer 99999" in response.json()["message"]
+
+
+def test_the_documented_interview_length_is_the_one_accepted(
+    as_role: Any, pipelines: dict[str, Pipeline], application: int, client: Any
+) -> None:
+    """The API documents duration_minutes up to what the command accepts (480), so 481 is a 422 naming
+    the field rather than a 400 for a value the schema said was valid."""
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["NewInterview"]
+    assert schema["properties"]["duration_minutes"]["maximum"] == 480
+    body = _interview(pipelines["alpha"], duration_minutes=481)
+    response = as_role("alpha", "recruiter").post(f"/v1/applications/{application}/interviews", body)
+    assert response.status_code == 422
+    assert "body.duration_minutes" in {e["path"] for e in response.json()["errors"]}
