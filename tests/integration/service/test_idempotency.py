@@ -66,7 +66,11 @@ def test_a_key_claimed_without_a_stored_response_is_never_replayed(
 ) -> None:
     """A claim with no response (a write that stored none) is a 409, not a guessed replay."""
     body = new_application(pipelines["alpha"])
-    digest = request_hash("POST", "/v1/applications", NewApplication.model_validate(body).model_dump(mode="json"))
+    with psycopg.connect(database.owner_url) as conn:
+        recruiter = conn.execute("select id from users where tenant_id = 'alpha' and role = 'recruiter'").fetchone()
+    assert recruiter is not None
+    dumped = NewApplication.model_validate(body).model_dump(mode="json")
+    digest = request_hash("POST", "/v1/applications", dumped, caller=f"{recruiter[0]}:recruiter")
     with psycopg.connect(database.owner_url) as conn:
         conn.execute(
             "insert into idempotency_keys (tenant_id, key, request_hash) values ('alpha', 'orphan', %s)", (digest,)
@@ -74,3 +78,15 @@ def test_a_key_claimed_without_a_stored_response_is_never_replayed(
     response = as_role("alpha", "recruiter").post("/v1/applications", body, key="orphan")
     assert response.status_code == 409
     assert "no stored response" in response.json()["message"]
+
+
+def test_another_users_key_is_not_replayed_to_a_role_that_may_not_write(
+    as_role: Any, pipelines: dict[str, Pipeline]
+) -> None:
+    """A key belongs to the caller who first used it: an interviewer sending a recruiter's key with the same
+    body gets a 409, not the recruiter's stored 201 (a replay must not skip the role check)."""
+    body = new_application(pipelines["alpha"])
+    assert as_role("alpha", "recruiter").post("/v1/applications", body, key="theirs").status_code == 201
+    response = as_role("alpha", "interviewer").post("/v1/applications", body, key="theirs")
+    assert response.status_code == 409
+    assert "idempotent-replayed" not in response.headers

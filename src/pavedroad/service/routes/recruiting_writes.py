@@ -104,7 +104,10 @@ async def _write(
     async with atransaction(request.app.state.pool, principal) as conn:
         if key is not None:
             digest = idempotency.request_hash(
-                request.method, request.url.path, body.model_dump(mode="json") if body else None
+                request.method,
+                request.url.path,
+                body.model_dump(mode="json") if body else None,
+                caller=f"{principal.user_id}:{principal.role.value}",
             )
             replay = await idempotency.begin(conn, principal.tenant_id, key, digest)
             if replay is not None:
