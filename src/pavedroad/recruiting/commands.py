@@ -36,6 +36,7 @@ from pavedroad.recruiting.events import (
 from pavedroad.tenancy import Principal, Role
 
 __all__ = [
+    "MAX_INTERVIEW_MINUTES",
     "CreatedApplication",
     "NewApplication",
     "NewCandidate",
@@ -51,6 +52,7 @@ __all__ = [
 
 WRITERS = frozenset({Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER})
 SCORERS = frozenset({Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER, Role.INTERVIEWER})
+MAX_INTERVIEW_MINUTES = 8 * 60  # the longest interview a command accepts; the API documents the same bound
 ArchiveReason = Literal["rejected_by_us", "withdrew", "position_filled", "no_response", "duplicate", "other"]
 
 
@@ -376,8 +378,8 @@ async def schedule_interview(
 ) -> int:
     """Schedule an interview for an active application with at least one participant; return its id."""
     _require(principal, WRITERS, "schedule interviews")
-    if not 1 <= duration_minutes <= 8 * 60:
-        raise InvalidInput("duration_minutes must be 1..480", hint="e.g. 45")
+    if not 1 <= duration_minutes <= MAX_INTERVIEW_MINUTES:
+        raise InvalidInput(f"duration_minutes must be 1..{MAX_INTERVIEW_MINUTES}", hint="e.g. 45")
     if not participant_ids or len(set(participant_ids)) != len(participant_ids):
         raise InvalidInput("participant_ids must name at least one user, each once")
     scheduled_at = _now(scheduled_at)
