@@ -53,7 +53,7 @@ async def run_workers(
         workers.tasks["sink"] = asyncio.create_task(_sink(stack, settings), name="pavedroad-sink")
     if "canary" in only:
         from pavedroad.canary import build_controller, flag_rollouts, run_controller
-        from pavedroad.testing import SystemClock
+        from pavedroad.clock import SystemClock
 
         controller = build_controller(pool, [], clock=SystemClock(), interval_s=10.0)
         workers.canary_controller = controller
@@ -119,7 +119,7 @@ class _StoppableClock:
     """The system clock whose sleep returns early once ``stop`` is set (so the evaluator thread ends)."""
 
     def __init__(self, stop: asyncio.Event) -> None:
-        from pavedroad.testing import SystemClock
+        from pavedroad.clock import SystemClock
 
         self._clock = SystemClock()
         self._stop = stop

@@ -206,10 +206,10 @@ def evaluate(
     """Run the burn-rate alert evaluator over the stored slices (what the worker process runs)."""
     import psycopg
 
+    from pavedroad.clock import SystemClock
     from pavedroad.observability import configure_logging
     from pavedroad.slo import CachedSliceSource, Evaluator, run_evaluator
     from pavedroad.stack import start_stack
-    from pavedroad.testing import SystemClock
 
     cfg = settings()
     configure_logging(cfg.log_level, cfg.log_format)
