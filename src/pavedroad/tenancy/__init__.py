@@ -1,6 +1,43 @@
-"""Tenancy: the principal and the one transaction factory that scopes every query to a tenant."""
+"""Tenancy: the principal, the one transaction factory that scopes every query to a tenant, and API keys."""
 
-from pavedroad.tenancy.principal import Principal, Role
+from pavedroad.tenancy.keys import (
+    AUTH_CHANNEL,
+    AuthCache,
+    authenticate,
+    authenticate_caller,
+    cache_for,
+    follow_revocations,
+    hash_key,
+    issue_key,
+    issue_operator_key,
+    parse_key,
+)
+from pavedroad.tenancy.operators import arecord_platform_action, issue_operator, list_operators, revoke_operator
+from pavedroad.tenancy.principal import Caller, Operator, Principal, Role, audit_name
 from pavedroad.tenancy.transaction import SET_CONTEXT_SQL, atransaction, context_params, transaction
 
-__all__ = ["SET_CONTEXT_SQL", "Principal", "Role", "atransaction", "context_params", "transaction"]
+__all__ = [
+    "AUTH_CHANNEL",
+    "SET_CONTEXT_SQL",
+    "AuthCache",
+    "Caller",
+    "Operator",
+    "Principal",
+    "Role",
+    "arecord_platform_action",
+    "atransaction",
+    "audit_name",
+    "authenticate",
+    "authenticate_caller",
+    "cache_for",
+    "context_params",
+    "follow_revocations",
+    "hash_key",
+    "issue_key",
+    "issue_operator",
+    "issue_operator_key",
+    "list_operators",
+    "parse_key",
+    "revoke_operator",
+    "transaction",
+]

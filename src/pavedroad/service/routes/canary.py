@@ -26,10 +26,8 @@ from pavedroad.canary.ports import CohortSpec
 from pavedroad.canary.store import latest_per_rollout, recent
 from pavedroad.canary.verdict import judge
 from pavedroad.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from pavedroad.service.auth import authenticate, require_operator, require_roles
-from pavedroad.tenancy import Principal, Role
-from pavedroad.tenancy.operators import arecord_platform_action
-from pavedroad.tenancy.principal import Operator
+from pavedroad.service.auth import require_operator, require_roles
+from pavedroad.tenancy import Operator, Principal, Role, arecord_platform_action, authenticate
 
 router = APIRouter(prefix="/v1/canary", tags=["canary"])
 
