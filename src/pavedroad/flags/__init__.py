@@ -37,7 +37,8 @@ from pavedroad.flags.model import Flag, FlagSet, parse_flag_set
 from pavedroad.flags.provider import PavedroadProvider
 from pavedroad.flags.ramp import Step, anchored_ranges, format_schedule, parse_schedule, schedule_position
 from pavedroad.flags.runtime import FlagRuntime
-from pavedroad.flags.store import StoreState
+from pavedroad.flags.store import StoreState, get_flag, put_flag
+from pavedroad.flags.store import run as run_store_op
 from pavedroad.flags.targeting import RuleError, compile_rule
 from pavedroad.flags.unleash import import_unleash
 from pavedroad.flags.validate import require_valid, validate_flag_set, validate_targeting
@@ -77,15 +78,18 @@ __all__ = [
     "configure",
     "context_for",
     "format_schedule",
+    "get_flag",
     "hash32",
     "import_unleash",
     "move_ramp",
     "parse_flag_set",
     "parse_schedule",
+    "put_flag",
     "ramp_position",
     "read_meta",
     "require_valid",
     "rollback_ramp",
+    "run_store_op",
     "schedule_position",
     "set_guard",
     "set_ramp",

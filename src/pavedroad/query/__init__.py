@@ -19,7 +19,15 @@ from pavedroad.query.context import Column, Context, Limits, QueryState
 from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError, Span, UnsafeQuery
 from pavedroad.query.jsonform import from_json, to_json
 from pavedroad.query.model import Classification, SemanticModel, load_model, parse_model
-from pavedroad.query.overlay import CustomField, TenantSchema, load_tenant_schema
+from pavedroad.query.overlay import (
+    CUSTOM_CLASSIFICATIONS,
+    CUSTOM_TYPES,
+    CustomField,
+    TenantSchema,
+    aload_tenant_schema,
+    custom_label,
+    load_tenant_schema,
+)
 from pavedroad.query.pipeline import PASSES, run_passes
 from pavedroad.query.ports import DefaultPolicy, FieldPolicy, FieldUse, GuardedResult, QueryGuard
 from pavedroad.query.run import (
@@ -37,6 +45,8 @@ from pavedroad.query.run import (
 from pavedroad.query.text import parse_text, to_text
 
 __all__ = [
+    "CUSTOM_CLASSIFICATIONS",
+    "CUSTOM_TYPES",
     "PASSES",
     "Classification",
     "Column",
@@ -59,10 +69,12 @@ __all__ = [
     "Span",
     "TenantSchema",
     "UnsafeQuery",
+    "aload_tenant_schema",
     "arun",
     "arun_unrestricted",
     "arun_unrestricted_in",
     "compile_query",
+    "custom_label",
     "default_compiler",
     "encode_cursor",
     "from_json",
