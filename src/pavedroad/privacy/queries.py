@@ -50,7 +50,7 @@ from pavedroad.query import (
     run_duckdb_unrestricted,
     to_json,
 )
-from pavedroad.query.tools import Explanation, aexplain_unrestricted_in, explain_duckdb_unrestricted
+from pavedroad.querytools import Explanation, aexplain_unrestricted_in, explain_duckdb_unrestricted
 from pavedroad.tenancy import Principal, atransaction
 
 __all__ = ["Guardrails", "ProtectedResult", "aexplain_protected", "arun_protected"]

@@ -19,8 +19,8 @@ from pavedroad.query.compiler import normalize
 from pavedroad.query.errors import QueryError, QueryLimitError
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema
-from pavedroad.query.tools.suite import SuiteQuery
-from pavedroad.query.tools.trace import trace_compile
+from pavedroad.querytools.suite import SuiteQuery
+from pavedroad.querytools.trace import trace_compile
 
 __all__ = ["QueryProfile", "SuiteProfile", "profile_query", "profile_suite"]
 

@@ -26,9 +26,9 @@ from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema, aload_tenant_schema
 from pavedroad.query.ports import FieldPolicy, QueryGuard
 from pavedroad.query.run import _db_error, blocking
-from pavedroad.query.tools.dbplan import DbPlan, from_duckdb_profile, from_postgres, without_estimates
-from pavedroad.query.tools.explain import Explanation, explain_trace
-from pavedroad.query.tools.trace import trace_compile
+from pavedroad.querytools.dbplan import DbPlan, from_duckdb_profile, from_postgres, without_estimates
+from pavedroad.querytools.explain import Explanation, explain_trace
+from pavedroad.querytools.trace import trace_compile
 from pavedroad.tenancy import Principal, atransaction
 
 __all__ = [
