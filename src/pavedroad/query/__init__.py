@@ -12,11 +12,16 @@ in through ``FieldPolicy`` and ``QueryGuard`` (``ports.py``). ``run``/``arun``/`
 principal's query through a ``QueryGuard`` (``pavedroad.privacy.Guardrails``: field access, row rules,
 suppression, audit) on Postgres (via ``tenancy.transaction``) or DuckDB; ``*_unrestricted`` skip the
 guard and say so in their name (owner tools).
+
+The AST module, the IR node types and the pass plumbing are public for ``pavedroad.querytools`` (explain,
+profile, advisor), which builds on this API only.
 """
 
-from pavedroad.query.compiler import CompiledQuery, Compiler, compile_query, default_compiler
-from pavedroad.query.context import Column, Context, Limits, QueryState
+from pavedroad.query import ast
+from pavedroad.query.compiler import CompiledQuery, Compiler, compile_query, default_compiler, normalize
+from pavedroad.query.context import Column, Context, Dialect, Limits, QueryState
 from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError, Span, UnsafeQuery
+from pavedroad.query.ir import Col, Const, Fn, Hop, Node, Resolved, cols_of
 from pavedroad.query.jsonform import from_json, to_json
 from pavedroad.query.model import Classification, SemanticModel, load_model, parse_model
 from pavedroad.query.overlay import (
@@ -28,13 +33,17 @@ from pavedroad.query.overlay import (
     custom_label,
     load_tenant_schema,
 )
-from pavedroad.query.pipeline import PASSES, run_passes
+from pavedroad.query.passes.plan_joins import Plan
+from pavedroad.query.passes.scope_tenant import TENANT_PARAM
+from pavedroad.query.pipeline import PASSES, Pass, run_passes
 from pavedroad.query.ports import DefaultPolicy, FieldPolicy, FieldUse, GuardedResult, QueryGuard
 from pavedroad.query.run import (
     QueryResult,
     arun,
     arun_unrestricted,
     arun_unrestricted_in,
+    blocking,
+    db_query_error,
     encode_cursor,
     run,
     run_duckdb,
@@ -48,23 +57,33 @@ __all__ = [
     "CUSTOM_CLASSIFICATIONS",
     "CUSTOM_TYPES",
     "PASSES",
+    "TENANT_PARAM",
     "Classification",
+    "Col",
     "Column",
     "CompiledQuery",
     "Compiler",
+    "Const",
     "Context",
     "CustomField",
     "DefaultPolicy",
+    "Dialect",
     "FieldPolicy",
     "FieldUse",
+    "Fn",
     "GuardedResult",
+    "Hop",
     "InternalCompilerError",
     "Limits",
+    "Node",
+    "Pass",
+    "Plan",
     "QueryError",
     "QueryGuard",
     "QueryLimitError",
     "QueryResult",
     "QueryState",
+    "Resolved",
     "SemanticModel",
     "Span",
     "TenantSchema",
@@ -73,13 +92,18 @@ __all__ = [
     "arun",
     "arun_unrestricted",
     "arun_unrestricted_in",
+    "ast",
+    "blocking",
+    "cols_of",
     "compile_query",
     "custom_label",
+    "db_query_error",
     "default_compiler",
     "encode_cursor",
     "from_json",
     "load_model",
     "load_tenant_schema",
+    "normalize",
     "parse_model",
     "parse_text",
     "run",

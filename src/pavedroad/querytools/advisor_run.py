@@ -19,7 +19,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from pavedroad.query.model import SemanticModel
+from pavedroad.query import SemanticModel
 from pavedroad.querytools.advisor import IndexCandidate, candidates
 from pavedroad.querytools.scratch import CompiledCase, compile_suite, plan_all
 from pavedroad.querytools.suite import SuiteQuery

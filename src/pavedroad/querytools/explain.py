@@ -13,12 +13,8 @@ from typing import Any
 
 import sqlglot
 
+from pavedroad.query import TENANT_PARAM, Classification, Hop, InternalCompilerError, Node, Plan, Resolved, cols_of
 from pavedroad.query import ast as qa
-from pavedroad.query.errors import InternalCompilerError
-from pavedroad.query.ir import Hop, Node, Resolved, cols_of
-from pavedroad.query.model import Classification
-from pavedroad.query.passes.plan_joins import Plan
-from pavedroad.query.passes.scope_tenant import TENANT_PARAM
 from pavedroad.querytools.dbplan import DbPlan
 from pavedroad.querytools.trace import Trace
 

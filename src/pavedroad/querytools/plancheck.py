@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 
-from pavedroad.query.model import SemanticModel
+from pavedroad.query import SemanticModel
 from pavedroad.querytools.scratch import compile_suite, plan_all
 from pavedroad.querytools.suite import SuiteQuery
 

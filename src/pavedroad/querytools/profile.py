@@ -15,10 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pavedroad.query.compiler import normalize
-from pavedroad.query.errors import QueryError, QueryLimitError
-from pavedroad.query.model import SemanticModel
-from pavedroad.query.overlay import TenantSchema
+from pavedroad.query import QueryError, QueryLimitError, SemanticModel, TenantSchema, normalize
 from pavedroad.querytools.suite import SuiteQuery
 from pavedroad.querytools.trace import trace_compile
 

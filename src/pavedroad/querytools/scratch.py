@@ -13,10 +13,16 @@ from datetime import datetime
 
 import psycopg
 
-from pavedroad.query.compiler import CompiledQuery, Compiler
-from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError
-from pavedroad.query.model import SemanticModel
-from pavedroad.query.overlay import TenantSchema, load_tenant_schema
+from pavedroad.query import (
+    CompiledQuery,
+    Compiler,
+    InternalCompilerError,
+    QueryError,
+    QueryLimitError,
+    SemanticModel,
+    TenantSchema,
+    load_tenant_schema,
+)
 from pavedroad.querytools.dbplan import DbPlan, from_postgres
 from pavedroad.querytools.explain_run import explain_sql
 from pavedroad.querytools.suite import SuiteQuery
