@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pavedroad.privacy import Catalog, Classification, Registry, check_catalog
-from pavedroad.privacy.catalog import Constraint, Function, Policy, Table, View
+from pavedroad.privacy.catalog_snapshot import Constraint, Function, Policy, Table, View
 
 _Q = "(tenant_id = current_setting('app.tenant_id'::text, true))"
 _GOOD = Table(
