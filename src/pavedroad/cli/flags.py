@@ -291,7 +291,7 @@ def lint(
     as_json: JsonOpt = False,
 ) -> None:
     """Find invalid and stale flags: past expiry, fully on for weeks, unreferenced in code. Exit 1 if any."""
-    from pavedroad.flags.lint import find_references, lint_flag_set
+    from pavedroad.flags.stale_flags import find_references, lint_flag_set
 
     state, changed = _load(file)
     roots = src or ([Path("src")] if Path("src").is_dir() else [])
