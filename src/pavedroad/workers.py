@@ -105,9 +105,7 @@ async def _sink(stack: Stack, settings: Settings) -> None:
 
 
 async def _slo_evaluator(pool: ConnectionPool, stop: asyncio.Event) -> None:
-    from pavedroad.slo import load_specs
-    from pavedroad.slo.cached import CachedSliceSource
-    from pavedroad.slo.evaluator import Evaluator, run_evaluator
+    from pavedroad.slo import CachedSliceSource, Evaluator, load_specs, run_evaluator
 
     with resources.as_file(resources.files("pavedroad.recruiting").joinpath("slos.yaml")) as spec:
         slos = load_specs(Path(spec))

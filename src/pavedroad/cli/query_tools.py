@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
             UNRESTRICTED,
             _params,  # the query group's own parser
         )
-        from pavedroad.querytools.render import render_explanation
+        from pavedroad.querytools import render_explanation
 
         out = _explain(query, tenant, role, user=user, as_owner=as_owner, analyze=analyze, target=target,
                        values=_params(param or []))  # fmt: skip
@@ -148,8 +148,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
     ) -> None:
         """Per-pass compile timings for one query or a suite, slowest passes and shapes ranked."""
         from pavedroad.query import TenantSchema
-        from pavedroad.querytools import SuiteQuery, profile_suite
-        from pavedroad.querytools.render import render_profile
+        from pavedroad.querytools import SuiteQuery, profile_suite, render_profile
         from pavedroad.recruiting.model import recruiting_model
 
         if (query is None) == (suite is None):
@@ -159,7 +158,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
         queries = [SuiteQuery("query", query)] if query is not None else _suite(suite)
         schema = TenantSchema("example")
         if tenant is not None:
-            from pavedroad.querytools.scratch import tenant_schema
+            from pavedroad.querytools import tenant_schema
 
             with _stack() as stack, psycopg.connect(stack.owner_url, autocommit=True) as conn:
                 schema = tenant_schema(conn, tenant)
@@ -179,8 +178,8 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """The query shapes that cost the most across tenants (owner connection), with an explain line each."""
-        from pavedroad.querytools.render import render_top
-        from pavedroad.querytools.top import ORDER, top_shapes
+        from pavedroad.querytools import TOP_ORDER as ORDER
+        from pavedroad.querytools import render_top, top_shapes
 
         if by not in ORDER:
             raise InvalidInput(f"unknown --by {by!r}", hint=f"one of {', '.join(ORDER)}")
@@ -203,8 +202,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Propose indexes for a suite, each measured in a scratch transaction that is rolled back."""
-        from pavedroad.querytools.advisor_run import advise
-        from pavedroad.querytools.render import render_advice
+        from pavedroad.querytools import advise, render_advice
         from pavedroad.recruiting.model import recruiting_model
 
         queries = _suite(suite)
@@ -230,8 +228,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
         threshold: Annotated[float, typer.Option(min=0.0, help="Allowed growth of a plan's estimated cost.")] = 0.25,
     ) -> None:
         """Plan the suite on a fresh deterministic dataset; fail (exit 1) when a plan got costlier."""
-        from pavedroad.querytools import compare_plans, load_baseline
-        from pavedroad.querytools.render import render_plan_report
+        from pavedroad.querytools import compare_plans, load_baseline, render_plan_report
 
         current = plan_snapshot(_suite(suite))
         if update:

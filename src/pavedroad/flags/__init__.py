@@ -37,11 +37,18 @@ from pavedroad.flags.errors import FlagForbidden, FlagNotFound, FlagStateConflic
 from pavedroad.flags.flagset_validation import require_valid, validate_flag_set, validate_targeting
 from pavedroad.flags.metadata import FlagMeta, read_meta
 from pavedroad.flags.model import Flag, FlagSet, parse_flag_set
+from pavedroad.flags.preview import who_flips
 from pavedroad.flags.provider import PavedroadProvider
 from pavedroad.flags.ramp import Step, anchored_ranges, format_schedule, parse_schedule, schedule_position
 from pavedroad.flags.rule_compiler import RuleError, compile_rule
 from pavedroad.flags.runtime import FlagRuntime
-from pavedroad.flags.store import StoreState, get_flag, put_flag
+from pavedroad.flags.stale_flags import find_references, lint_flag_set
+from pavedroad.flags.store import Op as StoreOp
+from pavedroad.flags.store import StoreState, get_flag, import_flag_set, put_flag, set_override
+from pavedroad.flags.store import arun as arun_store_op
+from pavedroad.flags.store import history as flag_history
+from pavedroad.flags.store import load_state as load_store_state
+from pavedroad.flags.store import revert as revert_flag
 from pavedroad.flags.store import run as run_store_op
 from pavedroad.flags.unleash import import_unleash
 
@@ -70,8 +77,10 @@ __all__ = [
     "RuleError",
     "Snapshot",
     "Step",
+    "StoreOp",
     "StoreState",
     "anchored_ranges",
+    "arun_store_op",
     "bucket_index",
     "client",
     "compile_flag",
@@ -79,10 +88,15 @@ __all__ = [
     "compile_snapshot",
     "configure",
     "context_for",
+    "find_references",
+    "flag_history",
     "format_schedule",
     "get_flag",
     "hash32",
+    "import_flag_set",
     "import_unleash",
+    "lint_flag_set",
+    "load_store_state",
     "move_ramp",
     "parse_flag_set",
     "parse_schedule",
@@ -90,12 +104,15 @@ __all__ = [
     "ramp_position",
     "read_meta",
     "require_valid",
+    "revert_flag",
     "rollback_ramp",
     "run_store_op",
     "schedule_position",
     "set_guard",
+    "set_override",
     "set_ramp",
     "update_ramp",
     "validate_flag_set",
     "validate_targeting",
+    "who_flips",
 ]

@@ -31,13 +31,23 @@ from pavedroad.querytools.explain_run import (
 )
 from pavedroad.querytools.plancheck import PlanReport, compare_plans, load_baseline, record_plans
 from pavedroad.querytools.profile import QueryProfile, SuiteProfile, profile_query, profile_suite
+from pavedroad.querytools.render import (
+    render_advice,
+    render_explanation,
+    render_plan_report,
+    render_profile,
+    render_top,
+)
+from pavedroad.querytools.scratch import tenant_schema
 from pavedroad.querytools.shapelog import ShapeLog, shape_log_lifespan
 from pavedroad.querytools.shapes import ShapeBuffer, ShapeRecord, TimedCompiler, shape_id, shape_of
 from pavedroad.querytools.suite import SuiteQuery, load_suite, parse_suite
+from pavedroad.querytools.top import ORDER as TOP_ORDER
 from pavedroad.querytools.top import explain_command, top_shapes
 from pavedroad.querytools.trace import Trace, trace_compile
 
 __all__ = [
+    "TOP_ORDER",
     "Advice",
     "DbPlan",
     "Explanation",
@@ -75,9 +85,15 @@ __all__ = [
     "profile_query",
     "profile_suite",
     "record_plans",
+    "render_advice",
+    "render_explanation",
+    "render_plan_report",
+    "render_profile",
+    "render_top",
     "shape_id",
     "shape_log_lifespan",
     "shape_of",
+    "tenant_schema",
     "top_shapes",
     "trace_compile",
     "without_estimates",
