@@ -8,8 +8,9 @@ help: ## list the verbs
 setup: ## create .venv and install the locked dependencies
 	python3 scripts/bootstrap.py setup
 
-lint: ## ruff over src, tests, benchmarks
+lint: ## ruff over src, tests, benchmarks; the package layers (import-linter contracts in pyproject.toml)
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/lint-imports
 
 format: ## ruff format
 	$(BIN)/ruff format src tests benchmarks scripts

@@ -283,7 +283,7 @@ def bench_revocation(owner_url: str, tenant: str, rounds: int, workers: int = 2)
     import httpx
 
     from pavedroad.recruiting.tenants import ensure_demo_keys
-    from pavedroad.service.auth import hash_key, issue_key
+    from pavedroad.tenancy import hash_key, issue_key
 
     keys = ensure_demo_keys(owner_url, Path(tempfile.mkdtemp()) / "keys.json", [tenant])
     with psycopg.connect(owner_url) as conn:

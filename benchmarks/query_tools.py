@@ -33,8 +33,8 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from pavedroad.query.tools import ShapeLog, advise, index_ddl, load_suite
-from pavedroad.query.tools.scratch import compile_suite, enter_tenant
+from pavedroad.querytools import ShapeLog, advise, index_ddl, load_suite
+from pavedroad.querytools.scratch import compile_suite, enter_tenant
 from pavedroad.recruiting.generator import seed
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.recruiting.tenants import ensure_demo_keys

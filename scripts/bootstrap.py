@@ -1,8 +1,8 @@
 """Set up a fresh machine (Python 3.11+ and pip only) and run the main job or the tests.
 
     python3 scripts/bootstrap.py demo [args…]   # venv + locked install, then `pavedroad demo`
-    python3 scripts/bootstrap.py test [args…]   # venv + locked install, lint, types, then the test suite
-                                                # with branch coverage, summarised per block at the end
+    python3 scripts/bootstrap.py test [args…]   # venv + locked install, lint, types, import layers, then the
+                                                # test suite with branch coverage, summarised per block at the end
 
 The virtual environment lives at .venv (tools and benchmarks expect it there); uv installs exactly the
 versions in uv.lock.
@@ -77,6 +77,7 @@ def main() -> None:
     steps = [
         [BIN / "ruff", "check", "src", "tests", "benchmarks"],
         [BIN / "mypy"],
+        [BIN / "lint-imports"],  # the package layers in pyproject.toml [tool.importlinter]
     ]
     for step in steps:
         print("$", " ".join(Path(str(s)).name if i == 0 else str(s) for i, s in enumerate(step)), flush=True)

@@ -53,7 +53,7 @@ async def run_workers(
         workers.tasks["sink"] = asyncio.create_task(_sink(stack, settings), name="pavedroad-sink")
     if "canary" in only:
         from pavedroad.canary import build_controller, flag_rollouts, run_controller
-        from pavedroad.testing import SystemClock
+        from pavedroad.clock import SystemClock
 
         controller = build_controller(pool, [], clock=SystemClock(), interval_s=10.0)
         workers.canary_controller = controller
@@ -114,9 +114,7 @@ async def _sink(stack: Stack, settings: Settings) -> None:
 
 
 async def _slo_evaluator(pool: ConnectionPool, stop: asyncio.Event) -> None:
-    from pavedroad.slo import load_specs
-    from pavedroad.slo.cached import CachedSliceSource
-    from pavedroad.slo.evaluator import Evaluator, run_evaluator
+    from pavedroad.slo import CachedSliceSource, Evaluator, load_specs, run_evaluator
 
     with resources.as_file(resources.files("pavedroad.recruiting").joinpath("slos.yaml")) as spec:
         slos = load_specs(Path(spec))
@@ -128,7 +126,7 @@ class _StoppableClock:
     """The system clock whose sleep returns early once ``stop`` is set (so the evaluator thread ends)."""
 
     def __init__(self, stop: asyncio.Event) -> None:
-        from pavedroad.testing import SystemClock
+        from pavedroad.clock import SystemClock
 
         self._clock = SystemClock()
         self._stop = stop

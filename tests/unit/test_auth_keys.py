@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pavedroad.errors import Unauthenticated
-from pavedroad.service.auth import AuthCache, hash_key, issue_key, issue_operator_key, parse_key
+from pavedroad.tenancy import AuthCache, hash_key, issue_key, issue_operator_key, parse_key
 from pavedroad.tenancy.principal import Operator
 from pavedroad.testing import FakeClock
 

@@ -16,12 +16,14 @@ from pavedroad.canary.analysis import CohortArrays, analyse, arrays_from_pairs, 
 from pavedroad.canary.controller import Controller, Rollout, run_controller
 from pavedroad.canary.decide import RULES, StepView, decide
 from pavedroad.canary.discover import guarded_rollouts
-from pavedroad.canary.drivers import build_controller, flag_rollouts
+from pavedroad.canary.drivers import SloSlicesSource, build_controller, flag_rollouts
 from pavedroad.canary.latency import BucketScheme
 from pavedroad.canary.model import Action, CohortCounts, Decision, MetricResult, Policy, SlicePair
 from pavedroad.canary.ports import CohortSpec
 from pavedroad.canary.sequential import CountTest, count_test, rate_above_test
 from pavedroad.canary.simulate import SCENARIOS, MethodFigures, Scenario, simulate
+from pavedroad.canary.store import latest_per_rollout
+from pavedroad.canary.store import recent as recent_decisions
 from pavedroad.canary.verdict import judge
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "Rollout",
     "Scenario",
     "SlicePair",
+    "SloSlicesSource",
     "StepView",
     "analyse",
     "arrays_from_pairs",
@@ -50,7 +53,9 @@ __all__ = [
     "flag_rollouts",
     "guarded_rollouts",
     "judge",
+    "latest_per_rollout",
     "rate_above_test",
+    "recent_decisions",
     "relative_tests",
     "run_controller",
     "simulate",

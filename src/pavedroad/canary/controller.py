@@ -22,8 +22,8 @@ from pavedroad.canary.analysis import analyse
 from pavedroad.canary.decide import StepView, decide
 from pavedroad.canary.model import Action, Decision, Policy
 from pavedroad.canary.ports import CohortMetricsSource, CohortSpec, DecisionSink, RampCommand, RampDriver, RampOp
+from pavedroad.clock import Clock
 from pavedroad.errors import NotFound
-from pavedroad.testing.clock import Clock
 
 __all__ = ["Controller", "Rollout", "RolloutState", "run_controller"]
 

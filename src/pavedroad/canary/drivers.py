@@ -23,7 +23,7 @@ from pavedroad.canary.controller import Controller, Rollout
 from pavedroad.canary.discover import guarded_rollouts
 from pavedroad.canary.model import CohortCounts, Decision, Policy, SlicePair
 from pavedroad.canary.ports import CohortSpec, DecisionSink, RampCommand, RampOp, RampPosition
-from pavedroad.testing.clock import Clock
+from pavedroad.clock import Clock
 
 __all__ = [
     "CallbackSink",

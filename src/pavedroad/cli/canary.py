@@ -85,7 +85,7 @@ def simulate(
 @friendly_errors
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """The last decision of every guarded rollout."""
-    from pavedroad.canary.store import latest_per_rollout
+    from pavedroad.canary import latest_per_rollout
 
     rows = _with_pool(latest_per_rollout)
     if as_json:
@@ -145,7 +145,7 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Why the controller decided what it did: every test's sample sizes, estimates, intervals, thresholds."""
-    from pavedroad.canary.store import recent
+    from pavedroad.canary import recent_decisions as recent
 
     rows = _with_pool(lambda pool: recent(pool, rollout=rollout, limit=limit))
     if not rows:
@@ -176,10 +176,7 @@ def verdict(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Judge canary against baseline from the SLO recorder's slices (what the HTTP verdict endpoint answers)."""
-    from pavedroad.canary import Policy
-    from pavedroad.canary.drivers import SloSlicesSource
-    from pavedroad.canary.ports import CohortSpec
-    from pavedroad.canary.verdict import judge
+    from pavedroad.canary import CohortSpec, Policy, SloSlicesSource, judge
 
     if dimension not in ("version", "variant"):
         raise InvalidInput(

@@ -18,7 +18,7 @@ from pavedroad.errors import InvalidInput
 if TYPE_CHECKING:
     from nats.js import JetStreamContext
 
-    from pavedroad.events.config import EventsConfig
+    from pavedroad.events import EventsConfig
 
 T = TypeVar("T")
 
@@ -188,8 +188,7 @@ def replay(
 
 def _with_js(action: Callable[[JetStreamContext, EventsConfig], Awaitable[T]]) -> T:
     """Run ``action(js, config)`` against the configured NATS."""
-    from pavedroad.events import EventsConfig
-    from pavedroad.events.nats_connect import connect_nats
+    from pavedroad.events import EventsConfig, connect_nats
     from pavedroad.stack import start_stack
 
     stack = start_stack(settings(), with_nats=True, run_migrations=False)

@@ -56,7 +56,7 @@ def _store() -> Iterator[Any]:
 
 
 def _do(conn: Any, op: Any) -> Any:
-    from pavedroad.flags.store import run
+    from pavedroad.flags import run_store_op as run
 
     with conn.transaction():
         return run(conn, op)
@@ -72,7 +72,7 @@ def _load(file: Path | None) -> tuple[Any, dict[str, float]]:
         except (OSError, ValueError) as exc:
             raise InvalidInput(f"cannot read {file}: {exc}", hint="pass a flagd JSON flag file") from None
         return StoreState(0, parse_flag_set(doc, allow_array=True)), {}
-    from pavedroad.flags.store import load_state
+    from pavedroad.flags import load_store_state as load_state
 
     with _store() as conn:
         state = _do(conn, load_state())
@@ -112,8 +112,9 @@ def list_flags(file: FileOpt = None, as_json: JsonOpt = False) -> None:
 @friendly_errors
 def show(key: str, as_json: JsonOpt = False) -> None:
     """Show one flag: its flagd JSON, ramp position, tenant overrides and recent history."""
-    from pavedroad.flags import ramp_position
-    from pavedroad.flags.store import get_flag, history, load_state
+    from pavedroad.flags import flag_history as history
+    from pavedroad.flags import get_flag, ramp_position
+    from pavedroad.flags import load_store_state as load_state
 
     with _store() as conn:
         definition = _do(conn, get_flag(key))
@@ -142,8 +143,7 @@ def set_flag(
     author: AuthorOpt = "",
 ) -> None:
     """Create or replace a flag (``--json``), or import a flagd file (``--file``); validated first."""
-    from pavedroad.flags import require_valid
-    from pavedroad.flags.store import import_flag_set, put_flag
+    from pavedroad.flags import import_flag_set, put_flag, require_valid
 
     if definition is not None:
         if key is None:
@@ -198,10 +198,18 @@ def ramp(  # noqa: PLR0917 - Typer maps each option to a parameter
 ) -> None:
     """Start, move, guard or roll back a flag's ramp; prints who flips (tenants, users) first."""
     from pavedroad.cli.humanize import ramp_position_for_people
-    from pavedroad.flags import Flag, ramp_position
-    from pavedroad.flags.control import move_ramp, rollback_ramp, set_ramp, update_ramp
-    from pavedroad.flags.preview import who_flips
-    from pavedroad.flags.store import Op, get_flag, load_state
+    from pavedroad.flags import (
+        Flag,
+        get_flag,
+        move_ramp,
+        ramp_position,
+        rollback_ramp,
+        set_ramp,
+        update_ramp,
+        who_flips,
+    )
+    from pavedroad.flags import StoreOp as Op
+    from pavedroad.flags import load_store_state as load_state
 
     now = time.time()
     who = _actor(author)
@@ -223,7 +231,7 @@ def ramp(  # noqa: PLR0917 - Typer maps each option to a parameter
         # Apply inside a transaction that is rolled back, to preview the exact result.
         tx = conn.transaction(force_rollback=True)
         with tx:
-            from pavedroad.flags.store import run
+            from pavedroad.flags import run_store_op as run
 
             for make in ops:
                 run(conn, make())
@@ -236,7 +244,7 @@ def ramp(  # noqa: PLR0917 - Typer maps each option to a parameter
         if preview:
             return
         with conn.transaction():
-            from pavedroad.flags.store import run
+            from pavedroad.flags import run_store_op as run
 
             for make in ops:
                 run(conn, make())
@@ -254,7 +262,7 @@ def kill(
     author: AuthorOpt = "",
 ) -> None:
     """Kill switch: the flag serves the code default everywhere (or for one tenant) until lifted."""
-    from pavedroad.flags.store import get_flag, put_flag, set_override
+    from pavedroad.flags import get_flag, put_flag, set_override
 
     with _store() as conn:
         if tenant is not None:
@@ -278,7 +286,7 @@ def revert(
     author: AuthorOpt = "",
 ) -> None:
     """Undo the latest change of a flag (or a given audit entry) as a new, audited change."""
-    from pavedroad.flags.store import revert as revert_op
+    from pavedroad.flags import revert_flag as revert_op
 
     with _store() as conn:
         version = _do(conn, revert_op(key, actor=_actor(author), reason=reason or "revert", audit_id=change))
@@ -295,7 +303,7 @@ def lint(
     as_json: JsonOpt = False,
 ) -> None:
     """Find invalid and stale flags: past expiry, fully on for weeks, unreferenced in code. Exit 1 if any."""
-    from pavedroad.flags.lint import find_references, lint_flag_set
+    from pavedroad.flags import find_references, lint_flag_set
 
     state, changed = _load(file)
     roots = src or ([Path("src")] if Path("src").is_dir() else [])

@@ -110,8 +110,8 @@ def egress(
     as_json: _JsonOpt = False,
 ) -> None:
     """List every outbound call site (AST scan) and whether it goes through pavedroad.resilience."""
+    from pavedroad.resilience import render_egress_table as render_table
     from pavedroad.resilience import scan_egress
-    from pavedroad.resilience.egress import render_table
 
     sites = scan_egress(paths or [Path("src")])
     if as_json:

@@ -74,7 +74,7 @@ def _login(by: str) -> str:
 @friendly_errors
 def operator_issue(name: _OperatorName, by: _By = "") -> None:
     """Issue a platform operator key; it is printed once and only its hash is stored."""
-    from pavedroad.tenancy.operators import issue_operator
+    from pavedroad.tenancy import issue_operator
 
     with _owner_connection() as conn:
         key = issue_operator(conn, name, by=_login(by))
@@ -86,7 +86,7 @@ def operator_issue(name: _OperatorName, by: _By = "") -> None:
 @friendly_errors
 def operator_revoke(name: _OperatorName, by: _By = "") -> None:
     """Revoke an operator's key; every service process refuses it as soon as this commits."""
-    from pavedroad.tenancy.operators import revoke_operator
+    from pavedroad.tenancy import revoke_operator
 
     with _owner_connection() as conn:
         revoke_operator(conn, name, by=_login(by))
@@ -99,7 +99,7 @@ def operator_list() -> None:
     """Every operator key issued: name, when, by whom, revoked (never the key)."""
     from rich.table import Table
 
-    from pavedroad.tenancy.operators import list_operators
+    from pavedroad.tenancy import list_operators
 
     with _owner_connection() as conn:
         rows = list_operators(conn)

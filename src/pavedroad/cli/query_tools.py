@@ -1,7 +1,7 @@
 """``pavedroad query explain | profile | top | advise | check-plans``: the query tools' commands.
 
 Registered on the ``query`` group by ``cli/query.py`` (``register(app)``); each command is a thin driver
-over ``pavedroad.query.tools`` and prints Rich output, or JSON with ``--json``.
+over ``pavedroad.querytools`` and prints Rich output, or JSON with ``--json``.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _stack() -> Iterator[Any]:
 
 
 def _suite(path: Path | None) -> list[Any]:
-    from pavedroad.query.tools import load_suite
+    from pavedroad.querytools import load_suite
 
     return load_suite(path or DEFAULT_SUITE)
 
@@ -73,7 +73,7 @@ def _explain(query: str, tenant: str, role: str, *, user: int | None, as_owner: 
     """The explanation ``/v1/query/explain`` gives the role (the one guarded path), or, ``as_owner``,
     unrestricted (no row rules, with the planner's estimates)."""
     from pavedroad.cli.query import _check_target, _query_arg, principal_for, require_owner, tenant_copy
-    from pavedroad.query.tools import explain, explain_duckdb, explain_duckdb_unrestricted, explain_unrestricted
+    from pavedroad.querytools import explain, explain_duckdb, explain_duckdb_unrestricted, explain_unrestricted
     from pavedroad.recruiting.model import recruiting_model
     from pavedroad.recruiting.reads import GUARDRAILS
 
@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
             UNRESTRICTED,
             _params,  # the query group's own parser
         )
-        from pavedroad.query.tools.render import render_explanation
+        from pavedroad.querytools import render_explanation
 
         out = _explain(query, tenant, role, user=user, as_owner=as_owner, analyze=analyze, target=target,
                        values=_params(param or []))  # fmt: skip
@@ -148,8 +148,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
     ) -> None:
         """Per-pass compile timings for one query or a suite, slowest passes and shapes ranked."""
         from pavedroad.query import TenantSchema
-        from pavedroad.query.tools import SuiteQuery, profile_suite
-        from pavedroad.query.tools.render import render_profile
+        from pavedroad.querytools import SuiteQuery, profile_suite, render_profile
         from pavedroad.recruiting.model import recruiting_model
 
         if (query is None) == (suite is None):
@@ -159,7 +158,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
         queries = [SuiteQuery("query", query)] if query is not None else _suite(suite)
         schema = TenantSchema("example")
         if tenant is not None:
-            from pavedroad.query.tools.scratch import tenant_schema
+            from pavedroad.querytools import tenant_schema
 
             with _stack() as stack, psycopg.connect(stack.owner_url, autocommit=True) as conn:
                 schema = tenant_schema(conn, tenant)
@@ -179,8 +178,8 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """The query shapes that cost the most across tenants (owner connection), with an explain line each."""
-        from pavedroad.query.tools.render import render_top
-        from pavedroad.query.tools.top import ORDER, top_shapes
+        from pavedroad.querytools import TOP_ORDER as ORDER
+        from pavedroad.querytools import render_top, top_shapes
 
         if by not in ORDER:
             raise InvalidInput(f"unknown --by {by!r}", hint=f"one of {', '.join(ORDER)}")
@@ -203,8 +202,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Propose indexes for a suite, each measured in a scratch transaction that is rolled back."""
-        from pavedroad.query.tools.advisor_run import advise
-        from pavedroad.query.tools.render import render_advice
+        from pavedroad.querytools import advise, render_advice
         from pavedroad.recruiting.model import recruiting_model
 
         queries = _suite(suite)
@@ -230,8 +228,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
         threshold: Annotated[float, typer.Option(min=0.0, help="Allowed growth of a plan's estimated cost.")] = 0.25,
     ) -> None:
         """Plan the suite on a fresh deterministic dataset; fail (exit 1) when a plan got costlier."""
-        from pavedroad.query.tools import compare_plans, load_baseline
-        from pavedroad.query.tools.render import render_plan_report
+        from pavedroad.querytools import compare_plans, load_baseline, render_plan_report
 
         current = plan_snapshot(_suite(suite))
         if update:
@@ -247,7 +244,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition
 def plan_snapshot(suite: list[Any]) -> dict[str, Any]:
     """Migrate a scratch database on the stack's server, seed ``PLAN_DATASET``, record the suite's plans."""
     from pavedroad.db import migrate
-    from pavedroad.query.tools import record_plans
+    from pavedroad.querytools import record_plans
     from pavedroad.recruiting.model import recruiting_model
     from pavedroad.stack import all_migration_sources, create_database
 

@@ -115,9 +115,8 @@ def status(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Budgets, burn rates and firing alerts of every SLO, from the stored slices."""
-    from pavedroad.slo import burndown_query, counts_query, decode_counts, status_windows
+    from pavedroad.slo import Counts, burndown_query, counts_query, decode_counts, status_windows
     from pavedroad.slo import status as slo_status
-    from pavedroad.slo.budget import Counts
 
     slos = [s for s in _load([spec]) if s.sli is not None]
     stack, conn = _connect()
@@ -168,8 +167,7 @@ def top(  # noqa: PLR0917 - one option per CLI flag
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Which API call has the worst p99 (or p95, error rate…) over a window."""
-    from pavedroad.slo import decode_top, parse_duration, rank, top_query
-    from pavedroad.slo.reports import RANK_BY
+    from pavedroad.slo import RANK_BY, decode_top, parse_duration, rank, top_query
 
     if by not in RANK_BY:
         raise InvalidInput(f"cannot rank by '{by}'", hint=f"use one of {', '.join(RANK_BY)}")
@@ -206,10 +204,10 @@ def evaluate(
     """Run the burn-rate alert evaluator over the stored slices (what the worker process runs)."""
     import psycopg
 
+    from pavedroad.clock import SystemClock
     from pavedroad.observability import configure_logging
     from pavedroad.slo import CachedSliceSource, Evaluator, run_evaluator
     from pavedroad.stack import start_stack
-    from pavedroad.testing import SystemClock
 
     cfg = settings()
     configure_logging(cfg.log_level, cfg.log_format)

@@ -11,6 +11,7 @@ from pavedroad.db.migrate import (
     source_from_dir,
     source_from_package,
 )
+from pavedroad.db.statements import Statement, split_statements
 from pavedroad.db.urls import app_url_from_owner, with_database
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "EmbeddedPostgres",
     "Migration",
     "MigrationSource",
+    "Statement",
     "app_url_from_owner",
     "ensure_app_role",
     "free_port",
@@ -27,5 +29,6 @@ __all__ = [
     "port_in_use",
     "source_from_dir",
     "source_from_package",
+    "split_statements",
     "with_database",
 ]

@@ -2,7 +2,7 @@
 
 Guarantee: semicolons inside ``'strings'``, ``"identifiers"``, ``$tag$ bodies $tag$`` and comments never
 split a statement; each statement comes back with comments stripped, whitespace collapsed and the
-1-based line it starts on, so the rules in ``migration_rules`` can match simple patterns safely.
+1-based line it starts on, so the rules in ``privacy.migration_safety`` can match simple patterns safely.
 """
 
 from __future__ import annotations

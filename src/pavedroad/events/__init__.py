@@ -15,13 +15,16 @@ from pavedroad.events.config import EventsConfig
 from pavedroad.events.consumer import REPLAY_HEADER, Consumer, ConsumerStats, PoisonMessage
 from pavedroad.events.dlq import DeadLetter, dlq_size, list_dead_letters, replay_dead_letters
 from pavedroad.events.envelope import CLASSIFICATIONS, Classification, Event, subject_for, uuid7
+from pavedroad.events.heartbeat import areport_component
+from pavedroad.events.metrics import event_metrics
+from pavedroad.events.nats_connect import connect_nats
 from pavedroad.events.outbox import aappend, aappend_many, append, append_many
 from pavedroad.events.ports import EventHandler
 from pavedroad.events.relay import Relay, RelayStats
 from pavedroad.events.runners import run_relay, supervise
 from pavedroad.events.schemas import EventSchema, SchemaRegistry, classified, event_schema, registry
 from pavedroad.events.status import ConsumerLag, EventsStatus, gather_status, heartbeat_status
-from pavedroad.events.streams import ensure_streams
+from pavedroad.events.streams import ensure_streams, stream_last_seq
 
 __all__ = [
     "CLASSIFICATIONS",
@@ -44,10 +47,13 @@ __all__ = [
     "aappend_many",
     "append",
     "append_many",
+    "areport_component",
     "breaking_changes",
     "classified",
+    "connect_nats",
     "dlq_size",
     "ensure_streams",
+    "event_metrics",
     "event_schema",
     "gather_status",
     "heartbeat_status",
@@ -56,6 +62,7 @@ __all__ = [
     "registry",
     "replay_dead_letters",
     "run_relay",
+    "stream_last_seq",
     "subject_for",
     "supervise",
     "uuid7",

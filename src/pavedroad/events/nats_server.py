@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pavedroad.db.embedded import free_port, port_in_use
+from pavedroad.db import free_port, port_in_use
 from pavedroad.errors import ServerStartError
 
 __all__ = ["EmbeddedNats", "nats_server_binary"]

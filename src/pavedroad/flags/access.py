@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pavedroad.flags.errors import FlagForbidden
-from pavedroad.tenancy import Role
-from pavedroad.tenancy.principal import Caller, Operator
+from pavedroad.tenancy import Caller, Operator, Role
 
 __all__ = ["Actor"]
 

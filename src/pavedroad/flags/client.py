@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pavedroad.flags.evaluate import ErrorCode, Reason, Resolution
+from pavedroad.flags.compiled_flag import ErrorCode, Reason, Resolution
 from pavedroad.flags.model import flag_kind
 from pavedroad.flags.runtime import FlagRuntime
 

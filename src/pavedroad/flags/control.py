@@ -28,7 +28,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.flags.access import Actor
 from pavedroad.flags.errors import FlagStateConflict
-from pavedroad.flags.meta import FlagMeta, P, read_meta
+from pavedroad.flags.metadata import FlagMeta, P, read_meta
 from pavedroad.flags.model import Flag
 from pavedroad.flags.ramp import Step, format_schedule, parse_schedule, schedule_position
 from pavedroad.flags.store import Op, arun, get_flag, put_flag, run

@@ -4,7 +4,7 @@ A flag set is ``{"flags": {key: flag}, "$evaluators": {name: rule}, "metadata": 
 ``{"state", "variants", "defaultVariant", "targeting", "metadata"}``. Variants are all booleans, all
 strings, all numbers or all objects; metadata values are booleans, strings or numbers. pavedroad's
 additions (owner, expiry, ramp schedule, guard, hash version) live in flag metadata under
-``pavedroad.*`` keys, so a file stays valid against the flagd schema (see ``pavedroad.flags.meta``).
+``pavedroad.*`` keys, so a file stays valid against the flagd schema (see ``pavedroad.flags.metadata``).
 
 ``parse_flag_set`` checks the structure; ``validate_flag_set`` also checks every targeting rule against
 the flagd targeting grammar and our metadata, and returns the problems instead of raising.

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pavedroad.flags.evaluate import compile_flag
+from pavedroad.flags.compiled_flag import compile_flag
 from pavedroad.flags.model import Flag
 
 __all__ = ["FlipReport", "who_flips"]

@@ -23,7 +23,7 @@ from openfeature.flag_evaluation import FlagResolutionDetails, FlagValueType
 from openfeature.provider import AbstractProvider, Metadata
 
 from pavedroad.flags.client import FlagClient
-from pavedroad.flags.evaluate import Snapshot
+from pavedroad.flags.compiled_flag import Snapshot
 
 __all__ = ["PavedroadProvider"]
 

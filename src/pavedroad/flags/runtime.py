@@ -28,7 +28,7 @@ from typing import Any
 import psycopg
 import structlog
 
-from pavedroad.flags.evaluate import Snapshot, compile_snapshot
+from pavedroad.flags.compiled_flag import Snapshot, compile_snapshot
 from pavedroad.flags.model import FlagSet
 from pavedroad.flags.store import CHANNEL, StoreState, load_state, run
 

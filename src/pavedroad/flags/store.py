@@ -23,12 +23,12 @@ from psycopg.types.json import Jsonb
 
 from pavedroad.flags.access import Actor
 from pavedroad.flags.bucketing import DEFAULT_HASH_VERSION
+from pavedroad.flags.compiled_flag import KILL
 from pavedroad.flags.diff import json_diff
 from pavedroad.flags.errors import FlagNotFound, InvalidFlagSet
-from pavedroad.flags.evaluate import KILL
-from pavedroad.flags.meta import P
+from pavedroad.flags.flagset_validation import check_flag
+from pavedroad.flags.metadata import P
 from pavedroad.flags.model import Flag, FlagSet, parse_flag_set
-from pavedroad.flags.validate import check_flag
 
 __all__ = [
     "CHANNEL",

@@ -23,7 +23,7 @@ from typing import Any
 
 import mmh3
 
-from pavedroad.flags.targeting import EXTENSIONS, Rule
+from pavedroad.flags.rule_compiler import EXTENSIONS, Rule
 
 __all__ = ["context_value", "normalized_hash"]
 

@@ -5,16 +5,16 @@ from pavedroad.privacy.access import DEFAULT_MATRIX, AccessMatrix, FieldAccessPo
 from pavedroad.privacy.audit import AuditEvent, RowHidden, arecord, arecord_denial, record, record_denial
 from pavedroad.privacy.audit import asearch as audit_asearch
 from pavedroad.privacy.audit import search as audit_search
-from pavedroad.privacy.catalog import Catalog, read_catalog
-from pavedroad.privacy.catalog_check import check_tenant_setting_sources, run_catalog_check, scratch_database
-from pavedroad.privacy.catalog_rules import DEFAULT_DEFINER_ALLOW_LIST, check_catalog
+from pavedroad.privacy.catalog_snapshot import Catalog, read_catalog
 from pavedroad.privacy.classification import Classification, join
 from pavedroad.privacy.disclosure import Cell, plan_suppression, suppress_rows
 from pavedroad.privacy.dsr import ErasureReport, erase_subject, export_subject, to_json
 from pavedroad.privacy.findings import Finding
 from pavedroad.privacy.holds import place_hold, release_holds
-from pavedroad.privacy.migration_check import run_migration_check
-from pavedroad.privacy.migration_rules import MigrationFile, check_migration, check_migrations
+from pavedroad.privacy.isolation_check import check_tenant_setting_sources, run_catalog_check, scratch_database
+from pavedroad.privacy.isolation_rules import DEFAULT_DEFINER_ALLOW_LIST, check_catalog
+from pavedroad.privacy.migration_lint import run_migration_check
+from pavedroad.privacy.migration_safety import MigrationFile, check_migration, check_migrations
 from pavedroad.privacy.queries import Guardrails, ProtectedResult, aexplain_protected, arun_protected
 from pavedroad.privacy.redaction import Redactor, install_redaction, redact_text
 from pavedroad.privacy.registry import Registry, load_registry

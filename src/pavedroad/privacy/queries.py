@@ -42,6 +42,7 @@ from pavedroad.query import (
     QueryResult,
     SemanticModel,
     TenantSchema,
+    aload_tenant_schema,
     arun_unrestricted_in,
     default_compiler,
     from_json,
@@ -49,8 +50,7 @@ from pavedroad.query import (
     run_duckdb_unrestricted,
     to_json,
 )
-from pavedroad.query.overlay import aload_tenant_schema
-from pavedroad.query.tools import Explanation, aexplain_unrestricted_in, explain_duckdb_unrestricted
+from pavedroad.querytools import Explanation, aexplain_unrestricted_in, explain_duckdb_unrestricted
 from pavedroad.tenancy import Principal, atransaction
 
 __all__ = ["Guardrails", "ProtectedResult", "aexplain_protected", "arun_protected"]

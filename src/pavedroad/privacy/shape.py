@@ -20,8 +20,7 @@ from typing import Any
 
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.rows import RowRule
-from pavedroad.query import QueryError, SemanticModel, Span, parse_text, to_json
-from pavedroad.query.overlay import TenantSchema, custom_label
+from pavedroad.query import QueryError, SemanticModel, Span, TenantSchema, custom_label, parse_text, to_json
 
 __all__ = ["check_shape", "in_text", "is_aggregate", "sensitive_fields"]
 

@@ -12,21 +12,38 @@ in through ``FieldPolicy`` and ``QueryGuard`` (``ports.py``). ``run``/``arun``/`
 principal's query through a ``QueryGuard`` (``pavedroad.privacy.Guardrails``: field access, row rules,
 suppression, audit) on Postgres (via ``tenancy.transaction``) or DuckDB; ``*_unrestricted`` skip the
 guard and say so in their name (owner tools).
+
+The AST module, the IR node types and the pass plumbing are public for ``pavedroad.querytools`` (explain,
+profile, advisor), which builds on this API only.
 """
 
-from pavedroad.query.compiler import CompiledQuery, Compiler, compile_query, default_compiler
-from pavedroad.query.context import Column, Context, Limits, QueryState
+from pavedroad.query import ast
+from pavedroad.query.compiler import CompiledQuery, Compiler, compile_query, default_compiler, normalize
+from pavedroad.query.context import Column, Context, Dialect, Limits, QueryState
 from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError, Span, UnsafeQuery
+from pavedroad.query.ir import Col, Const, Fn, Hop, Node, Resolved, cols_of
 from pavedroad.query.jsonform import from_json, to_json
 from pavedroad.query.model import Classification, SemanticModel, load_model, parse_model
-from pavedroad.query.overlay import CustomField, TenantSchema, load_tenant_schema
-from pavedroad.query.pipeline import PASSES, run_passes
+from pavedroad.query.overlay import (
+    CUSTOM_CLASSIFICATIONS,
+    CUSTOM_TYPES,
+    CustomField,
+    TenantSchema,
+    aload_tenant_schema,
+    custom_label,
+    load_tenant_schema,
+)
+from pavedroad.query.passes.plan_joins import Plan
+from pavedroad.query.passes.scope_tenant import TENANT_PARAM
+from pavedroad.query.pipeline import PASSES, Pass, run_passes
 from pavedroad.query.ports import DefaultPolicy, FieldPolicy, FieldUse, GuardedResult, QueryGuard
 from pavedroad.query.run import (
     QueryResult,
     arun,
     arun_unrestricted,
     arun_unrestricted_in,
+    blocking,
+    db_query_error,
     encode_cursor,
     run,
     run_duckdb,
@@ -37,37 +54,56 @@ from pavedroad.query.run import (
 from pavedroad.query.text import parse_text, to_text
 
 __all__ = [
+    "CUSTOM_CLASSIFICATIONS",
+    "CUSTOM_TYPES",
     "PASSES",
+    "TENANT_PARAM",
     "Classification",
+    "Col",
     "Column",
     "CompiledQuery",
     "Compiler",
+    "Const",
     "Context",
     "CustomField",
     "DefaultPolicy",
+    "Dialect",
     "FieldPolicy",
     "FieldUse",
+    "Fn",
     "GuardedResult",
+    "Hop",
     "InternalCompilerError",
     "Limits",
+    "Node",
+    "Pass",
+    "Plan",
     "QueryError",
     "QueryGuard",
     "QueryLimitError",
     "QueryResult",
     "QueryState",
+    "Resolved",
     "SemanticModel",
     "Span",
     "TenantSchema",
     "UnsafeQuery",
+    "aload_tenant_schema",
     "arun",
     "arun_unrestricted",
     "arun_unrestricted_in",
+    "ast",
+    "blocking",
+    "cols_of",
     "compile_query",
+    "custom_label",
+    "db_query_error",
     "default_compiler",
     "encode_cursor",
     "from_json",
     "load_model",
     "load_tenant_schema",
+    "normalize",
     "parse_model",
     "parse_text",
     "run",

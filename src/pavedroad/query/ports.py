@@ -70,7 +70,7 @@ class GuardedResult(Protocol):
 class QueryGuard(Protocol):
     """The guardrails every principal's query runs under: field access, row rules, small-group
     suppression and audit. ``pavedroad.privacy.Guardrails`` implements it; ``query.run``/``arun``/
-    ``run_duckdb`` and ``query.tools.explain``/``aexplain`` take one, so a caller with a principal cannot
+    ``run_duckdb`` and ``querytools.explain``/``aexplain`` take one, so a caller with a principal cannot
     reach the database around it (the unguarded drivers are named ``*_unrestricted``)."""
 
     async def arun(

@@ -234,7 +234,7 @@ def run_unrestricted_in(
         cur = conn.execute(compiled.sql, compiled.params)
         rows = cur.fetchall()
     except psycopg.Error as exc:
-        raise _db_error(exc, limits) from None
+        raise db_query_error(exc, limits) from None
     names = [d.name for d in cur.description or []]
     return _finish(compiled, names, rows)
 
@@ -283,7 +283,7 @@ async def arun_unrestricted_in(
         cur = await conn.execute(compiled.sql, compiled.params)
         rows = await cur.fetchall()
     except psycopg.Error as exc:
-        raise _db_error(exc, limits) from None
+        raise db_query_error(exc, limits) from None
     names = [d.name for d in cur.description or []]
     return _finish(compiled, names, rows)
 
@@ -313,7 +313,7 @@ def _compile(
     )  # fmt: skip
 
 
-def _db_error(exc: psycopg.Error, limits: Limits) -> Exception:
+def db_query_error(exc: psycopg.Error, limits: Limits) -> Exception:
     """Database refusals a query can cause become structured errors; anything else propagates."""
     if isinstance(exc, psycopg.errors.QueryCanceled):
         return QueryLimitError(

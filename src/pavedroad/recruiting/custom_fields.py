@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pavedroad.errors import InvalidInput
-from pavedroad.query.overlay import CUSTOM_CLASSIFICATIONS, CUSTOM_TYPES
+from pavedroad.query import CUSTOM_CLASSIFICATIONS, CUSTOM_TYPES
 
 __all__ = ["CUSTOM_ENTITIES", "custom_classification", "define_custom_field"]
 

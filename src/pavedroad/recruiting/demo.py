@@ -30,7 +30,8 @@ DEMO_FLAG_DEFINITION: dict[str, Any] = {
 
 def ensure_demo_flag(owner_url: str) -> bool:
     """Publish the demo rollout unless a flag of that key exists; True when it was published now."""
-    from pavedroad.flags.store import Actor, get_flag, put_flag, run
+    from pavedroad.flags import Actor, get_flag, put_flag
+    from pavedroad.flags import run_store_op as run
 
     with psycopg.connect(owner_url) as conn:
         try:

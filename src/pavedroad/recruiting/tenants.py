@@ -9,8 +9,7 @@ from pathlib import Path
 import psycopg
 
 from pavedroad.errors import present
-from pavedroad.service.auth import hash_key, issue_key
-from pavedroad.tenancy import Role
+from pavedroad.tenancy import Role, hash_key, issue_key
 
 __all__ = ["DEMO_TENANTS", "ensure_demo_keys", "list_tenants"]
 

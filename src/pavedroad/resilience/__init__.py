@@ -38,6 +38,7 @@ from pavedroad.resilience.config import (
 )
 from pavedroad.resilience.deadline import current_deadline, deadline, remaining
 from pavedroad.resilience.egress import CallSite, scan_egress
+from pavedroad.resilience.egress import render_table as render_egress_table
 from pavedroad.resilience.errors import (
     BulkheadFull,
     CircuitOpen,
@@ -122,6 +123,7 @@ __all__ = [
     "register_metrics",
     "remaining",
     "remove_listener",
+    "render_egress_table",
     "scan_egress",
     "transport",
 ]

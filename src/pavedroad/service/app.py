@@ -15,7 +15,6 @@ from psycopg_pool import AsyncConnectionPool
 from pavedroad import flags as feature_flags
 from pavedroad.observability.tracing import configure_tracing
 from pavedroad.privacy import install_redaction, load_registry
-from pavedroad.service.auth import cache_for, follow_revocations
 from pavedroad.service.dashboard import install_dashboard
 from pavedroad.service.docs_ui import install_docs
 from pavedroad.service.errors import install_error_handlers
@@ -24,6 +23,7 @@ from pavedroad.service.routes import canary, events, flags, health, metrics, rec
 from pavedroad.service.routes import query as query_routes
 from pavedroad.settings import Settings
 from pavedroad.stack import MIGRATION_PACKAGES
+from pavedroad.tenancy import cache_for, follow_revocations
 
 __all__ = ["create_app"]
 

@@ -32,6 +32,7 @@ from pavedroad.slo.recorder import (
     record_dependency,
     use_recorder,
 )
+from pavedroad.slo.recorder import UNMATCHED as UNMATCHED_ROUTE
 from pavedroad.slo.reports import RANK_BY, SLOStatus, TopEntry, burndown, rank, status, status_windows
 from pavedroad.slo.rules import generate_rules, rules_yaml
 from pavedroad.slo.sketch import RELATIVE_ACCURACY, LogSketch
@@ -48,7 +49,15 @@ from pavedroad.slo.store import (
     prune,
     top_query,
 )
-from pavedroad.slo.windows import PRESETS, Window, WindowRule, parse_duration, resolve_windows, sloth_alert_windows
+from pavedroad.slo.windows import (
+    PRESETS,
+    Window,
+    WindowRule,
+    format_duration,
+    parse_duration,
+    resolve_windows,
+    sloth_alert_windows,
+)
 
 __all__ = [
     "DEFAULT_BUCKETS",
@@ -58,6 +67,7 @@ __all__ = [
     "RELATIVE_ACCURACY",
     "SLO",
     "STATE_KEY",
+    "UNMATCHED_ROUTE",
     "AlertEvent",
     "AlertSink",
     "AlertTier",
@@ -97,6 +107,7 @@ __all__ = [
     "detection_time",
     "error_ratio",
     "evaluate",
+    "format_duration",
     "from_sloth",
     "generate_rules",
     "inline",

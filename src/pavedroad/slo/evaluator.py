@@ -18,11 +18,11 @@ from typing import Any
 
 import structlog
 
+from pavedroad.clock import Clock
 from pavedroad.slo.alerts import AlertEvent, AlertKey, AlertStatus, Evaluation, evaluate, transition
 from pavedroad.slo.ports import SliceSource
 from pavedroad.slo.spec import SLO
 from pavedroad.slo.windows import resolve_windows
-from pavedroad.testing import Clock
 
 __all__ = ["Evaluator", "run_evaluator"]
 

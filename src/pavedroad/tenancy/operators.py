@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 
 from pavedroad.errors import Conflict, InvalidInput, NotFound
+from pavedroad.tenancy.keys import hash_key, issue_operator_key
 
 __all__ = ["arecord_platform_action", "issue_operator", "list_operators", "revoke_operator"]
 
@@ -22,8 +23,6 @@ _NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")
 
 def issue_operator(conn: psycopg.Connection[Any], name: str, *, by: str) -> str:
     """A new key for operator ``name`` (one live key per name); only its hash is stored. Returns the key."""
-    from pavedroad.service.auth import hash_key, issue_operator_key
-
     if _NAME.match(name) is None:
         raise InvalidInput(f"operator name {name!r} is not of the form [a-z][a-z0-9_.-]*", hint="e.g. alice or sre.bob")
     key = issue_operator_key()

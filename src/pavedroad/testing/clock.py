@@ -1,33 +1,13 @@
-"""Clocks as a port: pure decision code takes ``now`` from a ``Clock``; tests use ``FakeClock`` and never sleep."""
+"""The test clock: ``FakeClock`` satisfies ``pavedroad.clock.Clock`` and moves only when told, so tests never sleep.
+
+``Clock`` and ``SystemClock`` are re-exported from ``pavedroad.clock`` for code that imported them from here.
+"""
 
 from __future__ import annotations
 
-import time
-from typing import Protocol, runtime_checkable
+from pavedroad.clock import Clock, SystemClock
 
 __all__ = ["Clock", "FakeClock", "SystemClock"]
-
-
-@runtime_checkable
-class Clock(Protocol):
-    """Monotonic seconds for durations, wall-clock seconds for timestamps."""
-
-    def monotonic(self) -> float: ...
-
-    def time(self) -> float: ...
-
-
-class SystemClock:
-    """The real clock."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def time(self) -> float:
-        return time.time()
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
 
 
 class FakeClock:

@@ -19,9 +19,7 @@ import nats.errors
 import psycopg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from pavedroad.events import EventsConfig
-from pavedroad.events.nats_connect import connect_nats
-from pavedroad.events.streams import ensure_streams, stream_last_seq
+from pavedroad.events import EventsConfig, connect_nats, ensure_streams, stream_last_seq
 from pavedroad.warehouse.load import _first, _q
 from pavedroad.warehouse.schema import Table
 from pavedroad.warehouse.warehouse import Warehouse

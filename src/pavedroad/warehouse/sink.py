@@ -30,13 +30,15 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from pavedroad.events import EventsConfig
-from pavedroad.events.consumer import REPLAY_HEADER
-from pavedroad.events.heartbeat import areport_component
-from pavedroad.events.metrics import event_metrics
-from pavedroad.events.nats_connect import connect_nats
-from pavedroad.events.runners import supervise
-from pavedroad.events.streams import ensure_streams
+from pavedroad.events import (
+    REPLAY_HEADER,
+    EventsConfig,
+    areport_component,
+    connect_nats,
+    ensure_streams,
+    event_metrics,
+    supervise,
+)
 from pavedroad.warehouse.projection import Projection
 from pavedroad.warehouse.warehouse import LoadResult, Warehouse
 

@@ -14,9 +14,8 @@ from pavedroad.flags import Actor
 from pavedroad.flags.store import get_flag, history, put_flag
 from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
-from pavedroad.service.auth import cache_for, hash_key
 from pavedroad.settings import load_settings
-from pavedroad.tenancy.operators import issue_operator, revoke_operator
+from pavedroad.tenancy import cache_for, hash_key, issue_operator, revoke_operator
 from pavedroad.testing import TestDatabase
 
 from .conftest import write

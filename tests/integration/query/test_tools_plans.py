@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from pavedroad.cli.main import app
 from pavedroad.cli.query_tools import DEFAULT_BASELINE, DEFAULT_SUITE, PLAN_DATASET, PLAN_NOW, prepare_plan_dataset
-from pavedroad.query.tools import KeyPart, advise, compare_plans, load_baseline, load_suite, record_plans
+from pavedroad.querytools import KeyPart, advise, compare_plans, load_baseline, load_suite, record_plans
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.settings import get_settings
 from pavedroad.testing import TestDatabase, TestServers
@@ -151,8 +151,8 @@ def test_explain_analyze_plan_matches_golden(plan_db: tuple[TestDatabase, str], 
     """The database plan part of explain (actual rows and times masked) on the plan-check dataset."""
     from psycopg_pool import ConnectionPool
 
-    from pavedroad.query.tools import explain_unrestricted
-    from pavedroad.query.tools.render import plan_text
+    from pavedroad.querytools import explain_unrestricted
+    from pavedroad.querytools.render import plan_text
     from pavedroad.tenancy import Principal, Role
     from tests.golden.query.explain.test_explain_golden import REFRESH, UPDATE, read_case, write_case
 

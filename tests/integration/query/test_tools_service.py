@@ -100,7 +100,7 @@ def test_shape_log_records_shapes_and_never_literal_values(database: TestDatabas
 def test_top_ranks_shapes_across_tenants_and_joins_pg_stat_statements(database: TestDatabase, service: Any) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from pavedroad.query.tools import top_shapes
+    from pavedroad.querytools import top_shapes
 
     client, keys, tenants = service
     cheap = "jobs | aggregate n = count()"

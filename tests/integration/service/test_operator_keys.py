@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from pavedroad.cli.main import app
 from pavedroad.service.app import create_app
-from pavedroad.service.auth import cache_for, hash_key
 from pavedroad.settings import get_settings, load_settings
+from pavedroad.tenancy import cache_for, hash_key
 from pavedroad.testing import TestDatabase
 
 runner = CliRunner()

@@ -9,15 +9,15 @@ import sys
 from fastapi.testclient import TestClient
 
 from pavedroad.service.app import create_app
-from pavedroad.service.auth import cache_for
 from pavedroad.settings import load_settings
+from pavedroad.tenancy import cache_for
 from pavedroad.testing import TestDatabase
 
 WAIT_S = 30.0  # a generous bound for a loaded machine; the benchmark measures the real delay
 
 REVOKE = """
 import sys, psycopg
-from pavedroad.service.auth import hash_key
+from pavedroad.tenancy import hash_key
 with psycopg.connect(sys.argv[1]) as conn:
     conn.execute(sys.argv[2], (hash_key(sys.argv[3]),))
 """

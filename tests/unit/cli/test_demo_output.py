@@ -11,7 +11,7 @@ from rich.console import Console
 
 from pavedroad.cli import platform
 from pavedroad.recruiting.generator import plan_tenants
-from pavedroad.service.auth import issue_key
+from pavedroad.tenancy import issue_key
 from pavedroad.tenancy import Role
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from pavedroad.flags import Flag, parse_flag_set
-from pavedroad.flags.lint import find_references, lint_flag_set
 from pavedroad.flags.preview import who_flips
+from pavedroad.flags.stale_flags import find_references, lint_flag_set
 from pavedroad.testing import FakeClock
 
 DAY = 86400.0

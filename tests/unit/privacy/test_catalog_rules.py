@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pavedroad.privacy import Catalog, Classification, Registry, check_catalog, check_tenant_setting_sources
-from pavedroad.privacy.catalog import Constraint, Function, Policy, Table, View
+from pavedroad.privacy.catalog_snapshot import Constraint, Function, Policy, Table, View
 
 _Q = "(tenant_id = ( SELECT pavedroad_meta.current_tenant() AS current_tenant))"
 _FORGEABLE = "(tenant_id = current_setting('app.tenant_id'::text, true))"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import doctest
 
-from pavedroad.query import tools
+from pavedroad import querytools as tools
 
 
 def test_public_names_are_listed() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from pavedroad.errors import InvalidInput
 from pavedroad.query import CustomField, TenantSchema
-from pavedroad.query.tools import (
+from pavedroad.querytools import (
     KeyPart,
     candidates,
     compare_plans,
@@ -17,7 +17,7 @@ from pavedroad.query.tools import (
     trace_compile,
     without_estimates,
 )
-from pavedroad.query.tools.top import pg_form
+from pavedroad.querytools.top import pg_form
 from pavedroad.recruiting.model import recruiting_model
 
 MODEL = recruiting_model()
@@ -70,7 +70,7 @@ def test_postgres_plan_self_times_and_the_hottest_node() -> None:
 
 def test_a_plan_without_estimates_keeps_shape_actual_rows_and_times_only() -> None:
     """What a tenant may see: no estimated rows or costs, no buffer counts of shared tables."""
-    from pavedroad.query.tools.render import plan_text, render_plan
+    from pavedroad.querytools.render import plan_text, render_plan
 
     full = from_postgres(PG)
     plan = without_estimates(full)

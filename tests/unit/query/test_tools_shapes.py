@@ -6,8 +6,8 @@ import random
 from datetime import UTC, datetime
 
 from pavedroad.query import TenantSchema, from_json, parse_text, to_json
-from pavedroad.query.tools import ShapeBuffer, TimedCompiler, shape_id, shape_of
-from pavedroad.query.tools.shapes import last_compile, make_record
+from pavedroad.querytools import ShapeBuffer, TimedCompiler, shape_id, shape_of
+from pavedroad.querytools.shapes import last_compile, make_record
 from pavedroad.recruiting.model import recruiting_model
 
 MARK = "pii-marker-3141"

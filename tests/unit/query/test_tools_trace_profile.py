@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from pavedroad.query import PASSES, QueryError, TenantSchema, compile_query
-from pavedroad.query.tools import parse_suite, profile_query, profile_suite, trace_compile
+from pavedroad.querytools import parse_suite, profile_query, profile_suite, trace_compile
 from pavedroad.recruiting.model import recruiting_model
 
 MODEL = recruiting_model()

@@ -17,9 +17,8 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from pavedroad.errors import Forbidden, NotFound, PavedroadError, Unauthenticated
-from pavedroad.service.auth import authenticate
 from pavedroad.service.dashboard.registry import get_panel, panels_for
-from pavedroad.tenancy import Principal
+from pavedroad.tenancy import Principal, authenticate
 
 __all__ = ["BASE", "STATIC_DIR", "router"]
 

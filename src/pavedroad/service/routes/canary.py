@@ -20,16 +20,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from pavedroad.canary import Policy
-from pavedroad.canary.drivers import SloSlicesSource
-from pavedroad.canary.ports import CohortSpec
-from pavedroad.canary.store import latest_per_rollout, recent
-from pavedroad.canary.verdict import judge
+from pavedroad.canary import CohortSpec, Policy, SloSlicesSource, judge, latest_per_rollout
+from pavedroad.canary import recent_decisions as recent
 from pavedroad.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from pavedroad.service.auth import authenticate, require_operator, require_roles
-from pavedroad.tenancy import Principal, Role
-from pavedroad.tenancy.operators import arecord_platform_action
-from pavedroad.tenancy.principal import Operator
+from pavedroad.service.auth import require_operator, require_roles
+from pavedroad.tenancy import Operator, Principal, Role, arecord_platform_action, authenticate
 
 router = APIRouter(prefix="/v1/canary", tags=["canary"])
 

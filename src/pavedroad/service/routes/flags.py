@@ -20,13 +20,24 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from pavedroad.errors import InvalidInput
-from pavedroad.flags import Actor, FlagClient, FlagForbidden, FlagRuntime, ramp_position, update_ramp
-from pavedroad.flags.store import Op, arun, get_flag, history, load_state, put_flag, set_override
-from pavedroad.flags.store import revert as revert_op
+from pavedroad.flags import (
+    Actor,
+    FlagClient,
+    FlagForbidden,
+    FlagRuntime,
+    get_flag,
+    put_flag,
+    ramp_position,
+    set_override,
+    update_ramp,
+)
+from pavedroad.flags import StoreOp as Op
+from pavedroad.flags import arun_store_op as arun
+from pavedroad.flags import flag_history as history
+from pavedroad.flags import load_store_state as load_state
+from pavedroad.flags import revert_flag as revert_op
 from pavedroad.service.auth import current_caller, current_principal
-from pavedroad.tenancy import Principal
-from pavedroad.tenancy.operators import arecord_platform_action
-from pavedroad.tenancy.principal import Caller, Operator, audit_name
+from pavedroad.tenancy import Caller, Operator, Principal, arecord_platform_action, audit_name
 
 __all__ = ["router"]
 

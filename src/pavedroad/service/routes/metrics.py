@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from pavedroad.observability.metrics import GLOBAL_REGISTRY, new_registry, render
+from pavedroad.observability import GLOBAL_REGISTRY, new_registry
+from pavedroad.observability import render_metrics as render
 
 router = APIRouter(tags=["metrics"])
 

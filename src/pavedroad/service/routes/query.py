@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from pavedroad.query import arun
-from pavedroad.query.tools import aexplain, shape_log_lifespan
+from pavedroad.querytools import aexplain, shape_log_lifespan
 from pavedroad.recruiting import reads
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.service.auth import current_principal

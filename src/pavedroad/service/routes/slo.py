@@ -14,17 +14,19 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.errors import Forbidden, InvalidInput, NotFound
-from pavedroad.observability.metrics import new_registry
+from pavedroad.observability import new_registry
 from pavedroad.service.auth import current_principal
 from pavedroad.settings import Settings
 from pavedroad.slo import (
     SLO,
+    Counts,
     Recorder,
     burndown,
     burndown_query,
     counts_query,
     decode_counts,
     decode_top,
+    format_duration,
     instrument,
     load_specs,
     parse_duration,
@@ -33,8 +35,6 @@ from pavedroad.slo import (
     status_windows,
     top_query,
 )
-from pavedroad.slo.budget import Counts
-from pavedroad.slo.windows import format_duration
 from pavedroad.tenancy import Principal
 
 __all__ = ["install", "router"]

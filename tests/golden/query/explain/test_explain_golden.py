@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from pavedroad.query import CustomField, TenantSchema
-from pavedroad.query.tools import explain_trace, trace_compile
-from pavedroad.query.tools.render import explain_text
+from pavedroad.querytools import explain_trace, trace_compile
+from pavedroad.querytools.render import explain_text
 from pavedroad.recruiting.model import recruiting_model
 
 HERE = Path(__file__).parent

@@ -15,10 +15,8 @@ from fastapi import Request
 from pavedroad.service.dashboard.registry import Panel, PanelResult, register_panel
 from pavedroad.service.dashboard.routes import BASE
 from pavedroad.service.routes.slo import SERVICE, _fetch
-from pavedroad.slo.recorder import UNMATCHED
-from pavedroad.slo.reports import rank
-from pavedroad.slo.sketch import LogSketch
-from pavedroad.slo.store import TopRow, decode_top, top_query
+from pavedroad.slo import UNMATCHED_ROUTE as UNMATCHED
+from pavedroad.slo import LogSketch, TopRow, decode_top, rank, top_query
 from pavedroad.tenancy import Principal
 
 WINDOW_S = 3600.0

@@ -17,8 +17,7 @@ from fastapi import Request
 
 from pavedroad.service.dashboard.registry import Panel, PanelResult, register_panel
 from pavedroad.service.routes import slo as slo_routes
-from pavedroad.slo import burndown, burndown_query
-from pavedroad.slo.spec import SLO
+from pavedroad.slo import SLO, burndown, burndown_query
 from pavedroad.tenancy import Principal
 
 POINTS = 300

@@ -13,14 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pavedroad.query import (
+    PASSES,
+    Context,
+    DefaultPolicy,
+    Dialect,
+    FieldPolicy,
+    Limits,
+    Pass,
+    QueryError,
+    QueryLimitError,
+    QueryState,
+    SemanticModel,
+    TenantSchema,
+    from_json,
+)
 from pavedroad.query import ast as qa
-from pavedroad.query.context import Context, Dialect, Limits, QueryState
-from pavedroad.query.errors import QueryError, QueryLimitError
-from pavedroad.query.jsonform import from_json
-from pavedroad.query.model import SemanticModel
-from pavedroad.query.overlay import TenantSchema
-from pavedroad.query.pipeline import PASSES, Pass
-from pavedroad.query.ports import DefaultPolicy, FieldPolicy
 
 __all__ = ["PassTiming", "Trace", "trace_compile"]
 

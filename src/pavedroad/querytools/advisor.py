@@ -23,11 +23,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from pavedroad.query.errors import InternalCompilerError
-from pavedroad.query.ir import Col, Const, Fn, Node, Resolved
-from pavedroad.query.model import SemanticModel
-from pavedroad.query.passes.plan_joins import Plan
-from pavedroad.query.tools.trace import Trace
+from pavedroad.query import Col, Const, Fn, InternalCompilerError, Node, Plan, Resolved, SemanticModel
+from pavedroad.querytools.trace import Trace
 
 __all__ = ["IndexCandidate", "KeyPart", "candidates"]
 

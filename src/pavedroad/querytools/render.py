@@ -15,11 +15,11 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.tree import Tree
 
-from pavedroad.query.tools.advisor_run import Advice
-from pavedroad.query.tools.dbplan import DbPlan, PlanNode
-from pavedroad.query.tools.explain import Explanation
-from pavedroad.query.tools.plancheck import PlanReport
-from pavedroad.query.tools.profile import SuiteProfile
+from pavedroad.querytools.advisor_run import Advice
+from pavedroad.querytools.dbplan import DbPlan, PlanNode
+from pavedroad.querytools.explain import Explanation
+from pavedroad.querytools.plancheck import PlanReport
+from pavedroad.querytools.profile import SuiteProfile
 
 __all__ = [
     "explain_text",

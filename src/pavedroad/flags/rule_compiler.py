@@ -1,14 +1,14 @@
 """Targeting compiled once: a flagd JSON Logic rule becomes Python when a flag set loads.
 
 ``compile_rule(rule, flag_key=..., evaluators=...)`` returns ``f(context) -> value``: the rule is first
-compiled to closures (one per node, from ``operators``; this validates it and defines its meaning),
-then the common operators are inlined into one generated function (``codegen``). The hot path calls
+compiled to closures (one per node, from ``rule_operators``; this validates it and defines its meaning),
+then the common operators are inlined into one generated function (``rule_codegen``). The hot path calls
 ``f`` and never looks at JSON again. ``$ref`` evaluators are inlined, ``$flagd.flagKey`` becomes a
 constant, literal arguments are pre-parsed (semantic versions, ``in`` lists, fractional weights).
 
 Two modes. Lenient (the default, used to load and evaluate): runtime semantics follow flagd — a bad
 operand makes the operator yield null, negative weights clamp to 0. Strict (``issues`` list passed):
-every deviation from the flagd targeting schema is recorded, which is what ``validate`` and ``lint``
+every deviation from the flagd targeting schema is recorded, which is what ``flagset_validation`` and ``stale_flags``
 report. Either way an unknown operator or a missing ``$ref`` raises ``RuleError``: such a flag cannot
 be evaluated and resolves to the caller's default with ``PARSE_ERROR``.
 
@@ -22,9 +22,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pavedroad.flags.bucketing import DEFAULT_HASH_VERSION, hasher
-from pavedroad.flags.operators import OPERATORS
-from pavedroad.flags.rulebase import Rule, RuleError
-from pavedroad.flags.rulebase import const as _const
+from pavedroad.flags.rule_operators import OPERATORS
+from pavedroad.flags.rule_types import Rule, RuleError
+from pavedroad.flags.rule_types import const as _const
 
 __all__ = ["EXTENSIONS", "OPERATORS", "Rule", "RuleError", "compile_expression", "compile_rule"]
 
@@ -94,8 +94,8 @@ def compile_expression(
     hash_version: str = DEFAULT_HASH_VERSION,
 ) -> tuple[str, dict[str, Any]]:
     """Validate ``rule`` (``RuleError`` as ``compile_rule``) and return it as a Python expression over ``d``
-    with the namespace it needs (see ``codegen``); used to inline rules into a flag's resolver."""
-    from pavedroad.flags.codegen import expression
+    with the namespace it needs (see ``rule_codegen``); used to inline rules into a flag's resolver."""
+    from pavedroad.flags.rule_codegen import expression
 
     compiler = _Compiler(flag_key, evaluators, hash_version, None)
     compiler.compile(rule)
@@ -114,7 +114,7 @@ def compile_rule(
     """Compile a JSON Logic rule to ``f(context) -> value``; raise ``RuleError`` if it cannot be compiled.
 
     Pass a list as ``issues`` to collect every deviation from the flagd targeting schema (strict mode).
-    ``fast`` (default) returns generated code (``codegen``) for the rule; ``fast=False`` the closures.
+    ``fast`` (default) returns generated code (``rule_codegen``) for the rule; ``fast=False`` the closures.
 
     >>> f = compile_rule({"if": [{"==": [{"var": "tenant"}, "acme"]}, "on", "off"]})
     >>> f({"tenant": "acme"}), f({"tenant": "globex"})
@@ -124,7 +124,7 @@ def compile_rule(
     closure = compiler.compile(rule)
     if not fast:
         return closure
-    from pavedroad.flags.codegen import generate
+    from pavedroad.flags.rule_codegen import generate
 
     try:
         return generate(rule, compiler.compile, flag_key=flag_key, evaluators=evaluators, hash_version=hash_version)[0]

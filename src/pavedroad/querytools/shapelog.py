@@ -22,7 +22,7 @@ import psycopg
 import structlog
 from psycopg_pool import AsyncConnectionPool
 
-from pavedroad.query.tools.shapes import (
+from pavedroad.querytools.shapes import (
     INSERT_SQL,
     ShapeBuffer,
     ShapeRecord,

@@ -13,14 +13,10 @@ from typing import Any
 
 import sqlglot
 
+from pavedroad.query import TENANT_PARAM, Classification, Hop, InternalCompilerError, Node, Plan, Resolved, cols_of
 from pavedroad.query import ast as qa
-from pavedroad.query.errors import InternalCompilerError
-from pavedroad.query.ir import Hop, Node, Resolved, cols_of
-from pavedroad.query.model import Classification
-from pavedroad.query.passes.plan_joins import Plan
-from pavedroad.query.passes.scope_tenant import TENANT_PARAM
-from pavedroad.query.tools.dbplan import DbPlan
-from pavedroad.query.tools.trace import Trace
+from pavedroad.querytools.dbplan import DbPlan
+from pavedroad.querytools.trace import Trace
 
 __all__ = ["Explanation", "FieldInfo", "JoinInfo", "PassInfo", "explain_trace"]
 

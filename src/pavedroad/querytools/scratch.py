@@ -13,14 +13,20 @@ from datetime import datetime
 
 import psycopg
 
-from pavedroad.query.compiler import CompiledQuery, Compiler
-from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError
-from pavedroad.query.model import SemanticModel
-from pavedroad.query.overlay import TenantSchema, load_tenant_schema
-from pavedroad.query.tools.dbplan import DbPlan, from_postgres
-from pavedroad.query.tools.explain_run import explain_sql
-from pavedroad.query.tools.suite import SuiteQuery
-from pavedroad.query.tools.trace import Trace, trace_compile
+from pavedroad.query import (
+    CompiledQuery,
+    Compiler,
+    InternalCompilerError,
+    QueryError,
+    QueryLimitError,
+    SemanticModel,
+    TenantSchema,
+    load_tenant_schema,
+)
+from pavedroad.querytools.dbplan import DbPlan, from_postgres
+from pavedroad.querytools.explain_run import explain_sql
+from pavedroad.querytools.suite import SuiteQuery
+from pavedroad.querytools.trace import Trace, trace_compile
 from pavedroad.tenancy import Principal, Role, set_tenant
 
 __all__ = ["APP_ROLE", "CompiledCase", "compile_suite", "enter_tenant", "plan_all"]

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pavedroad.flags.bucketing import hasher
-from pavedroad.flags.codegen import build
-from pavedroad.flags.meta import FlagMeta, read_meta
+from pavedroad.flags.metadata import FlagMeta, read_meta
 from pavedroad.flags.model import Flag, FlagSet
 from pavedroad.flags.ramp import SPACE, anchored_ranges, schedule_position
-from pavedroad.flags.targeting import RuleError, compile_expression
+from pavedroad.flags.rule_codegen import build
+from pavedroad.flags.rule_compiler import RuleError, compile_expression
 
 __all__ = ["KILL", "CompiledFlag", "ErrorCode", "Reason", "Resolution", "Snapshot", "compile_flag", "compile_snapshot"]
 

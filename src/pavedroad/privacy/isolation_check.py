@@ -2,7 +2,7 @@
 
 Guarantee: the check runs against exactly what the migrations produce (a fresh database on the same
 server, dropped afterwards even on failure), never against a live database's drift, and returns every
-finding of ``catalog_rules.check_catalog``. ``check_tenant_setting_sources`` is its static twin for code:
+finding of ``isolation_rules.check_catalog``. ``check_tenant_setting_sources`` is its static twin for code:
 no Python source sets ``app.*`` tenant settings itself, because only ``pavedroad_meta.enter_tenant`` (through
 ``tenancy.set_tenant``) can set a tenant the policies accept.
 """
@@ -20,9 +20,9 @@ import psycopg
 from psycopg import sql
 
 from pavedroad.db import APP_ROLE, MigrationSource, migrate, with_database
-from pavedroad.privacy.catalog import Catalog, read_catalog
-from pavedroad.privacy.catalog_rules import DEFAULT_DEFINER_ALLOW_LIST, check_catalog
+from pavedroad.privacy.catalog_snapshot import Catalog, read_catalog
 from pavedroad.privacy.findings import Finding
+from pavedroad.privacy.isolation_rules import DEFAULT_DEFINER_ALLOW_LIST, check_catalog
 from pavedroad.privacy.registry import Registry
 
 __all__ = ["check_tenant_setting_sources", "run_catalog_check", "scratch_database"]

@@ -15,12 +15,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pavedroad.query.compiler import normalize
-from pavedroad.query.errors import QueryError, QueryLimitError
-from pavedroad.query.model import SemanticModel
-from pavedroad.query.overlay import TenantSchema
-from pavedroad.query.tools.suite import SuiteQuery
-from pavedroad.query.tools.trace import trace_compile
+from pavedroad.query import QueryError, QueryLimitError, SemanticModel, TenantSchema, normalize
+from pavedroad.querytools.suite import SuiteQuery
+from pavedroad.querytools.trace import trace_compile
 
 __all__ = ["QueryProfile", "SuiteProfile", "profile_query", "profile_suite"]
 

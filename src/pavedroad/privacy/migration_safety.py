@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from pavedroad.db.statements import Statement, split_statements
+from pavedroad.db import Statement, split_statements
 from pavedroad.privacy.findings import Finding
 
 __all__ = ["MigrationFile", "check_migration", "check_migrations"]

@@ -14,14 +14,14 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pavedroad.flags.bucketing import bucket_index, bucket_key
-from pavedroad.flags.logic import loose_eq, num, order, strict_eq, to_text, truthy
-from pavedroad.flags.rulebase import Rule
-from pavedroad.flags.rulebase import const as _const
-from pavedroad.flags.rulebase import is_literal as _is_literal
+from pavedroad.flags.rule_types import Rule
+from pavedroad.flags.rule_types import const as _const
+from pavedroad.flags.rule_types import is_literal as _is_literal
+from pavedroad.flags.rule_values import loose_eq, num, order, strict_eq, to_text, truthy
 from pavedroad.flags.semver import SEMVER_OPERATORS, parse_version
 
 if TYPE_CHECKING:
-    from pavedroad.flags.targeting import _Compiler
+    from pavedroad.flags.rule_compiler import _Compiler
 
 __all__ = ["OPERATORS"]
 

@@ -19,16 +19,23 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from pavedroad.query.compiler import CompiledQuery, Compiler
-from pavedroad.query.context import Dialect, Limits
-from pavedroad.query.errors import InternalCompilerError
-from pavedroad.query.model import SemanticModel
-from pavedroad.query.overlay import TenantSchema, aload_tenant_schema
-from pavedroad.query.ports import FieldPolicy, QueryGuard
-from pavedroad.query.run import _db_error, blocking
-from pavedroad.query.tools.dbplan import DbPlan, from_duckdb_profile, from_postgres, without_estimates
-from pavedroad.query.tools.explain import Explanation, explain_trace
-from pavedroad.query.tools.trace import trace_compile
+from pavedroad.query import (
+    CompiledQuery,
+    Compiler,
+    Dialect,
+    FieldPolicy,
+    InternalCompilerError,
+    Limits,
+    QueryGuard,
+    SemanticModel,
+    TenantSchema,
+    aload_tenant_schema,
+    blocking,
+    db_query_error,
+)
+from pavedroad.querytools.dbplan import DbPlan, from_duckdb_profile, from_postgres, without_estimates
+from pavedroad.querytools.explain import Explanation, explain_trace
+from pavedroad.querytools.trace import trace_compile
 from pavedroad.tenancy import Principal, atransaction
 
 __all__ = [
@@ -144,7 +151,7 @@ async def aexplain_unrestricted_in(
             cur = await conn.execute(explain_sql(compiled.sql, analyze), compiled.params)
             row = await cur.fetchone()
         except psycopg.Error as exc:
-            raise _db_error(exc, limits) from None
+            raise db_query_error(exc, limits) from None
     if row is None:
         raise InternalCompilerError("EXPLAIN returned no plan")
     plan = from_postgres(row[0])

@@ -16,11 +16,11 @@
     ['parse', 'resolve_names', 'check_types']
 """
 
-from pavedroad.query.tools.advisor import IndexCandidate, KeyPart, candidates
-from pavedroad.query.tools.advisor_run import Advice, Proposal, advise, index_ddl
-from pavedroad.query.tools.dbplan import DbPlan, PlanNode, from_duckdb_profile, from_postgres, without_estimates
-from pavedroad.query.tools.explain import Explanation, explain_trace
-from pavedroad.query.tools.explain_run import (
+from pavedroad.querytools.advisor import IndexCandidate, KeyPart, candidates
+from pavedroad.querytools.advisor_run import Advice, Proposal, advise, index_ddl
+from pavedroad.querytools.dbplan import DbPlan, PlanNode, from_duckdb_profile, from_postgres, without_estimates
+from pavedroad.querytools.explain import Explanation, explain_trace
+from pavedroad.querytools.explain_run import (
     aexplain,
     aexplain_unrestricted,
     aexplain_unrestricted_in,
@@ -29,15 +29,25 @@ from pavedroad.query.tools.explain_run import (
     explain_duckdb_unrestricted,
     explain_unrestricted,
 )
-from pavedroad.query.tools.plancheck import PlanReport, compare_plans, load_baseline, record_plans
-from pavedroad.query.tools.profile import QueryProfile, SuiteProfile, profile_query, profile_suite
-from pavedroad.query.tools.shapelog import ShapeLog, shape_log_lifespan
-from pavedroad.query.tools.shapes import ShapeBuffer, ShapeRecord, TimedCompiler, shape_id, shape_of
-from pavedroad.query.tools.suite import SuiteQuery, load_suite, parse_suite
-from pavedroad.query.tools.top import explain_command, top_shapes
-from pavedroad.query.tools.trace import Trace, trace_compile
+from pavedroad.querytools.plancheck import PlanReport, compare_plans, load_baseline, record_plans
+from pavedroad.querytools.profile import QueryProfile, SuiteProfile, profile_query, profile_suite
+from pavedroad.querytools.render import (
+    render_advice,
+    render_explanation,
+    render_plan_report,
+    render_profile,
+    render_top,
+)
+from pavedroad.querytools.scratch import tenant_schema
+from pavedroad.querytools.shapelog import ShapeLog, shape_log_lifespan
+from pavedroad.querytools.shapes import ShapeBuffer, ShapeRecord, TimedCompiler, shape_id, shape_of
+from pavedroad.querytools.suite import SuiteQuery, load_suite, parse_suite
+from pavedroad.querytools.top import ORDER as TOP_ORDER
+from pavedroad.querytools.top import explain_command, top_shapes
+from pavedroad.querytools.trace import Trace, trace_compile
 
 __all__ = [
+    "TOP_ORDER",
     "Advice",
     "DbPlan",
     "Explanation",
@@ -75,9 +85,15 @@ __all__ = [
     "profile_query",
     "profile_suite",
     "record_plans",
+    "render_advice",
+    "render_explanation",
+    "render_plan_report",
+    "render_profile",
+    "render_top",
     "shape_id",
     "shape_log_lifespan",
     "shape_of",
+    "tenant_schema",
     "top_shapes",
     "trace_compile",
     "without_estimates",

@@ -1,7 +1,7 @@
 """``pavedroad guard migrations``: squawk plus pavedroad's rules over every migration, in apply order.
 
 Guarantee: each file is checked by squawk (as the runner applies it: one transaction per file) and by
-``migration_rules`` (knowing which columns the semantic model uses and which NOT NULL checks earlier
+``migration_safety`` (knowing which columns the semantic model uses and which NOT NULL checks earlier
 files added); the result is every finding, sorted by file and line.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pavedroad.db import MigrationSource
 from pavedroad.privacy.findings import Finding
-from pavedroad.privacy.migration_rules import MigrationFile, check_migrations
+from pavedroad.privacy.migration_safety import MigrationFile, check_migrations
 from pavedroad.privacy.squawk import run_squawk
 
 __all__ = ["run_migration_check"]

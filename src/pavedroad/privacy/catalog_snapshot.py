@@ -1,7 +1,7 @@
 """A snapshot of what the Postgres catalog says about tenant isolation, read in one pass.
 
 Guarantee: ``read_catalog`` only reads (``pg_catalog``, ``pg_policies``, ``pg_settings``) and returns plain frozen
-data, so the rules in ``catalog_rules`` are pure functions tested without a database. Objects that
+data, so the rules in ``isolation_rules`` are pure functions tested without a database. Objects that
 belong to an extension (e.g. ``pg_stat_statements``) are the extension's, not the schema's, and skipped.
 """
 

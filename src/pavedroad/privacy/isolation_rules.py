@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from pavedroad.privacy.catalog import META_SCHEMA, TENANT_SCHEMA, Catalog, Table
+from pavedroad.privacy.catalog_snapshot import META_SCHEMA, TENANT_SCHEMA, Catalog, Table
 from pavedroad.privacy.findings import Finding
 from pavedroad.privacy.registry import Registry
 

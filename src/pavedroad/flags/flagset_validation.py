@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from pavedroad.flags.errors import InvalidFlagSet
-from pavedroad.flags.meta import read_meta
+from pavedroad.flags.metadata import read_meta
 from pavedroad.flags.model import Flag, FlagSet, parse_flag_set
-from pavedroad.flags.targeting import RuleError, compile_rule
+from pavedroad.flags.rule_compiler import RuleError, compile_rule
 
 __all__ = ["check_flag", "require_valid", "validate_flag_set", "validate_targeting"]
 

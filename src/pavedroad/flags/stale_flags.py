@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pavedroad.flags.meta import read_meta
+from pavedroad.flags.flagset_validation import check_flag
+from pavedroad.flags.metadata import read_meta
 from pavedroad.flags.model import FlagSet
 from pavedroad.flags.ramp import schedule_position
-from pavedroad.flags.validate import check_flag
 
 __all__ = ["Finding", "find_references", "lint_flag_set"]
 
@@ -79,7 +79,7 @@ def lint_flag_set(
 
 
 def _fully_on_since(flag: object, meta: object, now: float, changed: float | None) -> float | None:
-    from pavedroad.flags.meta import FlagMeta
+    from pavedroad.flags.metadata import FlagMeta
     from pavedroad.flags.model import Flag
 
     assert isinstance(flag, Flag)

@@ -19,10 +19,10 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from pavedroad.query.model import SemanticModel
-from pavedroad.query.tools.advisor import IndexCandidate, candidates
-from pavedroad.query.tools.scratch import CompiledCase, compile_suite, plan_all
-from pavedroad.query.tools.suite import SuiteQuery
+from pavedroad.query import SemanticModel
+from pavedroad.querytools.advisor import IndexCandidate, candidates
+from pavedroad.querytools.scratch import CompiledCase, compile_suite, plan_all
+from pavedroad.querytools.suite import SuiteQuery
 
 __all__ = ["Advice", "Proposal", "advise", "index_ddl"]
 

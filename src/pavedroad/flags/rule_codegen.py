@@ -1,6 +1,6 @@
 """Targeting rules as generated Python: one function per rule, operators inlined as expressions.
 
-The closure compiler (``targeting``) defines the meaning of every operator and validates the rule; this
+The closure compiler (``rule_compiler``) defines the meaning of every operator and validates the rule; this
 module then emits the common operators (``var``, comparisons, ``in``, ``and``/``or``/``!``, ``if``,
 ``starts_with``/``ends_with``, ``fractional`` with fixed weights) as one Python expression, compiled
 once with ``compile()``, so an evaluation is one call instead of one call per node. Any node it does
@@ -16,7 +16,7 @@ from typing import Any
 import mmh3
 
 from pavedroad.flags.bucketing import bucket_key
-from pavedroad.flags.logic import loose_eq, order, strict_eq, to_text, truthy
+from pavedroad.flags.rule_values import loose_eq, order, strict_eq, to_text, truthy
 
 __all__ = ["build", "expression", "generate"]
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import psycopg
 
-from pavedroad.query.model import SemanticModel
-from pavedroad.query.tools.scratch import compile_suite, plan_all
-from pavedroad.query.tools.suite import SuiteQuery
+from pavedroad.query import SemanticModel
+from pavedroad.querytools.scratch import compile_suite, plan_all
+from pavedroad.querytools.suite import SuiteQuery
 
 __all__ = ["PlanDiff", "PlanReport", "compare_plans", "load_baseline", "record_plans"]
 

@@ -20,10 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pavedroad.query import CompiledQuery, Compiler, from_json, normalize, to_text
 from pavedroad.query import ast as qa
-from pavedroad.query.compiler import CompiledQuery, Compiler, normalize
-from pavedroad.query.jsonform import from_json
-from pavedroad.query.text import to_text
 
 __all__ = [
     "CompileTiming",
