@@ -93,8 +93,7 @@ async def _relay(stack: Stack) -> None:
 async def _sink(stack: Stack, settings: Settings) -> None:
     from pavedroad.events import EventsConfig
     from pavedroad.recruiting.events import MIRRORED_TABLES, PROJECTIONS
-    from pavedroad.warehouse import run_sink
-    from pavedroad.warehouse.backfill import backfill_if_empty
+    from pavedroad.warehouse import backfill_if_empty, run_sink
 
     assert stack.nats_url is not None
     path = settings.data_dir / "warehouse.duckdb"

@@ -51,6 +51,7 @@ from pavedroad.flags.store import load_state as load_store_state
 from pavedroad.flags.store import revert as revert_flag
 from pavedroad.flags.store import run as run_store_op
 from pavedroad.flags.unleash import import_unleash
+from pavedroad.flags.view import tenant_flag, tenant_flags, tenant_history
 
 __all__ = [
     "DEFAULT_HASH_VERSION",
@@ -111,6 +112,9 @@ __all__ = [
     "set_guard",
     "set_override",
     "set_ramp",
+    "tenant_flag",
+    "tenant_flags",
+    "tenant_history",
     "update_ramp",
     "validate_flag_set",
     "validate_targeting",

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pavedroad.errors import Conflict, Forbidden, InvalidInput, NotFound, present
 from pavedroad.events import Event, aappend_many
-from pavedroad.query.overlay import aload_tenant_schema
+from pavedroad.query import aload_tenant_schema
 from pavedroad.recruiting.events import (
     ApplicationArchived,
     ApplicationCreated,

@@ -1,7 +1,7 @@
 """Which slices an SLI counts, and how: shared by the in-memory source and the report code.
 
-Guarantees: a row belongs to an SLO when service, source kind, route and method match (``None`` in the
-SLI matches anything); availability counts the row's bad events (5xx, or a bad dependency outcome);
+Guarantees: a row belongs to an SLO when service, source kind, route, route prefix and method match
+(``None`` in the SLI matches anything); availability counts the row's bad events (5xx, or a bad dependency outcome);
 latency counts as bad every sample above the threshold, read from the row's sketch (the bin holding
 the threshold counts as under it, so the line is drawn within 2% of the threshold). A window ending at
 ``now`` of length ``W`` holds the slices that start in ``(now - W, now]``.
@@ -25,6 +25,8 @@ def sli_matches(slo: SLO, row: SliceRow) -> bool:
     if sli is None or row.service != slo.service or row.kind != sli.source:
         return False
     if sli.route is not None and row.route != sli.route:
+        return False
+    if sli.route_prefix is not None and not row.route.startswith(sli.route_prefix):
         return False
     return sli.method is None or row.method == sli.method
 

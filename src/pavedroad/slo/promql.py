@@ -44,6 +44,8 @@ def recorder_queries(slo: SLO, sli: RecorderSLI, buckets: Sequence[float] = DEFA
         matchers = [f'service="{_escape(slo.service)}"']
         if sli.route:
             matchers.append(f'route="{_escape(sli.route)}"')
+        if sli.route_prefix:
+            matchers.append(f'route=~"{_escape(re.escape(sli.route_prefix))}.*"')
         if sli.method:
             matchers.append(f'method="{_escape(sli.method)}"')
         bad = 'status_class="5xx"'
@@ -52,6 +54,8 @@ def recorder_queries(slo: SLO, sli: RecorderSLI, buckets: Sequence[float] = DEFA
         matchers = [f'service="{_escape(slo.service)}"']
         if sli.route:
             matchers.append(f'dependency="{_escape(sli.route)}"')
+        if sli.route_prefix:
+            matchers.append(f'dependency=~"{_escape(re.escape(sli.route_prefix))}.*"')
         bad = 'outcome!~"{}"'.format("|".join(sorted(GOOD_OUTCOMES)))
     sel = ",".join(matchers)
     total = f"sum(rate({metric}_count{{{sel}}}[{{{{.window}}}}]))"

@@ -89,7 +89,7 @@ def _recorder_sli(plugin: _Plugin, where: str) -> tuple[RecorderSLI, dict[str, A
                            hint=f"pavedroad evaluates {', '.join(sorted(_PLUGINS))}; others only exist in Sloth")
     opts = dict(plugin.options)
     threshold = opts.pop("threshold", None)
-    sli_fields = {k: opts.pop(k) for k in ("route", "method", "source") if k in opts}
+    sli_fields = {k: opts.pop(k) for k in ("route", "route_prefix", "method", "source") if k in opts}
     try:
         sli = RecorderSLI(kind=_PLUGINS[plugin.id],
                           threshold_s=parse_duration(threshold) if threshold is not None else None, **sli_fields)
@@ -144,7 +144,7 @@ def from_sloth(document: Mapping[str, Any], *, period_s: float = 30 * DAY, where
             raise SLOSpecError(f"{at}: {exc}") from None
         if options:
             raise SLOSpecError(f"{at}.sli.plugin.options: unknown option(s) {', '.join(sorted(options))}",
-                               hint="pavedroad options: route, method, source, threshold, per_tenant, min_events, "
-                                    "windows")
+                               hint="pavedroad options: route, route_prefix, method, source, threshold, per_tenant, "
+                                    "min_events, windows")
         out.append(slo)
     return out

@@ -2,7 +2,8 @@
 
 Guarantees: an ``SLO`` has a name, a service, an objective strictly between 0 and 100 percent, a
 period, a budgeting method, and at least one way to measure it — a recorder SLI (``sli``: computed
-in-process from the stored slices, availability or latency, per route, optionally per tenant) and/or
+in-process from the stored slices, availability or latency, per route or route prefix, optionally per
+tenant) and/or
 PromQL queries (``prom``: only usable for generated Prometheus rules). The objective is kept as the
 percentage the author wrote, because Sloth derives its constants from it (``99.9/100``).
 """
@@ -47,6 +48,11 @@ class RecorderSLI(_Model):
     kind: Literal["availability", "latency"]
     source: Literal["http", "dependency"] = "http"
     route: str | None = Field(default=None, description="Route template (or dependency name); None = all.")
+    route_prefix: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="Only route templates starting with this, e.g. '/v1/' for the API (the dashboard, static "
+                    "files, docs, probes and unmatched requests are not API calls); None = any.",
+    )  # fmt: skip
     method: str | None = None
     threshold_s: float | None = Field(default=None, gt=0, description="Latency threshold in seconds.")
 

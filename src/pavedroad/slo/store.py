@@ -89,6 +89,9 @@ def _where(slo: SLO, since: float, until: float, params: list[Any]) -> str:
     if slo.sli.route is not None:
         clauses.append("route = %s")
         params.append(slo.sli.route)
+    if slo.sli.route_prefix is not None:
+        clauses.append("starts_with(route, %s)")
+        params.append(slo.sli.route_prefix)
     if slo.sli.method is not None:
         clauses.append("method = %s")
         params.append(slo.sli.method)
@@ -171,13 +174,17 @@ class TopRow:
 
 
 def top_query(since: float, until: float, *, service: str | None = None, kind: str = "http",
-              tenant: str | None = None, by_tenant: bool = False) -> Query:
-    """Per route/method (and tenant) totals and merged sketches over ``(since, until]``."""
+              tenant: str | None = None, by_tenant: bool = False, route_prefix: str | None = None) -> Query:
+    """Per route/method (and tenant) totals and merged sketches over ``(since, until]``; with
+    ``route_prefix``, only the routes whose template starts with it (e.g. the API's ``/v1/``)."""
     clauses = ["kind = %s", "slice_start > to_timestamp(%s)", "slice_start <= to_timestamp(%s)"]
     params: list[Any] = [kind, since, until]
     if service is not None:
         clauses.append("service = %s")
         params.append(service)
+    if route_prefix is not None:
+        clauses.append("starts_with(route, %s)")
+        params.append(route_prefix)
     if tenant is not None:
         clauses.append("tenant_id = %s")
         params.append(tenant)

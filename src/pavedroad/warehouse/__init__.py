@@ -5,6 +5,7 @@ date-partitioned Parquet export. Tables have the same names and columns as in Po
 ``tenant_id``), so the query compiler can target ``duckdb`` with the same semantic model.
 """
 
+from pavedroad.warehouse.backfill import backfill_if_empty
 from pavedroad.warehouse.export import export_parquet, partition_column
 from pavedroad.warehouse.projection import Const, Insert, Projection, TableChanges, Update, check_projections, fold
 from pavedroad.warehouse.rebuild import copy_tables, rebuild_from_postgres, refresh_dimensions, replay_from_stream
@@ -24,6 +25,7 @@ __all__ = [
     "TableChanges",
     "Update",
     "Warehouse",
+    "backfill_if_empty",
     "check_projections",
     "copy_tables",
     "create_sql",

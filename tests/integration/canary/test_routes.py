@@ -140,8 +140,11 @@ def test_decisions_are_for_admins_and_hide_other_tenants(
         metrics = [r["metric"] for r in row["results"]]
         assert "tenant_burn:alpha" in metrics
         assert "tenant_burn:beta" not in metrics
+        assert "beta" not in listing.text  # nor in the reason: "[guard] tenant_burn:(another tenant): ..."
+        assert row["reason"].startswith("[guard] tenant_burn:(another tenant): canary burn rate")
         explain = client.get("/v1/canary/new-search/decisions", headers=_auth(keys["alpha"]["admin"]))
         assert explain.status_code == 200
+        assert "beta" not in explain.text
         assert explain.json()["decisions"][0]["step_to"] == 1
         assert client.get("/v1/canary/nope/decisions", headers=_auth(keys["alpha"]["admin"])).status_code == 404
         recruiter = next(k for role, k in keys["alpha"].items() if role != "admin")

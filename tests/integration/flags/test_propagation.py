@@ -8,8 +8,10 @@ import os
 import select
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from pavedroad.flags import Actor, FlagClient, FlagRuntime
 from pavedroad.flags.store import get_flag, put_flag
@@ -97,6 +99,7 @@ def _child(client: FlagClient, out: int) -> None:
     try:
         first = client.value("banner", "?")
         acme = client.enabled("new-ui", {"tenant": "acme"})
+        os.write(out, json.dumps([first, acme]).encode() + b"\n")  # evaluated, so its watcher has started
         deadline = time.monotonic() + DEADLINE_S
         seen = "timeout"
         while time.monotonic() < deadline:
@@ -104,14 +107,31 @@ def _child(client: FlagClient, out: int) -> None:
                 seen = "bye"
                 break
             time.sleep(0.02)
-        os.write(out, json.dumps([first, acme, seen]).encode() + b"\n")
+        os.write(out, json.dumps(seen).encode() + b"\n")
     finally:
         os._exit(0)
 
 
+def _report(fd: int, timeout: float) -> Any:
+    """The next JSON line a worker wrote on ``fd``, waiting at most ``timeout`` seconds for it."""
+    deadline = time.monotonic() + timeout
+    line = b""
+    while not line.endswith(b"\n"):
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, "a worker did not report in time"
+        byte = os.read(fd, 1)  # one byte at a time: the next report stays in the pipe
+        assert byte, "a worker exited without reporting"
+        line += byte
+    return json.loads(line)
+
+
 def test_forked_workers_evaluate_and_follow_changes(store: TestDatabase) -> None:
     """Load (and start the watcher) in the parent, fork three workers: each evaluates correctly at once
-    and picks up a later change through its own watcher (the parent's thread and socket are not shared)."""
+    and picks up a later change through its own watcher (the parent's thread and socket are not shared).
+
+    The change is made only once every worker has reported its first evaluation, and the parent waits for
+    its own watcher's reload: under load a fixed pause was not enough for either (a worker that started
+    late saw the change in its first evaluation; the parent checked before its watcher had reloaded)."""
     runtime = FlagRuntime(store.app_url, None)
     client = FlagClient(runtime)
     assert client.value("banner", "?") == "hello"
@@ -126,14 +146,12 @@ def test_forked_workers_evaluate_and_follow_changes(store: TestDatabase) -> None
         pipes.append(r)
         pids.append(pid)
     try:
-        time.sleep(0.3)  # let the children start their watchers before the change (they poll anyway)
+        assert [_report(r, DEADLINE_S + 10) for r in pipes] == [["hello", True]] * 3
+        reloaded = threading.Event()
+        runtime.listeners.append(lambda _old, _new: reloaded.set())
         _set_banner(store.owner_url, "b")
-        results = []
-        for r in pipes:
-            ready, _, _ = select.select([r], [], [], DEADLINE_S + 10)
-            assert ready, "a worker did not report"
-            results.append(json.loads(os.read(r, 4096).decode()))
-        assert results == [["hello", True, "bye"]] * 3
+        assert [_report(r, DEADLINE_S + 10) for r in pipes] == ["bye"] * 3
+        assert reloaded.wait(DEADLINE_S), "the parent's watcher never reloaded"
         assert client.value("banner", "?") == "bye"  # the parent's watcher still works too
     finally:
         for pid in pids:
@@ -145,8 +163,6 @@ def test_forked_workers_evaluate_and_follow_changes(store: TestDatabase) -> None
 
 def test_openfeature_provider_emits_configuration_changed(store: TestDatabase) -> None:
     """A store change reaches OpenFeature handlers as PROVIDER_CONFIGURATION_CHANGED naming the flag."""
-    import threading
-
     from openfeature import api
     from openfeature.event import EventDetails, ProviderEvent
 

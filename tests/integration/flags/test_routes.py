@@ -4,6 +4,7 @@ ramps and global kills need a platform operator key (403 for any tenant key); ev
 from __future__ import annotations
 
 from collections.abc import Iterator
+from copy import deepcopy
 from pathlib import Path
 
 import psycopg
@@ -48,7 +49,8 @@ def test_any_role_reads_and_evaluates(api: Api) -> None:
     assert {f["key"] for f in r.json()["flags"]} == {"new-ui", "banner"}
     r = client.get("/v1/flags/new-ui", headers=_h(keys["acme"]["recruiter"]))
     assert r.status_code == 200
-    assert r.json()["definition"]["variants"] == {"on": True, "off": False}
+    assert r.json()["variants"] == {"on": True, "off": False}
+    assert (r.json()["value"], r.json()["variant"]) == (True, "on")
     assert client.get("/v1/flags/new-ui/evaluate", headers=_h(keys["acme"]["recruiter"])).json()["value"] is True
     assert client.get("/v1/flags/new-ui/evaluate", headers=_h(keys["globex"]["recruiter"])).json()["value"] is False
     missing = client.get("/v1/flags/nope", headers=_h(keys["acme"]["admin"]))
@@ -138,6 +140,45 @@ def test_an_admin_cannot_revert_another_tenants_override(api: Api) -> None:
     r = client.post("/v1/flags/new-ui/revert", json={"reason": "theirs", "change": acme_change}, headers=globex)
     assert r.status_code == 403
     assert client.get("/v1/flags/new-ui/evaluate", headers=_h(keys["acme"]["admin"])).json()["reason"] == "DISABLED"
+
+
+SECRET_BETA = {
+    "state": "ENABLED",
+    "variants": {"on": True, "off": False},
+    "defaultVariant": "off",
+    "targeting": {"if": [{"in": [{"var": "tenant"}, ["acme", "initech-corp"]]}, "on"]},
+    "metadata": {"description": "The new offer letters", "pavedroad.owner": "team-offers-internal"},
+}
+
+
+def test_a_tenant_sees_its_own_view_of_a_flag_never_rules_naming_other_tenants(api: Api, store: TestDatabase) -> None:
+    """OWASP API3: the definition's targeting names acme and initech-corp; globex reads every flag route and
+    the rollouts panel and finds neither name, nor the flag's internal owner, yet its own decision."""
+    client, keys = api
+    write(store.owner_url, put_flag("secret-beta", SECRET_BETA, actor=Actor.platform("ops"), reason="beta"))
+    flag = deepcopy(SECRET_BETA)
+    flag["targeting"]["if"][0]["in"][1].append("umbrella-co")
+    write(store.owner_url, put_flag("secret-beta", flag, actor=Actor.platform("ops"), reason="one more"))
+    globex = _h(keys["globex"]["recruiter"])
+    one = client.get("/v1/flags/secret-beta", headers=globex)
+    listed = client.get("/v1/flags", headers=globex)
+    assert client.post("/dashboard/session", json={"api_key": keys["globex"]["admin"]}).status_code == 204
+    panel = client.get("/dashboard/panels/rollouts")
+    for r in (one, listed, panel):
+        assert r.status_code == 200, r.text
+        for hidden in ("acme", "initech-corp", "umbrella-co", "team-offers-internal", "targeting"):
+            assert hidden not in r.text, (r.request.url, hidden)
+    body = one.json()
+    assert (body["key"], body["description"], body["variants"]) == ("secret-beta", "The new offer letters",
+                                                                    {"on": True, "off": False})  # fmt: skip
+    assert (body["value"], body["variant"], body["tenant_override"], body["ramp"]) == (False, "off", None, None)
+    assert [e["action"] for e in body["history"]] == ["set", "create"]
+    assert "secret-beta" in panel.text
+    # acme's own decision follows the rule it cannot read either; the operator reads the definition.
+    acme = client.get("/v1/flags/secret-beta", headers=_h(keys["acme"]["recruiter"])).json()
+    assert (acme["value"], "initech-corp" in repr(acme)) == (True, False)
+    full = client.get("/v1/flags/secret-beta", headers=_h(keys["platform"]["operator"])).json()
+    assert full["definition"]["targeting"] == flag["targeting"]
 
 
 def test_history_shows_a_tenant_only_its_own_entries_and_no_platform_identity(api: Api) -> None:

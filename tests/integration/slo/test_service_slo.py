@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import psycopg
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
 from pavedroad.settings import load_settings
+from pavedroad.slo import counts_query, decode_counts
 from pavedroad.testing import TestDatabase
 
 
@@ -125,3 +127,34 @@ def test_slo_api_refuses_degenerate_durations(database: TestDatabase, keys: dict
             response = client.get(path, params=params, headers=_auth(alpha))
             assert response.status_code == 400, (path, params, response.text)
             assert "between" in response.json()["hint"]
+
+
+def test_api_slos_and_top_count_api_routes_only(database: TestDatabase, keys: dict[str, dict[str, str]]) -> None:
+    """Dashboard pages, static files, docs and unmatched paths are not API calls: the api-availability SLO
+    (``route_prefix: /v1/`` in slos.yaml) and ``/v1/slo/top`` leave them out."""
+    alpha = next(iter(keys["alpha"].values()))
+    app = create_app(load_settings(), database.app_url)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for _ in range(7):
+            assert client.get("/v1/jobs", headers=_auth(alpha)).status_code == 200
+        for path in ("/dashboard/login", "/dashboard/login", "/dashboard/static/dashboard.css", "/docs",
+                     "/openapi.json", "/no/such/page"):  # fmt: skip
+            client.get(path)
+        client.portal.call(client.app.state.slo_flusher.flush)  # type: ignore[attr-defined]
+        top = client.get("/v1/slo/top", params={"by": "total", "window": "1h"}, headers=_auth(alpha))
+        assert top.status_code == 200, top.text
+        ranked = [r["route"] for r in top.json()["routes"]]
+        assert "/v1/jobs" in ranked
+        assert all(route.startswith("/v1/") for route in ranked), ranked
+        (slo,) = [s for s in client.app.state.slo_specs if s.name == "api-availability"]  # type: ignore[attr-defined]
+    windows = [3600.0]
+    with psycopg.connect(database.owner_url) as conn:
+        recorded = {r[0] for r in conn.execute("select distinct route from pavedroad_meta.slo_slices").fetchall()}
+        assert {"/dashboard/login", "<unmatched>"} <= recorded, recorded  # they were recorded, yet not counted:
+        counts = decode_counts(conn.execute(*counts_query(slo, time.time() + 1, windows)).fetchall(), windows)
+        api = conn.execute(
+            "select sum(total) from pavedroad_meta.slo_slices where route like '/v1/%' and service = 'recruiting'"
+        ).fetchone()
+    assert api is not None
+    assert counts[""][3600.0].total == int(api[0])
+    assert counts["alpha"][3600.0].total >= 7

@@ -11,8 +11,7 @@ from rich.console import Console
 
 from pavedroad.cli import platform
 from pavedroad.recruiting.generator import plan_tenants
-from pavedroad.tenancy import issue_key
-from pavedroad.tenancy import Role
+from pavedroad.tenancy import Role, issue_key
 
 
 def test_every_admin_key_prints_whole_after_a_50_tenant_seed(monkeypatch: pytest.MonkeyPatch) -> None:

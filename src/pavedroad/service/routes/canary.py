@@ -34,14 +34,21 @@ _WINDOW = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_WINDOW_S = 7 * 86400
 LABEL = r"^[^\x00-\x1f\x7f]+$"  # any printable label; control characters (NUL!) never reach Postgres
+_TENANT_GATE = re.compile(r"tenant_burn:([A-Za-z0-9_-]+)")
 
 
 def _own_view(decision: dict[str, Any], tenant: str) -> dict[str, Any]:
-    """Drop other tenants' per-tenant gate results: tenant names and burn rates are theirs."""
+    """Drop other tenants' per-tenant gate results, and their ids from the reason: tenant names and burn
+    rates are theirs (the reason of a rollback tripped by another tenant's gate names only the gate)."""
     results = decision.get("results") or []
     own = f"tenant_burn:{tenant}"
     kept = [r for r in results if not str(r.get("metric", "")).startswith("tenant_burn:") or r["metric"] == own]
-    return {**decision, "results": kept}
+    view = {**decision, "results": kept}
+    if isinstance(decision.get("reason"), str):
+        view["reason"] = _TENANT_GATE.sub(
+            lambda m: m.group(0) if m.group(1) == tenant else "tenant_burn:(another tenant)", decision["reason"]
+        )
+    return view
 
 
 @router.get("", summary="Last decision of every guarded rollout")

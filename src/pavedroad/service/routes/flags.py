@@ -2,11 +2,15 @@
 platform operators change the flags themselves.
 
 Flags are platform configuration, read from ``pavedroad_meta`` with the application pool. A tenant
-principal sees its own tenant's override, and a history with its own entries plus platform entries
-without the operator's name or reason. Who may change what is decided by the store operations
-(``flags.access.Actor``), the one rule every caller shares: a tenant admin kills or overrides the flag
-for its own tenant; a global kill, a ramp move or a revert of a platform change needs an operator key
-(403 otherwise, with the reason). Every change is audited with its author and a required reason.
+principal sees each flag through ``flags.view``: key, description, state, variants, its own decision and
+override, the ramp position, never the targeting rules (they name other tenants); and a history with its
+own entries plus platform entries without the operator's name, reason or changes to hidden parts. A
+platform operator sees the stored definitions and every tenant's entries.
+
+Who may change what is decided by the store operations (``flags.access.Actor``), the one rule every
+caller shares: a tenant admin kills or overrides the flag for its own tenant; a global kill, a ramp move
+or a revert of a platform change needs an operator key (403 otherwise, with the reason). Every change is
+audited with its author and a required reason.
 """
 
 from __future__ import annotations
@@ -25,10 +29,14 @@ from pavedroad.flags import (
     FlagClient,
     FlagForbidden,
     FlagRuntime,
+    context_for,
     get_flag,
     put_flag,
     ramp_position,
     set_override,
+    tenant_flag,
+    tenant_flags,
+    tenant_history,
     update_ramp,
 )
 from pavedroad.flags import StoreOp as Op
@@ -99,36 +107,41 @@ def _tenant_of(caller: Caller) -> str | None:
 async def list_flags(request: Request, principal: CallerDep) -> dict[str, Any]:
     state = await _run(request, load_state())
     now = time.time()
-    tenant = _tenant_of(principal)
+    if not isinstance(principal, Operator):
+        views = tenant_flags(state, principal.tenant_id, context_for(principal), now=now)
+        return {"version": state.version, "flags": views}
     flags = []
     for key, flag in sorted(state.flag_set.flags.items()):
         pos = ramp_position(key, flag.to_json(), now)
-        own = None if tenant is None else state.overrides.get(key, {}).get(tenant)
         flags.append({
             "key": key, "state": flag.state, "type": flag.kind, "default_variant": flag.defaultVariant,
             "ramp_percent": pos.percent if pos.steps else None, "owner": flag.metadata.get("pavedroad.owner"),
-            "tenant_override": None if own is None else ("killed" if own.startswith("\x00") else own),
+            "overrides": len(state.overrides.get(key, {})),
         })  # fmt: skip
     return {"version": state.version, "flags": flags}
 
 
-@router.get("/{key}", summary="Show one flag: definition, ramp position, recent history")
+@router.get("/{key}", summary="Show one flag: a tenant's view of it, or (operators) its definition; recent history")
 async def show_flag(request: Request, principal: CallerDep, key: KeyPath) -> dict[str, Any]:
+    if not isinstance(principal, Operator):
+        state = await _run(request, load_state())
+        if key not in state.flag_set.flags:
+            await _run(request, get_flag(key))  # raises the store's FlagNotFound (404, with its hint)
+        entries = await _run(request, history(key, 20, tenant=principal.tenant_id))
+        view = tenant_flag(state, key, principal.tenant_id, context_for(principal))
+        return {**view, "history": tenant_history(entries, principal.tenant_id)}
     definition = await _run(request, get_flag(key))
-    tenant = _tenant_of(principal)
-    entries = await _run(request, history(key, 20, tenant=tenant))
+    entries = await _run(request, history(key, 20))
     return {
         "key": key,
         "definition": definition,
         "ramp": ramp_position(key, definition, time.time()).to_json(),
-        "history": [e.to_json(with_tenant=tenant is None) for e in entries],
+        "history": [e.to_json() for e in entries],
     }
 
 
 @router.get("/{key}/evaluate", summary="Evaluate a flag for the calling principal")
 async def evaluate_flag(request: Request, principal: PrincipalDep, key: KeyPath) -> dict[str, Any]:
-    from pavedroad.flags import context_for
-
     state = await _run(request, load_state())
     r = FlagClient(FlagRuntime(state=state)).details(key, None, context_for(principal), kind=_kind(state, key))
     return {"key": key, "value": r.value, "variant": r.variant, "reason": r.reason, "error_code": r.error_code}

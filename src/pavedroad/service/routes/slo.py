@@ -1,7 +1,9 @@
 """SLO API for the dashboard: status, worst routes, burndown series; and the recorder's installation.
 
 Service-wide figures are route templates and counts, not tenant data, so any authenticated principal
-may read them; a per-tenant view is only ever the caller's own tenant.
+may read them; a per-tenant view is only ever the caller's own tenant. ``top`` ranks the API's routes
+(``API_ROUTES``) only: the dashboard's pages, static files, docs and probes are not API calls; API SLOs
+select the same routes with ``route_prefix`` in their spec.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from pavedroad.tenancy import Principal
 __all__ = ["install", "router"]
 
 SERVICE = "recruiting"
+API_ROUTES = "/v1/"  # the API's route templates; dashboard pages, static files, docs and probes are not API calls
 router = APIRouter(prefix="/v1/slo", tags=["slo"])
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
@@ -100,7 +103,7 @@ async def slo_status(
     return {"at": now, "slos": out}
 
 
-@router.get("/top", summary="Endpoints ranked by p99, p95, p50, error rate or volume over a window")
+@router.get("/top", summary="API routes ranked by p99, p95, p50, error rate or volume over a window")
 async def slo_top(
     request: Request,
     principal: PrincipalDep,
@@ -114,7 +117,8 @@ async def slo_top(
     tenant = _tenant(principal, tenant)
     now = time.time()
     since = now - _span(window, "window", 1, 90 * 86400)
-    rows = decode_top(await _fetch(request.app.state.pool, *top_query(since, now, service=SERVICE, tenant=tenant)))
+    query = top_query(since, now, service=SERVICE, tenant=tenant, route_prefix=API_ROUTES)
+    rows = decode_top(await _fetch(request.app.state.pool, *query))
     return {"at": now, "by": by, "window": window,
             "routes": [e.as_dict() for e in rank(rows, by, limit=limit, min_events=min_events)]}
 

@@ -1,8 +1,8 @@
 """Endpoints: p50/p95/p99 and error rate per API route over the last hour, worst p99 first.
 
-The table is about the API: the dashboard's own pages and static files (everything under ``/dashboard``,
-and the ``/`` redirect to it) are left out, and requests no route matched are one "unmatched" row under
-the ranking, whatever their method. The recorder keeps route templates only, never raw paths, so no
+The table is about the API: only routes under ``API_ROUTES`` (``/v1/``) are ranked, so the dashboard's
+own pages, static files, docs and probes are left out, and requests no route matched are one "unmatched"
+row under the ranking, whatever their method. The recorder keeps route templates only, never raw paths, so no
 id or personal value from a URL can show here.
 """
 
@@ -13,19 +13,13 @@ import time
 from fastapi import Request
 
 from pavedroad.service.dashboard.registry import Panel, PanelResult, register_panel
-from pavedroad.service.dashboard.routes import BASE
-from pavedroad.service.routes.slo import SERVICE, _fetch
+from pavedroad.service.routes.slo import API_ROUTES, SERVICE, _fetch
 from pavedroad.slo import UNMATCHED_ROUTE as UNMATCHED
 from pavedroad.slo import LogSketch, TopRow, decode_top, rank, top_query
 from pavedroad.tenancy import Principal
 
 WINDOW_S = 3600.0
 SHOWN = 15
-
-
-def is_dashboard(route: str) -> bool:
-    """A route the dashboard serves itself (pages, panels, static files), not the API."""
-    return route in ("/", BASE) or route.startswith(BASE + "/")
 
 
 def _unmatched(rows: list[TopRow]) -> TopRow | None:
@@ -41,7 +35,7 @@ def _unmatched(rows: list[TopRow]) -> TopRow | None:
 async def render(request: Request, principal: Principal) -> PanelResult:
     now = time.time()
     rows = decode_top(await _fetch(request.app.state.pool, *top_query(now - WINDOW_S, now, service=SERVICE)))
-    api = [r for r in rows if r.route != UNMATCHED and not is_dashboard(r.route)]
+    api = [r for r in rows if r.route.startswith(API_ROUTES)]
     unmatched = _unmatched([r for r in rows if r.route == UNMATCHED])
     return "panels/endpoints.html", {
         "routes": [e.as_dict() for e in rank(api, "p99", limit=SHOWN)],

@@ -1,5 +1,6 @@
-"""Rollouts: every flag with its ramp and this tenant's override; the canary controller's latest decision
-per guarded rollout (admins), with its reason.
+"""Rollouts: every flag as this tenant sees it (``flags.view``: its decision, override and ramp, never the
+targeting rules, which name other tenants); the canary controller's latest decision per guarded rollout
+(admins), with its reason.
 
 An admin acts on its own tenant's override only (the store refuses anything wider): Kill / Lift kill for
 this tenant, and Revert, shown only where this tenant has an override, undoes this tenant's latest change.
