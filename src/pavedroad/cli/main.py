@@ -29,6 +29,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("canary", "canary"),
     ("events", "events"),
     ("warehouse", "warehouse"),
+    ("custom_fields", "custom-fields"),
 )
 for module_name, group in GROUPS:
     try:
