@@ -93,7 +93,10 @@ def define_custom_field(
     classification: str,
     options: Sequence[str] = (),
 ) -> int:
-    """Insert one definition on ``conn`` (inside ``tenancy.transaction``); return its id."""
+    """Insert one definition on ``conn`` (inside ``tenancy.transaction``); return its id.
+
+    The seeding primitive (fixtures, data loads): no role check and no event. A tenant's users go through
+    ``adefine_custom_field``, which validates with the same ``_validated``."""
     entity, key, field_type, chosen = _validated(entity, key, field_type, classification)
     values = (tenant_id, entity, key, label or key, field_type, json.dumps(list(options)), chosen)
     row = conn.execute(_INSERT, values).fetchone()
