@@ -325,3 +325,17 @@ def test_cli_errors_are_rendered_not_tracebacks(cli: CliRunner, args: list[str],
     result = cli.invoke(app, ["custom-fields", *args, "--tenant", "alpha"])
     assert result.exit_code == 2, result.output
     assert fragment in result.stderr
+
+
+def test_an_unchanged_field_is_not_written(client: TestClient, keys: Keys, database: TestDatabase) -> None:
+    assert _define(client, keys["alpha"]["admin"]).status_code == 201
+    before = _schema_version(database.owner_url, "alpha")
+    same = client.patch(
+        "/v1/custom-fields/applications/expected_salary",
+        json={"classification": "Compensation", "label": "Expected salary"},
+        headers=_auth(keys["alpha"]["admin"]),
+    )
+    assert same.status_code == 200, same.text
+    assert same.json()["classification"] == "compensation"
+    assert _schema_version(database.owner_url, "alpha") == before
+    assert _outbox(database.owner_url, "custom_field_changed") == []
