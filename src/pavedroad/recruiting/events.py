@@ -20,6 +20,8 @@ __all__ = [
     "ApplicationCreated",
     "ApplicationHired",
     "CandidateCreated",
+    "CustomFieldChanged",
+    "CustomFieldDefined",
     "InterviewScheduled",
     "OfferExtended",
     "OfferResolved",
@@ -156,6 +158,43 @@ class OfferResolved(EventSchema):
     application_id: int
     status: Literal["accepted", "declined", "rescinded"]
     resolved_at: datetime
+
+
+@event_schema
+class CustomFieldDefined(EventSchema):
+    """A tenant admin defined a custom field, with the classification chosen for it (names, never values)."""
+
+    event_type: ClassVar[str] = "custom_field_defined"
+    aggregate_type: ClassVar[str] = "custom_field"
+    version: ClassVar[int] = 1
+
+    definition_id: int
+    entity: str
+    key: str
+    label: str
+    field_type: str
+    classified_as: str
+    defined_by: int | None = None
+    defined_at: datetime
+
+
+@event_schema
+class CustomFieldChanged(EventSchema):
+    """A tenant admin relabelled or reclassified a custom field: who may read it changes from the next query."""
+
+    event_type: ClassVar[str] = "custom_field_changed"
+    aggregate_type: ClassVar[str] = "custom_field"
+    version: ClassVar[int] = 1
+
+    definition_id: int
+    entity: str
+    key: str
+    label: str
+    previous_label: str
+    classified_as: str
+    previously_classified_as: str
+    changed_by: int | None = None
+    changed_at: datetime
 
 
 # Tables the warehouse mirrors (same names and columns as Postgres). EEOC self-identification is left

@@ -20,6 +20,7 @@ from pavedroad.service.docs_ui import install_docs
 from pavedroad.service.errors import install_error_handlers
 from pavedroad.service.middleware import RequestContextMiddleware
 from pavedroad.service.routes import canary, events, flags, health, metrics, recruiting, recruiting_writes, slo
+from pavedroad.service.routes import custom_fields as custom_field_routes
 from pavedroad.service.routes import query as query_routes
 from pavedroad.settings import Settings
 from pavedroad.stack import MIGRATION_PACKAGES
@@ -39,6 +40,7 @@ ROUTERS = (
     metrics.router,
     recruiting.router,
     recruiting_writes.router,
+    custom_field_routes.router,
     query_routes.router,
     flags.router,
     slo.router,

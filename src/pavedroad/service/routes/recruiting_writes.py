@@ -91,7 +91,7 @@ class OfferResolution(BaseModel):
 Command = Callable[[psycopg.AsyncConnection], Awaitable[Any]]
 
 
-async def _write(
+async def idempotent_write(
     request: Request,
     principal: Principal,
     key: str | None,
@@ -136,7 +136,7 @@ async def create_application(
     ],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return await _write(
+    return await idempotent_write(
         request,
         principal,
         idempotency_key,
@@ -159,7 +159,7 @@ async def move_stage(
             "transition_id": await commands.move_stage(conn, principal, application_id, body.to_stage_id, at=body.at)
         }
 
-    return await _write(request, principal, idempotency_key, body, command, status=201)
+    return await idempotent_write(request, principal, idempotency_key, body, command, status=201)
 
 
 @router.post("/applications/{application_id}/archive", summary="Archive an application with a reason")
@@ -174,7 +174,7 @@ async def archive(
         await commands.archive_application(conn, principal, application_id, body.reason, at=body.at)
         return {"status": "archived"}
 
-    return await _write(request, principal, idempotency_key, body, command, status=200)
+    return await idempotent_write(request, principal, idempotency_key, body, command, status=200)
 
 
 @router.post("/applications/{application_id}/hire", summary="Mark an application hired")
@@ -189,7 +189,7 @@ async def hire(
         await commands.hire_application(conn, principal, application_id, at=body.at if body else None)
         return {"status": "hired"}
 
-    return await _write(request, principal, idempotency_key, body, command, status=200)
+    return await idempotent_write(request, principal, idempotency_key, body, command, status=200)
 
 
 @router.post("/applications/{application_id}/interviews", status_code=201, summary="Schedule an interview")
@@ -212,7 +212,7 @@ async def schedule_interview(
         )
         return {"interview_id": interview_id}
 
-    return await _write(request, principal, idempotency_key, body, command, status=201)
+    return await idempotent_write(request, principal, idempotency_key, body, command, status=201)
 
 
 @router.post("/interviews/{interview_id}/scorecards", status_code=201, summary="Submit your scorecard")
@@ -234,7 +234,7 @@ async def submit_scorecard(
         )
         return {"scorecard_id": scorecard_id}
 
-    return await _write(request, principal, idempotency_key, body, command, status=201)
+    return await idempotent_write(request, principal, idempotency_key, body, command, status=201)
 
 
 @router.post("/applications/{application_id}/offers", status_code=201, summary="Extend an offer")
@@ -251,7 +251,7 @@ async def extend_offer(
         )
         return {"offer_id": offer_id}
 
-    return await _write(request, principal, idempotency_key, body, command, status=201)
+    return await idempotent_write(request, principal, idempotency_key, body, command, status=201)
 
 
 @router.post("/offers/{offer_id}/resolution", summary="Record the candidate's answer to an offer")
@@ -266,4 +266,4 @@ async def resolve_offer(
         await commands.resolve_offer(conn, principal, offer_id, body.status)
         return {"status": body.status}
 
-    return await _write(request, principal, idempotency_key, body, command, status=200)
+    return await idempotent_write(request, principal, idempotency_key, body, command, status=200)
