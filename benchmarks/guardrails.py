@@ -65,7 +65,7 @@ from pavedroad.query.pipeline import PASSES
 from pavedroad.recruiting.generator import seed
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.recruiting.reads import ACCESS, GUARDRAILS
-from pavedroad.tenancy import SET_CONTEXT_SQL, Principal, Role, context_params
+from pavedroad.tenancy import Principal, Role, atransaction, set_tenant
 from pavedroad.testing import start_test_servers
 
 console = Console(stderr=True)
@@ -103,9 +103,15 @@ def bench_policy(schema: TenantSchema, reps: int) -> dict[str, Any]:
 
 
 def _time(
-    conn: psycopg.Connection, setup: list[tuple[str, tuple[Any, ...]]], sql: str, params: dict[str, Any]
+    conn: psycopg.Connection,
+    setup: list[tuple[str, tuple[Any, ...]]],
+    sql: str,
+    params: dict[str, Any],
+    principal: Principal | None = None,
 ) -> float:
     with conn.transaction():
+        if principal is not None:
+            set_tenant(conn, principal)
         for stmt, args in setup:
             conn.execute(stmt, args)
         t = time.perf_counter()
@@ -125,17 +131,16 @@ def bench_rls(owner_url: str, app_url: str, tenant: str, reps: int) -> tuple[dic
         for case in SUITE:
             compiled = compiler.compile(case["dsl"], model=model, schema=schema, now=NOW)
             params = dict(compiled.params)
-            with_rls = [(SET_CONTEXT_SQL, context_params(principal)), *tz]
-            _time(app, with_rls, compiled.sql, params)  # warm caches and plans on both sides
+            _time(app, tz, compiled.sql, params, principal)  # warm caches and plans on both sides
             _time(owner, tz, compiled.sql, params)
             rls, bypass = [], []
             for rep in range(reps):  # ABBA order, so drift in the machine's load hits both sides alike
                 if rep % 2 == 0:
-                    rls.append(_time(app, with_rls, compiled.sql, params))
+                    rls.append(_time(app, tz, compiled.sql, params, principal))
                     bypass.append(_time(owner, tz, compiled.sql, params))
                 else:
                     bypass.append(_time(owner, tz, compiled.sql, params))
-                    rls.append(_time(app, with_rls, compiled.sql, params))
+                    rls.append(_time(app, tz, compiled.sql, params, principal))
             ratio = statistics.median(rls) / statistics.median(bypass)
             ratios.append(ratio)
             totals[0] += statistics.median(rls)
@@ -157,13 +162,11 @@ def bench_rls(owner_url: str, app_url: str, tenant: str, reps: int) -> tuple[dic
 
 
 async def _principal(pool: AsyncConnectionPool, tenant: str, role: Role = Role.RECRUITER) -> Principal:
-    async with pool.connection() as conn:
-        await conn.execute("select set_config('app.tenant_id', %s, false)", (tenant,))
+    async with atransaction(pool, Principal(tenant, None, Role.ADMIN)) as conn:
         cur = await conn.execute(
             "select id from users where tenant_id = %s and role = %s limit 1", (tenant, role.value)
         )
         user = await cur.fetchone()
-        await conn.execute("select set_config('app.tenant_id', '', false)")
     return Principal(tenant, user[0] if user else None, role)
 
 

@@ -2,6 +2,7 @@
 
     python3 scripts/bootstrap.py demo [args…]   # venv + locked install, then `pavedroad demo`
     python3 scripts/bootstrap.py test [args…]   # venv + locked install, lint, types, then the test suite
+                                                # with branch coverage, summarised per block at the end
 
 The virtual environment lives at .venv (tools and benchmarks expect it there); uv installs exactly the
 versions in uv.lock.
@@ -34,9 +35,12 @@ def setup() -> None:
     pip_install = [BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if not uv.exists() and run(*pip_install, f"uv=={UV_VERSION}"):
         sys.exit("could not install uv into .venv (is the package index reachable?)")
-    env_ok = run(uv, "sync", "--frozen", "--quiet")
+    # Bytecode is compiled at install time: where PYTHONDONTWRITEBYTECODE is set (some sandboxes and CI
+    # images), nothing writes it later and every `pavedroad` start would compile every module (~2 s).
+    env_ok = run(uv, "sync", "--frozen", "--quiet", "--compile-bytecode")
     if env_ok:
         sys.exit("`uv sync --frozen` failed: see the message above")
+    run(BIN / "python", "-m", "compileall", "-q", ROOT / "src")  # the editable package's own modules
 
 
 def ensure_browser() -> None:
@@ -78,10 +82,14 @@ def main() -> None:
         print("$", " ".join(Path(str(s)).name if i == 0 else str(s) for i, s in enumerate(step)), flush=True)
         if run(*step):
             sys.exit(1)
-    code = run(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", *extra)
+    # Branch coverage over src/ (settings in pyproject.toml), summarised per block after the run.
+    # `coverage run` rather than `pytest --cov`: the plugins pytest loads first (-p in addopts) import
+    # pavedroad before pytest-cov starts, which would leave their module-level lines unmeasured.
+    code = run(BIN / "python", "-m", "coverage", "run", "-m", "pytest", "-p", "no:cacheprovider", *extra)
     if code == 5:  # pytest found no tests: that is a broken suite, not a pass
         print("pytest collected no tests", file=sys.stderr)
         sys.exit(1)
+    run(BIN / "python", ROOT / "scripts" / "coverage_summary.py")
     sys.exit(code)
 
 

@@ -2,13 +2,18 @@
 
 With no URL configured, Postgres and NATS start embedded under the data directory; with a URL, the
 external server is used as is. ``service/`` and ``cli/`` call this; blocks never do.
+
+Importing this module imports no block: migration files are found from the import system's spec of each
+block package (its folder on disk) without running the package, so a CLI command pays only for what it
+uses (NATS and the event machinery load only when a command asks for NATS).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
@@ -18,14 +23,23 @@ from pavedroad.db import (
     MigrationSource,
     app_url_from_owner,
     migrate,
-    source_from_package,
+    source_from_dir,
     with_database,
 )
 from pavedroad.errors import Unavailable
-from pavedroad.events.nats_server import EmbeddedNats
-from pavedroad.settings import Settings
 
-__all__ = ["MIGRATION_PACKAGES", "Stack", "all_migration_sources", "create_database", "start_stack"]
+if TYPE_CHECKING:
+    from pavedroad.events.nats_server import EmbeddedNats
+    from pavedroad.settings import Settings
+
+__all__ = [
+    "MIGRATION_PACKAGES",
+    "Stack",
+    "all_migration_sources",
+    "create_database",
+    "pending_versions",
+    "start_stack",
+]
 
 DATABASE_NAME = "pavedroad"
 
@@ -45,17 +59,33 @@ MIGRATION_PACKAGES: tuple[tuple[str, str], ...] = (
 )
 
 
-def all_migration_sources() -> list[MigrationSource]:
-    """Every block's migrations, in ``MIGRATION_PACKAGES`` order (blocks without any are skipped)."""
-    sources = []
+def _migration_folders() -> list[tuple[str, Path]]:
+    """(source name, ``migrations/`` folder) per block that has one, located without importing the block."""
+    folders = []
     for name, package in MIGRATION_PACKAGES:
         spec = importlib.util.find_spec(package)
         if spec is None or not spec.submodule_search_locations:
             continue
-        folder = next(iter(spec.submodule_search_locations))
-        if os.path.isdir(os.path.join(folder, "migrations")):
-            sources.append(source_from_package(name, package))
-    return sources
+        folder = Path(next(iter(spec.submodule_search_locations))) / "migrations"
+        if folder.is_dir():
+            folders.append((name, folder))
+    return folders
+
+
+def all_migration_sources() -> list[MigrationSource]:
+    """Every block's migrations, in ``MIGRATION_PACKAGES`` order (blocks without any are skipped)."""
+    return [source_from_dir(name, folder) for name, folder in _migration_folders()]
+
+
+def pending_versions(owner_url: str) -> list[str]:
+    """Versions (``source:file``) not yet applied to the database: one query, no file read, no lock."""
+    known = [f"{name}:{f.name}" for name, folder in _migration_folders() for f in sorted(folder.glob("*.sql"))]
+    with psycopg.connect(owner_url, connect_timeout=5) as conn:
+        exists = conn.execute("select to_regclass('pavedroad_meta.schema_migrations')").fetchone()
+        if exists is None or exists[0] is None:
+            return known
+        applied = {r[0] for r in conn.execute("select version from pavedroad_meta.schema_migrations")}
+    return [v for v in known if v not in applied]
 
 
 def create_database(admin_url: str, name: str) -> str:
@@ -86,8 +116,15 @@ class Stack:
             self.postgres.stop()
 
 
-def start_stack(settings: Settings, *, with_nats: bool = True, run_migrations: bool = True) -> Stack:
-    """Start or connect to Postgres (and NATS), create the database, migrate; return the URLs."""
+def start_stack(
+    settings: Settings, *, with_nats: bool = True, run_migrations: bool = True, read_only: bool = False
+) -> Stack:
+    """Start or connect to Postgres (and NATS), create the database, migrate; return the URLs.
+
+    ``read_only`` is for commands that only read (``pavedroad query run``): nothing is applied, and a
+    database behind this pavedroad's migrations is refused with the command that brings it up to date,
+    rather than failing later on a missing table.
+    """
     postgres = None
     if settings.database_url is None:
         postgres = EmbeddedPostgres(settings.data_dir)
@@ -104,9 +141,20 @@ def start_stack(settings: Settings, *, with_nats: bool = True, run_migrations: b
             ) from None
     app_url = settings.app_database_url or app_url_from_owner(owner_url, settings.app_db_password)
     stack = Stack(settings, owner_url, app_url, settings.nats_url, postgres=postgres)
-    if run_migrations:
+    if read_only:
+        missing = pending_versions(owner_url)
+        if missing:
+            stack.stop()
+            raise Unavailable(
+                f"the database is not migrated to this version of pavedroad ({len(missing)} migration(s) pending,"
+                f" first {missing[0]})",
+                hint="run `pavedroad migrate` (`pavedroad demo` and `pavedroad serve` migrate too)",
+            )
+    elif run_migrations:
         stack.applied = migrate(owner_url, all_migration_sources(), app_password=settings.app_db_password)
     if with_nats and settings.nats_url is None:
+        from pavedroad.events.nats_server import EmbeddedNats
+
         stack.nats = EmbeddedNats(settings.data_dir)
         stack.nats_url = stack.nats.start()
     return stack

@@ -94,10 +94,19 @@ async def _sink(stack: Stack, settings: Settings) -> None:
     from pavedroad.events import EventsConfig
     from pavedroad.recruiting.events import MIRRORED_TABLES, PROJECTIONS
     from pavedroad.warehouse import run_sink
+    from pavedroad.warehouse.backfill import backfill_if_empty
 
     assert stack.nats_url is not None
     path = settings.data_dir / "warehouse.duckdb"
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Seeded rows were bulk-loaded without events: an empty warehouse is filled from Postgres first.
+    try:
+        await asyncio.to_thread(
+            backfill_if_empty, path, stack.owner_url, nats_url=stack.nats_url, table_names=MIRRORED_TABLES,
+            projections=PROJECTIONS, config=EventsConfig(),
+        )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - the sink still runs (and reports its own errors)
+        _log.warning("warehouse backfill failed; starting the sink without it", error=type(exc).__name__)
     await run_sink(
         stack.nats_url, path, projections=PROJECTIONS, table_names=MIRRORED_TABLES,
         owner_url=stack.owner_url, config=EventsConfig(),

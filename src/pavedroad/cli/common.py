@@ -1,16 +1,22 @@
-"""What every command shares: settings loaded once, errors printed as code + message + hint."""
+"""What every command shares: settings loaded once, errors printed as code + message + hint.
+
+Light to import (no pydantic, no database driver): every command module imports it, and ``pavedroad
+--help`` must not pay for what only a running command needs.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from rich.console import Console
 
 from pavedroad.errors import PavedroadError
-from pavedroad.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from pavedroad.settings import Settings
 
 __all__ = ["console", "err_console", "friendly_errors", "settings"]
 
@@ -23,6 +29,8 @@ R = TypeVar("R")
 
 def settings() -> Settings:
     """The validated settings (a bad value exits with the setting's name and expected form)."""
+    from pavedroad.settings import get_settings
+
     return get_settings()
 
 

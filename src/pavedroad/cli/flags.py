@@ -172,10 +172,12 @@ def _subjects(conn: Any, stickiness: str) -> list[dict[str, Any]]:
     tenants = [r[0] for r in conn.execute("select tenant_id from tenants order by tenant_id").fetchall()]
     if stickiness == "tenant":
         return [{"tenant": t, "targetingKey": t} for t in tenants]
+    from pavedroad.tenancy import Principal, Role, set_tenant
+
     subjects = []
     for t in tenants:
         with conn.transaction():
-            conn.execute("select set_config('app.tenant_id', %s, true)", (t,))
+            set_tenant(conn, Principal(t, None, Role.ADMIN))
             for uid, role in conn.execute("select id, role from users where tenant_id = %s and active", (t,)):
                 subjects.append({"tenant": t, "targetingKey": f"{t}:{uid}", "role": role})
     return subjects
@@ -195,6 +197,7 @@ def ramp(  # noqa: PLR0917 - Typer maps each option to a parameter
     author: AuthorOpt = "",
 ) -> None:
     """Start, move, guard or roll back a flag's ramp; prints who flips (tenants, users) first."""
+    from pavedroad.cli.humanize import ramp_position_for_people
     from pavedroad.flags import Flag, ramp_position
     from pavedroad.flags.control import move_ramp, rollback_ramp, set_ramp, update_ramp
     from pavedroad.flags.preview import who_flips
@@ -215,7 +218,7 @@ def ramp(  # noqa: PLR0917 - Typer maps each option to a parameter
     with _store() as conn:
         before = _do(conn, get_flag(key))
         if not ops:
-            console.print_json(json.dumps(ramp_position(key, before, now).to_json()))
+            console.print_json(json.dumps(ramp_position_for_people(ramp_position(key, before, now).to_json(), now)))
             return
         # Apply inside a transaction that is rolled back, to preview the exact result.
         tx = conn.transaction(force_rollback=True)
@@ -237,7 +240,8 @@ def ramp(  # noqa: PLR0917 - Typer maps each option to a parameter
 
             for make in ops:
                 run(conn, make())
-        console.print_json(json.dumps(ramp_position(key, _do(conn, get_flag(key)), now).to_json()))
+        position = ramp_position(key, _do(conn, get_flag(key)), now).to_json()
+        console.print_json(json.dumps(ramp_position_for_people(position, now)))
 
 
 @app.command()

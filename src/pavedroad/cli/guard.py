@@ -24,6 +24,11 @@ _ExtraOpt = Annotated[
 _JsonOpt = Annotated[bool, typer.Option("--json", help="Print findings as JSON lines.")]
 
 
+def package_root() -> Path:
+    """The installed ``pavedroad`` package, whose sources the static checks read."""
+    return Path(str(resources.files("pavedroad")))
+
+
 def model_path() -> Path:
     """The reference service's semantic model, the primary classification registry."""
     return Path(str(resources.files("pavedroad.recruiting").joinpath("model.yaml")))
@@ -69,8 +74,9 @@ def _report(findings: list[Finding], as_json: bool, ok_message: str) -> None:
 @app.command()
 @friendly_errors
 def check(extra: _ExtraOpt = None, as_json: _JsonOpt = False) -> None:
-    """Migrate a scratch database and check tenant isolation and classification in its catalog."""
-    from pavedroad.privacy import run_catalog_check
+    """Migrate a scratch database and check tenant isolation and classification in its catalog, the
+    server's log settings, and that no code sets the tenant around ``pavedroad.tenancy``."""
+    from pavedroad.privacy import check_tenant_setting_sources, run_catalog_check
     from pavedroad.stack import start_stack
 
     stack = start_stack(settings(), with_nats=False, run_migrations=False)
@@ -78,6 +84,7 @@ def check(extra: _ExtraOpt = None, as_json: _JsonOpt = False) -> None:
         findings = run_catalog_check(stack.owner_url, _sources(extra), stack_registry())
     finally:
         stack.stop()
+    findings += check_tenant_setting_sources([package_root()])
     _report(findings, as_json, "catalog check passed: every tenant table is scoped, keyed and classified")
 
 

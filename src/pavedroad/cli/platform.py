@@ -8,20 +8,19 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from pavedroad.cli.common import console, friendly_errors, settings
-from pavedroad.db import port_in_use
 from pavedroad.errors import InvalidInput, ServerStartError
-from pavedroad.settings import Settings
 
 if TYPE_CHECKING:
     import psycopg
     import uvicorn
 
+    from pavedroad.settings import Settings
     from pavedroad.stack import Stack
 
 __all__ = ["register"]
@@ -98,6 +97,8 @@ def operator_revoke(name: _OperatorName, by: _By = "") -> None:
 @friendly_errors
 def operator_list() -> None:
     """Every operator key issued: name, when, by whom, revoked (never the key)."""
+    from rich.table import Table
+
     from pavedroad.tenancy.operators import list_operators
 
     with _owner_connection() as conn:
@@ -140,14 +141,10 @@ def demo(
             run_seed(stack.owner_url, applications=DEMO_APPLICATIONS, tenants=DEMO_TENANTS, seed=1,
                      progress=True, reference=date.today())  # fmt: skip
         ensure_demo_flag(stack.owner_url)
-        keys = ensure_demo_keys(stack.owner_url, cfg.data_dir / "demo-keys.json", list_tenants(stack.owner_url))
-        url = f"http://{host}:{port}"
-        _print_keys(keys, url)
-        console.print(
-            f"dashboard: {url}/dashboard (sign in with an admin key) — ready in {time.monotonic() - started:.1f}s"
-            " — Ctrl-C stops everything"
-        )
-        _run(cfg, stack, host, port, with_workers=True, traffic_keys=None if no_traffic else keys)
+        key_file = cfg.data_dir / "demo-keys.json"
+        keys = ensure_demo_keys(stack.owner_url, key_file, list_tenants(stack.owner_url))
+        _print_keys(keys, key_file)
+        _run(cfg, stack, host, port, with_workers=True, traffic_keys=None if no_traffic else keys, started=started)
     finally:
         stack.stop()
     console.print("stopped: service, workers, NATS and Postgres")
@@ -164,6 +161,7 @@ def serve(
     """Serve the API (graceful shutdown drains in-flight requests); run `pavedroad worker` beside it."""
     from pavedroad.stack import start_stack
 
+    started = time.monotonic()
     cfg = settings()
     host = host or cfg.http_host
     port = port or cfg.http_port
@@ -179,12 +177,13 @@ def serve(
 
             configure_logging(cfg.log_level, cfg.log_format)
             os.environ["PAVEDROAD_APP_DATABASE_URL"] = stack.app_url
+            _say_listening(host, port, started, f"{workers} worker processes")
             uvicorn.run(
                 "pavedroad.service.asgi:create", factory=True, workers=workers, host=host, port=port,
                 log_level="warning", timeout_graceful_shutdown=10,
             )  # fmt: skip
         else:
-            _run(cfg, stack, host, port, with_workers=False, traffic_keys=None)
+            _run(cfg, stack, host, port, with_workers=False, traffic_keys=None, started=started)
     finally:
         stack.stop()
 
@@ -245,22 +244,46 @@ def seed(
     try:
         report = run_seed(stack.owner_url, applications=applications, tenants=tenants, seed=seed, progress=True)
         console.print(report.summary())
+        console.print(
+            "the warehouse: an empty one is filled from Postgres when the workers start; one that already"
+            " holds data gets these rows with `pavedroad warehouse rebuild`",
+            highlight=False,
+        )
     finally:
         stack.stop()
 
 
-def _print_keys(keys: dict[str, dict[str, str]], url: str) -> None:
-    table = Table(title=f"pavedroad is serving at {url}  (API docs: {url}/docs)")
-    table.add_column("tenant")
-    table.add_column("role")
-    table.add_column("API key (send as 'Authorization: Bearer <key>')")
-    for tenant, roles in keys.items():
-        for role, key in roles.items():
-            table.add_row(tenant, role, key)
-    console.print(table)
+def _print_keys(keys: Keys, key_file: Path) -> None:
+    """The admin key of each tenant, one per line and never cut to the terminal's width (a key that ends
+    in "…" cannot be pasted), and the file that holds every role's key."""
+    width = max((len(t) for t in keys), default=0)
+    lines = [f"  {tenant:<{width}}  {roles['admin']}" for tenant, roles in keys.items() if "admin" in roles]
+    roles = sorted({role for per_tenant in keys.values() for role in per_tenant})
+    example = next(iter(keys), "acme")
+    text = "\n".join([
+        "admin API key of each tenant (send as 'Authorization: Bearer <key>'):",
+        *lines,
+        f"every role's key ({', '.join(roles)}) is in {key_file}, e.g.",
+        f"  python3 -c 'import json; print(json.load(open(\"{key_file}\"))[\"{example}\"][\"recruiter\"])'",
+    ])  # fmt: skip
+    console.print(text, soft_wrap=True, highlight=False, markup=False)
+
+
+def _say_listening(host: str, port: int, started: float, how: str = "") -> None:
+    """Where the server listens (uvicorn's own line is silenced with its info logs)."""
+    url = f"http://{host}:{port}"
+    console.print(
+        f"serving at {url}{f' with {how}' if how else ''} — API docs {url}/docs, dashboard {url}/dashboard"
+        f" (sign in with an admin key) — ready in {time.monotonic() - started:.1f}s — Ctrl-C stops",
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+    )
 
 
 def _require_free(host: str, port: int, command: str) -> None:
+    from pavedroad.db import port_in_use
+
     if port_in_use(port, host):
         raise ServerStartError(
             f"port {port} on {host} is already in use",
@@ -280,16 +303,34 @@ def _server(app: object, host: str, port: int) -> uvicorn.Server:
     return Quiet(config)
 
 
-def _run(cfg: Settings, stack: Stack, host: str, port: int, *, with_workers: bool, traffic_keys: Keys | None) -> None:
+def _run(
+    cfg: Settings,
+    stack: Stack,
+    host: str,
+    port: int,
+    *,
+    with_workers: bool,
+    traffic_keys: Keys | None,
+    started: float,
+) -> None:
     """Serve (and run the workers and demo traffic) in one event loop until SIGINT/SIGTERM; exit 0."""
     from pavedroad.observability import configure_logging
 
     configure_logging(cfg.log_level, cfg.log_format)
-    asyncio.run(_platform(cfg, stack, host, port, with_workers=with_workers, traffic_keys=traffic_keys))
+    asyncio.run(
+        _platform(cfg, stack, host, port, with_workers=with_workers, traffic_keys=traffic_keys, started=started)
+    )
 
 
 async def _platform(
-    cfg: Settings, stack: Stack, host: str, port: int, *, with_workers: bool, traffic_keys: Keys | None
+    cfg: Settings,
+    stack: Stack,
+    host: str,
+    port: int,
+    *,
+    with_workers: bool,
+    traffic_keys: Keys | None,
+    started: float,
 ) -> None:
     from pavedroad.service.app import create_app
 
@@ -309,12 +350,13 @@ async def _platform(
     if serving.done():  # uvicorn could not start (e.g. the port was taken in between)
         await serving
         return
+    _say_listening(host, port, started)
     if with_workers:
         from pavedroad.workers import Workers, run_workers
 
-        started: asyncio.Future[Workers] = asyncio.get_running_loop().create_future()
-        background.append(asyncio.create_task(run_workers(stack, cfg, app.state.pool, stop=stop, started=started)))
-        app.state.canary_controller = (await started).canary_controller
+        workers_up: asyncio.Future[Workers] = asyncio.get_running_loop().create_future()
+        background.append(asyncio.create_task(run_workers(stack, cfg, app.state.pool, stop=stop, started=workers_up)))
+        app.state.canary_controller = (await workers_up).canary_controller
     if traffic_keys:
         from pavedroad.recruiting.traffic import generate_traffic
 

@@ -167,7 +167,7 @@ def run(
     model = recruiting_model()
     text = _query_arg(query)
     values = _params(param or [])
-    stack = start_stack(settings(), with_nats=False)
+    stack = start_stack(settings(), with_nats=False, read_only=True)
     try:
         if as_owner:
             require_owner(stack.owner_url)

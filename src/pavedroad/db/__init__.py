@@ -1,6 +1,6 @@
 """Database access: embedded server, migrations, pools."""
 
-from pavedroad.db.embedded import EmbeddedPostgres, free_port, port_in_use
+from pavedroad.db.embedded import LOG_SETTINGS, EmbeddedPostgres, free_port, port_in_use
 from pavedroad.db.migrate import (
     APP_ROLE,
     Migration,
@@ -15,6 +15,7 @@ from pavedroad.db.urls import app_url_from_owner, with_database
 
 __all__ = [
     "APP_ROLE",
+    "LOG_SETTINGS",
     "EmbeddedPostgres",
     "Migration",
     "MigrationSource",

@@ -22,9 +22,27 @@ import psycopg
 
 from pavedroad.errors import ServerStartError
 
-__all__ = ["EmbeddedPostgres", "free_port", "port_in_use"]
+__all__ = ["LOG_SETTINGS", "EmbeddedPostgres", "free_port", "port_in_use"]
 
 _SYSTEM_USER = "pavedroad_pg"
+# No value a user sent or stored may reach the server log, which nothing redacts. An error's own message
+# can quote its input (`invalid input syntax for type integer: "<value>"`), its DETAIL the row (`Key
+# (email)=(...) already exists`), its STATEMENT the query: so the log keeps LOG, FATAL and PANIC (start-up,
+# checkpoints, crashes) but not ERROR or WARNING — every error still reaches the client, and the service
+# logs it through its redactor — and never a statement, a DETAIL line or a bind parameter.
+# `pavedroad guard check` verifies these on the server it runs against.
+LOG_SETTINGS: dict[str, str] = {
+    "log_min_messages": "log",
+    "log_min_error_statement": "panic",
+    "log_error_verbosity": "terse",
+    "log_statement": "none",
+    "log_min_duration_statement": "-1",
+    "log_min_duration_sample": "-1",
+    "log_transaction_sample_rate": "0",
+    "log_parameter_max_length": "0",
+    "log_parameter_max_length_on_error": "0",
+    "log_lock_waits": "off",
+}
 # Server settings chosen for a single-machine platform: pg_stat_statements for the query tools, JIT off
 # because compiling plans costs more than it saves on our sub-second queries and makes latency erratic,
 # a WAL budget large enough that a bulk load (`pavedroad seed`) is not interrupted by checkpoints, and no
@@ -40,7 +58,7 @@ _DEFAULT_SERVER_SETTINGS: dict[str, str] = {
     "jit": "off",
     "max_parallel_workers_per_gather": "0",
     "unix_socket_directories": "",
-    "log_min_messages": "warning",
+    **LOG_SETTINGS,
 }
 
 
@@ -94,6 +112,11 @@ class EmbeddedPostgres:
         return self.data_dir / "postgres"
 
     @property
+    def log_path(self) -> Path:
+        """The server's log file (what the privacy leak check reads)."""
+        return self.pgdata / "server.log"
+
+    @property
     def url(self) -> str:
         if self._url is None:
             raise ServerStartError("the embedded Postgres server is not started", hint="call start() first")
@@ -102,12 +125,12 @@ class EmbeddedPostgres:
     def start(self) -> str:
         """Start (or reuse) the server and return ``postgresql://postgres@127.0.0.1:PORT/postgres``."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        user = self._run_as()
         running = self._running_port()
-        if running is not None:
+        if running is not None:  # reused as is: no system user or permissions to set up (a CLI command's path)
             self._url = self._make_url(running)
             self._wait_ready(self._url, timeout=10)
             return self._url
+        user = self._run_as()
         if self.port is not None and port_in_use(self.port):
             raise ServerStartError(
                 f"port {self.port} is already in use, so the embedded Postgres server cannot listen on it",
@@ -117,7 +140,7 @@ class EmbeddedPostgres:
         self._initdb(user)
         options = {**_DEFAULT_SERVER_SETTINGS, **self.settings, "listen_addresses": "127.0.0.1", "port": str(port)}
         opts = " ".join(f"-c {k}={v!s}" if v != "" else f"-c {k}=''" for k, v in options.items())
-        log = self.pgdata / "server.log"
+        log = self.log_path
         try:
             subprocess.run(
                 [

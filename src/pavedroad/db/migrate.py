@@ -78,7 +78,7 @@ def source_from_package(name: str, package: str) -> MigrationSource:
 def source_from_dir(name: str, folder: Path) -> MigrationSource:
     """Read ``folder/*.sql`` in file-name order (for tests and users' own migrations)."""
     files = sorted(folder.glob("*.sql"))
-    return MigrationSource(name, tuple(Migration(name, f.name, f.read_text()) for f in files))
+    return MigrationSource(name, tuple(Migration(name, f.name, f.read_text(encoding="utf-8")) for f in files))
 
 
 def ensure_app_role(conn: psycopg.Connection, password: str | None = None) -> None:

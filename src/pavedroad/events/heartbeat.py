@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 
-__all__ = ["areport_component", "report_component"]
+__all__ = ["areport_component"]
 
 _SQL = (
     "insert into pavedroad_meta.event_components (component, kind, backlog, lag_seconds, dead_letters, details,"
@@ -18,35 +18,6 @@ _SQL = (
     " backlog = excluded.backlog, lag_seconds = excluded.lag_seconds, dead_letters = excluded.dead_letters,"
     " details = excluded.details, updated_at = now()"
 )
-
-
-def _params(
-    *, component: str, kind: str, backlog: int, lag_seconds: float, dead_letters: int, details: dict[str, Any]
-) -> tuple[object, ...]:
-    return (component, kind, backlog, lag_seconds, dead_letters, json.dumps(details))
-
-
-def report_component(
-    conn: psycopg.Connection,
-    component: str,
-    kind: str,
-    *,
-    backlog: int = 0,
-    lag_seconds: float = 0.0,
-    dead_letters: int = 0,
-    details: dict[str, Any] | None = None,
-) -> None:
-    conn.execute(
-        _SQL,
-        _params(
-            component=component,
-            kind=kind,
-            backlog=backlog,
-            lag_seconds=lag_seconds,
-            dead_letters=dead_letters,
-            details=details or {},
-        ),
-    )
 
 
 async def areport_component(
@@ -59,14 +30,5 @@ async def areport_component(
     dead_letters: int = 0,
     details: dict[str, Any] | None = None,
 ) -> None:
-    await conn.execute(
-        _SQL,
-        _params(
-            component=component,
-            kind=kind,
-            backlog=backlog,
-            lag_seconds=lag_seconds,
-            dead_letters=dead_letters,
-            details=details or {},
-        ),
-    )
+    """Upsert the component's figures (async only: every reporter runs in an event loop)."""
+    await conn.execute(_SQL, (component, kind, backlog, lag_seconds, dead_letters, json.dumps(details or {})))

@@ -69,6 +69,11 @@ class EmbeddedNats:
         return self.data_dir / "nats"
 
     @property
+    def log_path(self) -> Path:
+        """The server's log file (what the privacy leak check reads)."""
+        return self.store_dir / "server.log"
+
+    @property
     def url(self) -> str:
         if self._url is None:
             raise ServerStartError("the embedded NATS server is not started", hint="call start() first")
@@ -91,7 +96,7 @@ class EmbeddedNats:
                 hint="pick another port, or leave it unset to take a free one",
             )
         port = self.port or free_port()
-        log = self.store_dir / "server.log"
+        log = self.log_path
         args = [
             str(nats_server_binary()),
             "--jetstream",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -91,6 +91,7 @@ class Relay:
     metrics: EventMetrics = field(default_factory=event_metrics)
     on_published: Callable[[int], None] | None = None
     stats: RelayStats = field(default_factory=RelayStats)
+    standby_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # between tries for a taken shard
     incomplete: bool = field(default=False, init=False)
     _conn: psycopg.AsyncConnection | None = field(default=None, init=False)
     _nc: Client | None = field(default=None, init=False)
@@ -115,14 +116,19 @@ class Relay:
             ) from None
         await conn.execute("set timezone to 'UTC'")
         self._conn = conn
+        standing_by = False  # logged when the state changes, not at every try (one every relay_poll_s)
         while True:
             got = await (
                 await conn.execute("select pg_try_advisory_lock(%s, %s)", (SHARD_LOCK_CLASS, self.shard))
             ).fetchone()
             if got and got[0]:
                 break
-            _log.info("another relay owns this shard; standing by", shard=self.shard)
-            await asyncio.sleep(self.config.relay_poll_s)
+            if not standing_by:
+                _log.info("another relay owns this shard; standing by", shard=self.shard)
+                standing_by = True
+            await self.standby_sleep(self.config.relay_poll_s)
+        if standing_by:
+            _log.info("the shard is free; this relay took it over", shard=self.shard)
         self._nc = await connect_nats(self.nats_url, name=self.name)
         self._js = self._nc.jetstream(publish_async_max_pending=max(4000, self.config.relay_batch * 2))
         await ensure_streams(self._js, self.config)

@@ -6,7 +6,7 @@ from pavedroad.privacy.audit import AuditEvent, RowHidden, arecord, arecord_deni
 from pavedroad.privacy.audit import asearch as audit_asearch
 from pavedroad.privacy.audit import search as audit_search
 from pavedroad.privacy.catalog import Catalog, read_catalog
-from pavedroad.privacy.catalog_check import run_catalog_check, scratch_database
+from pavedroad.privacy.catalog_check import check_tenant_setting_sources, run_catalog_check, scratch_database
 from pavedroad.privacy.catalog_rules import DEFAULT_DEFINER_ALLOW_LIST, check_catalog
 from pavedroad.privacy.classification import Classification, join
 from pavedroad.privacy.disclosure import Cell, plan_suppression, suppress_rows
@@ -53,6 +53,7 @@ __all__ = [
     "check_migration",
     "check_migrations",
     "check_shape",
+    "check_tenant_setting_sources",
     "erase_in_warehouse",
     "erase_subject",
     "export_subject",

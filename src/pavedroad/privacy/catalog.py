@@ -1,6 +1,6 @@
 """A snapshot of what the Postgres catalog says about tenant isolation, read in one pass.
 
-Guarantee: ``read_catalog`` only reads (``pg_catalog`` and ``pg_policies``) and returns plain frozen
+Guarantee: ``read_catalog`` only reads (``pg_catalog``, ``pg_policies``, ``pg_settings``) and returns plain frozen
 data, so the rules in ``catalog_rules`` are pure functions tested without a database. Objects that
 belong to an extension (e.g. ``pg_stat_statements``) are the extension's, not the schema's, and skipped.
 """
@@ -62,6 +62,7 @@ class Function:
     name: str
     security_definer: bool
     owner: str
+    app_can_execute: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Catalog:
     app_role: str
     app_role_flags: dict[str, bool] = field(default_factory=dict)  # rolsuper, rolbypassrls, exists
     app_owned: tuple[str, ...] = ()  # "kind schema.name" of anything the application role owns
+    server_settings: dict[str, str] = field(default_factory=dict)  # the server's log_* settings
 
 
 _TABLES = """
@@ -118,7 +120,9 @@ select n.nspname, c.relname, c.relkind = 'm',
    and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype = 'e')"""
 
 _FUNCTIONS = """
-select n.nspname, p.proname, p.prosecdef, pg_get_userbyid(p.proowner)
+select n.nspname, p.proname, p.prosecdef, pg_get_userbyid(p.proowner),
+       case when exists (select 1 from pg_roles r where r.rolname = %(role)s)
+            then has_function_privilege(%(role)s, p.oid, 'EXECUTE') else false end
   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
  where n.nspname = any(%(schemas)s)
    and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')"""
@@ -166,4 +170,6 @@ def read_catalog(conn: psycopg.Connection, app_role: str = "pavedroad_app") -> C
     role = conn.execute("select rolsuper, rolbypassrls from pg_roles where rolname = %s", (app_role,)).fetchone()
     flags = {"exists": role is not None, "rolsuper": bool(role and role[0]), "rolbypassrls": bool(role and role[1])}
     owned = tuple(r[0] for r in conn.execute(_OWNED, args)) if role else ()
-    return Catalog(tables, views, functions, app_role, flags, owned)
+    logging = conn.execute("select name, setting from pg_settings where name like %s", ("log%",))
+    settings = {str(k): str(v) for k, v in logging}
+    return Catalog(tables, views, functions, app_role, flags, owned, settings)

@@ -2,14 +2,19 @@
 
 Guarantee: the check runs against exactly what the migrations produce (a fresh database on the same
 server, dropped afterwards even on failure), never against a live database's drift, and returns every
-finding of ``catalog_rules.check_catalog``.
+finding of ``catalog_rules.check_catalog``. ``check_tenant_setting_sources`` is its static twin for code:
+no Python source sets ``app.*`` tenant settings itself, because only ``pavedroad_meta.enter_tenant`` (through
+``tenancy.set_tenant``) can set a tenant the policies accept.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -20,7 +25,9 @@ from pavedroad.privacy.catalog_rules import DEFAULT_DEFINER_ALLOW_LIST, check_ca
 from pavedroad.privacy.findings import Finding
 from pavedroad.privacy.registry import Registry
 
-__all__ = ["run_catalog_check", "scratch_database"]
+__all__ = ["check_tenant_setting_sources", "run_catalog_check", "scratch_database"]
+
+_RAW_TENANT_SETTING = re.compile(r"set_config\s*\(\s*['\"]app\.", re.IGNORECASE)
 
 
 @contextmanager
@@ -54,3 +61,28 @@ def run_catalog_check(
     """Every isolation finding of the schema ``sources`` build (empty list: the schema is safe)."""
     catalog = read_scratch_catalog(admin_url, sources)
     return check_catalog(catalog, registry, definer_allow_list=definer_allow_list)
+
+
+def check_tenant_setting_sources(roots: Iterable[Path]) -> list[Finding]:
+    """G117: every string in Python code under ``roots`` (docstrings aside) that calls ``set_config('app.…')``."""
+    findings = []
+    for root in roots:
+        for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
+            tree = ast.parse(path.read_text(errors="replace"), str(path))
+            docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and id(node) not in docstrings
+                    and _RAW_TENANT_SETTING.search(node.value)
+                ):
+                    findings.append(
+                        Finding(
+                            "G117",
+                            f"{path}:{node.lineno}",
+                            "sets an app.* tenant setting directly, which the tenant policies do not trust",
+                            "enter the tenant with pavedroad.tenancy.transaction / set_tenant",
+                        )
+                    )
+    return sorted(findings)

@@ -2,12 +2,14 @@
 
 Guarantee: ``check_catalog`` returns one ``Finding`` per violation — each with a stable code, the object,
 what is wrong and the fix — for tenant tables in schema ``public``: a ``tenant_id`` column; row-level
-security ENABLE + FORCE; the RESTRICTIVE tenant policy (all commands, USING and WITH CHECK on
-``current_setting('app.tenant_id')``); every primary key, unique constraint/index and foreign key
-leading with ``tenant_id``; every column classified; views ``security_invoker`` and no materialized views;
-``SECURITY DEFINER`` functions only from the allow-list; the application role owning nothing, without
-SUPERUSER or BYPASSRLS. Platform tables in ``pavedroad_meta`` are exempt from the tenant rules, but no
-view on a tenant data path (schema ``public``) may read them.
+security ENABLE + FORCE; the RESTRICTIVE tenant policy (all commands, USING and WITH CHECK on the
+unforgeable ``pavedroad_meta.current_tenant()``) and no policy trusting the forgeable setting
+``app.tenant_id``; every primary key, unique constraint/index and foreign key leading with ``tenant_id``;
+every column classified; views ``security_invoker`` and no materialized views; ``SECURITY DEFINER``
+functions only from the allow-list; the application role owning nothing, without SUPERUSER or BYPASSRLS,
+and unable to reach the tenant-signing key, the session registry or the signer; the server's log
+settings keeping values out of its log. Platform tables in ``pavedroad_meta`` are exempt from the tenant
+rules, but no view on a tenant data path (schema ``public``) may read them.
 """
 
 from __future__ import annotations
@@ -21,14 +23,41 @@ from pavedroad.privacy.registry import Registry
 
 __all__ = ["DEFAULT_DEFINER_ALLOW_LIST", "check_catalog"]
 
-# SECURITY DEFINER functions run with their owner's rights and so can step around RLS; none is needed
-# today. Add "schema.name" here only with a reason in a comment, e.g. a narrowly scoped lookup.
-DEFAULT_DEFINER_ALLOW_LIST: frozenset[str] = frozenset()
+# SECURITY DEFINER functions run with their owner's rights and so can step around RLS. Add "schema.name"
+# here only with a reason in a comment, e.g. a narrowly scoped lookup.
+DEFAULT_DEFINER_ALLOW_LIST: frozenset[str] = frozenset(
+    {
+        # Sets the transaction's tenant and signs it; refuses a caller without the connection's session key.
+        "pavedroad_meta.enter_tenant",
+        # Returns the signed tenant or NULL; reads the signing key the application role cannot read.
+        "pavedroad_meta.current_tenant",
+    }
+)
 
 _TENANT_QUAL = re.compile(
-    r"tenant_id\s*=\s*current_setting\('app\.tenant_id'(::text)?,\s*true\)"
-    r"|current_setting\('app\.tenant_id'(::text)?,\s*true\)\s*=\s*\(?tenant_id"
+    r"tenant_id\s*=\s*\(\s*SELECT\s+pavedroad_meta\.current_tenant\(\)"
+    r"|\(\s*SELECT\s+pavedroad_meta\.current_tenant\(\)[^)]*\)\s*=\s*\(?tenant_id",
+    re.IGNORECASE,
 )
+_FORGEABLE = re.compile(r"current_setting\('app\.tenant_id'", re.IGNORECASE)
+
+# What only the definer functions may touch: the signing key, the session registry, the signer.
+_SIGNING_TABLES = frozenset({"tenant_signing_key", "tenant_sessions"})
+_SIGNER = "tenant_signature"
+_TENANT_DEFINERS = frozenset({"enter_tenant", "current_tenant"})
+
+# The server's log settings that keep statements, DETAIL lines and bind values out of its log (see
+# ``db.embedded.LOG_SETTINGS``), each with the values that are safe.
+SAFE_LOG_SETTINGS: dict[str, frozenset[str]] = {
+    "log_min_messages": frozenset({"log", "fatal", "panic"}),
+    "log_min_error_statement": frozenset({"panic"}),
+    "log_error_verbosity": frozenset({"terse"}),
+    "log_statement": frozenset({"none"}),
+    "log_min_duration_statement": frozenset({"-1"}),
+    "log_min_duration_sample": frozenset({"-1"}),
+    "log_parameter_max_length": frozenset({"0"}),
+    "log_parameter_max_length_on_error": frozenset({"0"}),
+}
 
 
 def _tenant_tables(catalog: Catalog) -> Iterator[Table]:
@@ -55,7 +84,17 @@ def _row_security(catalog: Catalog, _: Registry) -> Iterator[Finding]:
         if not t.rls_forced:
             yield Finding("G103", subject, "row-level security is not forced (the owner bypasses it)", fix)
         if not any(_is_tenant_policy(p.restrictive, p.command, p.using, p.with_check) for p in t.policies):
-            yield Finding("G104", subject, "no RESTRICTIVE tenant policy on app.tenant_id for all commands", fix)
+            yield Finding(
+                "G104", subject, "no RESTRICTIVE tenant policy on pavedroad_meta.current_tenant() for all commands", fix
+            )
+        for p in t.policies:
+            if any(_FORGEABLE.search(expr or "") for expr in (p.using, p.with_check)):
+                yield Finding(
+                    "G114",
+                    f"{subject} policy {p.name}",
+                    "the policy trusts app.tenant_id, a setting any role can forge with set_config()",
+                    "compare tenant_id with (SELECT pavedroad_meta.current_tenant()) instead",
+                )
 
 
 def _is_tenant_policy(restrictive: bool, command: str, using: str | None, check: str | None) -> bool:
@@ -154,6 +193,47 @@ def _app_role(catalog: Catalog, _: Registry) -> Iterator[Finding]:
         )
 
 
+def _tenant_signing(catalog: Catalog, _: Registry) -> Iterator[Finding]:
+    role = catalog.app_role
+    for t in catalog.tables:
+        if t.schema == META_SCHEMA and t.name in _SIGNING_TABLES and t.app_privileges:
+            yield Finding(
+                "G115",
+                f"{t.schema}.{t.name}",
+                f"the application role holds {', '.join(sorted(t.app_privileges))} on the tenant-signing state",
+                f"REVOKE ALL ON {t.schema}.{t.name} FROM {role}, PUBLIC",
+            )
+    for f in catalog.functions:
+        if f.schema != META_SCHEMA:
+            continue
+        if f.name == _SIGNER and f.app_can_execute:
+            yield Finding(
+                "G115",
+                f"{f.schema}.{f.name}()",
+                "the application role can execute the tenant signer, so it could sign any tenant",
+                f"REVOKE ALL ON FUNCTION {f.schema}.{f.name} FROM PUBLIC",
+            )
+        if f.name in _TENANT_DEFINERS and not f.security_definer:
+            yield Finding(
+                "G115",
+                f"{f.schema}.{f.name}()",
+                "the tenant function is not SECURITY DEFINER, so the application role's rights apply",
+                "recreate it as in db/migrations/0002_unforgeable_tenant.sql",
+            )
+
+
+def _server_logging(catalog: Catalog, _: Registry) -> Iterator[Finding]:
+    for name, safe in SAFE_LOG_SETTINGS.items():
+        value = catalog.server_settings.get(name)
+        if value is not None and value not in safe:
+            yield Finding(
+                "G116",
+                f"server setting {name}",
+                f"is {value}, which can write statements, DETAIL lines or bind values to the server log",
+                f"set {name} = {sorted(safe)[0]} (the embedded server does: db.embedded.LOG_SETTINGS)",
+            )
+
+
 def check_catalog(
     catalog: Catalog, registry: Registry, *, definer_allow_list: Iterable[str] = DEFAULT_DEFINER_ALLOW_LIST
 ) -> list[Finding]:
@@ -166,5 +246,7 @@ def check_catalog(
         _views,
         _definer_functions(frozenset(definer_allow_list)),
         _app_role,
+        _tenant_signing,
+        _server_logging,
     )
     return sorted(finding for rule in rules for finding in rule(catalog, registry))

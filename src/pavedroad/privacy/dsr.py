@@ -28,7 +28,7 @@ from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.holds import check_holds
 from pavedroad.privacy.registry import Registry
 from pavedroad.privacy.subjects import Column, LinkedTable, subject_graph
-from pavedroad.tenancy import SET_CONTEXT_SQL, Principal, Role, context_params
+from pavedroad.tenancy import Principal, Role, set_tenant
 
 __all__ = ["ErasureReport", "erase_subject", "export_subject", "targets_for", "to_json"]
 
@@ -52,7 +52,7 @@ class ErasureReport:
 def subject_rows_graph(
     conn: psycopg.Connection, principal: Principal, table: str, subject_id: int
 ) -> list[LinkedTable]:
-    conn.execute(SET_CONTEXT_SQL, context_params(principal))
+    set_tenant(conn, principal)
     graph = subject_graph(conn, table)
     found = conn.execute(
         sql.SQL("select 1 from {} where tenant_id = %s and id = %s").format(sql.Identifier(table)),
@@ -131,7 +131,7 @@ def erase_subject(
         return _erase(conn, registry, principal, table, subject_id, request_id=request_id)
     except Conflict as exc:
         with conn.transaction():  # the refused attempt rolled back; its audit event must not
-            conn.execute(SET_CONTEXT_SQL, context_params(principal))
+            set_tenant(conn, principal)
             record(
                 conn,
                 AuditEvent(

@@ -15,7 +15,7 @@ from psycopg import sql
 from pavedroad.errors import Conflict, NotFound, present
 from pavedroad.privacy.audit import AuditEvent, record
 from pavedroad.privacy.subjects import LinkedTable
-from pavedroad.tenancy import SET_CONTEXT_SQL, Principal, Role, context_params
+from pavedroad.tenancy import Principal, Role, set_tenant
 
 __all__ = ["check_holds", "place_hold", "release_holds"]
 
@@ -64,7 +64,7 @@ def place_hold(conn: psycopg.Connection, tenant: str, table: str, subject_id: in
     """Put the subject under legal hold (erasure refused until released); audited. Returns the hold id."""
     principal = Principal(tenant, None, Role.COMPLIANCE)
     with conn.transaction():
-        conn.execute(SET_CONTEXT_SQL, context_params(principal))
+        set_tenant(conn, principal)
         query = sql.SQL("select 1 from {} where tenant_id = %s and id = %s").format(sql.Identifier(table))
         if conn.execute(query, (tenant, subject_id)).fetchone() is None:
             raise NotFound(f"{table} {subject_id} not found in tenant {tenant}", hint="check the id")
@@ -82,7 +82,7 @@ def release_holds(conn: psycopg.Connection, tenant: str, table: str, subject_id:
     """Release the subject's active holds; audited with ``reason``. Returns how many were released."""
     principal = Principal(tenant, None, Role.COMPLIANCE)
     with conn.transaction():
-        conn.execute(SET_CONTEXT_SQL, context_params(principal))
+        set_tenant(conn, principal)
         cur = conn.execute(
             "update legal_holds set released_at = now() where tenant_id = %s and subject_entity = %s"
             " and subject_id = %s and released_at is null",

@@ -1,9 +1,11 @@
 """A pytest plugin proving no personal value reaches the logs during a whole test session.
 
 Guarantee: while the plugin is active, every structlog line (after the redactor, i.e. exactly what would
-be written) and every stdlib log record is captured; before each test database is dropped, the values
-of its columns classified ``personal`` or ``sensitive`` are harvested; at the end of the session any
-harvested value found in any captured line fails the session with the line and the column it came from.
+be written) and every stdlib log record is captured, and so is every line the test session's own
+Postgres and NATS servers wrote to their logs (read just before they stop); before each test database is
+dropped, the values of its columns classified ``personal`` or ``sensitive`` are harvested; at the end of
+the session any harvested value found in any captured line fails the session with the line and the
+column it came from.
 Activate it for a whole suite with ``pytest_plugins = ["pavedroad.privacy.leakcheck"]`` in the root
 ``conftest.py`` (or ``-p pavedroad.privacy.leakcheck``); ``LogTap`` is usable on its own.
 """
@@ -13,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -23,7 +26,7 @@ from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.redaction import RedactingFilter, install_redaction
 from pavedroad.privacy.registry import Registry
 
-__all__ = ["LogTap", "find_leaks", "harvest_personal_values"]
+__all__ = ["LogTap", "find_leaks", "harvest_personal_values", "read_server_logs"]
 
 _MIN_LENGTH = 6  # shorter values ("Ann", "yes") match too much ordinary text to be evidence of a leak
 
@@ -67,6 +70,16 @@ def harvest_personal_values(owner_url: str, registry: Registry) -> dict[str, str
     return found
 
 
+def read_server_logs(paths: Iterable[Path]) -> list[str]:
+    """Every line of the given server log files, each prefixed with its file (missing files are skipped)."""
+    lines: list[str] = []
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            text = path.read_text(errors="replace")
+            lines.extend(f"{path}: {line}" for line in text.splitlines())
+    return lines
+
+
 def find_leaks(lines: list[str], values: dict[str, str]) -> list[str]:
     """One message per (value, line) where a personal value appears in a captured line."""
     return [
@@ -101,6 +114,13 @@ def pytest_configure(config: Any) -> None:
         original(self, db)
 
     TestServers.drop_database = drop_database  # type: ignore[method-assign]
+    original_stop = TestServers.stop
+
+    def stop(self: TestServers) -> None:
+        tap.lines.extend(read_server_logs(self.log_files))
+        original_stop(self)
+
+    TestServers.stop = stop  # type: ignore[method-assign]
     _state.update(tap=tap, values=values, original=original, config=config)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from pavedroad.query.context import Limits, Slot
 from pavedroad.query.errors import QueryError, QueryLimitError
+from pavedroad.query.limits import lone_surrogate, surrogate_message
 
 __all__ = ["BindInput", "bind"]
 
@@ -40,7 +41,9 @@ _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
 
 
 def coerce(value: Any, typ: str | None, what: str) -> Any:
-    """``value`` checked against the inferred type; ISO strings become dates and timestamps."""
+    """``value`` checked against the inferred type; ISO strings become dates and timestamps. Text
+    must be encodable (no lone surrogate), so the driver never meets a value it cannot send."""
+    text_ok(value, what)
     check = _TYPE_CHECKS.get(typ or "")
     if value is not None and check is not None and not check(value):
         raise QueryError(f"{what} must be {typ}, got {type(value).__name__}", code="Q108",
@@ -53,6 +56,29 @@ def coerce(value: Any, typ: str | None, what: str) -> Any:
     except ValueError:
         raise QueryError(f"{what} is not an ISO {typ}: {value!r}", code="Q108",
                          hint="e.g. 2024-01-31 or 2024-01-31T09:00:00+00:00") from None  # fmt: skip
+    return value
+
+
+def text_ok(value: Any, what: str) -> Any:
+    """``value``, unless it is text holding a lone UTF-16 surrogate (Q108 naming where)."""
+    at = lone_surrogate(value) if isinstance(value, str) else None
+    if at is not None:
+        raise QueryError(f"character {at + 1} of {what} is {surrogate_message(value, at)}", code="Q108",
+                         hint="send valid Unicode: a \\uD800-\\uDFFF escape must be one half of a pair")  # fmt: skip
+    return value
+
+
+def _literal(slot: Slot, b: BindInput) -> Any:
+    """A literal's value; text compared with a date or timestamp is parsed here and sent in canonical ISO
+    form (still as text, so Postgres types it from its column exactly as before), never as raw input."""
+    value = text_ok(b.literals[slot.source], "a string literal")
+    if slot.type in ("date", "timestamp") and isinstance(value, str):
+        try:
+            parsed = date.fromisoformat(value) if slot.type == "date" else datetime.fromisoformat(value)
+        except ValueError:
+            raise QueryError(f"a text literal compared with a {slot.type} is not an ISO {slot.type}", code="Q108",
+                             hint="e.g. 2024-01-31 or 2024-01-31T09:00:00+00:00") from None  # fmt: skip
+        return parsed.isoformat()
     return value
 
 
@@ -101,7 +127,7 @@ _BINDERS: dict[str, Callable[[Slot, BindInput], Any]] = {
     "tenant": lambda s, b: b.tenant,
     "now": lambda s, b: b.now,
     "const": lambda s, b: s.source,
-    "literal": lambda s, b: b.literals[s.source],
+    "literal": _literal,
     "param": _param,
     "interval": _interval,
     "cursor": _cursor,

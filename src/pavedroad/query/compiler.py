@@ -19,13 +19,14 @@ from pavedroad.query.binding import BindInput, bind
 from pavedroad.query.context import Column, Context, Dialect, Limits, QueryState, Slot
 from pavedroad.query.errors import InternalCompilerError, QueryLimitError
 from pavedroad.query.jsonform import from_json
+from pavedroad.query.limits import check_tree
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema
 from pavedroad.query.passes.plan_joins import Plan
 from pavedroad.query.passes.resolve_names import literal_order
 from pavedroad.query.pipeline import PASSES, run_passes
 from pavedroad.query.ports import DefaultPolicy, FieldPolicy
-from pavedroad.query.text import unquote
+from pavedroad.query.text import check_source, unquote
 
 __all__ = ["CompiledQuery", "Compiler", "compile_query", "default_compiler"]
 
@@ -142,10 +143,15 @@ class Compiler:
         limits = limits or Limits()
         params = params or {}
         if isinstance(query, str):
+            check_source(query, limits)  # a cache hit skips the parser: refuse unencodable text here too
             shape, literals = normalize(query)
             key_src: Any = ("t", shape)
         else:
-            pipeline = query if isinstance(query, qa.Pipeline) else from_json(query)
+            if isinstance(query, qa.Pipeline):
+                pipeline = query
+                check_tree(pipeline, limits)  # from_json checks its own
+            else:
+                pipeline = from_json(query, limits)
             from pavedroad.query.text import to_text
 
             literals = [lit.value for lit in literal_order(pipeline)]

@@ -10,6 +10,7 @@ from sqlglot import exp
 
 from pavedroad.query import ast as qa
 from pavedroad.query.ir import Resolved
+from pavedroad.query.limits import Limits  # defined beside the checks the parsers run before any pass
 from pavedroad.query.model import SemanticModel
 from pavedroad.query.overlay import TenantSchema
 from pavedroad.query.ports import DefaultPolicy, FieldPolicy
@@ -17,18 +18,6 @@ from pavedroad.query.ports import DefaultPolicy, FieldPolicy
 __all__ = ["Column", "Context", "Dialect", "Limits", "QueryState", "Slot"]
 
 Dialect = Literal["postgres", "duckdb"]
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Refuse queries past these bounds, each with its own error code (Q401 to Q405)."""
-
-    max_length: int = 20_000
-    max_depth: int = 40
-    max_joins: int = 16
-    max_rows: int = 10_000
-    default_page: int = 100  # rows of a list query that names neither take nor page
-    statement_timeout_ms: int = 15_000
 
 
 @dataclass(frozen=True, slots=True)

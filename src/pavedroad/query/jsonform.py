@@ -21,6 +21,7 @@ from typing import Any
 
 from pavedroad.query import ast as qa
 from pavedroad.query.errors import QueryError, Span
+from pavedroad.query.limits import Limits, check_json, check_tree
 
 __all__ = ["from_json", "to_json"]
 
@@ -41,7 +42,10 @@ def _expr(raw: Any, ptr: str) -> qa.Expr:  # noqa: PLR0911, PLR0912
             raise _bad("a value must be a string, number, boolean or null", ptr)
         return qa.Lit(v, sp)
     if "param" in raw:
-        return qa.Param(str(raw["param"]), sp)
+        name = raw["param"]
+        if not isinstance(name, str) or not name.isidentifier():
+            raise _bad("a param is a name like start_date", ptr)
+        return qa.Param(name, sp)
     if "field" in raw:
         f = raw["field"]
         if not isinstance(f, str) or not all(p.isidentifier() for p in f.split(".")):
@@ -51,16 +55,22 @@ def _expr(raw: Any, ptr: str) -> qa.Expr:  # noqa: PLR0911, PLR0912
     if not isinstance(args, list):
         raise _bad("args must be a list", ptr)
     if "call" in raw:
-        return qa.Call(str(raw["call"]), tuple(_expr(a, f"{ptr}/args/{i}") for i, a in enumerate(args)), sp)
+        if not isinstance(raw["call"], str) or not raw["call"].isidentifier():
+            raise _bad("call is a function name like count", ptr)
+        return qa.Call(raw["call"], tuple(_expr(a, f"{ptr}/args/{i}") for i, a in enumerate(args)), sp)
     if "op" in raw:
         op = raw["op"]
+        if not isinstance(op, str):
+            raise _bad("op is an operator like = or and", ptr)
         if op in ("not", "neg") and len(args) == 1:
             return qa.Unary("not" if op == "not" else "-", _expr(args[0], f"{ptr}/args/0"), sp)
         if len(args) != 2 or op not in {"=", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "and", "or", "like"}:
             raise _bad(f"unknown operator {op!r} or wrong number of args", ptr)
         return qa.BinOp(op, _expr(args[0], f"{ptr}/args/0"), _expr(args[1], f"{ptr}/args/1"), sp)
     if "in" in raw:
-        items = tuple(_expr(x, f"{ptr}/items/{i}") for i, x in enumerate(raw.get("items", [])))
+        if not isinstance(raw.get("items"), list):
+            raise _bad("in needs a list of items", ptr)
+        items = tuple(_expr(x, f"{ptr}/items/{i}") for i, x in enumerate(raw["items"]))
         if not items:
             raise _bad("in needs at least one item", ptr)
         return qa.In(_expr(raw["in"], f"{ptr}/in"), items, bool(raw.get("negated")), sp)
@@ -70,6 +80,9 @@ def _expr(raw: Any, ptr: str) -> qa.Expr:  # noqa: PLR0911, PLR0912
     if "is_null" in raw:
         return qa.IsNull(_expr(raw["is_null"], f"{ptr}/is_null"), bool(raw.get("negated")), sp)
     if "case" in raw:
+        pairs = raw["case"]
+        if not isinstance(pairs, list) or not pairs or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+            raise _bad("case is a non-empty list of [condition, value] pairs", ptr)
         whens = tuple(
             (_expr(c, f"{ptr}/case/{i}/0"), _expr(v, f"{ptr}/case/{i}/1")) for i, (c, v) in enumerate(raw["case"])
         )
@@ -99,7 +112,10 @@ def _items(raw: Any, ptr: str) -> tuple[qa.Assign, ...]:
     for i, it in enumerate(raw):
         p = f"{ptr}/{i}"
         if isinstance(it, dict) and "expr" in it:
-            out.append(qa.Assign(it.get("name"), _expr(it["expr"], f"{p}/expr"), Span(pointer=p)))
+            name = it.get("name")
+            if name is not None and not (isinstance(name, str) and name.isidentifier()):
+                raise _bad("a name is an identifier like days_open", f"{p}/name")
+            out.append(qa.Assign(name, _expr(it["expr"], f"{p}/expr"), Span(pointer=p)))
         else:
             out.append(qa.Assign(None, _expr(it, p), Span(pointer=p)))
     return tuple(out)
@@ -120,8 +136,17 @@ _ITEM_STEPS: dict[str, Callable[[tuple[qa.Assign, ...], Span], qa.Step]] = {
 }
 
 
-def from_json(raw: Any) -> qa.Pipeline:
-    """The JSON form to the AST; malformed input raises Q102 with a JSON pointer."""
+def from_json(raw: Any, limits: Limits | None = None) -> qa.Pipeline:
+    """The JSON form to the AST; malformed input raises Q102 with a JSON pointer. Within ``limits``:
+    ``check_json`` before (this builder recurses), ``check_tree`` after (so does every later walk)."""
+    limits = limits or Limits()
+    check_json(raw, limits)
+    pipeline = _pipeline(raw)
+    check_tree(pipeline, limits)
+    return pipeline
+
+
+def _pipeline(raw: Any) -> qa.Pipeline:
     if not isinstance(raw, dict) or not isinstance(raw.get("from"), str):
         raise _bad("a query is an object with 'from' (an entity) and 'steps'", "")
     steps_raw = raw.get("steps", [])

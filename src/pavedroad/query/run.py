@@ -324,6 +324,15 @@ def _db_error(exc: psycopg.Error, limits: Limits) -> Exception:
     if isinstance(exc, psycopg.errors.DataError):
         return QueryError(f"the query failed on the data: {exc.diag.message_primary}", code="Q501",
                           hint="a custom field may hold a value that does not fit its type")  # fmt: skip
+    # Class 54 (program limit: columns, arguments, complexity) and class 42 (a statement the query's own
+    # shape made invalid) are the caller's query, not an outage; 42501 (privilege) stays ours.
+    state = exc.sqlstate or ""
+    if state.startswith("54"):
+        return QueryLimitError(f"the query exceeds a database limit: {exc.diag.message_primary}", code="Q401",
+                               hint="select fewer columns or split it into smaller reports")  # fmt: skip
+    if state.startswith("42") and state != "42501":
+        return QueryError(f"the database refused the query: {exc.diag.message_primary}", code="Q501",
+                          hint="rename or simplify the part of the query the message names")  # fmt: skip
     return exc
 
 

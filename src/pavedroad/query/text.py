@@ -8,6 +8,7 @@ The parser and its transformer are built once per process; ``parse_text`` turns 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -17,9 +18,11 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from pavedroad.query import ast as qa
-from pavedroad.query.errors import InternalCompilerError, QueryError, Span, did_you_mean
+from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError, Span, did_you_mean
+from pavedroad.query.lark_cache import lark_cache_file
+from pavedroad.query.limits import Limits, check_tree, lone_surrogate, surrogate_message
 
-__all__ = ["parse_expr", "parse_text", "to_text", "unquote"]
+__all__ = ["check_source", "parse_expr", "parse_text", "to_text", "unquote"]
 
 _STEP_WORDS = ("where", "having", "derive", "group", "aggregate", "select", "sort", "take", "page")
 
@@ -53,15 +56,31 @@ def _tspan(tok: Token) -> Span:
 
 
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r"}
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def unquote(raw: str) -> str:
-    r"""The value of a quoted string token: ``\\ \" \' \n \t \r \uXXXX`` decoded, any other
-    backslash kept as written (a literal is always data, never an error the caller cannot see)."""
+    r"""The value of a quoted string token: ``\\ \" \' \n \t \r \uXXXX`` decoded (a ``\uD83D\uDE00``
+    surrogate pair as the one character it encodes), any other backslash kept as written (a literal is
+    always data, never an error the caller cannot see). A lone surrogate escape is kept as written too,
+    so the value is always encodable; ``check_source`` refuses such text before it is parsed."""
+    return _decode(raw)[0]
+
+
+def _escape(body: str, i: int) -> int | None:
+    r"""The code point of a ``\uXXXX`` escape at ``body[i]``, or None."""
+    if body.startswith("\\u", i) and len(body) >= i + 6 and all(c in _HEX for c in body[i + 2 : i + 6]):
+        return int(body[i + 2 : i + 6], 16)
+    return None
+
+
+def _decode(raw: str) -> tuple[str, int | None]:
+    """``unquote``'s value and the offset in ``raw`` of its first lone surrogate escape (or None)."""
     body = raw[1:-1]
     if "\\" not in body:
-        return body
+        return body, None
     out: list[str] = []
+    lone: int | None = None
     i = 0
     while i < len(body):
         ch = body[i]
@@ -70,16 +89,62 @@ def unquote(raw: str) -> str:
             i += 1
             continue
         nxt = body[i + 1]
+        code = _escape(body, i)
         if nxt in _ESCAPES:
             out.append(_ESCAPES[nxt])
             i += 2
-        elif nxt == "u" and len(body) >= i + 6 and all(c in "0123456789abcdefABCDEF" for c in body[i + 2 : i + 6]):
-            out.append(chr(int(body[i + 2 : i + 6], 16)))
+        elif code is not None and not 0xD800 <= code <= 0xDFFF:
+            out.append(chr(code))
             i += 6
+        elif code is not None and code <= 0xDBFF and 0xDC00 <= (_escape(body, i + 6) or 0) <= 0xDFFF:
+            low = _escape(body, i + 6) or 0
+            out.append(chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)))
+            i += 12
         else:
+            if code is not None and lone is None:
+                lone = i + 1
             out.append(ch)
             i += 1
-    return "".join(out)
+    return "".join(out), lone
+
+
+_SOURCE_STRINGS = re.compile(r"""\#[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
+
+
+def check_source(source: str, limits: Limits | None = None) -> None:
+    """Refuse text before it is parsed: longer than ``limits.max_length`` (Q401), or holding a lone UTF-16
+    surrogate, raw or as a string escape (Q101 at its line and column): it has no UTF-8 encoding."""
+    limits = limits or Limits()
+    if len(source) > limits.max_length:
+        raise QueryLimitError(
+            f"the query is {len(source)} characters; the limit is {limits.max_length}",
+            code="Q401",
+            hint="split it into smaller reports",
+            source=source,
+        )
+    at = lone_surrogate(source)
+    if at is not None:
+        raise _surrogate_error(source, at, f"the query holds {surrogate_message(source, at)}")
+    if "\\u" not in source:
+        return
+    for token in _SOURCE_STRINGS.finditer(source):
+        lone = _decode(token.group())[1] if token.group()[0] != "#" else None
+        if lone is not None:
+            at = token.start() + lone
+            message = f"the escape {source[at : at + 6]} is half of a UTF-16 surrogate pair and not a character"
+            raise _surrogate_error(source, at, message, width=6)
+
+
+def _surrogate_error(source: str, at: int, message: str, *, width: int = 1) -> QueryError:
+    line = source.count("\n", 0, at) + 1
+    column = at - (source.rfind("\n", 0, at) + 1) + 1
+    return QueryError(
+        message,
+        code="Q101",
+        span=Span(at, at + width, line, column),
+        hint="write the character itself, or both halves of its pair (e.g. \\ud83d\\ude00)",
+        source=source,
+    )
 
 
 @v_args(wrapper=_with_span)
@@ -145,7 +210,7 @@ class _Build(Transformer[Token, qa.Pipeline]):
             out = qa.BinOp(op, out, nxt, Span(out.span.start, nxt.span.end, out.span.line, out.span.column))
         return out
 
-    def not_(self, sp: Span, operand: qa.Expr) -> qa.Unary:
+    def not_(self, sp: Span, _keyword: Token, operand: qa.Expr) -> qa.Unary:
         return qa.Unary("not", operand, sp)
 
     def neg(self, sp: Span, operand: qa.Expr) -> qa.Unary:
@@ -212,20 +277,21 @@ class _Build(Transformer[Token, qa.Pipeline]):
     def dec_lit(self, sp: Span, tok: Token) -> qa.Lit:
         return qa.Lit(float(tok), _tspan(tok))
 
-    def true(self, sp: Span) -> qa.Lit:
+    def true(self, sp: Span, _keyword: Token) -> qa.Lit:
         return qa.Lit(True, sp)
 
-    def false(self, sp: Span) -> qa.Lit:
+    def false(self, sp: Span, _keyword: Token) -> qa.Lit:
         return qa.Lit(False, sp)
 
-    def null(self, sp: Span) -> qa.Lit:
+    def null(self, sp: Span, _keyword: Token) -> qa.Lit:
         return qa.Lit(None, sp)
 
 
 @cache
 def _parser() -> Lark:
     grammar = resources.files("pavedroad.query").joinpath("grammar.lark").read_text()
-    return Lark(grammar, parser="lalr", transformer=_Build(), maybe_placeholders=True, start=["start", "expr_start"])
+    return Lark(grammar, parser="lalr", transformer=_Build(), maybe_placeholders=True, start=["start", "expr_start"],
+                cache=lark_cache_file("query-grammar"))  # fmt: skip
 
 
 _TOKEN_WORDS = {
@@ -248,11 +314,18 @@ def _expected(exc: UnexpectedInput) -> str:
     return ", ".join(words[:8])
 
 
-def parse_text(source: str) -> qa.Pipeline:
-    """Parse the pipeline text form; syntax errors become ``QueryError`` with a span."""
+def parse_text(source: str, limits: Limits | None = None) -> qa.Pipeline:
+    """Parse the pipeline text form within ``limits`` (``check_source`` before, ``check_tree`` after:
+    the parser does not recurse, every later walk does); syntax errors become ``QueryError`` with a span."""
+    limits = limits or Limits()
+    check_source(source, limits)
     result = _parse(source, "start")
     if not isinstance(result, qa.Pipeline):
         raise InternalCompilerError(f"the parser returned a {type(result).__name__}, not a pipeline")
+    try:
+        check_tree(result, limits)
+    except QueryLimitError as exc:
+        raise exc.with_source(source) from None
     return result
 
 

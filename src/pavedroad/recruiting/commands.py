@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import psycopg
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pavedroad.errors import Conflict, Forbidden, InvalidInput, NotFound, present
 from pavedroad.events import Event, aappend_many
+from pavedroad.query.overlay import aload_tenant_schema
 from pavedroad.recruiting.events import (
     ApplicationArchived,
     ApplicationCreated,
@@ -35,6 +36,7 @@ from pavedroad.recruiting.events import (
 from pavedroad.tenancy import Principal, Role
 
 __all__ = [
+    "MAX_INTERVIEW_MINUTES",
     "CreatedApplication",
     "NewApplication",
     "NewCandidate",
@@ -50,7 +52,22 @@ __all__ = [
 
 WRITERS = frozenset({Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER})
 SCORERS = frozenset({Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER, Role.INTERVIEWER})
+MAX_INTERVIEW_MINUTES = 8 * 60  # the longest interview a command accepts; the API documents the same bound
 ArchiveReason = Literal["rejected_by_us", "withdrew", "position_filled", "no_response", "duplicate", "other"]
+
+
+# Custom field values as the tenant's definitions type them (text, number, date as ISO text, boolean,
+# single or multi select): a scalar or a flat list of scalars under a key shaped like a definition's key.
+# Bounded in size and depth, and text must be valid Unicode, so every accepted body can be stored.
+_CustomText = Annotated[str, StringConstraints(max_length=10_000)]  # constrained str: lone surrogates refused
+_CustomScalar = _CustomText | bool | int | Annotated[float, Field(allow_inf_nan=False)] | None
+CustomValues = Annotated[
+    dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")],
+        _CustomScalar | Annotated[list[_CustomScalar], Field(max_length=200)],
+    ],
+    Field(max_length=200),
+]
 
 
 class NewCandidate(BaseModel):
@@ -62,7 +79,7 @@ class NewCandidate(BaseModel):
     phone: str | None = Field(default=None, max_length=50)
     city: str | None = Field(default=None, max_length=200)
     linkedin_url: str | None = Field(default=None, max_length=500)
-    custom: dict[str, Any] = Field(default_factory=dict)
+    custom: CustomValues = Field(default_factory=dict)
 
 
 class NewApplication(BaseModel):
@@ -74,7 +91,7 @@ class NewApplication(BaseModel):
     candidate: NewCandidate | None = None
     candidate_id: int | None = Field(default=None, ge=1)
     source_id: int | None = Field(default=None, ge=1)
-    custom: dict[str, Any] = Field(default_factory=dict)
+    custom: CustomValues = Field(default_factory=dict)
 
 
 class CreatedApplication(BaseModel):
@@ -111,6 +128,41 @@ async def _locked_application(conn: psycopg.AsyncConnection, tenant: str, applic
     return row
 
 
+def _iso_date(value: Any) -> bool:
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# custom_field_definitions.field_type ─► does a JSON value fit it? A value that does not would make every
+# query that reads the field fail on a cast (whose message quotes the value), so it is refused on write.
+_CUSTOM_VALUE_FITS: dict[str, Any] = {
+    "text": lambda v: isinstance(v, str),
+    "single_select": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "date": lambda v: isinstance(v, str) and _iso_date(v),
+    "multi_select": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+}
+
+
+async def _check_custom(conn: psycopg.AsyncConnection, tenant: str, entity: str, values: dict[str, Any]) -> None:
+    """Each value of a defined custom field fits the field's type (null always does)."""
+    if not values:
+        return
+    schema = await aload_tenant_schema(conn, tenant)
+    for cf in schema.custom:
+        value = values.get(cf.key)
+        fits = _CUSTOM_VALUE_FITS.get(cf.field_type)
+        if cf.entity == entity and value is not None and fits is not None and not fits(value):
+            raise InvalidInput(
+                f"custom.{cf.key} of {entity} must be a {cf.field_type} value",
+                hint="numbers as JSON numbers, dates as ISO text (2024-01-31), booleans as true/false",
+            )
+
+
 def _active(row: tuple[Any, ...], action: str) -> None:
     if row[3] != "active":
         raise Conflict(f"application {row[0]} is {row[3]}; cannot {action}", hint="only active applications change")
@@ -140,8 +192,10 @@ async def create_application(
         conn, "select 1 from sources where tenant_id = %s and id = %s", (tenant, new.source_id)
     ):
         raise NotFound(f"source {new.source_id} not found")
+    await _check_custom(conn, tenant, "applications", new.custom)
     if new.candidate is not None:
         c = new.candidate
+        await _check_custom(conn, tenant, "candidates", c.custom)
         row = await _one(
             conn,
             "insert into candidates (tenant_id, first_name, last_name, email, phone, city, linkedin_url, created_at,"
@@ -324,8 +378,8 @@ async def schedule_interview(
 ) -> int:
     """Schedule an interview for an active application with at least one participant; return its id."""
     _require(principal, WRITERS, "schedule interviews")
-    if not 1 <= duration_minutes <= 8 * 60:
-        raise InvalidInput("duration_minutes must be 1..480", hint="e.g. 45")
+    if not 1 <= duration_minutes <= MAX_INTERVIEW_MINUTES:
+        raise InvalidInput(f"duration_minutes must be 1..{MAX_INTERVIEW_MINUTES}", hint="e.g. 45")
     if not participant_ids or len(set(participant_ids)) != len(participant_ids):
         raise InvalidInput("participant_ids must name at least one user, each once")
     scheduled_at = _now(scheduled_at)

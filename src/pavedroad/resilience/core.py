@@ -1,10 +1,11 @@
-"""The shared half of a pipeline: policy states behind one lock, admission, permits and bookkeeping.
+"""The sans-IO half of a pipeline: policy states behind one lock, and the one algorithm a call follows.
 
 The policies are values (``Bulkhead``, ``Retry``, ``RetryBudget``, ``CircuitBreaker``, ``RateLimit``) whose
 transitions are pure; ``PipelineCore`` owns their states behind one lock, held only for those transitions,
 never while the dependency is being called. A successful call takes the lock twice: ``_begin`` (bulkhead
 slot, budget deposit, first breaker permit) and ``_conclude`` (breaker outcome, call statistics, slot
-freed). ``Pipeline`` (``pipeline.py``) drives the same sections from threads and from asyncio.
+freed). ``_steps`` is the call itself, as a generator of ``steps`` (attempt, sleep, discard, queue) over
+the injected clock; ``Pipeline`` (``pipeline.py``) performs them from threads and from asyncio.
 """
 
 from __future__ import annotations
@@ -15,22 +16,31 @@ import threading
 import time
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, Protocol, TypeVar
 
 from pavedroad.resilience import observe
 from pavedroad.resilience.breaker import BreakerState, CircuitBreaker, Mode
 from pavedroad.resilience.budget import BudgetState, RetryBudget
 from pavedroad.resilience.bulkhead import ADMIT, QUEUE, Bulkhead, ThreadWaiter, Waiter
 from pavedroad.resilience.deadline import DEADLINE
-from pavedroad.resilience.errors import BulkheadFull, CircuitOpen, DeadlineExceeded, RateLimited, ResilienceRefusal
+from pavedroad.resilience.errors import (
+    BulkheadFull,
+    CircuitOpen,
+    DeadlineExceeded,
+    RateLimited,
+    ResilienceRefusal,
+    RetryBudgetExhausted,
+)
 from pavedroad.resilience.hedging import Hedging
 from pavedroad.resilience.observe import LATENCY_BUCKETS_S, Stats, log, notify
 from pavedroad.resilience.ratelimit import LimiterState, RateLimit
-from pavedroad.resilience.retry import ExceptionClassifier, Retry, Verdict
+from pavedroad.resilience.retry import SUCCESS, ExceptionClassifier, Retry, Verdict
+from pavedroad.resilience.steps import Attempt, Discard, Queue, Sleep, Step
 
 __all__ = ["Classifier", "PipelineCore", "thread_waiter"]
 
+R = TypeVar("R")
 _INF = float("inf")
 _CLOSED = Mode.CLOSED
 _Moved = tuple[BreakerState, BreakerState] | None
@@ -90,6 +100,121 @@ class PipelineCore:
         self._waiters: deque[Waiter] = deque()
         self.stats = Stats()
 
+    # -- the call: one algorithm, yielding the I/O it needs (see ``steps``) ------------------------------------
+
+    def _steps(  # noqa: PLR0912, PLR0915 - one loop, kept whole so it reads top to bottom
+        self,
+        idempotent: bool,
+        judge: Callable[[R], Verdict] | None,
+        discarding: bool,
+        make_waiter: Callable[[], Waiter],
+    ) -> Generator[Step, None, None]:
+        """Decide one call: yield what must be done; raise what the caller gets unless it is a result.
+
+        The driver performs each step and writes its outcome on it (``Attempt.result`` or ``.error``,
+        ``Queue.granted``) before asking for the next; a ``BaseException`` it throws in (a cancellation)
+        frees what the call held and propagates. When the steps run out, the caller's result is the last
+        ``Attempt``'s: the dependency's own last answer (a plain ``for`` loop, so no ``StopIteration`` per call).
+        """
+        started = now = self._now()
+        limit = DEADLINE.get()  # the tighter of the propagated deadline and deadline_s
+        if limit is None:
+            limit = _INF
+        if self.deadline_s is not None and now + self.deadline_s < limit:
+            limit = now + self.deadline_s
+        if limit <= now:
+            raise self._refused(DeadlineExceeded(self.name), started)
+        try:
+            waiter, epoch = self._begin(now, make_waiter)
+        except ResilienceRefusal as refusal:
+            raise self._refused(refusal, started) from None
+        holding = True  # in_flight is counted even without a bulkhead (a gauge)
+        try:
+            if waiter is not None:
+                queue = Queue(waiter, self._patience(started, limit))
+                try:
+                    yield queue
+                except BaseException:
+                    holding = self._waited(waiter)
+                    raise
+                if not (queue.granted or self._waited(waiter)):
+                    holding = False
+                    raise self._refused(self._wait_refusal(started, limit), started)
+                now = self._now()
+            number = 0
+            previous: tuple[Verdict, R | None, Exception | None] | None = None
+            while True:
+                number += 1
+                wait = 0.0
+                if epoch is None or number > 1:
+                    try:
+                        epoch, wait = self._permit(now, number)
+                    except ResilienceRefusal as refusal:
+                        holding = False
+                        if previous is None:
+                            raise self._refused(refusal, started, leave=True) from None
+                        self._deliver(previous[0], previous[2], started, self._now())
+                        return
+                if previous is not None and discarding and previous[1] is not None:
+                    yield Discard(previous[1])
+                if wait:
+                    if now + wait >= limit:
+                        self._ignore(epoch)
+                        holding = False
+                        raise self._refused(DeadlineExceeded(self.name, now - started), started, leave=True)
+                    yield Sleep(wait)
+                    now = self._now()
+                attempt_limit = limit
+                if self.attempt_timeout_s is not None and now + self.attempt_timeout_s < limit:
+                    attempt_limit = now + self.attempt_timeout_s
+                if attempt_limit <= now:
+                    self._ignore(epoch)
+                    holding = False
+                    raise self._refused(DeadlineExceeded(self.name, now - started), started, leave=True)
+                finite = attempt_limit != _INF
+                token = DEADLINE.set(attempt_limit if finite else None)
+                attempt = Attempt(attempt_limit - now if finite else None)
+                try:
+                    yield attempt
+                except BaseException:
+                    self._ignore(epoch)
+                    raise
+                finally:
+                    DEADLINE.reset(token)
+                result: R | None = attempt.result
+                error = attempt.error
+                if error is not None:
+                    verdict = self.classifier.exception(error, idempotent)
+                else:
+                    verdict = SUCCESS if judge is None else judge(result)  # type: ignore[arg-type] # a result
+                ended = self._now()
+                delay = self._retry_delay(verdict, number, ended, limit) if verdict.retryable else None
+                if delay is None:
+                    holding = False
+                    self._conclude(verdict, epoch, now, ended, started, outcome=verdict.outcome, leave=True)
+                    if error is not None:
+                        raise error
+                    return
+                if not self._record_then_budget(verdict, epoch, now, ended):
+                    holding = False
+                    self._conclude(None, epoch, now, ended, started, outcome=verdict.outcome, leave=True)
+                    if error is not None:
+                        raise RetryBudgetExhausted(self.name) from error
+                    return  # a failed response, returned as is
+                log.debug("resilience.retry", dependency=self.name, attempt=number, delay_s=round(delay, 4))
+                previous = (verdict, result, error)
+                yield Sleep(delay)
+                now = self._now()
+        finally:
+            if holding:
+                self._leave()
+
+    def _deliver(self, verdict: Verdict, error: Exception | None, started: float, ended: float) -> None:
+        """Hand over the previous attempt's answer (the breaker refused the next attempt)."""
+        self._conclude(None, -1, started, ended, started, outcome=verdict.outcome, leave=True)
+        if error is not None:
+            raise error
+
     # -- inspection and operator controls --------------------------------------------------------------------
 
     @property
@@ -135,14 +260,6 @@ class PipelineCore:
         self._log_transition((old, new), manual=True)
 
     # -- the critical sections (each one short, none around I/O) ---------------------------------------------
-
-    def _deadline(self, now: float) -> float:
-        limit = DEADLINE.get()
-        if limit is None:
-            limit = _INF
-        if self.deadline_s is not None and now + self.deadline_s < limit:
-            limit = now + self.deadline_s
-        return limit
 
     def _begin(self, now: float, make_waiter: Callable[[], Waiter]) -> tuple[Waiter | None, int | None]:
         """Admit a call: a bulkhead slot (or a place in its queue) and, when possible, the first permit.
@@ -356,11 +473,6 @@ class PipelineCore:
         if now + delay >= limit:
             return None
         return delay
-
-    def _attempt_limit(self, now: float, limit: float) -> float:
-        if self.attempt_timeout_s is not None and now + self.attempt_timeout_s < limit:
-            return now + self.attempt_timeout_s
-        return limit
 
     def _patience(self, started: float, limit: float) -> float:
         assert self.bulkhead is not None

@@ -1,6 +1,7 @@
 """One dependency's pipeline: deadline → bulkhead → retry (with budget) → breaker → attempt timeout.
 
-``Pipeline`` runs one algorithm twice, for threads (``call``/``execute``) and for asyncio
+``Pipeline`` drives one algorithm, ``PipelineCore._steps`` (sans-IO: it yields the attempts, sleeps,
+discards and bulkhead waits it needs, see ``steps``), from threads (``call``/``execute``) and from asyncio
 (``acall``/``aexecute``), on the state ``PipelineCore`` keeps behind a lock that is never held while the
 dependency is being called:
 
@@ -35,18 +36,16 @@ from typing import Any, TypeVar
 
 from pavedroad.resilience.bulkhead import AsyncWaiter, ThreadWaiter
 from pavedroad.resilience.core import PipelineCore, thread_waiter
-from pavedroad.resilience.deadline import DEADLINE
-from pavedroad.resilience.errors import DeadlineExceeded, ResilienceRefusal, RetryBudgetExhausted
 from pavedroad.resilience.hedging import race
-from pavedroad.resilience.observe import log
-from pavedroad.resilience.retry import SUCCESS, Verdict
+from pavedroad.resilience.retry import Verdict
+from pavedroad.resilience.steps import Attempt, Discard, Queue, Sleep
 from pavedroad.resilience.timers import wheel_for
 
 __all__ = ["Pipeline"]
 
 R = TypeVar("R")
-_INF = float("inf")
 _NO_ARGS: tuple[Any, ...] = ()
+_NOTHING = Attempt(None)  # never yielded: ``last`` before the first attempt (the steps never end there)
 
 
 class Pipeline(PipelineCore):
@@ -56,7 +55,7 @@ class Pipeline(PipelineCore):
 
     def call(self, fn: Callable[..., R], /, *args: Any, idempotent: bool = False, **kwargs: Any) -> R:
         """Run ``fn(*args, **kwargs)`` through the pipeline; retried only when ``idempotent``."""
-        return self._execute(fn, args, kwargs, False, idempotent, None, None)
+        return self._drive(fn, args, kwargs, False, idempotent, None, None)
 
     def execute(
         self,
@@ -67,9 +66,9 @@ class Pipeline(PipelineCore):
         discard: Callable[[R], object] | None = None,
     ) -> R:
         """Run ``attempt(timeout_s)`` per attempt; ``judge`` classifies results, ``discard`` frees retried ones."""
-        return self._execute(attempt, _NO_ARGS, None, True, idempotent, judge, discard)
+        return self._drive(attempt, _NO_ARGS, None, True, idempotent, judge, discard)
 
-    def _execute(  # noqa: PLR0912, PLR0915, PLR0917 - one loop, kept whole so it reads top to bottom
+    def _drive(  # noqa: PLR0917 - the attempt's own arguments, passed through
         self,
         fn: Callable[..., R],
         args: tuple[Any, ...],
@@ -79,96 +78,31 @@ class Pipeline(PipelineCore):
         judge: Callable[[R], Verdict] | None,
         discard: Callable[[R], object] | None,
     ) -> R:
-        started = now = self._now()
-        limit = self._deadline(now)
-        if limit <= now:
-            raise self._refused(DeadlineExceeded(self.name), started)
-        try:
-            waiter, epoch = self._begin(now, thread_waiter)
-        except ResilienceRefusal as refusal:
-            raise self._refused(refusal, started) from None
-        holding = True  # in_flight is counted even without a bulkhead (a gauge)
-        try:
-            if waiter is not None:
-                assert isinstance(waiter, ThreadWaiter)
-                if not waiter.wait(self._patience(started, limit)) and not self._waited(waiter):
-                    holding = False
-                    raise self._refused(self._wait_refusal(started, limit), started)
-                now = self._now()
-            number = 0
-            previous: tuple[Verdict, R | None, Exception | None] | None = None
-            while True:
-                number += 1
-                wait = 0.0
-                if epoch is None or number > 1:
-                    try:
-                        epoch, wait = self._permit(now, number)
-                    except ResilienceRefusal as refusal:
-                        holding = False
-                        if previous is None:
-                            raise self._refused(refusal, started, leave=True) from None
-                        return self._deliver(*previous, started, self._now())
-                if previous is not None and discard is not None and previous[1] is not None:
-                    discard(previous[1])
-                if wait:
-                    if now + wait >= limit:
-                        self._ignore(epoch)
-                        holding = False
-                        raise self._refused(DeadlineExceeded(self.name, now - started), started, leave=True)
-                    self._sleep(wait)
-                    now = self._now()
-                attempt_limit = self._attempt_limit(now, limit)
-                if attempt_limit <= now:
-                    self._ignore(epoch)
-                    holding = False
-                    raise self._refused(DeadlineExceeded(self.name, now - started), started, leave=True)
-                finite = attempt_limit != _INF
-                token = DEADLINE.set(attempt_limit if finite else None)
-                result: R | None = None
-                error: Exception | None = None
+        """Perform the core's steps on this thread (a sync attempt cannot be interrupted at its timeout)."""
+        steps = self._steps(idempotent, judge, discard is not None, thread_waiter)
+        last = _NOTHING
+        for step in steps:
+            if type(step) is Attempt:
+                last = step
                 try:
-                    if pass_timeout:
-                        result = fn(attempt_limit - now if finite else None)
-                    else:
-                        result = fn(*args, **kwargs) if kwargs else fn(*args)
-                except Exception as exc:  # noqa: BLE001 - classified, then re-raised or retried
-                    error = exc
-                    verdict = self.classifier.exception(exc, idempotent)
-                except BaseException:
-                    self._ignore(epoch)
-                    raise
-                else:
-                    verdict = SUCCESS if judge is None else judge(result)
-                finally:
-                    DEADLINE.reset(token)
-                ended = self._now()
-                delay = self._retry_delay(verdict, number, ended, limit) if verdict.retryable else None
-                if delay is None:
-                    holding = False
-                    self._conclude(verdict, epoch, now, ended, started, outcome=verdict.outcome, leave=True)
-                    if error is not None:
-                        raise error
-                    return result  # type: ignore[return-value] # set whenever error is None
-                if not self._record_then_budget(verdict, epoch, now, ended):
-                    holding = False
-                    self._conclude(None, epoch, now, ended, started, outcome=verdict.outcome, leave=True)
-                    if error is not None:
-                        raise RetryBudgetExhausted(self.name) from error
-                    return result  # type: ignore[return-value] # a failed response, returned as is
-                log.debug("resilience.retry", dependency=self.name, attempt=number, delay_s=round(delay, 4))
-                previous = (verdict, result, error)
-                self._sleep(delay)
-                now = self._now()
-        finally:
-            if holding:
-                self._leave()
-
-    def _deliver(self, verdict: Verdict, result: R | None, error: Exception | None, started: float, ended: float) -> R:
-        """Hand over the previous attempt's result (the breaker refused the next attempt)."""
-        self._conclude(None, -1, started, ended, started, outcome=verdict.outcome, leave=True)
-        if error is not None:
-            raise error
-        return result  # type: ignore[return-value] # set whenever error is None
+                    step.result = fn(step.timeout_s) if pass_timeout else fn(*args, **kwargs) if kwargs else fn(*args)
+                except Exception as exc:  # noqa: BLE001 - the core classifies it
+                    step.error = exc
+                except BaseException as exc:  # noqa: BLE001 - the core frees what the call held, then re-raises
+                    steps.throw(exc)
+            elif type(step) is Sleep:
+                self._sleep(step.seconds)
+            elif type(step) is Queue:
+                assert isinstance(step.waiter, ThreadWaiter)
+                try:
+                    step.granted = step.waiter.wait(step.patience_s)
+                except BaseException as exc:  # noqa: BLE001 - the core frees its place, then re-raises
+                    steps.throw(exc)
+            else:
+                assert discard is not None
+                assert isinstance(step, Discard)
+                discard(step.result)
+        return last.result  # type: ignore[no-any-return] # the steps end after an attempt's answer
 
     # -- asyncio ---------------------------------------------------------------------------------------------
 
@@ -179,7 +113,7 @@ class Pipeline(PipelineCore):
 
         A plain function returning the coroutine: one coroutine layer less per call.
         """
-        return self._aexecute(fn, args, kwargs, False, idempotent, None, None)
+        return self._adrive(fn, args, kwargs, False, idempotent, None, None)
 
     def aexecute(
         self,
@@ -189,10 +123,10 @@ class Pipeline(PipelineCore):
         judge: Callable[[R], Verdict] | None = None,
         discard: Callable[[R], Awaitable[object]] | None = None,
     ) -> Coroutine[Any, Any, R]:
-        """Async twin of ``execute`` (returns the coroutine); the attempt is also cancelled at its timeout."""
-        return self._aexecute(attempt, _NO_ARGS, None, True, idempotent, judge, discard)
+        """``execute`` for coroutines (returns the coroutine); the attempt is also cancelled at its timeout."""
+        return self._adrive(attempt, _NO_ARGS, None, True, idempotent, judge, discard)
 
-    async def _aexecute(  # noqa: PLR0912, PLR0915, PLR0917 - the twin of _execute, line for line
+    async def _adrive(  # noqa: PLR0912, PLR0917 - one loop over the step kinds, kept whole
         self,
         fn: Callable[..., Awaitable[R]],
         args: tuple[Any, ...],
@@ -202,115 +136,54 @@ class Pipeline(PipelineCore):
         judge: Callable[[R], Verdict] | None,
         discard: Callable[[R], Awaitable[object]] | None,
     ) -> R:
-        started = now = self._now()
-        limit = self._deadline(now)
-        if limit <= now:
-            raise self._refused(DeadlineExceeded(self.name), started)
-        try:
-            waiter, epoch = self._begin(now, AsyncWaiter)
-        except ResilienceRefusal as refusal:
-            raise self._refused(refusal, started) from None
-        holding = True  # in_flight is counted even without a bulkhead (a gauge)
-        asleep = self._asleep
-        try:
-            if waiter is not None:
-                assert isinstance(waiter, AsyncWaiter)
-                try:
-                    admitted = await waiter.wait(self._patience(started, limit)) or self._waited(waiter)
-                except asyncio.CancelledError:
-                    holding = self._waited(waiter)
-                    raise
-                if not admitted:
-                    holding = False
-                    raise self._refused(self._wait_refusal(started, limit), started)
-                now = self._now()
-            number = 0
-            previous: tuple[Verdict, R | None, Exception | None] | None = None
-            while True:
-                number += 1
-                wait = 0.0
-                if epoch is None or number > 1:
-                    try:
-                        epoch, wait = self._permit(now, number)
-                    except ResilienceRefusal as refusal:
-                        holding = False
-                        if previous is None:
-                            raise self._refused(refusal, started, leave=True) from None
-                        return self._deliver(*previous, started, self._now())
-                if previous is not None and discard is not None and previous[1] is not None:
-                    await discard(previous[1])
-                if wait:
-                    if now + wait >= limit:
-                        self._ignore(epoch)
-                        holding = False
-                        raise self._refused(DeadlineExceeded(self.name, now - started), started, leave=True)
-                    await asleep(wait)
-                    now = self._now()
-                attempt_limit = self._attempt_limit(now, limit)
-                if attempt_limit <= now:
-                    self._ignore(epoch)
-                    holding = False
-                    raise self._refused(DeadlineExceeded(self.name, now - started), started, leave=True)
-                finite = attempt_limit != _INF
-                timeout = attempt_limit - now if finite else None
-                token = DEADLINE.set(attempt_limit if finite else None)
+        """Perform the core's steps in this task; an attempt still running at its timeout is cancelled."""
+        steps = self._steps(idempotent, judge, discard is not None, AsyncWaiter)
+        hedged = self.hedging is not None and idempotent
+        last = _NOTHING
+        for step in steps:
+            if type(step) is Attempt:
+                last = step
+                timeout = step.timeout_s
                 task = asyncio.current_task() if timeout is not None else None
                 if task is not None and timeout is not None:
                     wheel = wheel_for(task)
                     slot = wheel.arm(timeout, task)
-                result: R | None = None
-                error: Exception | None = None
                 try:
-                    if self.hedging is not None and idempotent:
-                        result = await self._hedged(fn, pass_timeout, timeout, args, kwargs, judge, discard)
+                    if hedged:
+                        step.result = await self._hedged(fn, pass_timeout, timeout, args, kwargs, judge, discard)
                     elif pass_timeout:
-                        result = await fn(timeout)
+                        step.result = await fn(timeout)
                     else:
-                        result = await (fn(*args, **kwargs) if kwargs else fn(*args))
-                except asyncio.CancelledError:
+                        step.result = await (fn(*args, **kwargs) if kwargs else fn(*args))
+                except asyncio.CancelledError as cancelled:
                     fired = task is not None and wheel.disarm(slot, task)
                     task = None
-                    if not fired:
-                        self._ignore(epoch)
-                        raise
+                    if not fired:  # the caller's cancellation, not our timeout
+                        steps.throw(cancelled)
                     current = asyncio.current_task()
                     if current is not None:
                         current.uncancel()
-                    error = TimeoutError(f"attempt to {self.name!r} exceeded its {timeout:.3f}s timeout")
-                    verdict = self.classifier.exception(error, idempotent)
-                except Exception as exc:  # noqa: BLE001 - classified, then re-raised or retried
-                    error = exc
-                    verdict = self.classifier.exception(exc, idempotent)
-                except BaseException:
-                    self._ignore(epoch)
-                    raise
-                else:
-                    verdict = SUCCESS if judge is None else judge(result)
+                    step.error = TimeoutError(f"attempt to {self.name!r} exceeded its {timeout:.3f}s timeout")
+                except Exception as exc:  # noqa: BLE001 - the core classifies it
+                    step.error = exc
+                except BaseException as exc:  # noqa: BLE001 - the core frees what the call held, then re-raises
+                    steps.throw(exc)
                 finally:
                     if task is not None:
                         wheel.disarm(slot, task)
-                    DEADLINE.reset(token)
-                ended = self._now()
-                delay = self._retry_delay(verdict, number, ended, limit) if verdict.retryable else None
-                if delay is None:
-                    holding = False
-                    self._conclude(verdict, epoch, now, ended, started, outcome=verdict.outcome, leave=True)
-                    if error is not None:
-                        raise error
-                    return result  # type: ignore[return-value] # set whenever error is None
-                if not self._record_then_budget(verdict, epoch, now, ended):
-                    holding = False
-                    self._conclude(None, epoch, now, ended, started, outcome=verdict.outcome, leave=True)
-                    if error is not None:
-                        raise RetryBudgetExhausted(self.name) from error
-                    return result  # type: ignore[return-value] # a failed response, returned as is
-                log.debug("resilience.retry", dependency=self.name, attempt=number, delay_s=round(delay, 4))
-                previous = (verdict, result, error)
-                await asleep(delay)
-                now = self._now()
-        finally:
-            if holding:
-                self._leave()
+            elif type(step) is Sleep:
+                await self._asleep(step.seconds)
+            elif type(step) is Queue:
+                assert isinstance(step.waiter, AsyncWaiter)
+                try:
+                    step.granted = await step.waiter.wait(step.patience_s)
+                except BaseException as exc:  # noqa: BLE001 - the core frees its place, then re-raises
+                    steps.throw(exc)
+            else:
+                assert discard is not None
+                assert isinstance(step, Discard)
+                await discard(step.result)
+        return last.result  # type: ignore[no-any-return] # the steps end after an attempt's answer
 
     async def _hedged(  # noqa: PLR0917 - the attempt's own arguments, passed through
         self,

@@ -17,6 +17,7 @@ from pavedroad.observability.tracing import configure_tracing
 from pavedroad.privacy import install_redaction, load_registry
 from pavedroad.service.auth import cache_for, follow_revocations
 from pavedroad.service.dashboard import install_dashboard
+from pavedroad.service.docs_ui import install_docs
 from pavedroad.service.errors import install_error_handlers
 from pavedroad.service.middleware import RequestContextMiddleware
 from pavedroad.service.routes import canary, events, flags, health, metrics, recruiting, recruiting_writes, slo
@@ -80,6 +81,8 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
             "The reference recruiting API built on pavedroad. Authenticate with `Authorization: Bearer <API key>`."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs from local files: /docs works offline
+        redoc_url=None,  # ReDoc would load its script and fonts from CDNs
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -95,4 +98,5 @@ def create_app(settings: Settings, app_url: str) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_dashboard(app)
+    install_docs(app)
     return app

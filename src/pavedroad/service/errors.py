@@ -6,6 +6,7 @@ anything unexpected is a 500 with a request id and no traceback (the traceback g
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import psycopg
@@ -24,6 +25,15 @@ _log = structlog.get_logger("pavedroad.service")
 _HTTP_CODES = {404: ("E404", "no such route", "see /docs for the API"), 405: ("E405", "method not allowed", None)}
 
 
+class ErrorResponse(JSONResponse):
+    """A JSON error body that always encodes: a lone surrogate echoed from the request (a field path,
+    a name) is written as its ``\\uXXXX`` escape, which is still valid JSON, instead of failing the reply."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
+
+
 def _body(request: Request, code: str, message: str, hint: str | None, **extra: Any) -> dict[str, Any]:
     return {
         "code": code,
@@ -40,7 +50,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PavedroadError)
     async def domain_error(request: Request, exc: PavedroadError) -> JSONResponse:
         body = {**exc.to_dict(), "request_id": getattr(request.state, "request_id", None)}
-        return JSONResponse(body, status_code=exc.status)
+        return ErrorResponse(body, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -53,7 +63,7 @@ def install_error_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         first = errors[0] if errors else {"path": "", "message": "invalid request"}
-        return JSONResponse(
+        return ErrorResponse(
             _body(
                 request,
                 "E422",
@@ -69,14 +79,14 @@ def install_error_handlers(app: FastAPI) -> None:
         code, message, hint = _HTTP_CODES.get(exc.status_code, (f"E{exc.status_code}", str(exc.detail), None))
         if exc.status_code not in _HTTP_CODES:
             message = str(exc.detail)
-        return JSONResponse(_body(request, code, message, hint), status_code=exc.status_code, headers=exc.headers)
+        return ErrorResponse(_body(request, code, message, hint), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(psycopg.DataError)
     async def data_error(request: Request, exc: psycopg.DataError) -> JSONResponse:
         # SQLSTATE class 22 (and psycopg's client-side checks, e.g. NUL bytes) are caused by input values:
         # a number out of range, text Postgres cannot store. That is the caller's 400, not our 500.
         detail = (exc.diag.message_primary if exc.diag else None) or str(exc).splitlines()[0]
-        return JSONResponse(
+        return ErrorResponse(
             _body(
                 request,
                 "E400",
@@ -89,6 +99,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         _log.error("unhandled error", path=request.url.path, error_type=type(exc).__name__, exc_info=exc)
-        return JSONResponse(
+        return ErrorResponse(
             _body(request, "E500", "internal error", "report the request_id to the platform team"), status_code=500
         )

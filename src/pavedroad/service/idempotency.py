@@ -30,10 +30,14 @@ class Replay:
     body: Any
 
 
-def request_hash(method: str, path: str, body: Any) -> str:
-    """Hash of what makes two requests 'the same' (method, path template values, canonical JSON body)."""
+def request_hash(method: str, path: str, body: Any, *, caller: str) -> str:
+    """Hash of what makes two requests 'the same': the caller, method, path and canonical JSON body.
+
+    The caller (user and role) is part of it so a key is only ever replayed to whoever first used it:
+    another user of the tenant sending the same key and body gets a 409, never a response their own role
+    might not have earned."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+    return hashlib.sha256(f"{caller} {method} {path}\n{canonical}".encode()).hexdigest()
 
 
 async def begin(conn: psycopg.AsyncConnection, tenant_id: str, key: str, digest: str) -> Replay | None:

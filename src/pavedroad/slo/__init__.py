@@ -45,7 +45,6 @@ from pavedroad.slo.store import (
     counts_query,
     decode_counts,
     decode_top,
-    flush_rows,
     prune,
     top_query,
 )
@@ -98,7 +97,6 @@ __all__ = [
     "detection_time",
     "error_ratio",
     "evaluate",
-    "flush_rows",
     "from_sloth",
     "generate_rules",
     "inline",

@@ -1,11 +1,11 @@
 """Postgres I/O for slices: merge-upsert drained rows, read window counts, top routes and burndown series.
 
-Guarantees: ``flush_rows`` merges rows into ``pavedroad_meta.slo_slices`` so that N processes flushing
+Guarantees: ``aflush_rows`` merges rows into ``pavedroad_meta.slo_slices`` so that N processes flushing
 cells with the same key produce one row whose counts are the sums and whose sketch is the merge —
 exactly what one process would have recorded; rows are written in key order so concurrent flushers
 never deadlock. Reads aggregate in SQL (``Σ`` of counts, merged sketches); every value is a bound
-parameter. Queries are built as ``(sql, params)`` so the sync (CLI, worker) and async (service)
-drivers share them.
+parameter. Writing is async only (the service's flusher); reads are built as ``(sql, params)`` so the
+sync readers (CLI, evaluator) and async ones (service) share them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ __all__ = [
     "counts_query",
     "decode_counts",
     "decode_top",
-    "flush_rows",
     "per_slice_query",
     "prune",
     "top_query",
@@ -65,17 +64,8 @@ def _params(rows: Sequence[SliceRow]) -> list[tuple[Any, ...]]:
     ]
 
 
-def flush_rows(conn: psycopg.Connection, rows: Sequence[SliceRow]) -> int:
-    """Merge ``rows`` in one transaction; return how many were written."""
-    params = _params(rows)
-    if params:
-        with conn.transaction(), conn.cursor() as cur:
-            cur.executemany(UPSERT, params)
-    return len(params)
-
-
 async def aflush_rows(conn: psycopg.AsyncConnection, rows: Sequence[SliceRow]) -> int:
-    """Async twin of ``flush_rows``."""
+    """Merge ``rows`` in one transaction; return how many were written (async only: the flusher's path)."""
     params = _params(rows)
     if params:
         async with conn.transaction(), conn.cursor() as cur:

@@ -1,12 +1,19 @@
 """The one way application code reaches tenant data.
 
-``transaction(principal)`` opens a transaction on a pooled ``pavedroad_app`` connection and sets
-``app.tenant_id`` (and user, role) with ``set_config(..., true)``: local to the transaction, so nothing
-leaks to the next borrower of the connection. Without it, row-level security yields zero rows.
+``transaction(principal)`` opens a transaction on a pooled ``pavedroad_app`` connection and enters the
+principal's tenant with ``pavedroad_meta.enter_tenant`` (``set_tenant``): it sets ``app.tenant_id`` (and
+user, role) local to the transaction, so nothing leaks to the next borrower of the connection, and signs
+it with a key the application role cannot read. The tenant policies accept only a correctly signed
+tenant, so a ``set_config('app.tenant_id', …)`` injected into a query reads zero rows; and
+``enter_tenant`` refuses a caller without this connection's session key (a secret held only in this
+process's memory), so an injected call cannot switch tenants either. Without it, row-level security
+yields zero rows.
 """
 
 from __future__ import annotations
 
+import secrets
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, nullcontext
 
@@ -16,17 +23,33 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from pavedroad.errors import Unavailable
 from pavedroad.tenancy.principal import Principal
 
-__all__ = ["SET_CONTEXT_SQL", "atransaction", "context_params", "transaction"]
+__all__ = ["ENTER_TENANT_SQL", "aset_tenant", "atransaction", "set_tenant", "transaction"]
 
-SET_CONTEXT_SQL = (
-    "select set_config('app.tenant_id', %s, true), set_config('app.user_id', %s, true),"
-    " set_config('app.role', %s, true)"
+ENTER_TENANT_SQL = "select pavedroad_meta.enter_tenant(%s, %s, %s, %s)"
+
+# Each connection's session key: chosen here, registered by the server on first use, never sent anywhere
+# but as a bound parameter of ENTER_TENANT_SQL (the server keeps only its hash).
+_SESSION_KEYS: weakref.WeakKeyDictionary[psycopg.Connection | psycopg.AsyncConnection, str] = (
+    weakref.WeakKeyDictionary()
 )
 
 
-def context_params(principal: Principal) -> tuple[str, str, str]:
-    """Parameters for ``SET_CONTEXT_SQL``."""
-    return (principal.tenant_id, "" if principal.user_id is None else str(principal.user_id), principal.role.value)
+def _params(conn: psycopg.Connection | psycopg.AsyncConnection, principal: Principal) -> tuple[str, str, str, str]:
+    key = _SESSION_KEYS.get(conn)
+    if key is None:
+        key = _SESSION_KEYS.setdefault(conn, secrets.token_urlsafe(32))
+    user = "" if principal.user_id is None else str(principal.user_id)
+    return (key, principal.tenant_id, user, principal.role.value)
+
+
+def set_tenant(conn: psycopg.Connection, principal: Principal) -> None:
+    """Inside the caller's transaction on ``conn``: enter ``principal``'s tenant (undone at its end)."""
+    conn.execute(ENTER_TENANT_SQL, _params(conn, principal))
+
+
+async def aset_tenant(conn: psycopg.AsyncConnection, principal: Principal) -> None:
+    """Async twin of ``set_tenant``."""
+    await conn.execute(ENTER_TENANT_SQL, _params(conn, principal))
 
 
 @contextmanager
@@ -34,7 +57,7 @@ def transaction(pool: ConnectionPool, principal: Principal) -> Iterator[psycopg.
     """A transaction scoped to ``principal``'s tenant; commits on success, rolls back on error."""
     try:
         with pool.connection() as conn, conn.transaction():
-            conn.execute(SET_CONTEXT_SQL, context_params(principal))
+            set_tenant(conn, principal)
             yield conn
     except psycopg.OperationalError as exc:
         raise Unavailable(f"the database is unavailable: {str(exc).strip()}") from None
@@ -49,7 +72,7 @@ async def atransaction(
     last statements with the COMMIT, whose outcome is still known before the block is left."""
     try:
         async with pool.connection() as conn, _pipelined(conn, pipeline), conn.transaction():
-            await conn.execute(SET_CONTEXT_SQL, context_params(principal))
+            await aset_tenant(conn, principal)
             yield conn
     except psycopg.OperationalError as exc:
         raise Unavailable(f"the database is unavailable: {str(exc).strip()}") from None

@@ -72,6 +72,11 @@ class TestServers:
         owner = with_database(self.admin_url, name)
         return TestDatabase(name, owner, app_url_from_owner(owner))
 
+    @property
+    def log_files(self) -> list[Path]:
+        """The log files of the servers this session started (external servers' logs are not ours)."""
+        return [item.log_path for item in self._cleanup if isinstance(item, EmbeddedPostgres | EmbeddedNats)]
+
     def drop_database(self, db: TestDatabase) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db.name)))

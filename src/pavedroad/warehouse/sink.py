@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import nats.errors
 import nats.js.errors
@@ -32,7 +32,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from pavedroad.events import EventsConfig
 from pavedroad.events.consumer import REPLAY_HEADER
-from pavedroad.events.heartbeat import report_component
+from pavedroad.events.heartbeat import areport_component
 from pavedroad.events.metrics import event_metrics
 from pavedroad.events.nats_connect import connect_nats
 from pavedroad.events.runners import supervise
@@ -40,7 +40,7 @@ from pavedroad.events.streams import ensure_streams
 from pavedroad.warehouse.projection import Projection
 from pavedroad.warehouse.warehouse import LoadResult, Warehouse
 
-__all__ = ["SINK_CONSUMER", "SinkStats", "run_sink", "run_sink_once"]
+__all__ = ["SINK_CONSUMER", "SinkOptions", "SinkStats", "run_sink", "run_sink_once"]
 
 _log = structlog.get_logger("pavedroad.warehouse.sink")
 
@@ -191,7 +191,7 @@ async def run_sink_once(
             if on_loaded is not None:
                 on_loaded(result)
             if owner_url is not None and time.monotonic() - last_beat >= 2.0:
-                await asyncio.to_thread(_heartbeat, owner_url, consumer, stats)
+                await _heartbeat(owner_url, consumer, stats)
                 last_beat = time.monotonic()
     finally:
         if nc is not None:
@@ -206,9 +206,9 @@ async def _refresh(warehouse: Warehouse, owner_url: str) -> None:
     await asyncio.to_thread(refresh_dimensions, warehouse, owner_url)
 
 
-def _heartbeat(owner_url: str, consumer: str, stats: SinkStats) -> None:
-    with psycopg.connect(owner_url, autocommit=True) as conn:
-        report_component(
+async def _heartbeat(owner_url: str, consumer: str, stats: SinkStats) -> None:
+    async with await psycopg.AsyncConnection.connect(owner_url, autocommit=True) as conn:
+        await areport_component(
             conn,
             f"sink-{consumer}",
             "sink",
@@ -217,35 +217,23 @@ def _heartbeat(owner_url: str, consumer: str, stats: SinkStats) -> None:
         )
 
 
-async def run_sink(
-    nats_url: str,
-    warehouse_path: Path | str,
-    *,
-    projections: Mapping[str, Sequence[Projection]],
-    table_names: Sequence[str],
-    owner_url: str | None = None,
-    config: EventsConfig | None = None,
-    consumer: str = SINK_CONSUMER,
-    on_loaded: Callable[[LoadResult], None] | None = None,
-    stats: SinkStats | None = None,
-) -> None:
+class SinkOptions(TypedDict, total=False):
+    """``run_sink_once``'s keyword arguments, which ``run_sink`` passes through as they are."""
+
+    projections: Required[Mapping[str, Sequence[Projection]]]
+    table_names: Required[Sequence[str]]
+    owner_url: str | None
+    config: EventsConfig | None
+    consumer: str
+    on_loaded: Callable[[LoadResult], None] | None
+    stats: SinkStats | None
+
+
+async def run_sink(nats_url: str, warehouse_path: Path | str, **options: Unpack[SinkOptions]) -> None:
     """The sink as a supervised asyncio task: restarts after errors, stops cleanly when cancelled.
 
     sink = asyncio.create_task(run_sink(nats_url, "warehouse.duckdb", owner_url=owner_url,
                                         projections=PROJECTIONS, table_names=MIRRORED_TABLES))
     """
-
-    async def once() -> None:
-        await run_sink_once(
-            nats_url,
-            warehouse_path,
-            projections=projections,
-            table_names=table_names,
-            owner_url=owner_url,
-            config=config,
-            consumer=consumer,
-            on_loaded=on_loaded,
-            stats=stats,
-        )
-
-    await supervise(f"sink-{consumer}", once)
+    once = functools.partial(run_sink_once, nats_url, warehouse_path, **options)
+    await supervise(f"sink-{options.get('consumer', SINK_CONSUMER)}", once)

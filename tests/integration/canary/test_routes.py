@@ -19,9 +19,9 @@ from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
 from pavedroad.settings import load_settings
 from pavedroad.slo.recorder import Recorder
-from pavedroad.slo.store import flush_rows
 from pavedroad.tenancy.operators import issue_operator
 from pavedroad.testing import TestDatabase
+from tests.integration.slo.slices import flush_to
 
 
 @pytest.fixture
@@ -47,8 +47,7 @@ def _record(owner_url: str, version: str, *, error_rate: float, minutes: int = 2
         for latency in rng.lognormal(np.log(0.05), 0.4, size=per_minute):
             status = 500 if rng.random() < error_rate else 200
             recorder.record_http("/v1/jobs", "GET", status, float(latency), tenant="alpha")
-    with psycopg.connect(owner_url) as conn:
-        flush_rows(conn, recorder.drain())
+    flush_to(owner_url, recorder.drain())
 
 
 def test_verdict_fails_a_worse_canary_and_passes_an_equal_one(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
@@ -12,8 +11,8 @@ from pavedroad.canary import Policy, analyse
 from pavedroad.canary.drivers import SloSlicesSource
 from pavedroad.canary.ports import CohortSpec
 from pavedroad.slo.recorder import Recorder
-from pavedroad.slo.store import flush_rows
 from pavedroad.testing import TestDatabase
+from tests.integration.slo.slices import aflush_to
 
 T0 = 1_900_000_200.0  # a multiple of 60 and of 300
 
@@ -26,7 +25,7 @@ async def pool(database: TestDatabase) -> AsyncIterator[AsyncConnectionPool]:
     await p.close()
 
 
-def _flush(owner_url: str) -> None:
+async def _flush(owner_url: str) -> None:
     """Three minutes of 10 s recorder slices: the canary fails only for tenant 'big'."""
     now = [T0]
     recorder = Recorder("api", "v7", slice_seconds=10, time_source=lambda: now[0])
@@ -36,14 +35,13 @@ def _flush(owner_url: str) -> None:
             recorder.record_http("/v1/jobs", "GET", 200, 0.05, variant="off", tenant=tenant)
             status = 500 if tenant == "big" else 200
             recorder.record_http("/v1/jobs", "GET", status, 0.08, variant="on", tenant=tenant)
-    with psycopg.connect(owner_url) as conn:
-        flush_rows(conn, recorder.drain())
+    await aflush_to(owner_url, recorder.drain())
 
 
 async def test_slices_are_binned_per_cohort_with_tenants_and_whole_bins_only(
     database: TestDatabase, pool: AsyncConnectionPool
 ) -> None:
-    _flush(database.owner_url)
+    await _flush(database.owner_url)
     source = SloSlicesSource(pool, bin_seconds=60, tenant_bin_seconds=60, settle_s=0)
     pairs = await source.slices(CohortSpec("off", "on"), T0, T0 + 180)
     assert [p.start for p in pairs] == [T0, T0 + 60, T0 + 120]
@@ -66,7 +64,7 @@ async def test_slices_are_binned_per_cohort_with_tenants_and_whole_bins_only(
 
 
 async def test_deploy_versions_are_a_cohort_dimension(database: TestDatabase, pool: AsyncConnectionPool) -> None:
-    _flush(database.owner_url)
+    await _flush(database.owner_url)
     source = SloSlicesSource(pool, settle_s=0)
     same = await source.slices(CohortSpec("v7", "v8", "version"), T0, T0 + 180)
     assert all(p.canary.requests == 0 for p in same)

@@ -9,7 +9,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.events import Event, EventsConfig, Relay, aappend
-from pavedroad.tenancy import Principal, Role, atransaction
+from pavedroad.tenancy import Principal, Role, aset_tenant, atransaction
 from pavedroad.testing import TestDatabase
 from tests.integration.events.conftest import World
 from tests.integration.events.streams import drain, read_stream
@@ -73,7 +73,7 @@ async def test_late_committing_row_is_not_skipped(
     await relay.connect()
     try:
         async with app_pool.connection() as slow, slow.transaction():
-            await slow.execute("select set_config('app.tenant_id', %s, true)", (world.tenant,))
+            await aset_tenant(slow, principal)
             await aappend(slow, _event(world.tenant, 100, -1))  # lowest seq, still uncommitted
             for n in range(5):
                 async with atransaction(app_pool, principal) as tx:

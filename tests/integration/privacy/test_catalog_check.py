@@ -79,3 +79,24 @@ def test_insecure_views_definer_functions_and_role_powers_fail(servers: TestServ
 
         with psycopg.connect(servers.admin_url, autocommit=True) as conn:
             conn.execute("ALTER ROLE pavedroad_app NOBYPASSRLS")
+
+
+def test_a_forgeable_policy_and_a_reachable_signer_fail(servers: TestServers, tmp_path: Path) -> None:
+    sql = """
+    CREATE TABLE notes (tenant_id text NOT NULL, id bigint, PRIMARY KEY (tenant_id, id));
+    SELECT pavedroad_meta.scope_to_tenant('notes');
+    DROP POLICY tenant_isolation ON notes;
+    CREATE POLICY tenant_isolation ON notes AS RESTRICTIVE FOR ALL TO PUBLIC
+        USING (tenant_id = current_setting('app.tenant_id', true))
+        WITH CHECK (tenant_id = current_setting('app.tenant_id', true));
+    GRANT EXECUTE ON FUNCTION pavedroad_meta.tenant_signature(text) TO pavedroad_app;
+    GRANT SELECT ON pavedroad_meta.tenant_signing_key TO pavedroad_app;
+    """
+    registry = _registry_with({"notes": {"tenant_id": "internal", "id": "internal"}})
+    findings = run_catalog_check(servers.admin_url, _extra(tmp_path, sql), registry)
+    assert {(f.code, f.subject) for f in findings} == {
+        ("G104", "public.notes"),
+        ("G114", "public.notes policy tenant_isolation"),
+        ("G115", "pavedroad_meta.tenant_signature()"),
+        ("G115", "pavedroad_meta.tenant_signing_key"),
+    }

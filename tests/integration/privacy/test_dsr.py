@@ -12,6 +12,7 @@ from pavedroad import events
 from pavedroad.cli.guard import stack_registry
 from pavedroad.errors import Conflict, NotFound
 from pavedroad.privacy import erase_subject, export_subject, place_hold, release_holds, to_json
+from pavedroad.tenancy import Principal, Role, set_tenant
 from pavedroad.testing import TestDatabase
 
 from .seed import World, seed_tenant
@@ -70,7 +71,7 @@ def test_erase_anonymises_personal_data_and_keeps_facts(database: TestDatabase, 
     cid, app = alpha.candidates[0], alpha.applications[0]
     with psycopg.connect(database.owner_url) as conn:
         with conn.transaction():
-            conn.execute("select set_config('app.tenant_id', 'alpha', true)")
+            set_tenant(conn, Principal("alpha", None, Role.ADMIN))
             event = events.Event(
                 type="candidate_created",
                 tenant_id="alpha",
@@ -152,7 +153,7 @@ def test_audit_events_are_append_only(database: TestDatabase, worlds: tuple[Worl
     with psycopg.connect(database.owner_url) as conn:
         export_subject(conn, "alpha", "candidates", alpha.candidates[0])
     with psycopg.connect(database.app_url) as conn, conn.transaction():
-        conn.execute("select set_config('app.tenant_id', 'alpha', true)")
+        set_tenant(conn, Principal("alpha", None, Role.ADMIN))
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("delete from audit_events")
     with psycopg.connect(database.owner_url) as conn:  # even the owner is refused by the trigger

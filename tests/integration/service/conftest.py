@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -13,6 +14,8 @@ from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
 from pavedroad.settings import load_settings
 from pavedroad.testing import TestDatabase
+
+from .world import Caller, Pipeline, make_pipeline
 
 
 def _seed_minimal(owner_url: str) -> None:
@@ -40,3 +43,32 @@ def client(database: TestDatabase, keys: dict[str, dict[str, str]]) -> Iterator[
     app = create_app(load_settings(), database.app_url)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def pipeline(database: TestDatabase, keys: dict[str, dict[str, str]]) -> dict[str, int]:
+    """Job 1 of tenant alpha gets a three-stage plan and a source."""
+    with psycopg.connect(database.owner_url) as conn:
+        ids = [
+            conn.execute(
+                "insert into job_stages (tenant_id, job_id, position, name, stage_type)"
+                " values ('alpha', 1, %s, %s, %s) returning id",
+                (pos, name, kind),
+            ).fetchone()[0]  # type: ignore[index]
+            for pos, name, kind in [(1, "Review", "application_review"), (2, "Onsite", "onsite"), (3, "Offer", "offer")]
+        ]
+        conn.execute("insert into sources (tenant_id, id, name, kind) values ('alpha', 1, 'Referral', 'referral')")
+    return {"review": ids[0], "onsite": ids[1], "offer": ids[2]}
+
+
+@pytest.fixture
+def pipelines(database: TestDatabase, keys: dict[str, dict[str, str]]) -> dict[str, Pipeline]:
+    """Job 1 of alpha and job 2 of beta, each with Review → Onsite → Offer → Hired and a source."""
+    with psycopg.connect(database.owner_url) as conn:
+        return {"alpha": make_pipeline(conn, "alpha", 1), "beta": make_pipeline(conn, "beta", 2)}
+
+
+@pytest.fixture
+def as_role(client: TestClient, keys: dict[str, dict[str, str]]) -> Any:
+    """``as_role("alpha", "recruiter")`` → a Caller; ``as_role("alpha", None)`` sends no key."""
+    return lambda tenant, role: Caller(client, keys, tenant, role)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-import pytest
 from fastapi.testclient import TestClient
 
 from pavedroad.testing import TestDatabase
@@ -16,22 +15,6 @@ def _auth(key: str, idem: str | None = None) -> dict[str, str]:
     if idem is not None:
         headers["Idempotency-Key"] = idem
     return headers
-
-
-@pytest.fixture
-def pipeline(database: TestDatabase, keys: dict[str, dict[str, str]]) -> dict[str, int]:
-    """Job 1 of tenant alpha gets a three-stage plan and a source."""
-    with psycopg.connect(database.owner_url) as conn:
-        ids = [
-            conn.execute(
-                "insert into job_stages (tenant_id, job_id, position, name, stage_type)"
-                " values ('alpha', 1, %s, %s, %s) returning id",
-                (pos, name, kind),
-            ).fetchone()[0]  # type: ignore[index]
-            for pos, name, kind in [(1, "Review", "application_review"), (2, "Onsite", "onsite"), (3, "Offer", "offer")]
-        ]
-        conn.execute("insert into sources (tenant_id, id, name, kind) values ('alpha', 1, 'Referral', 'referral')")
-    return {"review": ids[0], "onsite": ids[1], "offer": ids[2]}
 
 
 NEW = {
@@ -132,3 +115,32 @@ def test_values_postgres_cannot_store_are_400(
     response = client.post("/v1/applications", json=bad, headers=_auth(keys["alpha"]["recruiter"]))
     assert response.status_code == 400
     assert "cannot be stored" in response.json()["message"]
+
+
+def test_a_custom_value_that_does_not_fit_its_field_is_refused(
+    client: TestClient, keys: dict[str, dict[str, str]], pipeline: dict[str, int], database: TestDatabase
+) -> None:
+    """Stored, it would make every query reading the field fail on a cast that quotes the value."""
+    with psycopg.connect(database.owner_url) as conn:
+        conn.execute(
+            "insert into custom_field_definitions (tenant_id, entity, key, label, field_type, classification)"
+            " values ('alpha', 'candidates', 'expected_salary', 'Expected salary', 'number', 'compensation'),"
+            " ('alpha', 'applications', 'start', 'Earliest start', 'date', 'internal')"
+        )
+    recruiter = _auth(keys["alpha"]["recruiter"])
+    bad_candidate = {**NEW, "candidate": {**NEW["candidate"], "custom": {"expected_salary": "ask ada@example.com"}}}
+    refused = client.post("/v1/applications", json=bad_candidate, headers=recruiter)
+    assert refused.status_code == 400, refused.text
+    assert "custom.expected_salary" in refused.text
+    assert "ada@example.com" not in refused.text
+    bad_application = {**NEW, "custom": {"start": "next spring"}}
+    assert client.post("/v1/applications", json=bad_application, headers=recruiter).status_code == 400
+    candidate = {**NEW["candidate"], "custom": {"expected_salary": 1}}
+    fits = {**NEW, "custom": {"start": "2030-01-31"}, "candidate": candidate}
+    assert client.post("/v1/applications", json=fits, headers=recruiter).status_code == 201
+    total = client.post(
+        "/v1/query",
+        json={"query": "candidates | aggregate s = sum(custom.expected_salary)"},
+        headers=_auth(keys["alpha"]["admin"]),
+    )
+    assert total.status_code == 200, total.text

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from pavedroad.cli.slo import app
 from pavedroad.settings import get_settings
-from pavedroad.slo import Recorder, flush_rows
+from pavedroad.slo import Recorder
 from pavedroad.testing import TestDatabase
+from tests.integration.slo.slices import flush_to
 
 runner = CliRunner()
 
@@ -32,8 +33,7 @@ def recorded(database: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterato
         slow = tenant == "globex"
         recorder.record_http("/v1/applications/{application_id}", "GET", 503 if slow else 200,
                              rng.uniform(0.5, 0.9) if slow else rng.uniform(0.01, 0.02), tenant=tenant)
-    with psycopg.connect(database.app_url) as conn:
-        flush_rows(conn, recorder.drain())
+    flush_to(database.app_url, recorder.drain())
     yield database
     get_settings.cache_clear()
 

@@ -14,12 +14,12 @@ from pavedroad.slo import (
     PostgresSliceSource,
     Recorder,
     decode_top,
-    flush_rows,
     parse_specs,
     rank,
     top_query,
 )
 from pavedroad.testing import TestDatabase
+from tests.integration.slo.slices import flush_to
 
 NOW = 1_800_000_000.0
 # route -> (median latency s, error every n requests); p99s are far apart so the ranking is unambiguous
@@ -52,8 +52,7 @@ def _worker(worker: int, url: str) -> None:
     recorder = Recorder("recruiting", "v1", slice_seconds=10, time_source=lambda: next(clock))
     for route, tenant, latency, status in _samples(worker):
         recorder.record_http(route, "GET", status, latency, tenant=tenant)
-    with psycopg.connect(url) as conn:
-        flush_rows(conn, recorder.drain())
+    flush_to(url, recorder.drain())
 
 
 def _exact_quantile(values: list[float], q: float) -> float:
@@ -111,8 +110,7 @@ def test_sql_window_counts_agree_with_the_memory_source(database: TestDatabase) 
     for route, tenant, latency, status in _samples(9):
         recorder.record_http(route, "GET", status, latency, tenant=tenant)
     rows = recorder.drain()
-    with psycopg.connect(database.app_url) as conn:
-        flush_rows(conn, rows)
+    flush_to(database.app_url, rows)
     memory = MemorySliceSource(rows)
     sql = PostgresSliceSource(lambda: psycopg.connect(database.app_url))
     windows = [300.0, 1800.0, 3600.0, 7200.0]
@@ -146,8 +144,7 @@ def test_cached_source_tracks_new_and_merged_slices(database: TestDatabase) -> N
             recorder.record_http("/v1/jobs", "GET", rng.choice([200, 200, 200, 503]), rng.uniform(0.01, 0.3),
                                  tenant=tenant)
             t[0] += 1.5
-        with psycopg.connect(database.app_url) as conn:
-            flush_rows(conn, recorder.drain())
+        flush_to(database.app_url, recorder.drain())
 
     windows = [300.0, 3600.0, 7200.0]
     sql = PostgresSliceSource(lambda: psycopg.connect(database.app_url))

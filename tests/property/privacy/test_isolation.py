@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pavedroad.db import app_url_from_owner
 from pavedroad.query import TenantSchema, default_compiler
 from pavedroad.recruiting.model import recruiting_model
+from pavedroad.tenancy import Principal, Role, set_tenant
 from pavedroad.testing import TestDatabase, TestServers
 from tests.integration.privacy.seed import seed_tenant
 
@@ -71,7 +72,7 @@ def test_rls_alone_refuses_the_other_tenants_rows(db: TestDatabase, pair: tuple[
     a, b = pair
     sql, params = _compile(query, b)
     with psycopg.connect(app_url_from_owner(db.owner_url)) as conn, conn.transaction():
-        conn.execute("select set_config('app.tenant_id', %s, true)", (a,))
+        set_tenant(conn, Principal(a, None, Role.ADMIN))
         rows = conn.execute(sql, params).fetchall()
     assert [r for r in rows if any(v not in (None, 0) for v in r)] == [] or _leaks(rows, a) == []
     assert _leaks(rows, a) == []
@@ -105,7 +106,7 @@ def test_rls_alone_over_every_table_with_raw_sql(db: TestDatabase, tenant: str) 
         ]
     assert "candidates" in tables
     with psycopg.connect(app_url_from_owner(db.owner_url)) as conn, conn.transaction():
-        conn.execute("select set_config('app.tenant_id', %s, true)", (tenant,))
+        set_tenant(conn, Principal(tenant, None, Role.ADMIN))
         for table in tables:
             seen = conn.execute(
                 psycopg.sql.SQL("select distinct tenant_id from {}").format(psycopg.sql.Identifier(table))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
-from pavedroad.privacy import Catalog, Classification, Registry, check_catalog
+from pavedroad.privacy import Catalog, Classification, Registry, check_catalog, check_tenant_setting_sources
 from pavedroad.privacy.catalog import Constraint, Function, Policy, Table, View
 
-_Q = "(tenant_id = current_setting('app.tenant_id'::text, true))"
+_Q = "(tenant_id = ( SELECT pavedroad_meta.current_tenant() AS current_tenant))"
+_FORGEABLE = "(tenant_id = current_setting('app.tenant_id'::text, true))"
 _GOOD = Table(
     "public",
     "things",
@@ -95,3 +97,47 @@ def test_findings_render_on_one_line_with_a_fix() -> None:
     assert line.startswith("G103 public.things:")
     assert "scope_to_tenant('things')" in line
     assert Classification.PERSONAL.rank > Classification.CONFIDENTIAL.rank
+
+
+def test_a_policy_on_the_forgeable_setting_is_refused() -> None:
+    """The shape every tenant policy had before the tenant was signed: forgeable with set_config()."""
+    old = Policy("tenant_isolation", True, "ALL", _FORGEABLE, _FORGEABLE)
+    assert _codes(_catalog(replace(_GOOD, policies=(old,)))) == ["G104", "G114"]
+    extra = Policy("sneaky", False, "SELECT", f"({_Q} OR {_FORGEABLE})", None)
+    assert _codes(_catalog(replace(_GOOD, policies=(*_GOOD.policies, extra)))) == ["G114"]
+
+
+def test_the_tenant_signing_state_is_out_of_the_app_roles_reach() -> None:
+    key = Table("pavedroad_meta", "tenant_signing_key", ("one", "ikey", "okey"), False, False, "postgres")
+    definers = (
+        Function("pavedroad_meta", "enter_tenant", True, "postgres", True),
+        Function("pavedroad_meta", "current_tenant", True, "postgres", True),
+        Function("pavedroad_meta", "tenant_signature", False, "postgres", False),
+    )
+    assert _codes(_catalog(_GOOD, key, functions=definers)) == []
+    readable = replace(key, app_privileges=frozenset({"SELECT"}))
+    assert _codes(_catalog(_GOOD, readable, functions=definers)) == ["G115"]
+    signer = (*definers[:2], replace(definers[2], app_can_execute=True))
+    assert _codes(_catalog(_GOOD, key, functions=signer)) == ["G115"]
+    invoker = (replace(definers[0], security_definer=False), *definers[1:])
+    assert _codes(_catalog(_GOOD, key, functions=invoker)) == ["G115"]
+
+
+def test_server_log_settings_that_write_values_are_reported() -> None:
+    safe = {"log_min_messages": "log", "log_min_error_statement": "panic", "log_error_verbosity": "terse"}
+    assert _codes(replace(_catalog(_GOOD), server_settings=safe)) == []
+    today = {**safe, "log_min_messages": "warning", "log_min_error_statement": "error"}
+    findings = check_catalog(replace(_catalog(_GOOD), server_settings=today), _REGISTRY)
+    assert [(f.code, f.subject) for f in findings] == [
+        ("G116", "server setting log_min_error_statement"),
+        ("G116", "server setting log_min_messages"),
+    ]
+
+
+def test_code_that_sets_the_tenant_setting_itself_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text('"""Mentions set_config(\'app.tenant_id\', ...) in prose only."""\n')
+    (tmp_path / "bad.py").write_text(
+        'def f(conn):\n    conn.execute("select set_config(\'app.tenant_id\', %s, true)", ("x",))\n'
+    )
+    [finding] = check_tenant_setting_sources([tmp_path])
+    assert (finding.code, finding.subject) == ("G117", f"{tmp_path / 'bad.py'}:2")

@@ -47,6 +47,14 @@ def _const_type(value: object) -> str:
     return "string"
 
 
+def _temporal_text(node: Node, other: str | None) -> Node:
+    """A lifted text literal compared with a date or timestamp takes that type, so the binder parses it
+    before it is sent (a value Postgres cannot cast never reaches the server, nor its log)."""
+    if isinstance(node, Const) and node.type == "string" and node.slot is not None and other in TEMPORAL:
+        return Const(node.value, other, node.slot, node.span)
+    return node
+
+
 class _Checker:
     def __init__(self, ctx: Context) -> None:
         self.params: dict[str, str] = dict(ctx.param_types)
@@ -108,7 +116,7 @@ class _Checker:
             a, b = self.pair(*args)
             if not _compatible(_type(a), _type(b)):
                 raise self.fail(f"cannot compare {a.type} with {b.type}", node.span)
-            return replace(node, args=(a, b), type="bool")
+            return replace(node, args=(_temporal_text(a, b.type), _temporal_text(b, a.type)), type="bool")
         if name in ("and", "or", "not"):
             typed = tuple(self.t(a, "bool") for a in args)
             for a in typed:
@@ -125,6 +133,7 @@ class _Checker:
             for x in rest:
                 if not _compatible(_type(first), _type(x)):
                     raise self.fail(f"cannot compare {first.type} with {x.type}", x.span)
+            rest = tuple(_temporal_text(x, first.type) for x in rest)
             return replace(node, args=(first, *rest), type="bool")
         if name in ("is_null", "is_not_null"):
             return replace(node, args=(self.t(args[0]),), type="bool")

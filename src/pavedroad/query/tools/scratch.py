@@ -21,7 +21,7 @@ from pavedroad.query.tools.dbplan import DbPlan, from_postgres
 from pavedroad.query.tools.explain_run import explain_sql
 from pavedroad.query.tools.suite import SuiteQuery
 from pavedroad.query.tools.trace import Trace, trace_compile
-from pavedroad.tenancy import SET_CONTEXT_SQL, Principal, Role, context_params
+from pavedroad.tenancy import Principal, Role, set_tenant
 
 __all__ = ["APP_ROLE", "CompiledCase", "compile_suite", "enter_tenant", "plan_all"]
 
@@ -38,7 +38,7 @@ class CompiledCase:
 def enter_tenant(conn: psycopg.Connection, tenant: str, time_zone: str = "UTC") -> None:
     """Inside the current transaction: become the app role under ``tenant`` (undone by the rollback)."""
     conn.execute(f"SET LOCAL ROLE {APP_ROLE}")  # a constant, not input
-    conn.execute(SET_CONTEXT_SQL, context_params(Principal(tenant, None, Role.ADMIN)))
+    set_tenant(conn, Principal(tenant, None, Role.ADMIN))
     conn.execute("select set_config('TimeZone', %s, true)", (time_zone,))
 
 

@@ -61,7 +61,7 @@ class NewInterview(BaseModel):
     stage_id: int = Field(ge=1, le=2**62)
     scheduled_at: datetime
     participant_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=20)
-    duration_minutes: int = Field(default=45, ge=5, le=600)
+    duration_minutes: int = Field(default=45, ge=5, le=commands.MAX_INTERVIEW_MINUTES)
 
 
 class NewScorecard(BaseModel):
@@ -104,7 +104,10 @@ async def _write(
     async with atransaction(request.app.state.pool, principal) as conn:
         if key is not None:
             digest = idempotency.request_hash(
-                request.method, request.url.path, body.model_dump(mode="json") if body else None
+                request.method,
+                request.url.path,
+                body.model_dump(mode="json") if body else None,
+                caller=f"{principal.user_id}:{principal.role.value}",
             )
             replay = await idempotency.begin(conn, principal.tenant_id, key, digest)
             if replay is not None:
