@@ -53,6 +53,7 @@ from pavedroad.query import (
     Context,
     DefaultPolicy,
     QueryError,
+    QueryLimitError,
     QueryState,
     TenantSchema,
     arun,
@@ -212,10 +213,10 @@ async def _bench_cli_protected(app_url: str, tenant: str, reps: int, role: Role)
             def raw(q: str = text) -> Any:
                 return arun_unrestricted(pool, principal, q, model=model, policy=policy)
 
-            try:  # warm caches and plans on both sides; a query the recruiter may not run is skipped
-                await protected()
+            try:  # warm caches and plans on both sides; a query the role may not run, or whose answer is over
+                await protected()  # the row cap at this size, is skipped (counted in ``skipped``)
                 await raw()
-            except QueryError:
+            except (QueryError, QueryLimitError):
                 skipped += 1
                 continue
             ours, base = [], []
@@ -240,6 +241,7 @@ def bench_cli_protected(app_url: str, tenant: str, reps: int) -> dict[str, Any]:
         "cli_protected_overhead_pct": admin["overhead_pct"],
         "cli_protected_worst_pct": admin["worst_pct"],
         "cli_protected_queries": admin["queries"],
+        "cli_protected_skipped": admin["skipped"],
         "cli_protected_recruiter_overhead_pct": recruiter["overhead_pct"],
     }
 

@@ -32,8 +32,8 @@ from pavedroad.privacy.access import DEFAULT_MATRIX, AccessMatrix, FieldAccessPo
 from pavedroad.privacy.audit import AuditEvent, Outcome, arecord, arecord_denial
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.disclosure import suppress_rows
-from pavedroad.privacy.rows import RowRule, agranted_ids, restrict, rules_for
-from pavedroad.privacy.shape import check_shape, in_text, sensitive_fields
+from pavedroad.privacy.rows import RowRule, afetch_granted, asend_granted, restrict, rules_for
+from pavedroad.privacy.shape import checked_shape, in_text
 from pavedroad.query import (
     CompiledQuery,
     Compiler,
@@ -234,20 +234,24 @@ class _Request:
         Disclosure control is for sensitive data: a count the caller could read row by row reveals nothing
         by being small, so only aggregates that read a sensitive field (key, filter or measure) are suppressed."""
         try:
-            aggregate = check_shape(model, self.q, rules, self.principal.role.value, schema)
+            aggregate, sensitive = checked_shape(model, self.q, rules, self.principal.role.value, schema)
         except QueryError as exc:
             raise (in_text(exc, self.source) if isinstance(self.source, str) else exc) from None
-        return aggregate and bool(sensitive_fields(model, self.q, schema))
+        return aggregate and sensitive
 
 
 _K_SQL = "select min_group_size from tenants where tenant_id = %s"
 
 
-async def _grants(conn: Any, principal: Principal, rules: list[RowRule]) -> tuple[TenantSchema, list[list[int]]]:
-    """The tenant's schema and the ids each applicable rule grants the caller (under RLS, in ``conn``)."""
+async def _context(conn: Any, principal: Principal, rules: list[RowRule]) -> tuple[TenantSchema, int, list[list[int]]]:
+    """The tenant's schema, its ``min_group_size`` and the ids each applicable rule grants the caller
+    (under RLS, in ``conn``). Every query is sent before any result is read, so on a pipelined connection
+    they travel with BEGIN and the context in one round trip (the schema's fetch sends them)."""
+    k_sent = await conn.execute(_K_SQL, (principal.tenant_id,))
+    grants_sent = [await asend_granted(conn, r, principal.tenant_id, principal.user_id) for r in rules]
     schema = await aload_tenant_schema(conn, principal.tenant_id)
-    grants = [await agranted_ids(conn, r, principal.tenant_id, principal.user_id) for r in rules]
-    return schema, grants
+    k = int((await k_sent.fetchone() or (5,))[0])
+    return schema, k, [await afetch_granted(sent) for sent in grants_sent]
 
 
 _Refusal = QueryError | QueryLimitError
@@ -300,11 +304,11 @@ async def arun_protected(
     checked = False  # a shape refusal already points into the caller's query; later ones are relocated
     try:
         applicable = req.applicable(rules)
-        async with atransaction(pool, principal) as conn:  # one transaction: grants, the query, its audit event
-            schema, grants = await _grants(conn, principal, applicable)
+        # One pipelined transaction: grants and settings, the query, its audit event with the COMMIT.
+        async with atransaction(pool, principal, pipeline=True) as conn:
+            schema, k, grants = await _context(conn, principal, applicable)
             aggregate = req.disclosing(model, rules, schema)
             checked = True
-            k = int((await (await conn.execute(_K_SQL, (principal.tenant_id,))).fetchone() or (5,))[0])
             plan = _plan(req.q, applicable, grants, principal.user_id, aggregate)
 
             async def execute(q: str | dict[str, Any], page: str | None) -> QueryResult:
@@ -321,8 +325,8 @@ async def arun_protected(
             result = await execute(as_written if isinstance(as_written, str) else dict(as_written), cursor)
             reference = None if plan.reference is None else (await execute(plan.reference, None)).rows
             out = _finish(plan, result, reference, k)
-            async with conn.pipeline():  # the audit row and its outbox event in one round trip
-                await arecord(conn, _audit(principal, req.entity, out, request_id))
+            # The audit row and its outbox event are sent with the COMMIT, which the block waits for.
+            await arecord(conn, _audit(principal, req.entity, out, request_id))
     except (QueryError, QueryLimitError) as exc:
         located = schema if checked else None
         raise await _failed(pool, req, exc, schema=located, model=model, params=params, compiler=compiler,
@@ -353,7 +357,7 @@ async def aexplain_protected(
     try:
         applicable = req.applicable(rules)
         async with atransaction(pool, principal) as conn:
-            schema, grants = await _grants(conn, principal, applicable)
+            schema, _, grants = await _context(conn, principal, applicable)
             aggregate = req.disclosing(model, rules, schema)
             checked = True
             restricted = restrict(req.q, applicable, grants, principal.user_id)

@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-__all__ = ["RowRule", "agranted_ids", "granted_ids", "restrict", "rules_for"]
+__all__ = ["RowRule", "afetch_granted", "agranted_ids", "asend_granted", "granted_ids", "restrict", "rules_for"]
 
 _NOTHING: dict[str, Any] = {"op": "=", "args": [{"value": 1}, {"value": 0}]}
 
@@ -50,10 +50,22 @@ def granted_ids(conn: psycopg.Connection, rule: RowRule, tenant: str, user_id: i
 
 async def agranted_ids(conn: psycopg.AsyncConnection, rule: RowRule, tenant: str, user_id: int | None) -> list[int]:
     """Async twin of ``granted_ids``."""
+    return await afetch_granted(await asend_granted(conn, rule, tenant, user_id))
+
+
+async def asend_granted(
+    conn: psycopg.AsyncConnection, rule: RowRule, tenant: str, user_id: int | None
+) -> psycopg.AsyncCursor[Any] | None:
+    """``agranted_ids`` in two halves, so a pipelined connection sends several grants in one round trip:
+    the query sent (``None``: a principal without a user, granted nothing)..."""
     if user_id is None:
-        return []
-    cur = await conn.execute(rule.grants_sql, {"tenant": tenant, "user": user_id})
-    return [int(r[0]) for r in await cur.fetchall()]
+        return None
+    return await conn.execute(rule.grants_sql, {"tenant": tenant, "user": user_id})
+
+
+async def afetch_granted(cur: psycopg.AsyncCursor[Any] | None) -> list[int]:
+    """...and its ids received."""
+    return [] if cur is None else [int(r[0]) for r in await cur.fetchall()]
 
 
 def _with_user(node: Any, user_id: int | None) -> Any:

@@ -14,7 +14,10 @@ they were defined with, like model fields.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +25,7 @@ from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.rows import RowRule
 from pavedroad.query import QueryError, SemanticModel, Span, TenantSchema, custom_label, parse_text, to_json
 
-__all__ = ["check_shape", "in_text", "is_aggregate", "sensitive_fields"]
+__all__ = ["check_shape", "checked_shape", "in_text", "is_aggregate", "sensitive_fields"]
 
 _AGG_STEPS = ("group", "aggregate")
 _COUNTING = ("count", "count_distinct")  # counting people reveals nothing about which ones
@@ -140,11 +143,21 @@ def _expanded_fields(model: SemanticModel, root: str, steps: Any, depth: int = 0
     bodies += [ent.derived[n].expr for n in names if n in ent.derived]
     bodies += [ent.functions[c].expr for c in _calls(steps) if c in ent.functions]
     for body in bodies:
-        try:
-            expanded = to_json(parse_text(f"{root} | derive privacy_probe = {body}"))
-        except QueryError:
-            continue  # a body that does not parse alone (a function's parameters) is checked by the compiler
-        yield from _expanded_fields(model, root, expanded["steps"], depth + 1)
+        steps = _body_steps(root, body)
+        if steps is not None:  # a body that does not parse alone (a function's parameters): the compiler checks it
+            yield from _expanded_fields(model, root, steps, depth + 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _body_steps(root: str, body: str) -> list[Any] | None:
+    """A model body's steps as JSON (read only), or None if it does not parse alone. Cached: parsing was
+    most of the check's cost, and a model has few bodies (the text is the key, so a changed body is
+    parsed again)."""
+    try:
+        steps: list[Any] = to_json(parse_text(f"{root} | derive privacy_probe = {body}"))["steps"]
+        return steps
+    except QueryError:
+        return None
 
 
 def _check_relations(model: SemanticModel, q: dict[str, Any], rules: Sequence[RowRule], role: str) -> None:
@@ -264,3 +277,32 @@ def check_shape(
     if hidden:
         _check_singling_out(model, q, schema)
     return aggregate
+
+
+_CHECKED: OrderedDict[tuple[Any, ...], tuple[bool, bool]] = OrderedDict()
+_CHECKED_SIZE = 4096
+
+
+def checked_shape(
+    model: SemanticModel,
+    q: dict[str, Any],
+    rules: Sequence[RowRule] = (),
+    role: str = "",
+    schema: TenantSchema | None = None,
+) -> tuple[bool, bool]:
+    """``check_shape`` (raising as it does), then whether ``q`` reads a sensitive field: (aggregates,
+    sensitive). A passed check is remembered by everything it depends on — the model, the query, the
+    entities the role's rules narrow, the tenant's custom fields (version and digest) — so a report run
+    again is not walked again; a refusal is never remembered (it is judged, and located, every time)."""
+    narrowed = frozenset(r.entity for r in rules if role in r.roles)
+    fields = None if schema is None else (schema.tenant_id, schema.schema_version, schema.digest)
+    key = (model.fingerprint, json.dumps(q, sort_keys=True, default=repr), narrowed, fields)
+    found = _CHECKED.get(key)
+    if found is not None:
+        return found
+    aggregate = check_shape(model, q, rules, role, schema)
+    out = (aggregate, bool(sensitive_fields(model, q, schema)))
+    _CHECKED[key] = out
+    if len(_CHECKED) > _CHECKED_SIZE:
+        _CHECKED.popitem(last=False)
+    return out

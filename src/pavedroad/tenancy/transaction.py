@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 import weakref
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, nullcontext
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
@@ -64,11 +64,19 @@ def transaction(pool: ConnectionPool, principal: Principal) -> Iterator[psycopg.
 
 
 @asynccontextmanager
-async def atransaction(pool: AsyncConnectionPool, principal: Principal) -> AsyncIterator[psycopg.AsyncConnection]:
-    """Async twin of ``transaction``."""
+async def atransaction(
+    pool: AsyncConnectionPool, principal: Principal, *, pipeline: bool = False
+) -> AsyncIterator[psycopg.AsyncConnection]:
+    """Async twin of ``transaction``. ``pipeline``: the connection runs in pipeline mode, so statements
+    travel together until a result is fetched — BEGIN and the context go with the first query, and the
+    last statements with the COMMIT, whose outcome is still known before the block is left."""
     try:
-        async with pool.connection() as conn, conn.transaction():
+        async with pool.connection() as conn, _pipelined(conn, pipeline), conn.transaction():
             await aset_tenant(conn, principal)
             yield conn
     except psycopg.OperationalError as exc:
         raise Unavailable(f"the database is unavailable: {str(exc).strip()}") from None
+
+
+def _pipelined(conn: psycopg.AsyncConnection, on: bool) -> AbstractAsyncContextManager[object]:
+    return conn.pipeline() if on else nullcontext()
