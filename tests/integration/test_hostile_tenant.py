@@ -107,22 +107,26 @@ _CUSTOM_FIELDS = [
 ]
 
 
+def _define_custom_fields(conn: psycopg.Connection[Any], tenant: str) -> None:
+    for entity, key, kind, label in _CUSTOM_FIELDS:
+        conn.execute(
+            "insert into custom_field_definitions (tenant_id, entity, key, label, field_type, classification)"
+            " values (%s, %s, %s, %s, %s, %s)",
+            (tenant, entity, key, key, kind, label),
+        )
+
+
 @pytest.fixture
 def hostile(database: TestDatabase, tmp_path: Path) -> Iterator[Hostile]:
     seed_tenant(database.owner_url, "alpha", candidates=6)
     keys = ensure_demo_keys(database.owner_url, tmp_path / "keys.json", ["alpha"])["alpha"]
     with psycopg.connect(database.owner_url) as conn:
         conn.execute('update candidates set custom = custom || \'{"marker_note": "alpha note", "expected_salary": 1}\'')
+        _define_custom_fields(conn, "alpha")  # before the renumbering: every id of alpha's stays small
         _renumber_from(conn, B_FLOOR + 1)
     beta = seed_tenant(database.owner_url, "beta", candidates=6)
     with psycopg.connect(database.owner_url) as conn:
-        for tenant in ("alpha", "beta"):
-            for entity, key, kind, label in _CUSTOM_FIELDS:
-                conn.execute(
-                    "insert into custom_field_definitions (tenant_id, entity, key, label, field_type, classification)"
-                    " values (%s, %s, %s, %s, %s, %s)",
-                    (tenant, entity, key, key, kind, label),
-                )
+        _define_custom_fields(conn, "beta")
         for statement in _PLANT:
             conn.execute(sql.SQL(statement + " where tenant_id = 'beta'").format(m=sql.Literal(MARK)))
         beta_ids = {
