@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry, generate_latest
 
 from pavedroad.slo import Recorder, RecorderCollector, SLOMiddleware, record_dependency, set_cohort, use_recorder
+from pavedroad.testing import FakeClock
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,23 @@ def test_dependency_calls_are_recorded_on_the_default_recorder() -> None:
     rows = sorted(recorder.drain(), key=lambda r: r.status_class)
     assert [(r.kind, r.route, r.status_class, r.bad) for r in rows] == [
         ("dependency", "payments", "success", 0), ("dependency", "payments", "timeout", 1)]
+
+
+def test_latency_comes_from_the_injected_timer() -> None:
+    """A test can pin each request's latency, so what it compares does not depend on machine load."""
+    timer = FakeClock(start=0.0)
+    app = FastAPI()
+
+    @app.get("/slow")
+    async def slow() -> dict[str, bool]:
+        timer.advance(0.25)
+        return {}
+
+    recorder = Recorder("svc", "v")
+    app.add_middleware(SLOMiddleware, recorder=recorder, timer=timer.monotonic)
+    assert asyncio.run(_get(app, "/slow", "/slow")) == [200, 200]
+    (row,) = recorder.drain()
+    assert (row.total, row.sketch.sum) == (2, 0.5)
 
 
 def test_slices_roll_with_the_clock() -> None:
