@@ -16,6 +16,7 @@ from pavedroad.warehouse import Const, Insert, Projection, Update
 __all__ = [
     "MIRRORED_TABLES",
     "PROJECTIONS",
+    "UNPROJECTED",
     "ApplicationArchived",
     "ApplicationCreated",
     "ApplicationHired",
@@ -216,6 +217,10 @@ MIRRORED_TABLES: tuple[str, ...] = (
     "scorecards",
     "offers",
 )
+
+# Event types that change no mirrored table: custom field definitions are the tenant's configuration (the
+# compiler reads them from Postgres on every path), kept in the event log for audit, not mirrored.
+UNPROJECTED: frozenset[str] = frozenset({"custom_field_defined", "custom_field_changed"})
 
 # How each event type changes the mirror: payload key → column (Const for fixed values). Rows are keyed
 # by the table's primary key (tenant_id comes from the envelope).
