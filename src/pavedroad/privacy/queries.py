@@ -2,7 +2,7 @@
 small-group suppression and audit, around the query block's unrestricted drivers.
 
 ``arun_protected`` is the one path a principal's query takes — ``POST /v1/query``, ``pavedroad query
-run --role``, and ``pavedroad.query.run``/``arun``/``run_duckdb`` (through ``Guardrails``, the
+run --role``, and ``pavedroad.query.arun`` and its sync facade ``run`` (through ``Guardrails``, the
 ``QueryGuard`` this module implements) — and ``aexplain_protected`` the one path of an explanation.
 Guarantees: the compiler's policy pass gets ``FieldAccessPolicy`` (a field the role may not see reads as
 unknown); relationship rules narrow the root entity's rows before anything else; a query that would show
@@ -36,10 +36,10 @@ from pavedroad.privacy.rows import RowRule, afetch_granted, asend_granted, restr
 from pavedroad.privacy.shape import checked_shape, in_text
 from pavedroad.query import (
     CompiledQuery,
-    Compiler,
     QueryError,
     QueryLimitError,
     QueryResult,
+    RunOptions,
     SemanticModel,
     TenantSchema,
     aload_tenant_schema,
@@ -88,37 +88,18 @@ class Guardrails:
     rules: tuple[RowRule, ...] = ()
 
     async def arun(
-        self,
-        pool: AsyncConnectionPool,
-        principal: Principal,
-        query: str | Mapping[str, Any],
-        *,
-        model: SemanticModel,
-        params: dict[str, Any] | None = None,
-        cursor: str | None = None,
-        request_id: str | None = None,
-        compiler: Compiler | None = None,
-        duckdb: Any = None,
-    ) -> ProtectedResult:
+        self, pool: AsyncConnectionPool, principal: Principal, query: str | Mapping[str, Any], *,
+        model: SemanticModel, options: RunOptions, duckdb: Any = None,
+    ) -> ProtectedResult:  # fmt: skip
         return await arun_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
-                                    params=params, cursor=cursor, request_id=request_id, compiler=compiler,
-                                    duckdb=duckdb)  # fmt: skip
+                                    options=options, duckdb=duckdb)  # fmt: skip
 
     async def aexplain(
-        self,
-        pool: AsyncConnectionPool,
-        principal: Principal,
-        query: str | Mapping[str, Any],
-        *,
-        model: SemanticModel,
-        analyze: bool = False,
-        params: dict[str, Any] | None = None,
-        request_id: str | None = None,
-        duckdb: Any = None,
-    ) -> Explanation:
+        self, pool: AsyncConnectionPool, principal: Principal, query: str | Mapping[str, Any], *,
+        model: SemanticModel, options: RunOptions, analyze: bool = False, duckdb: Any = None,
+    ) -> Explanation:  # fmt: skip
         return await aexplain_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
-                                        analyze=analyze, params=params, request_id=request_id,
-                                        duckdb=duckdb)  # fmt: skip
+                                        options=options, analyze=analyze, duckdb=duckdb)  # fmt: skip
 
 
 def _with_count(query: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -262,20 +243,23 @@ _DENIALS = ("Q104", "Q304")
 
 async def _failed(
     pool: AsyncConnectionPool, req: _Request, exc: _Refusal, *, schema: TenantSchema | None,
-    model: SemanticModel, params: dict[str, Any] | None, compiler: Compiler | None, request_id: str | None,
+    model: SemanticModel, options: RunOptions,
 ) -> _Refusal:  # fmt: skip
     """What a refused query raises: audited when it named a field the caller may not see (in a transaction
     of its own), and located in what the caller wrote — the caller's own query compiled (never run) for
     the same role gives the error with its span there; an error only our rewrite has loses its span."""
     if exc.code in _DENIALS:
-        denied = AuditEvent(req.principal, "query", req.entity, "denied", request_id=request_id, reason=exc.code)
+        denied = AuditEvent(req.principal, "query", req.entity, "denied", request_id=options.request_id,
+                            reason=exc.code)  # fmt: skip
         await arecord_denial(pool, denied)
     if exc.span is None or schema is None:
         return exc
     source = req.source if isinstance(req.source, str) else dict(req.source)
     try:
-        (compiler or default_compiler).compile(source, model=model, schema=schema, role=req.principal.role.value,
-                                               policy=req.policy, params=params)  # fmt: skip
+        (options.compiler or default_compiler).compile(
+            source, model=model, schema=schema, role=req.principal.role.value, policy=req.policy,
+            limits=options.limits, params=options.params, now=options.now,
+        )  # fmt: skip
     except (QueryError, QueryLimitError) as own:
         return own
     exc.span = None
@@ -290,16 +274,14 @@ async def arun_protected(
     model: SemanticModel,
     matrix: AccessMatrix = DEFAULT_MATRIX,
     rules: Sequence[RowRule] = (),
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    request_id: str | None = None,
-    compiler: Compiler | None = None,
+    options: RunOptions = RunOptions(),
     duckdb: Any = None,
 ) -> ProtectedResult:
     """Compile and run ``query`` for ``principal`` with every guardrail (see the module docstring);
     ``duckdb`` (a connection holding copies of the tables) executes it there instead of on Postgres (the
-    grants, ``k`` and the audit event stay in Postgres); ``compiler`` shares a compile cache."""
+    grants, ``k`` and the audit event stay in Postgres); ``options.policy`` is replaced by the matrix's."""
     req = _Request.of(principal, query, matrix)
+    guarded = replace(options, policy=req.policy)
     schema: TenantSchema | None = None
     checked = False  # a shape refusal already points into the caller's query; later ones are relocated
     try:
@@ -311,26 +293,23 @@ async def arun_protected(
             checked = True
             plan = _plan(req.q, applicable, grants, principal.user_id, aggregate)
 
-            async def execute(q: str | dict[str, Any], page: str | None) -> QueryResult:
+            async def execute(q: str | Mapping[str, Any], opts: RunOptions) -> QueryResult:
                 if duckdb is not None:
-                    return run_duckdb_unrestricted(duckdb, schema, principal.role.value, q, model=model,
-                                                   params=params, cursor=page, policy=req.policy,
-                                                   compiler=compiler)  # fmt: skip
-                return await arun_unrestricted_in(conn, principal, q, model=model, params=params, cursor=page,
-                                                  policy=req.policy, compiler=compiler, schema=schema)  # fmt: skip
+                    return run_duckdb_unrestricted(duckdb, schema, principal.role.value, q, model=model, options=opts)
+                return await arun_unrestricted_in(conn, principal, q, model=model, options=opts, schema=schema)
 
             # Nothing rewritten (no rule, no hidden count): run the caller's own form, which the compile
             # cache keys on directly.
             as_written = req.source if not applicable and not aggregate else plan.query
-            result = await execute(as_written if isinstance(as_written, str) else dict(as_written), cursor)
-            reference = None if plan.reference is None else (await execute(plan.reference, None)).rows
+            result = await execute(as_written, guarded)
+            unpaged = replace(guarded, cursor=None)
+            reference = None if plan.reference is None else (await execute(plan.reference, unpaged)).rows
             out = _finish(plan, result, reference, k)
             # The audit row and its outbox event are sent with the COMMIT, which the block waits for.
-            await arecord(conn, _audit(principal, req.entity, out, request_id))
+            await arecord(conn, _audit(principal, req.entity, out, options.request_id))
     except (QueryError, QueryLimitError) as exc:
         located = schema if checked else None
-        raise await _failed(pool, req, exc, schema=located, model=model, params=params, compiler=compiler,
-                            request_id=request_id) from None  # fmt: skip
+        raise await _failed(pool, req, exc, schema=located, model=model, options=options) from None
     return out
 
 
@@ -342,15 +321,15 @@ async def aexplain_protected(
     model: SemanticModel,
     matrix: AccessMatrix = DEFAULT_MATRIX,
     rules: Sequence[RowRule] = (),
+    options: RunOptions = RunOptions(),
     analyze: bool = False,
-    params: dict[str, Any] | None = None,
-    request_id: str | None = None,
     duckdb: Any = None,
 ) -> Explanation:
     """Explain ``query`` for ``principal`` as ``arun_protected`` would run it: the same shape checks, field
     policy and row rules (so ``analyze`` counts only rows the caller may read), the planner's estimates
     hidden, actual row counts hidden where disclosure control applies; an analyze is audited."""
     req = _Request.of(principal, query, matrix)
+    guarded = replace(options, policy=req.policy)
     schema: TenantSchema | None = None
     shown = query if isinstance(query, str) else json.dumps(dict(query))
     checked = False  # a shape refusal already points into the caller's query; later ones are relocated
@@ -363,21 +342,20 @@ async def aexplain_protected(
             restricted = restrict(req.q, applicable, grants, principal.user_id)
             if duckdb is not None:
                 out = explain_duckdb_unrestricted(duckdb, schema, principal.role.value, restricted, model=model,
-                                                  analyze=analyze, params=params, policy=req.policy,
-                                                  estimates=False, shown=shown)  # fmt: skip
+                                                  options=guarded, analyze=analyze, estimates=False,
+                                                  shown=shown)  # fmt: skip
             else:
-                out = await aexplain_unrestricted_in(conn, principal, restricted, model=model, schema=schema,
-                                                     analyze=analyze, params=params, policy=req.policy,
-                                                     estimates=False, shown=shown)  # fmt: skip
+                out = await aexplain_unrestricted_in(conn, principal, restricted, model=model, options=guarded,
+                                                     schema=schema, analyze=analyze, estimates=False,
+                                                     shown=shown)  # fmt: skip
             if out.db is not None and aggregate:
                 out.db = replace(out.db, nodes=tuple(replace(n, actual_rows=None) for n in out.db.nodes))
                 out.notes.append("row counts are hidden: this query aggregates sensitive data (small groups)")
             if analyze:
                 classes = frozenset(Classification(c["classification"]) for c in out.policy)
-                await arecord(conn, AuditEvent(principal, "query", req.entity, "ok", classes, request_id=request_id,
-                                               reason="explain analyze"))  # fmt: skip
+                await arecord(conn, AuditEvent(principal, "query", req.entity, "ok", classes,
+                                               request_id=options.request_id, reason="explain analyze"))  # fmt: skip
     except (QueryError, QueryLimitError) as exc:
         located = schema if checked else None
-        raise await _failed(pool, req, exc, schema=located, model=model, params=params, compiler=None,
-                            request_id=request_id) from None  # fmt: skip
+        raise await _failed(pool, req, exc, schema=located, model=model, options=options) from None
     return out

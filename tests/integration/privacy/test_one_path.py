@@ -16,7 +16,7 @@ from psycopg_pool import ConnectionPool
 from typer.testing import CliRunner
 
 from pavedroad.cli.main import app
-from pavedroad.query import run, run_duckdb
+from pavedroad.query import run
 from pavedroad.query.warehouse_copy import copy_tables
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.recruiting.reads import GUARDRAILS
@@ -137,7 +137,7 @@ def test_cli_as_owner_is_refused_without_the_owner_url(database: TestDatabase, w
 
 
 def test_python_run_with_a_principal_applies_row_rules_on_both_engines(database: TestDatabase, world: World) -> None:
-    """``query.run`` and ``query.run_duckdb`` with a principal go through the guard: rules, suppression."""
+    """``query.run`` on Postgres and on DuckDB with a principal go through the guard: rules, suppression."""
     interviewer = Principal("alpha", world.users["interviewer"], Role.INTERVIEWER)
     compliance = Principal("alpha", world.users["compliance"], Role.COMPLIANCE)
     model = recruiting_model()
@@ -145,11 +145,11 @@ def test_python_run_with_a_principal_applies_row_rules_on_both_engines(database:
         duck = copy_tables(conn, model)  # every tenant's rows: the compiler's scoping keeps alpha's
     with ConnectionPool(database.app_url, min_size=1, max_size=2) as pool:
         pg = run(pool, interviewer, QUERIES[0], model=model, guard=GUARDRAILS)
-        dk = run_duckdb(pool, interviewer, duck, QUERIES[0], model=model, guard=GUARDRAILS)
+        dk = run(pool, interviewer, QUERIES[0], model=model, guard=GUARDRAILS, duckdb=duck)
         assert [r[0] for r in pg.rows] == [r[0] for r in dk.rows] == world.candidates[1:]
         grouped = "candidates | group eeoc.gender | aggregate n = count()"
         pg_grouped = run(pool, compliance, grouped, model=model, guard=GUARDRAILS).to_dict()
-        dk_grouped = run_duckdb(pool, compliance, duck, grouped, model=model, guard=GUARDRAILS).to_dict()
+        dk_grouped = run(pool, compliance, grouped, model=model, guard=GUARDRAILS, duckdb=duck).to_dict()
     assert pg_grouped["suppressed"] == dk_grouped["suppressed"] == [True, True, True]
     assert all(r[1] is None for r in dk_grouped["rows"])
     assert _audited(database.owner_url, "interviewer") == [("candidates", "ok")] * 2

@@ -13,7 +13,7 @@ import pytest
 import sqlglot
 import yaml
 
-from pavedroad.query import run_duckdb_unrestricted, run_unrestricted
+from pavedroad.query import RunOptions, run_duckdb_unrestricted, run_unrestricted
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role, transaction
 from tests.integration.query.conftest import NOW, Loaded
@@ -105,8 +105,12 @@ def test_dsl_matches_hand_written_sql(loaded: Loaded, case: dict[str, str]) -> N
     """The DSL answer equals the expert's SQL on Postgres and on DuckDB, for the biggest tenant."""
     tenant = loaded.tenants[0]
     model = recruiting_model()
-    pg = run_unrestricted(loaded.pool, Principal(tenant, None, Role.ADMIN), case["dsl"], model=model, now=NOW)
-    duck = run_duckdb_unrestricted(loaded.duck, loaded.schemas[tenant], "admin", case["dsl"], model=model, now=NOW)
+    pg = run_unrestricted(
+        loaded.pool, Principal(tenant, None, Role.ADMIN), case["dsl"], model=model, options=RunOptions(now=NOW)
+    )
+    duck = run_duckdb_unrestricted(
+        loaded.duck, loaded.schemas[tenant], "admin", case["dsl"], model=model, options=RunOptions(now=NOW)
+    )
     expected = _rows(_hand_pg(loaded, tenant, case["sql"]))
     assert _rows(pg.rows) == expected
     assert _rows(duck.rows) == _rows(_hand_duck(loaded, tenant, case))
