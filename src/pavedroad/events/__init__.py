@@ -2,9 +2,9 @@
 
 Write an event in the same transaction as the change it describes::
 
-    with tenancy.transaction(pool, principal) as tx:
-        tx.execute("update applications set ...")
-        events.append(tx, StageMoved(...).to_event(principal.tenant_id, aggregate_id=app_id))
+    async with tenancy.atransaction(pool, principal) as tx:
+        await tx.execute("update applications set ...")
+        await events.aappend(tx, StageMoved(...).to_event(principal.tenant_id, aggregate_id=app_id))
 
 The relay (``run_relay``) publishes committed events to JetStream, in order per aggregate, exactly
 once into the stream (``Nats-Msg-Id`` dedup); consumers (``Consumer``) process them idempotently.
@@ -18,7 +18,7 @@ from pavedroad.events.envelope import CLASSIFICATIONS, Classification, Event, su
 from pavedroad.events.heartbeat import areport_component
 from pavedroad.events.metrics import event_metrics
 from pavedroad.events.nats_connect import connect_nats
-from pavedroad.events.outbox import aappend, aappend_many, append, append_many
+from pavedroad.events.outbox import aappend, aappend_many, append_statements
 from pavedroad.events.ports import EventHandler
 from pavedroad.events.relay import Relay, RelayStats
 from pavedroad.events.runners import run_relay, supervise
@@ -45,8 +45,7 @@ __all__ = [
     "SchemaRegistry",
     "aappend",
     "aappend_many",
-    "append",
-    "append_many",
+    "append_statements",
     "areport_component",
     "breaking_changes",
     "classified",
