@@ -4,6 +4,7 @@ only in suppressed aggregates, hostile literals stay data, and every run or refu
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -31,8 +32,8 @@ def pool(database: TestDatabase) -> Iterator[ConnectionPool]:
 
 
 def _run(
-    pool: ConnectionPool, world: World, role: str, query: str, params: dict[str, object] | None = None
-) -> dict[str, object]:
+    pool: ConnectionPool, world: World, role: str, query: str, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
     principal = Principal(world.tenant, world.users[role], Role(role))
     result = run(pool, principal, query, model=recruiting_model(), guard=GUARDRAILS, options=RunOptions(params=params))
     return result.to_dict()
