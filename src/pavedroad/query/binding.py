@@ -111,8 +111,8 @@ def _param(slot: Slot, b: BindInput) -> Any:
 
 
 def _interval(slot: Slot, b: BindInput) -> Any:
-    """``"<amount> <unit>"`` text; a slot without a type (``INTERVAL {n} UNIT`` on ClickHouse, whose unit is
-    in the SQL) takes the whole amount alone."""
+    """``"<amount> <unit>"`` text; a slot typed ``int`` (ClickHouse's ``INTERVAL {n:Int64} UNIT``, whose unit
+    is in the SQL) takes the amount alone, a whole number."""
     amount = _amount(slot, b)
     if not isinstance(amount, int | float) or isinstance(amount, bool):
         raise QueryError(f"the interval amount {amount!r} must be a number", code="Q108")
