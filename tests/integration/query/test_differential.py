@@ -129,6 +129,24 @@ def test_clickhouse_answers_equal_postgres_and_duckdb(loaded: Loaded, case: dict
         assert _rows(ch.rows) == _rows(pg.rows) == _rows(duck.rows), (tenant, schema.time_zone)
 
 
+def test_clickhouse_pages_like_postgres(loaded: Loaded) -> None:
+    """Keyset pages on a timestamp key: ClickHouse's cursors lead to the same next pages as Postgres's."""
+    clickhouse = need_clickhouse(loaded)
+    tenant = loaded.tenants[1]
+    model = recruiting_model()
+    text = "applications | select id, applied_at | sort -applied_at | page size 7"
+    pg_cursor = ch_cursor = None
+    for _ in range(3):
+        principal = Principal(tenant, None, Role.ADMIN)
+        pg = run_unrestricted(loaded.pool, principal, text, model=model, now=NOW, cursor=pg_cursor)
+        ch = run_clickhouse_unrestricted(clickhouse, loaded.schemas[tenant], "admin", text, model=model, now=NOW,
+                                         cursor=ch_cursor)  # fmt: skip
+        assert len(pg.rows) == 7
+        assert [_norm(r[0]) for r in ch.rows] == [_norm(r[0]) for r in pg.rows]
+        assert [_norm(r[1]) for r in ch.rows] == [_norm(r[1]) for r in pg.rows]
+        pg_cursor, ch_cursor = pg.next_cursor, ch.next_cursor
+
+
 def test_clickhouse_refuses_what_it_cannot_run_with_a_clear_error(loaded: Loaded) -> None:
     """A relation aggregate that reads the outer row needs a lateral join, which ClickHouse lacks: Q105,
     pointing at the query, rather than a database error."""
