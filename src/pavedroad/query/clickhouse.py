@@ -16,6 +16,7 @@ chdb is an optional dependency (the ``clickhouse`` dependency group, ~0.5 GB): o
 
 from __future__ import annotations
 
+import math
 import re
 import tempfile
 import uuid
@@ -140,6 +141,7 @@ class _Server:
     session: Any = None
     database = ""
     zone = ""
+    timeout_s = 0
 
     @classmethod
     def get(cls) -> Any:
@@ -195,15 +197,20 @@ class ClickHouseTables:
         """Rows of ``sql`` with ``params`` (already in parameter text format) bound by the server."""
         return [tuple(r.values()) for r in self.arrow(sql, params, time_zone).to_pylist()]
 
-    def arrow(self, sql: str, params: dict[str, str] | None = None, time_zone: str = "UTC") -> Any:
+    def arrow(self, sql: str, params: dict[str, str] | None = None, time_zone: str = "UTC", timeout_ms: int = 0) -> Any:
         """``sql``'s answer as an Arrow table (column names and types kept), on this instance's database in
-        session time zone ``time_zone`` (a zone name the caller validated)."""
+        session time zone ``time_zone`` (a zone name the caller validated), stopped after ``timeout_ms``
+        (0: no limit; whole seconds, rounded up)."""
         if _Server.database != self.database:
             self.session.query(f"USE {self.database}")
             _Server.database = self.database
         if _Server.zone != time_zone:
             self.session.query(f"SET session_timezone = '{time_zone}'")
             _Server.zone = time_zone
+        seconds = math.ceil(timeout_ms / 1000)
+        if _Server.timeout_s != seconds:
+            self.session.query(f"SET max_execution_time = {seconds:d}")
+            _Server.timeout_s = seconds
         return self.session.query(sql, "ArrowTable", params=params or {})
 
     def close(self) -> None:

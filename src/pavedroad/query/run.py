@@ -411,10 +411,12 @@ def run_clickhouse_unrestricted(
                         params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
     from chdb import ChdbError  # only the ClickHouse path needs chdb (dependency group ``clickhouse``)
 
+    limits = limits or Limits()
+    values = encode_params(compiled.sql, compiled.params)
     try:
-        table = tables.arrow(compiled.sql, encode_params(compiled.sql, compiled.params), _tz(schema.time_zone))
-    except ChdbError as exc:
-        raise _clickhouse_error(exc) from None
+        table = tables.arrow(compiled.sql, values, _tz(schema.time_zone), limits.statement_timeout_ms)
+    except (ChdbError, RuntimeError) as exc:  # chdb raises its query errors as a RuntimeError subclass
+        raise _clickhouse_error(exc, limits) from None
     names = list(table.column_names)
     rows = [tuple(r.values()) for r in table.to_pylist()]
     return _finish(compiled, names, rows)
@@ -425,9 +427,12 @@ _CH_DATA_ERRORS = frozenset({6, 27, 38, 41, 53, 69, 70, 72, 321, 407})
 _CH_CODE = re.compile(r"Code: (\d+)\.")
 
 
-def _clickhouse_error(exc: Exception) -> Exception:
-    """A data error becomes Q501 (as on the other engines); anything else propagates unchanged."""
+def _clickhouse_error(exc: Exception, limits: Limits) -> Exception:
+    """A data error becomes Q501 and a timeout Q405 (as on the other engines); anything else propagates."""
     m = _CH_CODE.search(str(exc))
+    if m is not None and int(m.group(1)) == 159:  # TIMEOUT_EXCEEDED
+        return QueryLimitError(f"the query ran longer than {limits.statement_timeout_ms} ms", code="Q405",
+                               hint="narrow the date range or filter")  # fmt: skip
     if m is None or int(m.group(1)) not in _CH_DATA_ERRORS:
         return exc
     first = str(exc).splitlines()[0]

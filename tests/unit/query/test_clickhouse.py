@@ -89,3 +89,19 @@ def test_values_round_trip_through_chdb() -> None:
     assert row[2] == moment
     assert row[3] == date(1960, 2, 29)
     assert local == (date(2026, 3, 29),)  # 23:30 UTC on the 28th is the 29th in Tokyo
+
+
+def test_a_query_past_the_statement_timeout_is_stopped_with_q405() -> None:
+    """The statement timeout holds on ClickHouse as on Postgres: the query is stopped, a structured 4xx."""
+    pytest.importorskip("chdb", reason="chdb is not installed: `uv sync --group clickhouse`")
+    from pavedroad.query import Limits, QueryLimitError
+    from pavedroad.query.clickhouse import ClickHouseTables
+    from pavedroad.query.run import run_clickhouse_unrestricted
+
+    # Every application of a huge generated table, far more than a second's work on any machine.
+    with ClickHouseTables() as ch:
+        ch.query("CREATE VIEW applications AS SELECT 'acme' AS tenant_id, number AS id FROM numbers(1000000000000)")
+        with pytest.raises(QueryLimitError) as err:
+            run_clickhouse_unrestricted(ch, SCHEMA, "admin", "applications | aggregate n = count_distinct(id)",
+                                        model=recruiting_model(), limits=Limits(statement_timeout_ms=1000))  # fmt: skip
+    assert err.value.code == "Q405"
