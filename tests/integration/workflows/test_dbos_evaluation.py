@@ -1,7 +1,7 @@
 """DBOS Transact measured against pavedroad's isolation rules (the evidence behind docs/workflows.md).
 
-Runs only where ``dbos`` is importable (``uv run --with dbos pytest tests/integration/workflows/test_dbos_evaluation.py``);
-it is not a dependency of pavedroad. DBOS runs on our embedded Postgres, but its system tables, which
+Runs only where ``dbos`` is importable (``uv run --frozen --with dbos pytest <this file>``); it is not
+a dependency of pavedroad. DBOS runs on our embedded Postgres, but its system tables, which
 hold every workflow's inputs and step outputs, carry no tenant and no row-level security, so
 ``guard check`` fails on them; and its executor reads those tables with no tenant context, so scoping
 them with our policy would leave it seeing nothing.
