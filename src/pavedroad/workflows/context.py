@@ -89,10 +89,28 @@ class WorkflowContext:
     async def _commit(
         self, index: int, name: str, output: Any, effect: Callable[[psycopg.AsyncConnection], Awaitable[Any]] | None
     ) -> Any:
-        async with self.fenced() as (tx, now):
-            if effect is not None:
+        if effect is None:
+            # One flight: BEGIN, the tenant, the fenced insert and COMMIT travel together.
+            async with tenancy.atransaction(self._pool, self._principal, pipeline=True) as tx:
+                cur = await store.fenced_checkpoint(
+                    tx,
+                    self.tenant_id,
+                    self.workflow_id,
+                    owner=self._owner,
+                    lease_s=self._lease_s,
+                    index=index,
+                    name=name,
+                    output=output,
+                    now=self._clock.time(),
+                )
+            if await cur.fetchone() is None:
+                raise store.LeaseLost(self.workflow_id)
+        else:
+            async with self.fenced() as (tx, now):
                 output = await effect(tx)
-            await store.checkpoint(tx, self.tenant_id, self.workflow_id, index=index, name=name, output=output, now=now)
+                await store.checkpoint(
+                    tx, self.tenant_id, self.workflow_id, index=index, name=name, output=output, now=now
+                )
         self._run.steps[index] = output
         self.executed.append(index)
         return output

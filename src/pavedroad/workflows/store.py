@@ -30,6 +30,7 @@ __all__ = [
     "cancel",
     "checkpoint",
     "fence",
+    "fenced_checkpoint",
     "finish",
     "get_run",
     "insert_run",
@@ -135,16 +136,20 @@ async def begin_attempt(
     return RunRow(tenant_id, workflow_id, name, version, input_value, attempt, steps)
 
 
+_FENCE = (
+    "update workflow_runs set lease_expires_at = %s"
+    " where tenant_id = %s and workflow_id = %s and lease_owner = %s and lease_expires_at > %s and status = 'running'"
+)
+
+
 async def fence(
     tx: psycopg.AsyncConnection, tenant_id: str, workflow_id: str, *, owner: str, now: float, lease_s: float
 ) -> None:
     """Lock the run and extend this worker's lease, or raise ``LeaseLost`` (the transaction then rolls back)."""
     row = await (
         await tx.execute(
-            "update workflow_runs set lease_expires_at = %s, updated_at = %s"
-            " where tenant_id = %s and workflow_id = %s and lease_owner = %s and lease_expires_at > %s"
-            " and status = 'running' returning 1",
-            (at(now + lease_s), at(now), tenant_id, workflow_id, owner, at(now)),
+            _FENCE + " returning 1",
+            (at(now + lease_s), tenant_id, workflow_id, owner, at(now)),
         )
     ).fetchone()
     if row is None:
@@ -159,6 +164,40 @@ async def checkpoint(
         "insert into workflow_steps (tenant_id, workflow_id, step_index, name, output, completed_at)"
         " values (%s, %s, %s, %s, %s, %s)",
         (tenant_id, workflow_id, index, name, Jsonb(output), at(now)),
+    )
+
+
+async def fenced_checkpoint(
+    tx: psycopg.AsyncConnection,
+    tenant_id: str,
+    workflow_id: str,
+    *,
+    owner: str,
+    lease_s: float,
+    index: int,
+    name: str,
+    output: Any,
+    now: float,
+) -> psycopg.AsyncCursor[Any]:
+    """``fence`` and ``checkpoint`` as one statement (one round trip, pipeline-friendly): the step row is
+    written only if the fence holds. The returned cursor yields one row iff it did (read it after commit)."""
+    return await tx.execute(
+        f"with fenced as ({_FENCE} returning 1)"
+        " insert into workflow_steps (tenant_id, workflow_id, step_index, name, output, completed_at)"
+        " select %s, %s, %s, %s, %s, %s from fenced returning 1",
+        (
+            at(now + lease_s),
+            tenant_id,
+            workflow_id,
+            owner,
+            at(now),
+            tenant_id,
+            workflow_id,
+            index,
+            name,
+            Jsonb(output),
+            at(now),
+        ),
     )
 
 

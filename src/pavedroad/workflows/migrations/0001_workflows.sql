@@ -42,7 +42,8 @@ CREATE TABLE workflow_runs (
 -- What a claim scans: runs that are due and not leased, per queue.
 CREATE INDEX workflow_runs_due ON workflow_runs (queue, ready_at)
     WHERE status IN ('queued', 'running', 'sleeping', 'waiting');
-CREATE INDEX workflow_runs_tenant_status ON workflow_runs (tenant_id, status, updated_at);
+-- Not on updated_at or the lease: a checkpoint's lease renewal stays a HOT update.
+CREATE INDEX workflow_runs_tenant_status ON workflow_runs (tenant_id, status);
 
 CREATE TABLE workflow_steps (
     tenant_id     text NOT NULL,
