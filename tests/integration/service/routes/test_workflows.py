@@ -1,0 +1,58 @@
+"""``/v1/workflows``: tenant admins list, show, retry, cancel and signal their runs; nobody else does."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+
+from pavedroad import workflows
+from pavedroad.tenancy import Principal, Role
+from pavedroad.testing import TestDatabase
+
+
+async def _runs(database: TestDatabase) -> None:
+    registry = workflows.Registry()
+
+    @registry.workflow("offer")
+    async def offer(ctx: workflows.WorkflowContext, data: dict[str, Any]) -> Any:
+        if data.get("fail"):
+            raise RuntimeError("boom")
+        return await ctx.wait_signal("signed")
+
+    async with AsyncConnectionPool(database.app_url, min_size=1, max_size=4) as pool:
+        for tenant, wid, data in (("alpha", "o:1", {}), ("alpha", "o:2", {"fail": True}), ("beta", "b:1", {})):
+            await workflows.start(pool, Principal(tenant, None, Role.ADMIN), registry, "offer", wid, input_value=data)
+        async with workflows.Worker(registry, pool, database.owner_url) as worker:
+            await worker.run_once()
+            assert await worker.run_once() == 0
+            await workflows.signal(pool, Principal("alpha", None, Role.ADMIN), "o:1", "signed", payload={"by": "x"})
+            await worker.run_once()
+
+
+def test_admins_steer_their_runs(database: TestDatabase, as_role: Any) -> None:
+    asyncio.run(_runs(database))
+    admin = as_role("alpha", "admin")
+    listed = admin.get("/v1/workflows")
+    assert listed.status_code == 200, listed.text
+    assert {r["workflow_id"]: r["status"] for r in listed.json()["runs"]} == {"o:1": "succeeded", "o:2": "failed"}
+    shown = admin.get("/v1/workflows/o:1").json()
+    assert (shown["output"], [s["name"] for s in shown["steps"]]) == ({"by": "x"}, ["deadline", "signal:signed"])
+    assert admin.post("/v1/workflows/o:2/retry").json() == {"workflow_id": "o:2", "status": "queued"}
+    assert admin.post("/v1/workflows/o:2/cancel").json() == {"workflow_id": "o:2", "status": "cancelled"}
+    assert admin.post("/v1/workflows/o:1/retry").status_code == 409
+    assert admin.post("/v1/workflows/o:1/signals/late", {"x": 1}).status_code == 409
+    assert admin.get("/v1/workflows", status="nope").status_code == 400
+
+
+def test_other_tenants_and_roles_see_nothing(database: TestDatabase, as_role: Any) -> None:
+    asyncio.run(_runs(database))
+    admin = as_role("alpha", "admin")
+    assert admin.get("/v1/workflows/b:1").status_code == 404
+    assert admin.post("/v1/workflows/b:1/cancel").status_code == 404
+    assert admin.post("/v1/workflows/b:1/signals/signed", {}).status_code == 404
+    assert admin.get("/v1/workflows/%20").status_code == 400
+    recruiter = as_role("alpha", "recruiter")
+    assert recruiter.get("/v1/workflows").status_code == 403
+    assert as_role("alpha", None).get("/v1/workflows").status_code == 401
