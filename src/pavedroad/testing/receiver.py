@@ -1,9 +1,10 @@
 """``EffectReceiver``: a loopback HTTP server that applies each ``Idempotency-Key`` once, like a payment API.
 
-Each POST carries JSON ``{"effect": "<name>"}``. A request with a key seen before is answered with the
-first response and not applied again; a request without a key is applied every time. ``applied`` counts
-applications per effect name, so a test proves exactly-once delivery: every expected effect applied
-once (none lost) and none applied twice (a sender that changed its key on retry would show up here).
+Each POST carries a JSON object whose ``key_field`` (default ``"effect"``) names the effect. A request
+with a key seen before is answered with the first response and not applied again; a request without a
+key is applied every time. ``applied`` counts applications per effect name, so a test proves
+exactly-once delivery: every expected effect applied once (none lost) and none applied twice (a sender
+that changed its key on retry would show up here).
 
     >>> with EffectReceiver() as receiver:
     ...     receiver.url.startswith("http://127.0.0.1:")
@@ -36,7 +37,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         try:
-            effect = str(json.loads(self.rfile.read(length) or b"{}").get("effect", ""))
+            effect = str(json.loads(self.rfile.read(length) or b"{}").get(self.server.receiver.key_field, ""))
         except (ValueError, AttributeError):
             effect = ""
         self.server.receiver._receive(self.headers.get("Idempotency-Key"), effect)
@@ -51,7 +52,8 @@ class _Handler(BaseHTTPRequestHandler):
 class EffectReceiver:
     """An idempotent receiving endpoint; use as a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", *, key_field: str = "effect") -> None:
+        self.key_field = key_field
         self._lock = threading.Lock()
         self._keys: set[str] = set()
         self.applied: Counter[str] = Counter()

@@ -20,32 +20,59 @@ event through the outbox. See docs/workflows.md.
 """
 
 from pavedroad.workflows.api import Started, cancel, get, list_runs, retry, signal, start
+from pavedroad.workflows.automations import (
+    AUTOMATION,
+    Condition,
+    DslCondition,
+    Preview,
+    handle_event,
+    list_rules,
+    preview_rule,
+    register_automations,
+    save_rule,
+)
 from pavedroad.workflows.claims import WORKER_ROLE, Claim
 from pavedroad.workflows.context import Suspended, WorkflowContext, idempotency_key
 from pavedroad.workflows.definitions import DEFAULT_QUEUE, Queue, Registry, Workflow, check_workflow_id
+from pavedroad.workflows.rules import AbsenceTrigger, EventTrigger, Rule, WebhookAction, decide, preview
 from pavedroad.workflows.store import ACTIVE, TERMINAL, LeaseLost
 from pavedroad.workflows.worker import Worker
 
 __all__ = [
     "ACTIVE",
+    "AUTOMATION",
     "DEFAULT_QUEUE",
     "TERMINAL",
     "WORKER_ROLE",
+    "AbsenceTrigger",
     "Claim",
+    "Condition",
+    "DslCondition",
+    "EventTrigger",
     "LeaseLost",
+    "Preview",
     "Queue",
     "Registry",
+    "Rule",
     "Started",
     "Suspended",
+    "WebhookAction",
     "Worker",
     "Workflow",
     "WorkflowContext",
     "cancel",
     "check_workflow_id",
+    "decide",
     "get",
+    "handle_event",
     "idempotency_key",
+    "list_rules",
     "list_runs",
+    "preview",
+    "preview_rule",
+    "register_automations",
     "retry",
+    "save_rule",
     "signal",
     "start",
 ]

@@ -66,6 +66,8 @@ class WorkflowContext:
         self._lease_s = lease_s
         self._client = client
         self._principal = tenancy.Principal(run.tenant_id, None, tenancy.Role.ADMIN)
+        self.pool = pool  # for steps that query through a guarded path (e.g. a rule's condition)
+        self.principal = self._principal  # the run's tenant, as its admin
         self._next = 0
         self.key = ""  # the running step's idempotency key
         self.executed: list[int] = []  # indices executed (not replayed) in this attempt

@@ -33,6 +33,7 @@ __all__ = [
     "fenced_checkpoint",
     "finish",
     "get_run",
+    "ids_with_prefix",
     "insert_run",
     "list_runs",
     "read_signal",
@@ -282,6 +283,16 @@ async def _run_status(tx: psycopg.AsyncConnection, tenant_id: str, workflow_id: 
     if row is None:
         raise NotFound(f"no workflow run {workflow_id!r}", code="WF404")
     return str(row[0])
+
+
+async def ids_with_prefix(tx: psycopg.AsyncConnection, tenant_id: str, prefix: str) -> list[str]:
+    """The tenant's active runs whose id starts with ``prefix`` (compared as text, no wildcards)."""
+    cur = await tx.execute(
+        "select workflow_id from workflow_runs where tenant_id = %s and left(workflow_id, length(%s)) = %s"
+        " and status in ('queued', 'running', 'sleeping', 'waiting') order by workflow_id",
+        (tenant_id, prefix, prefix),
+    )
+    return [r[0] for r in await cur.fetchall()]
 
 
 async def cancel(tx: psycopg.AsyncConnection, tenant_id: str, workflow_id: str, now: float) -> str:
