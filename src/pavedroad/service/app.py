@@ -19,6 +19,7 @@ from pavedroad.service.dashboard import install_dashboard
 from pavedroad.service.docs_ui import install_docs
 from pavedroad.service.errors import install_error_handlers
 from pavedroad.service.middleware import RequestContextMiddleware
+from pavedroad.service.routes import automations as automation_routes
 from pavedroad.service.routes import canary, events, flags, health, metrics, recruiting, recruiting_writes, slo
 from pavedroad.service.routes import custom_fields as custom_field_routes
 from pavedroad.service.routes import query as query_routes
@@ -48,6 +49,7 @@ ROUTERS = (
     canary.router,
     events.router,
     workflow_routes.router,
+    automation_routes.router,
 )
 
 

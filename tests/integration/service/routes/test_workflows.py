@@ -56,3 +56,28 @@ def test_other_tenants_and_roles_see_nothing(database: TestDatabase, as_role: An
     recruiter = as_role("alpha", "recruiter")
     assert recruiter.get("/v1/workflows").status_code == 403
     assert as_role("alpha", None).get("/v1/workflows").status_code == 401
+
+
+RULE = {
+    "id": "prep",
+    "entity": "applications",
+    "trigger": {"kind": "event", "event": "application_moved"},
+    "condition": 'status = "active"',
+    "actions": [{"kind": "webhook", "dependency": "hooks", "url": "https://hooks.example/prep"}],
+}
+
+
+def test_admins_save_list_and_preview_rules(as_role: Any) -> None:
+    admin = as_role("alpha", "admin")
+    saved = admin.post("/v1/automations", RULE)
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["version"] == 1
+    assert admin.post("/v1/automations", RULE).json()["version"] == 2
+    assert [r["version"] for r in admin.get("/v1/automations").json()["rules"]] == [2]
+    assert admin.post("/v1/automations/preview", RULE).json() == {"count": 0, "sample": []}
+    bad = admin.post("/v1/automations", {**RULE, "condition": "stauts = 1"})
+    assert bad.status_code == 400
+    assert "stauts" in bad.text
+    assert admin.post("/v1/automations", {**RULE, "trigger": {"kind": "cron"}}).status_code == 422
+    assert as_role("alpha", "recruiter").get("/v1/automations").status_code == 403
+    assert as_role("beta", "admin").get("/v1/automations").json() == {"rules": []}
