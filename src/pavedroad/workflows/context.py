@@ -92,8 +92,8 @@ class WorkflowContext:
         self, index: int, name: str, output: Any, effect: Callable[[psycopg.AsyncConnection], Awaitable[Any]] | None
     ) -> Any:
         if effect is None:
-            # One flight: BEGIN, the tenant, the fenced insert and COMMIT travel together.
-            async with tenancy.atransaction(self._pool, self._principal, pipeline=True) as tx:
+            # One statement: the fence and the insert (measured faster here than pipeline mode).
+            async with tenancy.atransaction(self._pool, self._principal) as tx:
                 cur = await store.fenced_checkpoint(
                     tx,
                     self.tenant_id,

@@ -58,10 +58,13 @@ class Worker:
         self._conn: psycopg.AsyncConnection | None = None
         self._clients: dict[str, httpx.AsyncClient] = {}  # noqa: TID251 - built by resilience.async_client
 
-    async def __aenter__(self) -> Worker:
+    async def _connect(self) -> None:
         self._conn = await psycopg.AsyncConnection.connect(self.owner_url)
         await self._conn.execute(f"set role {WORKER_ROLE}")
         await self._conn.commit()
+
+    async def __aenter__(self) -> Worker:
+        await self._connect()
         return self
 
     async def __aexit__(
@@ -96,13 +99,25 @@ class Worker:
     async def run_once(self) -> int:
         """Claim what is due and drive each claimed run until it ends or parks; returns how many ran."""
         claims = await self.claim()
-        await asyncio.gather(*(self.execute(c) for c in claims))
+        outcomes = await asyncio.gather(*(self.execute(c) for c in claims), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                # The run keeps its lease until it expires, then another attempt resumes it.
+                log.warning("workflows.attempt_aborted", error_type=type(outcome).__name__)
         return len(claims)
 
     async def run(self, stop: asyncio.Event, *, poll_s: float = 0.2) -> None:
         """Work until ``stop`` is set, polling every ``poll_s`` seconds when nothing is due."""
         while not stop.is_set():
-            if await self.run_once() == 0:
+            try:
+                ran = await self.run_once()
+            except Exception as exc:  # noqa: BLE001 - a database hiccup must not end the worker
+                log.warning("workflows.claim_failed", error_type=type(exc).__name__)
+                ran = 0
+                if self._conn is None or self._conn.closed:
+                    with contextlib.suppress(psycopg.OperationalError):
+                        await self._connect()
+            if ran == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), poll_s)
 
