@@ -191,6 +191,7 @@ def main() -> None:
             log=Path(tmp) / "workers.log",
             timeout_s=120 if args.quick else 600,
             kill_gap_s=(0.1, 0.6),
+            lease_s=3.0,  # at 1 s, commits slowed by a loaded machine lost their leases and re-sent steps
         )
     figures["steps_per_s"] = round(statistics.median(ours), 1)
     if theirs:
