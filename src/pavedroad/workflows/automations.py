@@ -9,15 +9,19 @@ feeds the tenant's event history through ``rules.decide``, the same decisions th
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from pavedroad import tenancy
 from pavedroad.clock import Clock, SystemClock
+from pavedroad.errors import InvalidInput
 from pavedroad.events import Event, aappend
 from pavedroad.query import QueryGuard, SemanticModel
 from pavedroad.workflows import api, store
@@ -30,6 +34,7 @@ __all__ = [
     "Condition",
     "DslCondition",
     "Preview",
+    "check_public_target",
     "handle_event",
     "list_rules",
     "preview_rule",
@@ -38,6 +43,7 @@ __all__ = [
 ]
 
 AUTOMATION = "automation"
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain")
 _SYSTEM = SystemClock()
 
 
@@ -63,6 +69,23 @@ class DslCondition:
         entity_key: Any = int(entity_id) if entity_id.lstrip("-").isdigit() else entity_id
         result = await self.guard.arun(pool, principal, text, model=self.model, params={"id": entity_key})
         return bool(result.rows)
+
+
+def check_public_target(url: str) -> None:
+    """A tenant's webhook may reach only the public internet over https: no loopback, private,
+    link-local or reserved address literal and no local name, so a rule cannot make our workers call
+    our own network (names that resolve to private addresses are the egress proxy's to refuse)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    refused = parts.scheme != "https" or not host or host == "localhost" or host.endswith(_LOCAL_SUFFIXES)
+    with contextlib.suppress(ValueError):
+        refused = refused or not ipaddress.ip_address(host).is_global
+    if refused:
+        raise InvalidInput(
+            f"webhook target {url!r} is not a public https address",
+            code="WF422",
+            hint="use an https URL on a public host name or address",
+        )
 
 
 def _event_summary(event: Event) -> dict[str, Any]:
@@ -129,8 +152,11 @@ async def handle_event(
 async def save_rule(
     pool: AsyncConnectionPool, principal: tenancy.Principal, rule: Rule, condition: Condition, *, clock: Clock = _SYSTEM
 ) -> Rule:
-    """Validate ``rule`` (its condition compiled and run for the tenant, so errors carry line, column and
-    caret) and store it as the next version, with an ``automation_saved`` event; returns the saved version."""
+    """Validate ``rule`` (public https targets; its condition compiled and run for the tenant, so errors
+    carry line, column and caret) and store it as the next version, with an ``automation_saved`` event;
+    returns the saved version."""
+    for action in rule.actions:
+        check_public_target(action.url)
     if rule.condition:
         await condition.holds(pool, principal, rule.entity, "-1", rule.condition)
     async with tenancy.atransaction(pool, principal) as tx:

@@ -9,6 +9,7 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from pavedroad import workflows
+from pavedroad.errors import InvalidInput
 from pavedroad.events import Event, aappend
 from pavedroad.query import QueryError
 from pavedroad.recruiting.model import recruiting_model
@@ -103,7 +104,7 @@ async def test_conditions_run_through_the_guardrails_and_rules_are_versioned(
         conn.execute(
             "update applications set status = 'archived', archived_at = now() where id = %s", (world.applications[1],)
         )
-    hook = workflows.WebhookAction(dependency="hooks", url="http://127.0.0.1:9/hook")
+    hook = workflows.WebhookAction(dependency="hooks", url="https://hooks.example/hook")
     rule = workflows.Rule(
         id="active-moves",
         entity="applications",
@@ -136,3 +137,29 @@ async def test_conditions_run_through_the_guardrails_and_rules_are_versioned(
     with psycopg.connect(database.owner_url) as conn:
         saved = conn.execute("select count(*) from event_outbox where event_type = 'automation_saved'").fetchone()
     assert saved == (2,)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example/in",
+        "https://127.0.0.1/in",
+        "https://10.1.2.3/in",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/in",
+        "https://localhost:8080/in",
+        "https://db.internal/in",
+    ],
+)
+async def test_a_rule_cannot_target_our_own_network(app_pool: AsyncConnectionPool, url: str) -> None:
+    """Saving refuses webhooks to loopback, private, link-local and local names, and plain http."""
+    rule = workflows.Rule(
+        id="ssrf",
+        entity="applications",
+        trigger=workflows.EventTrigger(event="application_moved"),
+        actions=[workflows.WebhookAction(dependency="hooks", url=url)],
+    )
+    with pytest.raises(InvalidInput) as error:
+        await workflows.save_rule(app_pool, ACME, rule, CONDITION)
+    assert error.value.code == "WF422"
+    assert await workflows.list_rules(app_pool, ACME) == []

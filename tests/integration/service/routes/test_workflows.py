@@ -79,5 +79,8 @@ def test_admins_save_list_and_preview_rules(as_role: Any) -> None:
     assert bad.status_code == 400
     assert "stauts" in bad.text
     assert admin.post("/v1/automations", {**RULE, "trigger": {"kind": "cron"}}).status_code == 422
+    internal = [{"kind": "webhook", "dependency": "hooks", "url": "https://169.254.169.254/latest"}]
+    refused = admin.post("/v1/automations", {**RULE, "actions": internal})
+    assert (refused.status_code, refused.json()["code"]) == (400, "WF422")
     assert as_role("alpha", "recruiter").get("/v1/automations").status_code == 403
     assert as_role("beta", "admin").get("/v1/automations").json() == {"rules": []}
