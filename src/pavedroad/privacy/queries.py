@@ -2,8 +2,9 @@
 small-group suppression and audit, around the query block's unrestricted drivers.
 
 ``arun_protected`` is the one path a principal's query takes — ``POST /v1/query``, ``pavedroad query
-run --role``, and ``pavedroad.query.arun`` and its sync facade ``run`` (through ``Guardrails``, the
-``QueryGuard`` this module implements) — and ``aexplain_protected`` the one path of an explanation.
+run --role``, and ``pavedroad.query.arun`` and its sync facade ``run``, on Postgres, DuckDB or ClickHouse
+(through ``Guardrails``, the ``QueryGuard`` this module implements) — and ``aexplain_protected`` the one
+path of an explanation.
 Guarantees: the compiler's policy pass gets ``FieldAccessPolicy`` (a field the role may not see reads as
 unknown); relationship rules narrow the root entity's rows before anything else; a query that would show
 or filter on a ``sensitive`` field outside an aggregate is refused as if the field did not exist; every
@@ -47,6 +48,7 @@ from pavedroad.query import (
     default_compiler,
     from_json,
     parse_text,
+    run_clickhouse_unrestricted,
     run_duckdb_unrestricted,
     to_json,
 )
@@ -89,10 +91,10 @@ class Guardrails:
 
     async def arun(
         self, pool: AsyncConnectionPool, principal: Principal, query: str | Mapping[str, Any], *,
-        model: SemanticModel, options: RunOptions, duckdb: Any = None,
+        model: SemanticModel, options: RunOptions, duckdb: Any = None, clickhouse: Any = None,
     ) -> ProtectedResult:  # fmt: skip
         return await arun_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
-                                    options=options, duckdb=duckdb)  # fmt: skip
+                                    options=options, duckdb=duckdb, clickhouse=clickhouse)  # fmt: skip
 
     async def aexplain(
         self, pool: AsyncConnectionPool, principal: Principal, query: str | Mapping[str, Any], *,
@@ -276,10 +278,12 @@ async def arun_protected(
     rules: Sequence[RowRule] = (),
     options: RunOptions = RunOptions(),
     duckdb: Any = None,
+    clickhouse: Any = None,
 ) -> ProtectedResult:
     """Compile and run ``query`` for ``principal`` with every guardrail (see the module docstring);
-    ``duckdb`` (a connection holding copies of the tables) executes it there instead of on Postgres (the
-    grants, ``k`` and the audit event stay in Postgres); ``options.policy`` is replaced by the matrix's."""
+    ``duckdb`` (a connection holding copies of the tables) or ``clickhouse`` (a ``ClickHouseTables``)
+    executes it there instead of on Postgres (the grants, ``k`` and the audit event stay in Postgres);
+    ``options.policy`` is replaced by the matrix's."""
     req = _Request.of(principal, query, matrix)
     guarded = replace(options, policy=req.policy)
     schema: TenantSchema | None = None
@@ -294,6 +298,9 @@ async def arun_protected(
             plan = _plan(req.q, applicable, grants, principal.user_id, aggregate)
 
             async def execute(q: str | Mapping[str, Any], opts: RunOptions) -> QueryResult:
+                if clickhouse is not None:
+                    return run_clickhouse_unrestricted(clickhouse, schema, principal.role.value, q, model=model,
+                                                       options=opts)  # fmt: skip
                 if duckdb is not None:
                     return run_duckdb_unrestricted(duckdb, schema, principal.role.value, q, model=model, options=opts)
                 return await arun_unrestricted_in(conn, principal, q, model=model, options=opts, schema=schema)

@@ -10,9 +10,10 @@
 Passes live in ``pavedroad.query.passes`` (their order in ``pipeline.PASSES``); the privacy layer plugs
 in through ``FieldPolicy`` and ``QueryGuard`` (``ports.py``). ``arun`` (and its sync facade ``run``)
 executes a principal's query through a ``QueryGuard`` (``pavedroad.privacy.Guardrails``: field access,
-row rules, suppression, audit) on Postgres (via ``tenancy.atransaction``) or DuckDB; ``*_unrestricted``
-skip the guard and say so in their name (owner tools). Every run and explain path takes one
-``RunOptions`` (parameters, cursor, limits, compiler, clock, request id).
+row rules, suppression, audit) on Postgres (via ``tenancy.atransaction``), DuckDB or an in-process
+ClickHouse (``query.clickhouse``); ``*_unrestricted`` skip the guard and say so in their name (owner
+tools). Every run and explain path takes one ``RunOptions`` (parameters, cursor, limits, compiler, clock,
+request id).
 
 The AST module, the IR node types and the pass plumbing are public for ``pavedroad.querytools`` (explain,
 profile, advisor), which builds on this API only.
@@ -47,6 +48,7 @@ from pavedroad.query.run import (
     db_query_error,
     encode_cursor,
     run,
+    run_clickhouse_unrestricted,
     run_duckdb_unrestricted,
     run_unrestricted,
 )
@@ -106,6 +108,7 @@ __all__ = [
     "parse_model",
     "parse_text",
     "run",
+    "run_clickhouse_unrestricted",
     "run_duckdb_unrestricted",
     "run_passes",
     "run_unrestricted",

@@ -79,7 +79,7 @@ class QueryGuard(Protocol):
 
     async def arun(
         self, pool: Any, principal: Any, query: str | Mapping[str, Any], *, model: SemanticModel,
-        options: RunOptions, duckdb: Any = None,
+        options: RunOptions, duckdb: Any = None, clickhouse: Any = None,
     ) -> GuardedResult: ...  # fmt: skip
 
     async def aexplain(

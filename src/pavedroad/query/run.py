@@ -42,6 +42,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "run",
+    "run_clickhouse_unrestricted",
     "run_duckdb_unrestricted",
     "run_unrestricted",
 ]
@@ -132,11 +133,14 @@ async def arun(
     guard: QueryGuard,
     options: RunOptions = RunOptions(),
     duckdb: Any = None,
+    clickhouse: Any = None,
 ) -> GuardedResult:
     """Run ``query`` for ``principal`` under ``guard`` — exactly what ``POST /v1/query`` applies; ``duckdb``
-    (a connection holding copies of the tables) executes it there, while the grants, the tenant's settings
-    and the audit event still come from and go to Postgres through ``pool``."""
-    return await guard.arun(pool, principal, query, model=model, options=options, duckdb=duckdb)
+    (a connection holding copies of the tables) or ``clickhouse`` (a ``query.clickhouse.ClickHouseTables``)
+    executes it there, while the grants, the tenant's settings and the audit event still come from and go
+    to Postgres through ``pool``."""
+    return await guard.arun(pool, principal, query, model=model, options=options, duckdb=duckdb,
+                            clickhouse=clickhouse)  # fmt: skip
 
 
 async def arun_unrestricted(
@@ -244,6 +248,53 @@ def run_duckdb_unrestricted(
         raise QueryError(f"the query failed on the data: {str(exc).splitlines()[0]}", code="Q501",
                          hint="a custom field may hold a value that does not fit its type") from None  # fmt: skip
     return _finish(compiled, names, rows)
+
+
+def run_clickhouse_unrestricted(
+    tables: Any,
+    schema: TenantSchema,
+    role: str,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    options: RunOptions = RunOptions(),
+) -> QueryResult:
+    """Compile for ClickHouse and run on ``tables`` (a ``query.clickhouse.ClickHouseTables`` holding the
+    same tables), with no row rules, suppression or audit (principals go through ``arun(...,
+    clickhouse=tables)``). Values travel as typed query parameters (``clickhouse.encode_params``), never
+    inside the SQL."""
+    from pavedroad.query.clickhouse import encode_params
+
+    compiled = _compile(query, schema, role, "clickhouse", model, options)
+    from chdb import ChdbError  # only the ClickHouse path needs chdb (dependency group ``clickhouse``)
+
+    limits = options.limits
+    values = encode_params(compiled.sql, compiled.params)
+    try:
+        table = tables.arrow(compiled.sql, values, _tz(schema.time_zone), limits.statement_timeout_ms)
+    except (ChdbError, RuntimeError) as exc:  # chdb raises its query errors as a RuntimeError subclass
+        raise _clickhouse_error(exc, limits) from None
+    names = list(table.column_names)
+    rows = [tuple(r.values()) for r in table.to_pylist()]
+    return _finish(compiled, names, rows)
+
+
+# ClickHouse error codes a query's data can cause: a value that does not parse or convert to its type.
+_CH_DATA_ERRORS = frozenset({6, 27, 38, 41, 53, 69, 70, 72, 321, 407})
+_CH_CODE = re.compile(r"Code: (\d+)\.")
+
+
+def _clickhouse_error(exc: Exception, limits: Limits) -> Exception:
+    """A data error becomes Q501 and a timeout Q405 (as on the other engines); anything else propagates."""
+    m = _CH_CODE.search(str(exc))
+    if m is not None and int(m.group(1)) == 159:  # TIMEOUT_EXCEEDED
+        return QueryLimitError(f"the query ran longer than {limits.statement_timeout_ms} ms", code="Q405",
+                               hint="narrow the date range or filter")  # fmt: skip
+    if m is None or int(m.group(1)) not in _CH_DATA_ERRORS:
+        return exc
+    first = str(exc).splitlines()[0]
+    return QueryError(f"the query failed on the data: {first}", code="Q501",
+                      hint="a custom field may hold a value that does not fit its type")  # fmt: skip
 
 
 def _tz(name: str) -> str:

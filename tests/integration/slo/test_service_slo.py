@@ -21,8 +21,9 @@ def _seed(owner_url: str) -> None:
         for n, tenant in enumerate(("alpha", "beta"), start=1):
             conn.execute("insert into tenants (tenant_id, name) values (%s, %s)", (tenant, tenant))
             conn.execute("insert into departments (tenant_id, id, name) values (%s, %s, 'Eng')", (tenant, n))
-            conn.execute("insert into locations (tenant_id, id, name, country) values (%s, %s, 'Remote', 'US')",
-                         (tenant, n))
+            conn.execute(
+                "insert into locations (tenant_id, id, name, country) values (%s, %s, 'Remote', 'US')", (tenant, n)
+            )
             conn.execute(
                 "insert into jobs (tenant_id, id, title, department_id, location_id) values (%s, %s, %s, %s, %s)",
                 (tenant, n, f"{tenant} engineer", n, n),
@@ -60,7 +61,8 @@ def test_requests_are_recorded_by_route_template_and_merged_into_postgres(
         assert 'version="v42"' in body
         assert "alpha" not in body  # tenants are not Prometheus labels
         count_line = next(
-            line for line in body.splitlines()
+            line
+            for line in body.splitlines()
             if line.startswith("http_request_duration_seconds_count") and 'route="/v1/jobs"' in line
         )
         assert float(count_line.rsplit(" ", 1)[1]) == 5.0
@@ -123,9 +125,12 @@ def test_slo_api_refuses_degenerate_durations(database: TestDatabase, keys: dict
     alpha = next(iter(keys["alpha"].values()))
     app = create_app(load_settings(), database.app_url)
     with TestClient(app, raise_server_exceptions=False) as client:
-        for path, params in (("/v1/slo/jobs-latency/burndown", {"step": "0s"}),
-                             ("/v1/slo/jobs-latency/burndown", {"step": "1ms"}),
-                             ("/v1/slo/top", {"window": "0s"}), ("/v1/slo/top", {"window": "5y"})):
+        for path, params in (
+            ("/v1/slo/jobs-latency/burndown", {"step": "0s"}),
+            ("/v1/slo/jobs-latency/burndown", {"step": "1ms"}),
+            ("/v1/slo/top", {"window": "0s"}),
+            ("/v1/slo/top", {"window": "5y"}),
+        ):
             response = client.get(path, params=params, headers=_auth(alpha))
             assert response.status_code == 400, (path, params, response.text)
             assert "between" in response.json()["hint"]
