@@ -30,7 +30,13 @@ golden-update: ## rewrite golden files from the compiler's current output
 demo: ## run pavedroad demo
 	$(BIN)/pavedroad demo
 
+artifact: ## the offline artifact of HEAD into dist/ (tarball, CycloneDX SBOM, checksums; reproducible)
+	$(BIN)/pavedroad build --out dist
+
+release: ## artifact + changelog section since the last vX.Y.Z tag, into dist/ (version from the tags)
+	$(BIN)/pavedroad build --out dist --release
+
 bench: ## every benchmark in quick mode
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
 
-.PHONY: help setup lint format types test unit golden-update demo bench
+.PHONY: help setup lint format types test unit golden-update demo artifact release bench
