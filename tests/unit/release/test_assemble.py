@@ -96,6 +96,11 @@ def test_the_artifact_installs_and_runs_with_networking_disabled(tmp_path: Path,
     unit = (prefix / "systemd" / "pavedroad-serve.service").read_text()
     assert f"ExecStart={prefix}/bin/pavedroad serve" in unit
     assert json.loads((prefix / "BUILD-INFO.json").read_text())["python"] == PYTHON
+    analyze = shutil.which("systemd-analyze")
+    if analyze:  # directives parse and ExecStart is executable (no running systemd needed)
+        units = sorted(str(p) for p in (prefix / "systemd").glob("*.service"))
+        verified = subprocess.run([analyze, "verify", *units], capture_output=True, text=True, check=False)
+        assert (verified.returncode, verified.stderr) == (0, "")
 
 
 def test_the_installer_refuses_another_python_with_the_reason(tmp_path: Path, tiny_wheels: Path) -> None:
