@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from pavedroad.cli.main import app
 from pavedroad.errors import InvalidInput
 from pavedroad.release import version as v
+from pavedroad.release.changelog import changelog_section
 from pavedroad.release.version import Describe, describe, pep440
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -94,3 +95,16 @@ def test_version_from_a_build_reads_its_build_file(tmp_path: Path, monkeypatch: 
     assert SHA in result.output
     assert "2026-01-02T03:04:05Z" in result.output
     assert "artifact" in result.output
+
+
+def test_the_changelog_section_lists_the_changes_since_the_last_tag(tmp_path: Path) -> None:
+    _git(tmp_path, "init", "-q")
+    _commit(tmp_path, 1)
+    _git(tmp_path, "tag", "v0.1.0")
+    _commit(tmp_path, 2)
+    _commit(tmp_path, 3)
+    section = changelog_section(tmp_path, version="0.1.1.dev2+gabc")
+    lines = section.splitlines()
+    assert lines[0].startswith("## pavedroad 0.1.1.dev2+gabc (")
+    assert "Changes since v0.1.0: 2 commit(s)." in lines
+    assert [line for line in lines if line.startswith("- ")] == ["- change 3", "- change 2"]
