@@ -188,6 +188,8 @@ def build(
         work = Path(tmp)
         tree, stage = work / "src", work / name
         log(f"building {name} from commit {source.commit[:12]}")
+        if describe(root, rev, dirty=True).dirty:
+            log("note: the work tree has uncommitted changes; the artifact holds the commit only")
         tree.mkdir()
         _export(source, tree)
         own = _wheel(tree, work / "own", env)

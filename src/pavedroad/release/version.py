@@ -134,5 +134,5 @@ def build_info() -> BuildInfo:
             pass
         else:
             version = pep440(d, untagged_base=project_version(root))
-            return BuildInfo(version, d.commit, f"not built (checkout; commit of {iso_utc(committed)})", "checkout")
+            return BuildInfo(version, d.commit, f"not built: a checkout (committed {iso_utc(committed)})", "checkout")
     return BuildInfo(metadata.version("pavedroad"), "unknown", "unknown", "installed")

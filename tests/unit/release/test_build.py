@@ -78,7 +78,9 @@ def test_two_builds_of_a_commit_are_byte_identical(
     head = _git(project, "rev-parse", "HEAD").strip()
     first = build(project, tmp_path / "one", cache=tmp_path / "cache")
     (project / "src" / "pavedroad" / "__init__.py").write_text("WORD = 'uncommitted'\n")  # never built
-    second = build(project, tmp_path / "two", cache=tmp_path / "cache")
+    said: list[str] = []
+    second = build(project, tmp_path / "two", cache=tmp_path / "cache", log=said.append)
+    assert any("uncommitted changes" in line for line in said)
     assert first.version == second.version == f"1.0.1.dev1+g{head[:12]}"
     for a, b in [(first.tarball, second.tarball), (first.sbom, second.sbom), (first.checksums, second.checksums)]:
         assert a.name == b.name
