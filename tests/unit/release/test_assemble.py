@@ -83,12 +83,15 @@ def test_the_artifact_installs_and_runs_with_networking_disabled(tmp_path: Path,
         tar.extractall(tmp_path / "unpacked", filter="data")
     installer = tmp_path / "unpacked" / "pavedroad-1.2.3" / "install.sh"
     prefix = tmp_path / "opt"
-    env = {"PATH": os.environ["PATH"], "PYTHON": sys.executable, "HOME": str(tmp_path)}
+    # the host's pip settings must not add sources: only the artifact's wheels are used
+    env = {"PATH": os.environ["PATH"], "PYTHON": sys.executable, "HOME": str(tmp_path),
+           "PIP_FIND_LINKS": str(tmp_path / "host-links"), "PIP_INDEX_URL": "http://127.0.0.1:9/simple"}  # fmt: skip
     offline = _no_network_prefix()
     probe = [*offline, sys.executable, "-c", "import socket; print([n for _, n in socket.if_nameindex()])"]
     assert subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip() == "['lo']"
     done = subprocess.run([*offline, str(installer), str(prefix)], capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr
+    assert "host-links" not in done.stderr
     assert f"installed pavedroad 1.2.3 in {prefix}" in done.stdout
     ran = subprocess.run([str(prefix / "bin" / "pavedroad")], capture_output=True, text=True, check=True)
     assert '"commit": "c0ffee"' in ran.stdout

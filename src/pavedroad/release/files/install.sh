@@ -18,7 +18,8 @@ fi
 
 mkdir -p "$prefix"
 prefix=$(cd "$prefix" && pwd)
-# Only the shipped wheels: the host's pip configuration (indexes, find-links) is ignored.
+# Only the shipped wheels: the host's pip configuration (files and PIP_* variables) is ignored.
+for var in $(env | sed -n 's/^\(PIP_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$var"; done
 export PIP_CONFIG_FILE=/dev/null PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 "$python" -m venv "$prefix/venv"
 "$prefix/venv/bin/python" -m pip install --quiet --no-index --find-links "$here/wheels" \
