@@ -16,7 +16,7 @@ import pytest
 
 from pavedroad.release.artifact import PYTHON, Source, assemble
 
-from .conftest import LOCK
+from .tiny import LOCK
 
 COMMIT = "c0ffee" + "0" * 34
 
