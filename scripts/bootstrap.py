@@ -5,7 +5,8 @@
                                                 # test suite with branch coverage, summarised per block at the end
 
 The virtual environment lives at .venv (tools and benchmarks expect it there); uv installs exactly the
-versions in uv.lock.
+versions in uv.lock. ``test`` and ``setup`` also install the ``clickhouse`` dependency group (chdb, for
+``--target clickhouse``); ``demo`` does not need it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ def run(*args: str | Path) -> int:
     return subprocess.call([str(a) for a in args], cwd=ROOT)
 
 
-def setup() -> None:
+def setup(groups: tuple[str, ...] = ()) -> None:
+    """The locked environment; ``groups`` adds optional dependency groups (``clickhouse``: chdb, ~0.5 GB,
+    for the ClickHouse query target and its tests), which the demo does not need."""
     if not (BIN / "python").exists():
         print("creating .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -37,7 +40,7 @@ def setup() -> None:
         sys.exit("could not install uv into .venv (is the package index reachable?)")
     # Bytecode is compiled at install time: where PYTHONDONTWRITEBYTECODE is set (some sandboxes and CI
     # images), nothing writes it later and every `pavedroad` start would compile every module (~2 s).
-    env_ok = run(uv, "sync", "--frozen", "--quiet", "--compile-bytecode")
+    env_ok = run(uv, "sync", "--frozen", "--quiet", "--compile-bytecode", *(f"--group={g}" for g in groups))
     if env_ok:
         sys.exit("`uv sync --frozen` failed: see the message above")
     run(BIN / "python", "-m", "compileall", "-q", ROOT / "src")  # the editable package's own modules
@@ -66,7 +69,7 @@ def main() -> None:
         sys.exit(f"pavedroad needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "setup"}:
         sys.exit(__doc__)
-    setup()
+    setup(() if sys.argv[1] == "demo" else ("clickhouse",))  # tests and development run every query target
     if sys.argv[1] == "setup":
         return
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -77,6 +80,7 @@ def main() -> None:
     steps = [
         [BIN / "ruff", "check", "src", "tests", "benchmarks"],
         [BIN / "mypy"],
+        [BIN / "mypy", "tests"],  # non-strict for tests (the override in pyproject.toml)
         [BIN / "lint-imports"],  # the package layers in pyproject.toml [tool.importlinter]
     ]
     for step in steps:

@@ -54,6 +54,7 @@ MIGRATION_PACKAGES: tuple[tuple[str, str], ...] = (
     ("slo", "pavedroad.slo"),
     ("canary", "pavedroad.canary"),
     ("query", "pavedroad.query"),
+    ("workflows", "pavedroad.workflows"),
     ("service", "pavedroad.service"),
     ("recruiting", "pavedroad.recruiting"),
 )

@@ -85,7 +85,11 @@ def check(extra: _ExtraOpt = None, as_json: _JsonOpt = False) -> None:
     finally:
         stack.stop()
     findings += check_tenant_setting_sources([package_root()])
-    _report(findings, as_json, "catalog check passed: every tenant table is scoped, keyed and classified")
+    _report(
+        findings,
+        as_json,
+        "catalog check passed: every tenant table is scoped, keyed, classified and distributable by tenant_id",
+    )
 
 
 @app.command()

@@ -125,9 +125,24 @@ def tenant_copy(app_url: str, principal: Any, model: Any) -> tuple[Any, Any]:
         return load_tenant_schema(conn, principal.tenant_id), copy_tables(conn, model)
 
 
-def _check_target(target: str) -> None:
-    if target not in ("postgres", "duckdb"):
-        raise InvalidInput(f"unknown --target {target!r}", hint="use postgres or duckdb")
+def _check_target(target: str, engines: tuple[str, ...] = ("postgres", "duckdb")) -> None:
+    if target not in engines:
+        raise InvalidInput(f"unknown --target {target!r}", hint=f"use {', '.join(engines[:-1])} or {engines[-1]}")
+
+
+def clickhouse_copy(duck: Any, model: Any) -> Any:
+    """The DuckDB copy's tables as Parquet, loaded into an in-process ClickHouse (chdb)."""
+    try:
+        from pavedroad.query.clickhouse import ClickHouseTables
+
+        tables = ClickHouseTables()
+    except ImportError:
+        raise InvalidInput(
+            "--target clickhouse needs chdb, which is not installed",
+            hint="install the clickhouse dependency group: uv sync --group clickhouse",
+        ) from None
+    tables.load_from_duckdb(duck, model)
+    return tables
 
 
 @app.command()
@@ -143,7 +158,8 @@ def run(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (columns, rows, next_cursor).")] = False,
     target: Annotated[
-        str, typer.Option(help="postgres (live data) or duckdb (a copy of the tenant's tables).")
+        str,
+        typer.Option(help="postgres (live data), or duckdb or clickhouse (in-process, a copy of the tenant's tables)."),
     ] = "postgres",
     show_sql: Annotated[bool, typer.Option("--sql", help="Also print the compiled SQL and parameters.")] = False,
     param: Annotated[
@@ -156,13 +172,14 @@ def run(
     from psycopg_pool import ConnectionPool
 
     from pavedroad.query import run as run_query
+    from pavedroad.query import run_clickhouse as run_query_clickhouse
+    from pavedroad.query import run_clickhouse_unrestricted, run_duckdb_unrestricted, run_unrestricted
     from pavedroad.query import run_duckdb as run_query_duckdb
-    from pavedroad.query import run_duckdb_unrestricted, run_unrestricted
     from pavedroad.recruiting.model import recruiting_model
     from pavedroad.recruiting.reads import GUARDRAILS
     from pavedroad.stack import start_stack
 
-    _check_target(target)
+    _check_target(target, ("postgres", "duckdb", "clickhouse"))
     principal = principal_for(tenant, role, user)
     model = recruiting_model()
     text = _query_arg(query)
@@ -173,10 +190,18 @@ def run(
             require_owner(stack.owner_url)
         schema: Any = None
         duck: Any = None
-        if target == "duckdb":
-            schema, duck = tenant_copy(stack.app_url, principal, model)
         result: Any
-        if as_owner and duck is not None:
+        if target in ("duckdb", "clickhouse"):
+            schema, duck = tenant_copy(stack.app_url, principal, model)
+        if target == "clickhouse":
+            with clickhouse_copy(duck, model) as ch:
+                if as_owner:
+                    result = run_clickhouse_unrestricted(ch, schema, role, text, model=model, params=values,
+                                                         cursor=cursor)  # fmt: skip
+                else:
+                    result = run_query_clickhouse(stack.app_url, principal, ch, text, model=model, guard=GUARDRAILS,
+                                                  params=values, cursor=cursor)  # fmt: skip
+        elif as_owner and duck is not None:
             result = run_duckdb_unrestricted(duck, schema, role, text, model=model, params=values, cursor=cursor)
         elif as_owner:
             with ConnectionPool(stack.app_url, min_size=1, max_size=1, open=True) as pool:
@@ -200,15 +225,15 @@ def run(
 @friendly_errors
 def compile(
     query: Annotated[str, typer.Argument(help="The query, pipeline text or JSON form.")],
-    dialect: Annotated[str, typer.Option(help="postgres or duckdb.")] = "postgres",
+    dialect: Annotated[str, typer.Option("--dialect", "--target", help="postgres, duckdb or clickhouse.")] = "postgres",
     role: Annotated[str, typer.Option(help="Role (policy).")] = "admin",
 ) -> None:
     """Compile without a database (no custom fields) and print the SQL, parameters and plan."""
     from pavedroad.query import TenantSchema, compile_query
     from pavedroad.recruiting.model import recruiting_model
 
-    if dialect not in ("postgres", "duckdb"):
-        raise InvalidInput(f"unknown --dialect {dialect!r}", hint="use postgres or duckdb")
+    if dialect not in ("postgres", "duckdb", "clickhouse"):
+        raise InvalidInput(f"unknown --dialect {dialect!r}", hint="use postgres, duckdb or clickhouse")
     compiled = compile_query(_query_arg(query), model=recruiting_model(), schema=TenantSchema("example"),
                              role=role, dialect=dialect)  # fmt: skip
     console.print(compiled.sql, highlight=False, markup=False, soft_wrap=True)

@@ -16,8 +16,9 @@ from rich.table import Table
 from pavedroad.cli.common import console, friendly_errors, settings
 from pavedroad.errors import InvalidInput
 
-app = typer.Typer(help="SLOs: validate specs, generate Prometheus rules, show budgets and the worst endpoints.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="SLOs: validate specs, generate Prometheus rules, show budgets and the worst endpoints.", no_args_is_help=True
+)
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "recruiting" / "slos.yaml"
 SpecArg = Annotated[list[Path], typer.Argument(help="SLO spec files (Sloth prometheus/v1 or OpenSLO v1).")]
@@ -51,13 +52,25 @@ def validate(specs: SpecArg) -> None:
     for col in ("objective", "period", "SLI", "per tenant", "alert windows"):
         table.add_column(col)
     for slo in _load(specs):
-        sli = (f"{slo.sli.kind} {slo.sli.method or '*'} {slo.sli.route or '*'}"
-               + (f" ≤ {slo.sli.threshold_s * 1000:g} ms" if slo.sli.threshold_s else "")) if slo.sli else "PromQL"
+        sli = (
+            (
+                f"{slo.sli.kind} {slo.sli.method or '*'} {slo.sli.route or '*'}"
+                + (f" ≤ {slo.sli.threshold_s * 1000:g} ms" if slo.sli.threshold_s else "")
+            )
+            if slo.sli
+            else "PromQL"
+        )
         pairs = resolve_windows(slo.alerting.windows, slo.period_s)
         preset = slo.alerting.windows if isinstance(slo.alerting.windows, str) else "custom"
         windows = f"{preset}: " + ", ".join(f"{w.burn_rate:g}x" for w in pairs)
-        table.add_row(slo.slo_id, f"{slo.objective_percent:g}%", f"{slo.period_s / 86400:g}d", sli,
-                      "yes" if slo.per_tenant else "no", windows if slo.alerting.enabled else "off")
+        table.add_row(
+            slo.slo_id,
+            f"{slo.objective_percent:g}%",
+            f"{slo.period_s / 86400:g}d",
+            sli,
+            "yes" if slo.per_tenant else "no",
+            windows if slo.alerting.enabled else "off",
+        )
     console.print(table)
 
 
@@ -83,9 +96,13 @@ def rules(
         if not sep or not key:
             raise InvalidInput(f"label '{item}' is not k=v", hint="e.g. -l team=platform")
         extra[key] = value
-    document = generate_rules(_load(specs, period, windows), mode="sloth" if sloth else "pavedroad",
-                              extra_labels=extra, disable_alerts=disable_alerts,
-                              disable_recordings=disable_recordings)
+    document = generate_rules(
+        _load(specs, period, windows),
+        mode="sloth" if sloth else "pavedroad",
+        extra_labels=extra,
+        disable_alerts=disable_alerts,
+        disable_recordings=disable_recordings,
+    )
     text = rules_yaml(document)
     if out is None:
         print(text, end="")  # rules go to stdout verbatim, for redirection
@@ -144,13 +161,22 @@ def status(
     for col in ("SLO", "objective", "SLI", "events", "budget left", "burn 5m / 1h / 6h", "firing", "exhausted in"):
         table.add_column(col)
     for r in results:
-        burns = " / ".join("—" if r.burn_rates.get(w) is None else f"{r.burn_rates[w]:.1f}x"
-                           for w in ("5m", "1h", "6h"))
+        burns = " / ".join(
+            "—" if r.burn_rates.get(w) is None else f"{r.burn_rates[w]:.1f}x" for w in ("5m", "1h", "6h")
+        )
         left = f"[{'red' if r.budget_remaining < 0 else 'green'}]{r.budget_remaining:.1%}[/]"
-        table.add_row(r.slo_id, f"{r.objective:.3%}", "—" if r.sli is None else f"{r.sli:.4%}", str(r.events), left,
-                      burns, ", ".join(r.firing) or "—",
-                      "—" if r.time_to_exhaustion_s is None or math.isinf(r.time_to_exhaustion_s)
-                      else f"{r.time_to_exhaustion_s / 3600:.1f} h")
+        table.add_row(
+            r.slo_id,
+            f"{r.objective:.3%}",
+            "—" if r.sli is None else f"{r.sli:.4%}",
+            str(r.events),
+            left,
+            burns,
+            ", ".join(r.firing) or "—",
+            "—"
+            if r.time_to_exhaustion_s is None or math.isinf(r.time_to_exhaustion_s)
+            else f"{r.time_to_exhaustion_s / 3600:.1f} h",
+        )
     console.print(table)
 
 
@@ -185,12 +211,28 @@ def top(  # noqa: PLR0917 - one option per CLI flag
         print(json.dumps([e.as_dict() for e in entries]))
         return
     table = Table(title=f"worst endpoints by {by} over {window}")
-    for col in ("route", "method", *(["tenant"] if per_tenant or tenant else []), "requests", "errors",
-                "p50", "p95", "p99"):
+    for col in (
+        "route",
+        "method",
+        *(["tenant"] if per_tenant or tenant else []),
+        "requests",
+        "errors",
+        "p50",
+        "p95",
+        "p99",
+    ):
         table.add_column(col)
     for e in entries:
-        table.add_row(e.route, e.method, *([e.tenant or "—"] if per_tenant or tenant else []), str(e.total),
-                      f"{e.error_rate:.2%}", _fmt_s(e.p50_s), _fmt_s(e.p95_s), _fmt_s(e.p99_s))
+        table.add_row(
+            e.route,
+            e.method,
+            *([e.tenant or "—"] if per_tenant or tenant else []),
+            str(e.total),
+            f"{e.error_rate:.2%}",
+            _fmt_s(e.p50_s),
+            _fmt_s(e.p95_s),
+            _fmt_s(e.p99_s),
+        )
     console.print(table)
 
 
@@ -214,8 +256,12 @@ def evaluate(
     slos = _load([spec])
     stack = start_stack(cfg, with_nats=False)
     try:
-        evaluator = Evaluator(slos, CachedSliceSource(lambda: psycopg.connect(stack.app_url, autocommit=True)),
-                              clock=SystemClock(), on_alert=lambda e: console.print(e.summary))
+        evaluator = Evaluator(
+            slos,
+            CachedSliceSource(lambda: psycopg.connect(stack.app_url, autocommit=True)),
+            clock=SystemClock(),
+            on_alert=lambda e: console.print(e.summary),
+        )
         with contextlib.suppress(KeyboardInterrupt):
             run_evaluator(evaluator, interval_s=interval, iterations=1 if once else None)
         console.print(f"firing: {', '.join(':'.join(k) for k in evaluator.firing) or 'nothing'}")
@@ -237,8 +283,10 @@ def prune(
 
     age = parse_duration(older_than)
     if age < 86400:
-        raise InvalidInput(f"--older-than {older_than} would delete today's slices",
-                           hint="keep at least your longest SLO period, e.g. --older-than 35d")
+        raise InvalidInput(
+            f"--older-than {older_than} would delete today's slices",
+            hint="keep at least your longest SLO period, e.g. --older-than 35d",
+        )
     stack = start_stack(settings(), with_nats=False)
     try:
         with psycopg.connect(stack.owner_url) as conn:

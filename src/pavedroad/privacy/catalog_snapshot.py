@@ -29,8 +29,10 @@ class Policy:
 @dataclass(frozen=True)
 class Constraint:
     name: str
-    kind: str  # primary key, unique, foreign key, unique index
+    kind: str  # primary key, unique, foreign key, unique index, exclusion
     columns: tuple[str, ...]
+    references: str | None = None  # a foreign key's target table, "schema.name"
+    ref_columns: tuple[str, ...] = ()  # the target's columns, paired with ``columns`` in order
 
 
 @dataclass(frozen=True)
@@ -93,15 +95,21 @@ select schemaname, tablename, policyname, permissive = 'RESTRICTIVE', cmd, qual,
 
 _CONSTRAINTS = """
 select n.nspname, c.relname, k.conname,
-       case k.contype when 'p' then 'primary key' when 'u' then 'unique' else 'foreign key' end,
+       case k.contype when 'p' then 'primary key' when 'u' then 'unique' when 'x' then 'exclusion'
+                      else 'foreign key' end,
        array(select a.attname::text from unnest(k.conkey) with ordinality u(attnum, ord)
-              join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.attnum order by u.ord)
+              join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.attnum order by u.ord),
+       (select rn.nspname || '.' || r.relname from pg_class r join pg_namespace rn on rn.oid = r.relnamespace
+         where r.oid = k.confrelid),
+       array(select a.attname::text from unnest(k.confkey) with ordinality u(attnum, ord)
+              join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.attnum order by u.ord)
   from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
- where k.contype in ('p', 'u', 'f') and n.nspname = any(%(schemas)s)
+ where k.contype in ('p', 'u', 'f', 'x') and n.nspname = any(%(schemas)s)
 union all
 select n.nspname, t.relname, i.relname, 'unique index',
        array(select coalesce(a.attname::text, 'expression') from unnest(x.indkey) with ordinality u(attnum, ord)
-              left join pg_attribute a on a.attrelid = x.indrelid and a.attnum = u.attnum order by u.ord)
+              left join pg_attribute a on a.attrelid = x.indrelid and a.attnum = u.attnum order by u.ord),
+       null, array[]::text[]
   from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid
   join pg_namespace n on n.oid = t.relnamespace
  where x.indisunique and n.nspname = any(%(schemas)s)
@@ -147,8 +155,10 @@ def read_catalog(conn: psycopg.Connection, app_role: str = "pavedroad_app") -> C
     for schema, table, name, restrictive, cmd, qual, check in conn.execute(_POLICIES, args):
         policies.setdefault((schema, table), []).append(Policy(name, restrictive, cmd, qual, check))
     constraints: dict[tuple[str, str], list[Constraint]] = {}
-    for schema, table, name, kind, cols in conn.execute(_CONSTRAINTS, args):
-        constraints.setdefault((schema, table), []).append(Constraint(name, kind, tuple(cols)))
+    for schema, table, name, kind, cols, target, target_cols in conn.execute(_CONSTRAINTS, args):
+        constraints.setdefault((schema, table), []).append(
+            Constraint(name, kind, tuple(cols), target, tuple(target_cols or ()))
+        )
     tables = tuple(
         Table(
             schema,

@@ -4,7 +4,10 @@ Guarantee: ``check_catalog`` returns one ``Finding`` per violation — each with
 what is wrong and the fix — for tenant tables in schema ``public``: a ``tenant_id`` column; row-level
 security ENABLE + FORCE; the RESTRICTIVE tenant policy (all commands, USING and WITH CHECK on the
 unforgeable ``pavedroad_meta.current_tenant()``) and no policy trusting the forgeable setting
-``app.tenant_id``; every primary key, unique constraint/index and foreign key leading with ``tenant_id``;
+``app.tenant_id``; every primary key, unique constraint/index, exclusion constraint and foreign key
+leading with ``tenant_id``; every foreign key pairing its ``tenant_id`` with the ``tenant_id`` of another
+tenant table (so no row can point into another tenant, and every table can be distributed by
+``tenant_id`` on Citus, co-located);
 every column classified; views ``security_invoker`` and no materialized views; ``SECURITY DEFINER``
 functions only from the allow-list; the application role owning nothing, without SUPERUSER or BYPASSRLS,
 and unable to reach the tenant-signing key, the session registry or the signer; the server's log
@@ -118,6 +121,28 @@ def _keys_lead_with_tenant(catalog: Catalog, _: Registry) -> Iterator[Finding]:
                     f"{k.kind} {k.name} ({cols}) does not lead with tenant_id",
                     f"declare it as ({fixed})",
                 )
+
+
+def _foreign_keys_stay_in_tenant(catalog: Catalog, _: Registry) -> Iterator[Finding]:
+    """Citus co-locates tables distributed by ``tenant_id`` only when each foreign key joins on it: the
+    key must map ``tenant_id`` onto the target's ``tenant_id``, and the target must be a tenant table."""
+    tenant_tables = {f"{t.schema}.{t.name}": t for t in _tenant_tables(catalog)}
+    for t in _tenant_tables(catalog):
+        for k in t.constraints:
+            if k.kind != "foreign key":
+                continue
+            target = tenant_tables.get(k.references or "")
+            pairs = dict(zip(k.columns, k.ref_columns, strict=False))
+            if target is None or "tenant_id" not in target.columns:
+                why = f"references {k.references}, which is not a tenant table"
+                fix = "reference a tenant table by (tenant_id, …), or drop the key and check it in code"
+            elif pairs.get("tenant_id") != "tenant_id":
+                why = f"does not pair tenant_id with {k.references}.tenant_id, so a row can point into another tenant"
+                fixed = ", ".join(("tenant_id", *(c for c in k.ref_columns if c != "tenant_id")))
+                fix = f"declare it as FOREIGN KEY (tenant_id, …) REFERENCES {k.references} ({fixed})"
+            else:
+                continue
+            yield Finding("G118", f"{t.schema}.{t.name}", f"foreign key {k.name} ({', '.join(k.columns)}) {why}", fix)
 
 
 def _classified(catalog: Catalog, registry: Registry) -> Iterator[Finding]:
@@ -242,6 +267,7 @@ def check_catalog(
         _tenant_column,
         _row_security,
         _keys_lead_with_tenant,
+        _foreign_keys_stay_in_tenant,
         _classified,
         _views,
         _definer_functions(frozenset(definer_allow_list)),

@@ -2,7 +2,7 @@
 small-group suppression and audit, around the query block's unrestricted drivers.
 
 ``arun_protected`` is the one path a principal's query takes — ``POST /v1/query``, ``pavedroad query
-run --role``, and ``pavedroad.query.run``/``arun``/``run_duckdb`` (through ``Guardrails``, the
+run --role``, and ``pavedroad.query.run``/``arun``/``run_duckdb``/``run_clickhouse`` (through ``Guardrails``, the
 ``QueryGuard`` this module implements) — and ``aexplain_protected`` the one path of an explanation.
 Guarantees: the compiler's policy pass gets ``FieldAccessPolicy`` (a field the role may not see reads as
 unknown); relationship rules narrow the root entity's rows before anything else; a query that would show
@@ -47,6 +47,7 @@ from pavedroad.query import (
     default_compiler,
     from_json,
     parse_text,
+    run_clickhouse_unrestricted,
     run_duckdb_unrestricted,
     to_json,
 )
@@ -99,10 +100,11 @@ class Guardrails:
         request_id: str | None = None,
         compiler: Compiler | None = None,
         duckdb: Any = None,
+        clickhouse: Any = None,
     ) -> ProtectedResult:
         return await arun_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
                                     params=params, cursor=cursor, request_id=request_id, compiler=compiler,
-                                    duckdb=duckdb)  # fmt: skip
+                                    duckdb=duckdb, clickhouse=clickhouse)  # fmt: skip
 
     async def aexplain(
         self,
@@ -295,10 +297,12 @@ async def arun_protected(
     request_id: str | None = None,
     compiler: Compiler | None = None,
     duckdb: Any = None,
+    clickhouse: Any = None,
 ) -> ProtectedResult:
     """Compile and run ``query`` for ``principal`` with every guardrail (see the module docstring);
-    ``duckdb`` (a connection holding copies of the tables) executes it there instead of on Postgres (the
-    grants, ``k`` and the audit event stay in Postgres); ``compiler`` shares a compile cache."""
+    ``duckdb`` (a connection holding copies of the tables) or ``clickhouse`` (a ``ClickHouseTables``)
+    executes it there instead of on Postgres (the grants, ``k`` and the audit event stay in Postgres);
+    ``compiler`` shares a compile cache."""
     req = _Request.of(principal, query, matrix)
     schema: TenantSchema | None = None
     checked = False  # a shape refusal already points into the caller's query; later ones are relocated
@@ -312,6 +316,10 @@ async def arun_protected(
             plan = _plan(req.q, applicable, grants, principal.user_id, aggregate)
 
             async def execute(q: str | dict[str, Any], page: str | None) -> QueryResult:
+                if clickhouse is not None:
+                    return run_clickhouse_unrestricted(clickhouse, schema, principal.role.value, q, model=model,
+                                                       params=params, cursor=page, policy=req.policy,
+                                                       compiler=compiler)  # fmt: skip
                 if duckdb is not None:
                     return run_duckdb_unrestricted(duckdb, schema, principal.role.value, q, model=model,
                                                    params=params, cursor=page, policy=req.policy,

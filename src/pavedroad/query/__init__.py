@@ -10,8 +10,9 @@
 Passes live in ``pavedroad.query.passes`` (their order in ``pipeline.PASSES``); the privacy layer plugs
 in through ``FieldPolicy`` and ``QueryGuard`` (``ports.py``). ``run``/``arun``/``run_duckdb`` execute a
 principal's query through a ``QueryGuard`` (``pavedroad.privacy.Guardrails``: field access, row rules,
-suppression, audit) on Postgres (via ``tenancy.transaction``) or DuckDB; ``*_unrestricted`` skip the
-guard and say so in their name (owner tools).
+suppression, audit) on Postgres (via ``tenancy.transaction``) or DuckDB; ``run_clickhouse`` does the same
+on an in-process ClickHouse (``query.clickhouse``); ``*_unrestricted`` skip the guard and say so in their
+name (owner tools).
 
 The AST module, the IR node types and the pass plumbing are public for ``pavedroad.querytools`` (explain,
 profile, advisor), which builds on this API only.
@@ -46,6 +47,8 @@ from pavedroad.query.run import (
     db_query_error,
     encode_cursor,
     run,
+    run_clickhouse,
+    run_clickhouse_unrestricted,
     run_duckdb,
     run_duckdb_unrestricted,
     run_unrestricted,
@@ -107,6 +110,8 @@ __all__ = [
     "parse_model",
     "parse_text",
     "run",
+    "run_clickhouse",
+    "run_clickhouse_unrestricted",
     "run_duckdb",
     "run_duckdb_unrestricted",
     "run_passes",

@@ -28,6 +28,7 @@ class BindInput:
     now: datetime
     cursor: list[Any] | None
     limits: Limits
+    time_zone: str = "UTC"  # the tenant's, for engines that read stored instants in it explicitly (ClickHouse)
 
 
 _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
@@ -109,10 +110,17 @@ def _param(slot: Slot, b: BindInput) -> Any:
     return coerce(b.params[slot.source], slot.type, f"${slot.source}")
 
 
-def _interval(slot: Slot, b: BindInput) -> str:
+def _interval(slot: Slot, b: BindInput) -> Any:
+    """``"<amount> <unit>"`` text; a slot typed ``int`` (ClickHouse's ``INTERVAL {n:Int64} UNIT``, whose unit
+    is in the SQL) takes the amount alone, a whole number."""
     amount = _amount(slot, b)
     if not isinstance(amount, int | float) or isinstance(amount, bool):
         raise QueryError(f"the interval amount {amount!r} must be a number", code="Q108")
+    if slot.type == "int":
+        if amount != int(amount):
+            raise QueryError(f"the interval amount {amount!r} must be a whole number here", code="Q108",
+                             hint="use a smaller unit (e.g. 36 hours for 1.5 days)")  # fmt: skip
+        return int(amount)
     return f"{amount} {slot.unit}"
 
 
@@ -125,6 +133,7 @@ def _cursor(slot: Slot, b: BindInput) -> Any:
 
 _BINDERS: dict[str, Callable[[Slot, BindInput], Any]] = {
     "tenant": lambda s, b: b.tenant,
+    "time_zone": lambda s, b: b.time_zone,
     "now": lambda s, b: b.now,
     "const": lambda s, b: s.source,
     "literal": _literal,

@@ -16,6 +16,7 @@ from typing import Any
 
 from pavedroad.query import ast as qa
 from pavedroad.query.binding import BindInput, bind
+from pavedroad.query.clickhouse import ClickHouseSql
 from pavedroad.query.context import Column, Context, Dialect, Limits, QueryState, Slot
 from pavedroad.query.errors import InternalCompilerError, QueryLimitError
 from pavedroad.query.jsonform import from_json
@@ -62,6 +63,10 @@ def normalize(source: str) -> tuple[str, list[Any]]:
             pieces.append(" ?i ")
     pieces.append(source[last:])
     return " ".join("".join(pieces).split()), values
+
+
+# How each dialect is spelled: SQLGlot's own, except ClickHouse's with microsecond timestamps.
+_SPELLING: dict[str, Any] = {"clickhouse": ClickHouseSql}
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +177,8 @@ class Compiler:
                 raise InternalCompilerError("the passes emitted no SQL")
             if state.ast is None:
                 raise InternalCompilerError("the passes left no syntax tree")
-            template = Template(state.sql.sql(dialect=dialect, copy=False), state.slots, state.columns,
-                                _describe(state.plan), state.cursor)  # fmt: skip
+            sql = state.sql.sql(dialect=_SPELLING.get(dialect, dialect), copy=False)
+            template = Template(sql, state.slots, state.columns, _describe(state.plan), state.cursor)
             # Cache only when the text scan and the parser agree on the literals; a shape is cached only
             # then, so every later text of that shape agrees too. This compile binds the parser's values.
             parsed = list(state.literals)
@@ -186,7 +191,8 @@ class Compiler:
         else:
             self.hits += 1
             self._cache.move_to_end(key)
-        inputs = BindInput(literals, params, schema.tenant_id, now or datetime.now(UTC), cursor, limits)
+        inputs = BindInput(literals, params, schema.tenant_id, now or datetime.now(UTC), cursor, limits,
+                           schema.time_zone)  # fmt: skip
         values = bind(template.slots, inputs)
         return CompiledQuery(template.sql, values, template.columns, dialect, template.plan, hit, template.cursor)
 

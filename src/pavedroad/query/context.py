@@ -17,7 +17,7 @@ from pavedroad.query.ports import DefaultPolicy, FieldPolicy
 
 __all__ = ["Column", "Context", "Dialect", "Limits", "QueryState", "Slot"]
 
-Dialect = Literal["postgres", "duckdb"]
+Dialect = Literal["postgres", "duckdb", "clickhouse"]
 
 
 @dataclass(frozen=True, slots=True)

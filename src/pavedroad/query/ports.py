@@ -70,8 +70,8 @@ class GuardedResult(Protocol):
 class QueryGuard(Protocol):
     """The guardrails every principal's query runs under: field access, row rules, small-group
     suppression and audit. ``pavedroad.privacy.Guardrails`` implements it; ``query.run``/``arun``/
-    ``run_duckdb`` and ``querytools.explain``/``aexplain`` take one, so a caller with a principal cannot
-    reach the database around it (the unguarded drivers are named ``*_unrestricted``)."""
+    ``run_duckdb``/``run_clickhouse`` and ``querytools.explain``/``aexplain`` take one, so a caller with a
+    principal cannot reach the database around it (the unguarded drivers are named ``*_unrestricted``)."""
 
     async def arun(
         self,
@@ -85,6 +85,7 @@ class QueryGuard(Protocol):
         request_id: str | None = None,
         compiler: Any = None,
         duckdb: Any = None,
+        clickhouse: Any = None,
     ) -> GuardedResult: ...
 
     async def aexplain(

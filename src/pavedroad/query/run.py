@@ -41,6 +41,8 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "run",
+    "run_clickhouse",
+    "run_clickhouse_unrestricted",
     "run_duckdb",
     "run_duckdb_unrestricted",
     "run_unrestricted",
@@ -175,6 +177,25 @@ def run_duckdb(
     tenant's settings and the audit event still come from and go to Postgres through ``pool``."""
     return blocking(pool, lambda apool: guard.arun(apool, principal, query, model=model, params=params,
                                                    cursor=cursor, request_id=request_id, duckdb=con))  # fmt: skip
+
+
+def run_clickhouse(
+    pool: ConnectionPool | str,
+    principal: Principal,
+    tables: Any,
+    query: str | Mapping[str, Any],
+    *,
+    model: SemanticModel,
+    guard: QueryGuard,
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    request_id: str | None = None,
+) -> GuardedResult:
+    """``run`` with the query executed on ClickHouse (``tables``: a ``query.clickhouse.ClickHouseTables``);
+    grants, the tenant's settings and the audit event still come from and go to Postgres through ``pool``."""
+    return blocking(pool, lambda apool: guard.arun(apool, principal, query, model=model, params=params,
+                                                   cursor=cursor, request_id=request_id,
+                                                   clickhouse=tables))  # fmt: skip
 
 
 def blocking(pool: ConnectionPool | str, call: Callable[[AsyncConnectionPool], Awaitable[T]]) -> T:
@@ -365,6 +386,58 @@ def run_duckdb_unrestricted(
         raise QueryError(f"the query failed on the data: {str(exc).splitlines()[0]}", code="Q501",
                          hint="a custom field may hold a value that does not fit its type") from None  # fmt: skip
     return _finish(compiled, names, rows)
+
+
+def run_clickhouse_unrestricted(
+    tables: Any,
+    schema: TenantSchema,
+    role: str,
+    query: str | dict[str, Any],
+    *,
+    model: SemanticModel,
+    params: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    policy: FieldPolicy | None = None,
+    limits: Limits | None = None,
+    compiler: Compiler | None = None,
+    now: datetime | None = None,
+) -> QueryResult:
+    """Compile for ClickHouse and run on ``tables`` (a ``query.clickhouse.ClickHouseTables`` holding the
+    same tables), with no row rules, suppression or audit (principals go through ``run_clickhouse``).
+    Values travel as typed query parameters (``clickhouse.encode_params``), never inside the SQL."""
+    from pavedroad.query.clickhouse import encode_params
+
+    compiled = _compile(compiler, query, schema, role, "clickhouse", model=model,
+                        params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
+    from chdb import ChdbError  # only the ClickHouse path needs chdb (dependency group ``clickhouse``)
+
+    limits = limits or Limits()
+    values = encode_params(compiled.sql, compiled.params)
+    try:
+        table = tables.arrow(compiled.sql, values, _tz(schema.time_zone), limits.statement_timeout_ms)
+    except (ChdbError, RuntimeError) as exc:  # chdb raises its query errors as a RuntimeError subclass
+        raise _clickhouse_error(exc, limits) from None
+    names = list(table.column_names)
+    rows = [tuple(r.values()) for r in table.to_pylist()]
+    return _finish(compiled, names, rows)
+
+
+# ClickHouse error codes a query's data can cause: a value that does not parse or convert to its type.
+_CH_DATA_ERRORS = frozenset({6, 27, 38, 41, 53, 69, 70, 72, 321, 407})
+_CH_CODE = re.compile(r"Code: (\d+)\.")
+
+
+def _clickhouse_error(exc: Exception, limits: Limits) -> Exception:
+    """A data error becomes Q501 and a timeout Q405 (as on the other engines); anything else propagates."""
+    m = _CH_CODE.search(str(exc))
+    if m is not None and int(m.group(1)) == 159:  # TIMEOUT_EXCEEDED
+        return QueryLimitError(f"the query ran longer than {limits.statement_timeout_ms} ms", code="Q405",
+                               hint="narrow the date range or filter")  # fmt: skip
+    if m is None or int(m.group(1)) not in _CH_DATA_ERRORS:
+        return exc
+    first = str(exc).splitlines()[0]
+    return QueryError(f"the query failed on the data: {first}", code="Q501",
+                      hint="a custom field may hold a value that does not fit its type")  # fmt: skip
 
 
 def _tz(name: str) -> str:

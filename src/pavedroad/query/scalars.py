@@ -68,12 +68,23 @@ def _bucket(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
 def _contains(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
     if lw.dialect == "postgres":
         return fn("JSONB_EXISTS", a[0], a[1])  # the function behind jsonb's ? operator (? would clash with drivers)
-    return fn("LIST_CONTAINS", a[0], a[1])
+    return fn("has" if lw.dialect == "clickhouse" else "LIST_CONTAINS", a[0], a[1])
 
 
 def _concat(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
     # A bare text parameter has no type inside a variadic call; say it is text.
     return fn("CONCAT", *(cast(x, "string") if isinstance(x, exp.Placeholder) else x for x in a))
+
+
+def _starts_with(lw: Lowerer, a: Args) -> exp.Expression:
+    return fn("startsWith" if lw.dialect == "clickhouse" else "STARTS_WITH", *a)
+
+
+def _days_between(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
+    start, end = cast(a[0], "date"), cast(a[1], "date")
+    if lw.dialect == "clickhouse":  # dates do not subtract there; dateDiff counts calendar days the same way
+        return fn("dateDiff", lw.const("day", "string"), start, end)
+    return exp.Paren(this=exp.Sub(this=end, expression=start))
 
 
 SCALARS: dict[str, Builder] = {
@@ -111,7 +122,7 @@ SCALARS: dict[str, Builder] = {
     "length": lambda lw, n, a: exp.Length(this=a[0]),
     "trim": lambda lw, n, a: exp.Trim(this=a[0]),
     "concat": _concat,
-    "starts_with": lambda lw, n, a: fn("STARTS_WITH", *a),
+    "starts_with": lambda lw, n, a: _starts_with(lw, a),
     "contains": _contains,
     "abs": lambda lw, n, a: exp.Abs(this=a[0]),
     "round": lambda lw, n, a: exp.Round(this=a[0]),
@@ -120,7 +131,7 @@ SCALARS: dict[str, Builder] = {
     "now": lambda lw, n, a: _now(lw),
     "today": lambda lw, n, a: cast(_now(lw), "date"),
     "date": lambda lw, n, a: cast(a[0], "date"),
-    "days_between": lambda lw, n, a: exp.Paren(this=exp.Sub(this=cast(a[1], "date"), expression=cast(a[0], "date"))),
+    "days_between": _days_between,
     "day": lambda lw, n, a: cast(a[0], "date"),  # the tenant-local date: no truncation needed
     "week": _bucket,
     "month": _bucket,

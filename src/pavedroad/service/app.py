@@ -19,9 +19,11 @@ from pavedroad.service.dashboard import install_dashboard
 from pavedroad.service.docs_ui import install_docs
 from pavedroad.service.errors import install_error_handlers
 from pavedroad.service.middleware import RequestContextMiddleware
+from pavedroad.service.routes import automations as automation_routes
 from pavedroad.service.routes import canary, events, flags, health, metrics, recruiting, recruiting_writes, slo
 from pavedroad.service.routes import custom_fields as custom_field_routes
 from pavedroad.service.routes import query as query_routes
+from pavedroad.service.routes import workflows as workflow_routes
 from pavedroad.settings import Settings
 from pavedroad.stack import MIGRATION_PACKAGES
 from pavedroad.tenancy import cache_for, follow_revocations
@@ -46,6 +48,8 @@ ROUTERS = (
     slo.router,
     canary.router,
     events.router,
+    workflow_routes.router,
+    automation_routes.router,
 )
 
 

@@ -17,8 +17,16 @@ from pavedroad.slo.budget import Counts, burn_rate
 from pavedroad.slo.spec import SLO
 from pavedroad.slo.windows import Window, resolve_windows
 
-__all__ = ["AlertEvent", "AlertKey", "AlertStatus", "Evaluation", "PairResult", "evaluate", "evaluate_pair",
-           "transition"]
+__all__ = [
+    "AlertEvent",
+    "AlertKey",
+    "AlertStatus",
+    "Evaluation",
+    "PairResult",
+    "evaluate",
+    "evaluate_pair",
+    "transition",
+]
 
 AlertKey = tuple[str, str, str]  # slo id, severity, tenant ("" = the whole service)
 
@@ -87,13 +95,15 @@ def evaluate_pair(window: Window, objective: float, short: Counts, long: Counts,
     return PairResult(window, short, long, short_burn, long_burn, firing, "burning" if firing else "ok")
 
 
-def evaluate(slo: SLO, counts: Mapping[float, Counts], *, at: float, tenant: str = "",
-             windows: Sequence[Window] | None = None) -> Evaluation:
+def evaluate(
+    slo: SLO, counts: Mapping[float, Counts], *, at: float, tenant: str = "", windows: Sequence[Window] | None = None
+) -> Evaluation:
     """Evaluate every pair of ``slo`` given event counts per window length (seconds)."""
     pairs = windows if windows is not None else resolve_windows(slo.alerting.windows, slo.period_s)
     results = tuple(
-        evaluate_pair(w, slo.objective, counts.get(w.short_s, Counts()), counts.get(w.long_s, Counts()),
-                      slo.alerting.min_events)
+        evaluate_pair(
+            w, slo.objective, counts.get(w.short_s, Counts()), counts.get(w.long_s, Counts()), slo.alerting.min_events
+        )
         for w in pairs
     )
     return Evaluation(slo.slo_id, tenant, at, results)

@@ -32,8 +32,9 @@ def listen_to_resilience() -> None:
     add_listener(record_dependency)
 
 
-def instrument(app: Starlette, recorder: Recorder, registry: CollectorRegistry, *,
-               flush_interval_s: float = 5.0) -> Recorder:
+def instrument(
+    app: Starlette, recorder: Recorder, registry: CollectorRegistry, *, flush_interval_s: float = 5.0
+) -> Recorder:
     """Record ``app``'s requests into ``recorder``; expose and flush them."""
     app.add_middleware(SLOMiddleware, recorder=recorder)
     registry.register(RecorderCollector(recorder))

@@ -32,8 +32,14 @@ _log = structlog.get_logger("pavedroad.slo")
 class Evaluator:
     """Holds the alert state between ticks; everything else is pure (``evaluate``, ``transition``)."""
 
-    def __init__(self, slos: Sequence[SLO], source: SliceSource, *, clock: Clock,
-                 on_alert: Callable[[AlertEvent], Any] | None = None) -> None:
+    def __init__(
+        self,
+        slos: Sequence[SLO],
+        source: SliceSource,
+        *,
+        clock: Clock,
+        on_alert: Callable[[AlertEvent], Any] | None = None,
+    ) -> None:
         self.slos = [s for s in slos if s.sli is not None and s.alerting.enabled]
         self.source = source
         self.clock = clock
@@ -59,8 +65,13 @@ class Evaluator:
                 self.state, events = transition(self.state, evaluation)
                 emitted.extend(events)
         for event in emitted:
-            _log.warning(f"slo alert {event.status}", slo=event.slo_id, severity=event.severity,
-                         tenant=event.tenant or None, burn_rates=event.burn_rates)
+            _log.warning(
+                f"slo alert {event.status}",
+                slo=event.slo_id,
+                severity=event.severity,
+                tenant=event.tenant or None,
+                burn_rates=event.burn_rates,
+            )
             if self.on_alert is not None:
                 try:
                     self.on_alert(event)
@@ -74,8 +85,13 @@ class Evaluator:
         return sorted(k for k, v in self.state.items() if v.firing_since is not None)
 
 
-def run_evaluator(evaluator: Evaluator, *, interval_s: float = 30.0, iterations: int | None = None,
-                  should_stop: Callable[[], bool] = lambda: False) -> None:
+def run_evaluator(
+    evaluator: Evaluator,
+    *,
+    interval_s: float = 30.0,
+    iterations: int | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> None:
     """Tick every ``interval_s`` (sleeping through the evaluator's clock) until stopped."""
     sleep = getattr(evaluator.clock, "sleep", None)
     if sleep is None:

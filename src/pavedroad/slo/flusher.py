@@ -29,8 +29,9 @@ _log = structlog.get_logger("pavedroad.slo")
 class SliceFlusher:
     """Background task that drains ``recorder`` into ``pool`` every ``interval_s`` seconds."""
 
-    def __init__(self, recorder: Recorder, pool: AsyncConnectionPool, *, interval_s: float = 5.0,
-                 max_pending: int = 50_000) -> None:
+    def __init__(
+        self, recorder: Recorder, pool: AsyncConnectionPool, *, interval_s: float = 5.0, max_pending: int = 50_000
+    ) -> None:
         self.recorder = recorder
         self.pool = pool
         self.interval_s = interval_s
@@ -55,7 +56,7 @@ class SliceFlusher:
         except (psycopg.Error, OSError, TimeoutError) as exc:
             if len(rows) > self.max_pending:
                 _log.warning("slo slices dropped", dropped=len(rows) - self.max_pending)
-                rows = rows[-self.max_pending:]
+                rows = rows[-self.max_pending :]
             self._pending = rows
             _log.warning("slo flush failed; will retry", error=str(exc)[:200], pending=len(rows))
             return 0

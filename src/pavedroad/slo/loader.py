@@ -48,8 +48,13 @@ def read_documents(text: str, where: str = "spec") -> list[dict[str, Any]]:
     return docs
 
 
-def parse_specs(docs: Sequence[Mapping[str, Any]], *, where: str = "spec", period_s: float | None = None,
-                windows: Sequence[WindowRule] | None = None) -> list[SLO]:
+def parse_specs(
+    docs: Sequence[Mapping[str, Any]],
+    *,
+    where: str = "spec",
+    period_s: float | None = None,
+    windows: Sequence[WindowRule] | None = None,
+) -> list[SLO]:
     """SLOs from documents; ``period_s``/``windows`` override Sloth's defaults (``--default-slo-period``)."""
     slos: list[SLO] = []
     openslo: list[Mapping[str, Any]] = []
@@ -64,7 +69,8 @@ def parse_specs(docs: Sequence[Mapping[str, Any]], *, where: str = "spec", perio
         else:
             raise SLOSpecError(
                 f"{at}: not an SLO spec (no version or apiVersion I know: {doc.get('apiVersion')!r})",
-                code="SLO104", hint="use Sloth 'version: prometheus/v1' or OpenSLO 'apiVersion: openslo/v1'",
+                code="SLO104",
+                hint="use Sloth 'version: prometheus/v1' or OpenSLO 'apiVersion: openslo/v1'",
             )
     if openslo:
         slos.extend(to_slos(parse_openslo(openslo, where=where), where=where))

@@ -96,7 +96,7 @@ class MemorySliceSource:
 
     def _index(self, slo: SLO) -> dict[str, SliceSeries]:
         series = self._series.setdefault(slo.slo_id, {"": SliceSeries()})
-        for row in self.rows[self._seen.get(slo.slo_id, 0):]:
+        for row in self.rows[self._seen.get(slo.slo_id, 0) :]:
             if not sli_matches(slo, row):
                 continue
             counts = row_counts(slo, row)

@@ -93,7 +93,10 @@ class SLOMiddleware:
                 template = route_template(scope)
             principal = state.get("principal")
             self.recorder.record_http(
-                template, scope["method"], status or 500, latency,
+                template,
+                scope["method"],
+                status or 500,
+                latency,
                 holder.variant or state.get(STATE_KEY) or DEFAULT_VARIANT,
                 "" if principal is None else getattr(principal, "tenant_id", ""),
             )

@@ -37,8 +37,13 @@ from pavedroad.slo.windows import DAY, WindowRule
 __all__ = ["KINDS", "inline", "parse_openslo", "to_slos", "v1alpha_to_slos"]
 
 KINDS: dict[str, type[BaseModel]] = {
-    "SLO": SLODoc, "SLI": SLIDoc, "AlertPolicy": AlertPolicyDoc, "AlertCondition": AlertConditionDoc,
-    "AlertNotificationTarget": NotificationTargetDoc, "Service": ServiceDoc, "DataSource": DataSourceDoc,
+    "SLO": SLODoc,
+    "SLI": SLIDoc,
+    "AlertPolicy": AlertPolicyDoc,
+    "AlertCondition": AlertConditionDoc,
+    "AlertNotificationTarget": NotificationTargetDoc,
+    "Service": ServiceDoc,
+    "DataSource": DataSourceDoc,
 }
 _ANN = "pavedroad.dev/"
 _TRUE = {"true", "yes", "1", "on"}
@@ -53,8 +58,11 @@ def _index(docs: Sequence[Mapping[str, Any]], kind: str) -> dict[str, dict[str, 
 def _resolve(table: dict[str, dict[str, Any]], name: str, what: str, where: str) -> dict[str, Any]:
     if name not in table:
         known = ", ".join(sorted(table)) or "none"
-        raise SLOSpecError(f"{where}: {what} '{name}' is not defined in these documents", code="SLO105",
-                           hint=f"define a {what} named '{name}' (known: {known})")
+        raise SLOSpecError(
+            f"{where}: {what} '{name}' is not defined in these documents",
+            code="SLO105",
+            hint=f"define a {what} named '{name}' (known: {known})",
+        )
     found = table[name]
     return {"kind": found["kind"], "metadata": copy.deepcopy(found["metadata"]), "spec": copy.deepcopy(found["spec"])}
 
@@ -90,7 +98,8 @@ def inline(docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             if spec.get("alertPolicies"):
                 spec["alertPolicies"] = [
                     policy(_resolve(policies, p["alertPolicyRef"], "AlertPolicy", where), where)
-                    if "alertPolicyRef" in p else policy(p, where)
+                    if "alertPolicyRef" in p
+                    else policy(p, where)
                     for p in spec["alertPolicies"]
                 ]
             out.append(doc)
@@ -167,7 +176,8 @@ def _measure(objective: Objective, indicator: SLIInline, at: str) -> tuple[Recor
     kind = source.metricSource.type if source else None
     raise SLOSpecError(
         f"{at}: metric source type '{kind}' cannot be evaluated by pavedroad",
-        code="SLO107", hint="use type: pavedroad (recorder SLIs) or Prometheus queries",
+        code="SLO107",
+        hint="use type: pavedroad (recorder SLIs) or Prometheus queries",
     )
 
 
@@ -188,18 +198,31 @@ def to_slos(docs: Sequence[BaseModel], *, where: str = "spec") -> list[SLO]:
             try:
                 sli, prom = _measure(objective, indicator, at)
                 name = doc.metadata.name if len(doc.spec.objectives) == 1 else f"{doc.metadata.name}-{index}"
-                out.append(SLO(
-                    name=name, service=doc.spec.service, description=doc.spec.description or "",
-                    objective_percent=objective.percent, period_s=period, budgeting=doc.spec.budgetingMethod,
-                    timeslice_target=objective.timeSliceTarget,
-                    timeslice_s=openslo_duration(str(objective.timeSliceWindow)) if objective.timeSliceWindow else None,
-                    sli=sli, prom=prom, per_tenant=ann.get(_ANN + "per-tenant", "").lower() in _TRUE,
-                    alerting=Alerting(name=alert_name, windows=windows,
-                                      min_events=int(ann.get(_ANN + "min-events", "100")),
-                                      page=AlertTier(disable=prom is not None and alert_name is None),
-                                      ticket=AlertTier(disable=prom is not None and alert_name is None)),
-                    spec_format="openslo/v1",
-                ))
+                out.append(
+                    SLO(
+                        name=name,
+                        service=doc.spec.service,
+                        description=doc.spec.description or "",
+                        objective_percent=objective.percent,
+                        period_s=period,
+                        budgeting=doc.spec.budgetingMethod,
+                        timeslice_target=objective.timeSliceTarget,
+                        timeslice_s=openslo_duration(str(objective.timeSliceWindow))
+                        if objective.timeSliceWindow
+                        else None,
+                        sli=sli,
+                        prom=prom,
+                        per_tenant=ann.get(_ANN + "per-tenant", "").lower() in _TRUE,
+                        alerting=Alerting(
+                            name=alert_name,
+                            windows=windows,
+                            min_events=int(ann.get(_ANN + "min-events", "100")),
+                            page=AlertTier(disable=prom is not None and alert_name is None),
+                            ticket=AlertTier(disable=prom is not None and alert_name is None),
+                        ),
+                        spec_format="openslo/v1",
+                    )
+                )
             except ValidationError as exc:
                 raise validation_error(exc, at) from None
             except (TypeError, ValueError) as exc:
@@ -216,14 +239,20 @@ def v1alpha_to_slos(doc: Mapping[str, Any], *, where: str = "spec") -> list[SLO]
         out = []
         for index, objective in enumerate(spec["objectives"]):
             ratio = objective["ratioMetrics"]
-            out.append(SLO(
-                name=f"{meta['name']}-{index}", service=spec["service"], description=spec.get("description", ""),
-                objective_percent=float(objective["target"]) * 100, period_s=window["count"] * unit,
-                prom=PromSLI(shape="good_total", good_query=ratio["good"]["query"],
-                             total_query=ratio["total"]["query"]),
-                alerting=Alerting(page=AlertTier(disable=True), ticket=AlertTier(disable=True)),
-                spec_format="openslo/v1alpha",
-            ))
+            out.append(
+                SLO(
+                    name=f"{meta['name']}-{index}",
+                    service=spec["service"],
+                    description=spec.get("description", ""),
+                    objective_percent=float(objective["target"]) * 100,
+                    period_s=window["count"] * unit,
+                    prom=PromSLI(
+                        shape="good_total", good_query=ratio["good"]["query"], total_query=ratio["total"]["query"]
+                    ),
+                    alerting=Alerting(page=AlertTier(disable=True), ticket=AlertTier(disable=True)),
+                    spec_format="openslo/v1alpha",
+                )
+            )
     except ValidationError as exc:
         raise validation_error(exc, where) from None
     except (KeyError, TypeError, ValueError) as exc:

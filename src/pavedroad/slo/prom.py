@@ -36,11 +36,13 @@ class RecorderCollector(Collector):
     def collect(self) -> Iterator[HistogramMetricFamily]:
         rec = self.recorder
         http = HistogramMetricFamily(
-            HTTP_METRIC, "Latency of served HTTP requests by route template.",
+            HTTP_METRIC,
+            "Latency of served HTTP requests by route template.",
             labels=("service", "route", "method", "status_class", "version", "variant"),
         )
         dependency = HistogramMetricFamily(
-            DEPENDENCY_METRIC, "Latency of outbound dependency calls through the resilience pipeline.",
+            DEPENDENCY_METRIC,
+            "Latency of outbound dependency calls through the resilience pipeline.",
             labels=("service", "dependency", "outcome", "version", "variant"),
         )
         bounds = [*(_le(b) for b in rec.buckets), "+Inf"]

@@ -66,11 +66,11 @@ def recorder_queries(slo: SLO, sli: RecorderSLI, buckets: Sequence[float] = DEFA
         if not any(abs(b - sli.threshold_s) < 1e-12 for b in buckets):
             raise SLOSpecError(
                 f"SLO '{slo.slo_id}': latency threshold {sli.threshold_s}s is not a histogram bucket bound",
-                code="SLO111", hint=f"use one of {', '.join(go_float(b) for b in buckets)} or add it to the "
-                "recorder's buckets",
+                code="SLO111",
+                hint=f"use one of {', '.join(go_float(b) for b in buckets)} or add it to the recorder's buckets",
             )
         le = repr(float(sli.threshold_s))
-        error = f"({total}\n-\nsum(rate({metric}_bucket{{{sel},le=\"{le}\"}}[{{{{.window}}}}])))"
+        error = f'({total}\n-\nsum(rate({metric}_bucket{{{sel},le="{le}"}}[{{{{.window}}}}])))'
     return PromSLI(shape="events", error_query=error, total_query=total)
 
 

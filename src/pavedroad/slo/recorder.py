@@ -39,7 +39,19 @@ __all__ = [
 # Classic-histogram bounds (seconds). They include the usual latency-SLO thresholds (100/200/300/500 ms,
 # 1 s) because a PromQL latency SLI can only count "under T" at a bucket bound.
 DEFAULT_BUCKETS: tuple[float, ...] = (
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.2,
+    0.3,
+    0.5,
+    0.75,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
 )
 GOOD_OUTCOMES = frozenset({"success", "ok", "client_error"})
 UNMATCHED = "<unmatched>"
@@ -126,8 +138,16 @@ class SliceRow:
 
     def key(self) -> tuple[float, str, str, str, str, str, str, str]:
         """The merge key (rows of several processes with equal keys add up)."""
-        return (self.slice_start, self.kind, self.route, self.method, self.status_class, self.version,
-                self.variant, self.tenant)
+        return (
+            self.slice_start,
+            self.kind,
+            self.route,
+            self.method,
+            self.status_class,
+            self.version,
+            self.variant,
+            self.tenant,
+        )
 
 
 class Recorder:
@@ -156,8 +176,8 @@ class Recorder:
         self._lock = threading.RLock()
 
     def record(  # noqa: PLR0917 - positional on purpose: the hot path avoids keyword binding
-        self, kind: str, route: str, method: str, klass: str, latency_s: float, bad: bool,
-               variant: str, tenant: str) -> None:
+        self, kind: str, route: str, method: str, klass: str, latency_s: float, bad: bool, variant: str, tenant: str
+    ) -> None:
         """Record one sample under the given labels (the middleware and ``record_dependency`` call this)."""
         current = int(self._time() // self.slice_seconds)
         if current != self._slice:
@@ -172,8 +192,8 @@ class Recorder:
         child.sum += latency_s
 
     def record_http(  # noqa: PLR0917 - positional on purpose: called once per request
-        self, route: str, method: str, status: int, latency_s: float,
-                    variant: str = DEFAULT_VARIANT, tenant: str = "") -> None:
+        self, route: str, method: str, status: int, latency_s: float, variant: str = DEFAULT_VARIANT, tenant: str = ""
+    ) -> None:
         """Record one served request (5xx is bad). ``record`` inlined: this runs on every request."""
         current = int(self._time() // self.slice_seconds)
         if current != self._slice:
@@ -196,14 +216,22 @@ class Recorder:
         child.counts[_bisect(self.buckets, latency_s)] += 1
         child.sum += latency_s
 
-    def record_dependency(self, dependency: str, outcome: str, latency_s: float, *,
-                          variant: str | None = None, tenant: str | None = None) -> None:
+    def record_dependency(
+        self, dependency: str, outcome: str, latency_s: float, *, variant: str | None = None, tenant: str | None = None
+    ) -> None:
         """Record one outbound call; ``outcome`` not in ``GOOD_OUTCOMES`` is bad. Inside a recorded request
         the call inherits the request's cohort and tenant unless given."""
         with self._lock:
-            self.record("dependency", dependency, "", outcome, latency_s, outcome not in GOOD_OUTCOMES,
-                        variant or current_cohort() or DEFAULT_VARIANT,
-                        current_tenant() if tenant is None else tenant)
+            self.record(
+                "dependency",
+                dependency,
+                "",
+                outcome,
+                latency_s,
+                outcome not in GOOD_OUTCOMES,
+                variant or current_cohort() or DEFAULT_VARIANT,
+                current_tenant() if tenant is None else tenant,
+            )
 
     def drain(self) -> list[SliceRow]:
         """Every cell recorded since the last drain (the current, partial slice included), exactly once."""
@@ -216,8 +244,22 @@ class Recorder:
         for slice_no, cells in closed:
             start = float(slice_no * self.slice_seconds)
             for (kind, route, method, klass, variant, tenant), cell in cells.items():
-                rows.append(SliceRow(start, self.slice_seconds, kind, self.service, route, method, klass,
-                                     self.version, variant, tenant, cell.bad, cell.sketch()))
+                rows.append(
+                    SliceRow(
+                        start,
+                        self.slice_seconds,
+                        kind,
+                        self.service,
+                        route,
+                        method,
+                        klass,
+                        self.version,
+                        variant,
+                        tenant,
+                        cell.bad,
+                        cell.sketch(),
+                    )
+                )
         return rows
 
     def _roll(self, current: int) -> None:

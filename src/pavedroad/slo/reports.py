@@ -56,8 +56,19 @@ class TopEntry:
 
 def _entry(row: TopRow) -> TopEntry:
     q = row.sketch.quantile
-    return TopEntry(row.service, row.route, row.method, row.tenant, row.total,
-                    row.bad / row.total if row.total else 0.0, q(0.5), q(0.95), q(0.99), q(0.999), row.sketch.mean)
+    return TopEntry(
+        row.service,
+        row.route,
+        row.method,
+        row.tenant,
+        row.total,
+        row.bad / row.total if row.total else 0.0,
+        q(0.5),
+        q(0.95),
+        q(0.99),
+        q(0.999),
+        row.sketch.mean,
+    )
 
 
 def rank(rows: Sequence[TopRow], by: str = "p99", *, limit: int = 20, min_events: int = 1) -> list[TopEntry]:
@@ -109,8 +120,9 @@ def _budget(slo: SLO, period: Counts, slices: Sequence[Counts] | None) -> tuple[
     return sli, 1.0 if sli is None else 1.0 - (1.0 - sli) / (1.0 - slo.objective)
 
 
-def status(slo: SLO, counts: Mapping[float, Counts], *, now: float, tenant: str = "",
-           slices: Sequence[Counts] | None = None) -> SLOStatus:
+def status(
+    slo: SLO, counts: Mapping[float, Counts], *, now: float, tenant: str = "", slices: Sequence[Counts] | None = None
+) -> SLOStatus:
     """Status from counts per window length (``status_windows``); ``slices`` (per ``timeslice_s``
     over the period) are needed for Timeslices and RatioTimeslices budgeting."""
     period = counts.get(slo.period_s, Counts())
@@ -122,7 +134,14 @@ def status(slo: SLO, counts: Mapping[float, Counts], *, now: float, tenant: str 
     current = counts.get(short, Counts())
     exhaustion = time_to_exhaustion(remaining, burn_rate(current.bad, current.total, slo.objective), slo.period_s)
     return SLOStatus(
-        slo.slo_id, tenant, slo.objective, sli, period.total, period.bad, remaining, rates,
+        slo.slo_id,
+        tenant,
+        slo.objective,
+        sli,
+        period.total,
+        period.bad,
+        remaining,
+        rates,
         sorted({p.window.severity for p in evaluation.pairs if p.firing}),
         None if math.isinf(exhaustion) else exhaustion,
     )
@@ -141,7 +160,12 @@ def burndown(slo: SLO, buckets: Sequence[tuple[float, int, int]], *, since: floa
     out: list[dict[str, float | None]] = []
     for t, b, n in rows:
         bad, total = bad + b, total + n
-        out.append({"t": t, "remaining": remaining_budget(bad, grand, slo.objective),
-                    "sli": None if total == 0 else (total - bad) / total,
-                    "burn_rate": burn_rate(b, n, slo.objective)})
+        out.append(
+            {
+                "t": t,
+                "remaining": remaining_budget(bad, grand, slo.objective),
+                "sli": None if total == 0 else (total - bad) / total,
+                "burn_rate": burn_rate(b, n, slo.objective),
+            }
+        )
     return out

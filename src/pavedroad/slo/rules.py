@@ -36,8 +36,9 @@ def _ids(slo: SLO) -> dict[str, str]:
     return {"sloth_id": slo.slo_id, "sloth_service": slo.service, "sloth_slo": slo.name}
 
 
-def _sli_group(slo: SLO, windows: list[Window], labels: Mapping[str, str], mode: Mode,
-               buckets: Sequence[float]) -> dict[str, Any]:
+def _sli_group(
+    slo: SLO, windows: list[Window], labels: Mapping[str, str], mode: Mode, buckets: Sequence[float]
+) -> dict[str, Any]:
     prom = event_queries(slo, buckets)
     durations = sorted({w.short_s for w in windows} | {w.long_s for w in windows})
     base = min(durations)
@@ -45,55 +46,85 @@ def _sli_group(slo: SLO, windows: list[Window], labels: Mapping[str, str], mode:
     for seconds in durations:
         w = format_duration(seconds)
         window_labels = {**labels, **_ids(slo), "sloth_window": w}
-        rules.append({"record": f"slo:sli_error:ratio_rate{w}", "expr": sli_error_ratio(prom, w),
-                      "labels": window_labels})
+        rules.append(
+            {"record": f"slo:sli_error:ratio_rate{w}", "expr": sli_error_ratio(prom, w), "labels": window_labels}
+        )
     weighted = mode == "pavedroad" and error_events(prom, "x") is not None
     if weighted:
         for seconds in durations:
             w = format_duration(seconds)
             window_labels = {**labels, **_ids(slo), "sloth_window": w}
-            rules.append({"record": f"slo:sli_events:rate{w}", "expr": total_events(prom, w),
-                          "labels": window_labels})
+            rules.append({"record": f"slo:sli_events:rate{w}", "expr": total_events(prom, w), "labels": window_labels})
         b = format_duration(base)
-        rules.append({"record": f"slo:sli_error_events:rate{b}", "expr": error_events(prom, b),
-                      "labels": {**labels, **_ids(slo), "sloth_window": b}})
+        rules.append(
+            {
+                "record": f"slo:sli_error_events:rate{b}",
+                "expr": error_events(prom, b),
+                "labels": {**labels, **_ids(slo), "sloth_window": b},
+            }
+        )
     p, b, sel = format_duration(slo.period_s), format_duration(base), _selector(slo)
     if weighted:
-        expr = (f"sum_over_time(slo:sli_error_events:rate{b}{sel}[{p}])\n/ ignoring (sloth_window)\n"
-                f"sum_over_time(slo:sli_events:rate{b}{sel}[{p}])\n")
+        expr = (
+            f"sum_over_time(slo:sli_error_events:rate{b}{sel}[{p}])\n/ ignoring (sloth_window)\n"
+            f"sum_over_time(slo:sli_events:rate{b}{sel}[{p}])\n"
+        )
     else:
-        expr = (f"sum_over_time(slo:sli_error:ratio_rate{b}{sel}[{p}])\n/ ignoring (sloth_window)\n"
-                f"count_over_time(slo:sli_error:ratio_rate{b}{sel}[{p}])\n")
-    rules.append({"record": f"slo:sli_error:ratio_rate{p}", "expr": expr,
-                  "labels": {**labels, **_ids(slo), "sloth_window": p}})
+        expr = (
+            f"sum_over_time(slo:sli_error:ratio_rate{b}{sel}[{p}])\n/ ignoring (sloth_window)\n"
+            f"count_over_time(slo:sli_error:ratio_rate{b}{sel}[{p}])\n"
+        )
+    rules.append(
+        {"record": f"slo:sli_error:ratio_rate{p}", "expr": expr, "labels": {**labels, **_ids(slo), "sloth_window": p}}
+    )
     return {"name": f"sloth-slo-sli-recordings-{slo.slo_id}", "rules": rules}
 
 
-def _meta_group(slo: SLO, windows: list[Window], labels: Mapping[str, str], mode: Mode,
-                version: str) -> dict[str, Any]:
+def _meta_group(slo: SLO, windows: list[Window], labels: Mapping[str, str], mode: Mode, version: str) -> dict[str, Any]:
     objective = go_float(slo.objective_percent / 100)
     sel, ids = _selector(slo), {**labels, **_ids(slo)}
     b = format_duration(min([w.short_s for w in windows] + [w.long_s for w in windows]))
     p = format_duration(slo.period_s)
-    sloth_mode = {"prometheus/v1": "cli-gen-prom", "openslo/v1alpha": "cli-gen-openslo"}.get(slo.spec_format,
-                                                                                              "cli-gen-openslo")
-    info = {**ids, "sloth_mode": sloth_mode if mode == "sloth" else "pavedroad",
-            "sloth_objective": go_float(slo.objective_percent), "sloth_spec": slo.spec_format,
-            "sloth_version": version}
-    return {"name": f"sloth-slo-meta-recordings-{slo.slo_id}", "rules": [
-        {"record": "slo:objective:ratio", "expr": f"vector({objective})", "labels": ids},
-        {"record": "slo:error_budget:ratio", "expr": f"vector(1-{objective})", "labels": ids},
-        {"record": "slo:time_period:days", "expr": f"vector({go_float(slo.period_s / DAY)})", "labels": ids},
-        {"record": "slo:current_burn_rate:ratio", "labels": ids, "expr": (
-            f"slo:sli_error:ratio_rate{b}{sel}\n/ on(sloth_id, sloth_slo, sloth_service) group_left\n"
-            f"slo:error_budget:ratio{sel}\n")},
-        {"record": "slo:period_burn_rate:ratio", "labels": ids, "expr": (
-            f"slo:sli_error:ratio_rate{p}{sel}\n/ on(sloth_id, sloth_slo, sloth_service) group_left\n"
-            f"slo:error_budget:ratio{sel}\n")},
-        {"record": "slo:period_error_budget_remaining:ratio", "labels": ids,
-         "expr": f"1 - slo:period_burn_rate:ratio{sel}"},
-        {"record": "sloth_slo_info", "expr": "vector(1)", "labels": info},
-    ]}
+    sloth_mode = {"prometheus/v1": "cli-gen-prom", "openslo/v1alpha": "cli-gen-openslo"}.get(
+        slo.spec_format, "cli-gen-openslo"
+    )
+    info = {
+        **ids,
+        "sloth_mode": sloth_mode if mode == "sloth" else "pavedroad",
+        "sloth_objective": go_float(slo.objective_percent),
+        "sloth_spec": slo.spec_format,
+        "sloth_version": version,
+    }
+    return {
+        "name": f"sloth-slo-meta-recordings-{slo.slo_id}",
+        "rules": [
+            {"record": "slo:objective:ratio", "expr": f"vector({objective})", "labels": ids},
+            {"record": "slo:error_budget:ratio", "expr": f"vector(1-{objective})", "labels": ids},
+            {"record": "slo:time_period:days", "expr": f"vector({go_float(slo.period_s / DAY)})", "labels": ids},
+            {
+                "record": "slo:current_burn_rate:ratio",
+                "labels": ids,
+                "expr": (
+                    f"slo:sli_error:ratio_rate{b}{sel}\n/ on(sloth_id, sloth_slo, sloth_service) group_left\n"
+                    f"slo:error_budget:ratio{sel}\n"
+                ),
+            },
+            {
+                "record": "slo:period_burn_rate:ratio",
+                "labels": ids,
+                "expr": (
+                    f"slo:sli_error:ratio_rate{p}{sel}\n/ on(sloth_id, sloth_slo, sloth_service) group_left\n"
+                    f"slo:error_budget:ratio{sel}\n"
+                ),
+            },
+            {
+                "record": "slo:period_error_budget_remaining:ratio",
+                "labels": ids,
+                "expr": f"1 - slo:period_burn_rate:ratio{sel}",
+            },
+            {"record": "sloth_slo_info", "expr": "vector(1)", "labels": info},
+        ],
+    }
 
 
 def _pair(slo: SLO, window: Window, mode: Mode, weighted: bool) -> str:
@@ -104,8 +135,10 @@ def _pair(slo: SLO, window: Window, mode: Mode, weighted: bool) -> str:
         f"    max(slo:sli_error:ratio_rate{long_}{sel} > ({factor} * {budget})) without (sloth_window)",
     ]
     if mode == "pavedroad" and weighted and slo.alerting.min_events > 0:
-        lines.append(f"    max(slo:sli_events:rate{long_}{sel} * {go_float(window.long_s)} >= "
-                     f"{slo.alerting.min_events}) without (sloth_window)")
+        lines.append(
+            f"    max(slo:sli_events:rate{long_}{sel} * {go_float(window.long_s)} >= "
+            f"{slo.alerting.min_events}) without (sloth_window)"
+        )
     return "(\n" + "\n    and\n".join(lines) + "\n)"
 
 
@@ -117,8 +150,12 @@ def _alert_group(slo: SLO, windows: list[Window], mode: Mode, buckets: Sequence[
         pairs = [w for w in windows if w.severity == severity]
         if tier.disable or not pairs:
             continue
-        annotations = {"summary": _SUMMARY, "title": _TITLE.format(severity=severity),
-                       **slo.alerting.annotations, **tier.annotations}
+        annotations = {
+            "summary": _SUMMARY,
+            "title": _TITLE.format(severity=severity),
+            **slo.alerting.annotations,
+            **tier.annotations,
+        }
         rule: dict[str, Any] = {
             "alert": slo.alert_name,
             "expr": "\nor\n".join(_pair(slo, w, mode, weighted) for w in pairs) + "\n",
@@ -133,8 +170,13 @@ def _alert_group(slo: SLO, windows: list[Window], mode: Mode, buckets: Sequence[
 
 
 def generate_rules(
-    slos: Sequence[SLO], *, mode: Mode = "pavedroad", extra_labels: Mapping[str, str] | None = None,
-    disable_alerts: bool = False, disable_recordings: bool = False, version: str = "pavedroad",
+    slos: Sequence[SLO],
+    *,
+    mode: Mode = "pavedroad",
+    extra_labels: Mapping[str, str] | None = None,
+    disable_alerts: bool = False,
+    disable_recordings: bool = False,
+    version: str = "pavedroad",
     buckets: Sequence[float] = DEFAULT_BUCKETS,
 ) -> dict[str, Any]:
     """The ``{"groups": [...]}`` document for ``slos`` (per SLO: SLI recordings, meta recordings, alerts)."""

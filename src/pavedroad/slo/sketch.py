@@ -127,8 +127,13 @@ class LogSketch:
 
     @classmethod
     def from_bins(
-        cls, bins: Mapping[str, Any], *, total: int | None = None, total_sum: float = 0.0,
-        low: float | None = None, high: float | None = None,
+        cls,
+        bins: Mapping[str, Any],
+        *,
+        total: int | None = None,
+        total_sum: float = 0.0,
+        low: float | None = None,
+        high: float | None = None,
     ) -> LogSketch:
         """Rebuild a sketch from ``to_bins`` output (and the count/sum/min/max stored beside it)."""
         sketch = cls()

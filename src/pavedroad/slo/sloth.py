@@ -85,14 +85,19 @@ class _Spec(_Strict):
 
 def _recorder_sli(plugin: _Plugin, where: str) -> tuple[RecorderSLI, dict[str, Any]]:
     if plugin.id not in _PLUGINS:
-        raise SLOSpecError(f"{where}: unknown SLI plugin '{plugin.id}'",
-                           hint=f"pavedroad evaluates {', '.join(sorted(_PLUGINS))}; others only exist in Sloth")
+        raise SLOSpecError(
+            f"{where}: unknown SLI plugin '{plugin.id}'",
+            hint=f"pavedroad evaluates {', '.join(sorted(_PLUGINS))}; others only exist in Sloth",
+        )
     opts = dict(plugin.options)
     threshold = opts.pop("threshold", None)
     sli_fields = {k: opts.pop(k) for k in ("route", "route_prefix", "method", "source") if k in opts}
     try:
-        sli = RecorderSLI(kind=_PLUGINS[plugin.id],
-                          threshold_s=parse_duration(threshold) if threshold is not None else None, **sli_fields)
+        sli = RecorderSLI(
+            kind=_PLUGINS[plugin.id],
+            threshold_s=parse_duration(threshold) if threshold is not None else None,
+            **sli_fields,
+        )
     except ValidationError as exc:
         raise validation_error(exc, f"{where}.sli.plugin.options") from None
     return sli, opts
@@ -102,8 +107,11 @@ def from_sloth(document: Mapping[str, Any], *, period_s: float = 30 * DAY, where
     """The SLOs of one Sloth ``prometheus/v1`` document."""
     version = document.get("version")
     if version != SLOTH_VERSION:
-        raise SLOSpecError(f"{where}: unsupported Sloth spec version '{version}'", code="SLO104",
-                           hint=f"Sloth specs declare version: \"{SLOTH_VERSION}\"")
+        raise SLOSpecError(
+            f"{where}: unsupported Sloth spec version '{version}'",
+            code="SLO104",
+            hint=f'Sloth specs declare version: "{SLOTH_VERSION}"',
+        )
     try:
         spec = _Spec.model_validate(document)
     except ValidationError as exc:
@@ -118,8 +126,9 @@ def from_sloth(document: Mapping[str, Any], *, period_s: float = 30 * DAY, where
         if len(chosen) != 1:
             raise SLOSpecError(f"{at}.sli: give exactly one of events, raw or plugin (got {chosen or 'none'})")
         if item.sli.events is not None:
-            prom = PromSLI(shape="events", error_query=item.sli.events.error_query,
-                           total_query=item.sli.events.total_query)
+            prom = PromSLI(
+                shape="events", error_query=item.sli.events.error_query, total_query=item.sli.events.total_query
+            )
         elif item.sli.raw is not None:
             prom = PromSLI(shape="raw", error_ratio_query=item.sli.raw.error_ratio_query)
         else:
@@ -128,23 +137,36 @@ def from_sloth(document: Mapping[str, Any], *, period_s: float = 30 * DAY, where
         a = item.alerting
         try:
             alerting = Alerting(
-                name=a.name, labels=a.labels, annotations=a.annotations,
-                page=AlertTier(**a.page_alert.model_dump()), ticket=AlertTier(**a.ticket_alert.model_dump()),
+                name=a.name,
+                labels=a.labels,
+                annotations=a.annotations,
+                page=AlertTier(**a.page_alert.model_dump()),
+                ticket=AlertTier(**a.ticket_alert.model_dump()),
                 windows=str(options.pop("windows", "sloth")),
                 min_events=int(options.pop("min_events", 100)),
             )
             slo = SLO(
-                name=item.name, service=spec.service, description=item.description, objective_percent=item.objective,
-                period_s=period_s, sli=sli, prom=prom, labels={**spec.labels, **item.labels}, alerting=alerting,
-                per_tenant=str(options.pop("per_tenant", "false")).lower() in _TRUE, spec_format=SLOTH_VERSION,
+                name=item.name,
+                service=spec.service,
+                description=item.description,
+                objective_percent=item.objective,
+                period_s=period_s,
+                sli=sli,
+                prom=prom,
+                labels={**spec.labels, **item.labels},
+                alerting=alerting,
+                per_tenant=str(options.pop("per_tenant", "false")).lower() in _TRUE,
+                spec_format=SLOTH_VERSION,
             )
         except ValidationError as exc:
             raise validation_error(exc, at) from None
         except ValueError as exc:
             raise SLOSpecError(f"{at}: {exc}") from None
         if options:
-            raise SLOSpecError(f"{at}.sli.plugin.options: unknown option(s) {', '.join(sorted(options))}",
-                               hint="pavedroad options: route, route_prefix, method, source, threshold, per_tenant, "
-                                    "min_events, windows")
+            raise SLOSpecError(
+                f"{at}.sli.plugin.options: unknown option(s) {', '.join(sorted(options))}",
+                hint="pavedroad options: route, route_prefix, method, source, threshold, per_tenant, "
+                "min_events, windows",
+            )
         out.append(slo)
     return out

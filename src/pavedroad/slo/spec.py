@@ -32,7 +32,8 @@ def validation_error(exc: ValidationError, where: str) -> SLOSpecError:
     path = ".".join(str(p) for p in first.get("loc", ()))
     return SLOSpecError(
         f"{where}: {path or 'document'}: {first.get('msg', 'invalid')}",
-        hint="see docs/slo.md for the accepted fields", errors=[
+        hint="see docs/slo.md for the accepted fields",
+        errors=[
             {"path": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
         ],
     )
@@ -78,8 +79,11 @@ class PromSLI(_Model):
 
     @model_validator(mode="after")
     def _complete(self) -> PromSLI:
-        need = {"events": ("error_query", "total_query"), "raw": ("error_ratio_query",),
-                "good_total": ("good_query", "total_query")}[self.shape]
+        need = {
+            "events": ("error_query", "total_query"),
+            "raw": ("error_ratio_query",),
+            "good_total": ("good_query", "total_query"),
+        }[self.shape]
         missing = [name for name in need if not getattr(self, name)]
         if missing:
             raise ValueError(f"a {self.shape} SLI needs {', '.join(missing)}")

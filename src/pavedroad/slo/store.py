@@ -54,13 +54,41 @@ ON CONFLICT (service, kind, slice_start, route, method, status_class, version, v
 
 
 def _params(rows: Sequence[SliceRow]) -> list[tuple[Any, ...]]:
-    ordered = sorted(rows, key=lambda r: (r.service, r.kind, r.slice_start, r.route, r.method, r.status_class,
-                                          r.version, r.variant, r.tenant))
+    ordered = sorted(
+        rows,
+        key=lambda r: (
+            r.service,
+            r.kind,
+            r.slice_start,
+            r.route,
+            r.method,
+            r.status_class,
+            r.version,
+            r.variant,
+            r.tenant,
+        ),
+    )
     return [
-        (r.service, r.kind, r.slice_start, r.route, r.method, r.status_class, r.version, r.variant, r.tenant,
-         r.slice_seconds, r.sketch.count, r.bad, r.sketch.sum, r.sketch.min if r.sketch.count else 0.0,
-         r.sketch.max, Jsonb(r.sketch.to_bins()))
-        for r in ordered if r.sketch.count
+        (
+            r.service,
+            r.kind,
+            r.slice_start,
+            r.route,
+            r.method,
+            r.status_class,
+            r.version,
+            r.variant,
+            r.tenant,
+            r.slice_seconds,
+            r.sketch.count,
+            r.bad,
+            r.sketch.sum,
+            r.sketch.min if r.sketch.count else 0.0,
+            r.sketch.max,
+            Jsonb(r.sketch.to_bins()),
+        )
+        for r in ordered
+        if r.sketch.count
     ]
 
 
@@ -130,8 +158,10 @@ def per_slice_query(slo: SLO, since: float, until: float) -> Query:
         group = "GROUP BY GROUPING SETS ((slice_start), (slice_start, tenant_id))"
     else:
         tenant, group = "NULL", "GROUP BY slice_start"
-    text = (f"SELECT extract(epoch FROM slice_start)::float8, {tenant}, sum({bad})::bigint, sum(total)::bigint"
-            f" FROM pavedroad_meta.slo_slices WHERE {where} {group}")
+    text = (
+        f"SELECT extract(epoch FROM slice_start)::float8, {tenant}, sum({bad})::bigint, sum(total)::bigint"
+        f" FROM pavedroad_meta.slo_slices WHERE {where} {group}"
+    )
     return text, select_params + where_params
 
 
@@ -173,8 +203,16 @@ class TopRow:
     sketch: LogSketch
 
 
-def top_query(since: float, until: float, *, service: str | None = None, kind: str = "http",
-              tenant: str | None = None, by_tenant: bool = False, route_prefix: str | None = None) -> Query:
+def top_query(
+    since: float,
+    until: float,
+    *,
+    service: str | None = None,
+    kind: str = "http",
+    tenant: str | None = None,
+    by_tenant: bool = False,
+    route_prefix: str | None = None,
+) -> Query:
     """Per route/method (and tenant) totals and merged sketches over ``(since, until]``; with
     ``route_prefix``, only the routes whose template starts with it (e.g. the API's ``/v1/``)."""
     clauses = ["kind = %s", "slice_start > to_timestamp(%s)", "slice_start <= to_timestamp(%s)"]
@@ -201,8 +239,15 @@ def top_query(since: float, until: float, *, service: str | None = None, kind: s
 def decode_top(rows: Sequence[Sequence[Any]]) -> list[TopRow]:
     """``top_query`` rows as ``TopRow`` with rebuilt sketches."""
     return [
-        TopRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), int(r[5]),
-               LogSketch.from_bins(r[9], total=int(r[4]), total_sum=float(r[6]), low=r[7], high=r[8]))
+        TopRow(
+            str(r[0]),
+            str(r[1]),
+            str(r[2]),
+            str(r[3]),
+            int(r[4]),
+            int(r[5]),
+            LogSketch.from_bins(r[9], total=int(r[4]), total_sum=float(r[6]), low=r[7], high=r[8]),
+        )
         for r in rows
     ]
 
@@ -227,6 +272,5 @@ def burndown_query(slo: SLO, since: float, until: float, step_s: float, tenant: 
 def prune(conn: psycopg.Connection, older_than: float) -> int:
     """Delete slices that started before ``older_than`` (epoch seconds); return how many."""
     with conn.transaction():
-        cur = conn.execute("DELETE FROM pavedroad_meta.slo_slices WHERE slice_start < to_timestamp(%s)",
-                           (older_than,))
+        cur = conn.execute("DELETE FROM pavedroad_meta.slo_slices WHERE slice_start < to_timestamp(%s)", (older_than,))
     return cur.rowcount

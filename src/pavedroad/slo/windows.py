@@ -50,7 +50,8 @@ def parse_duration(text: str | float | int) -> float:
     value = str(text).strip()
     if not _DURATION.match(value):
         raise InvalidInput(
-            f"'{value}' is not a duration", code="SLO101",
+            f"'{value}' is not a duration",
+            code="SLO101",
             hint="write a Prometheus duration such as 5m, 1h, 6h, 1d, 28d or 4w",
         )
     return sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(value))
@@ -62,9 +63,15 @@ def format_duration(seconds: float) -> str:
     if ms == 0:
         return "0s"
     out = []
-    for unit, size, exact in (("y", 31_536_000_000, True), ("w", 604_800_000, True), ("d", 86_400_000, False),
-                              ("h", 3_600_000, False), ("m", 60_000, False), ("s", 1000, False),
-                              ("ms", 1, False)):
+    for unit, size, exact in (
+        ("y", 31_536_000_000, True),
+        ("w", 604_800_000, True),
+        ("d", 86_400_000, False),
+        ("h", 3_600_000, False),
+        ("m", 60_000, False),
+        ("s", 1000, False),
+        ("ms", 1, False),
+    ):
         if exact and ms % size:
             continue
         if ms >= size:
@@ -136,7 +143,8 @@ def resolve_windows(windows: str | Sequence[WindowRule], period_s: float) -> lis
     if isinstance(windows, str):
         if windows not in PRESETS:
             raise InvalidInput(
-                f"unknown alert window preset '{windows}'", code="SLO102",
+                f"unknown alert window preset '{windows}'",
+                code="SLO102",
                 hint=f"use one of {', '.join(sorted(PRESETS))} or list windows explicitly",
             )
         windows = PRESETS[windows]
@@ -146,14 +154,22 @@ def resolve_windows(windows: str | Sequence[WindowRule], period_s: float) -> lis
 def sloth_alert_windows(document: Mapping[str, Any]) -> tuple[float, tuple[WindowRule, ...]]:
     """Read a Sloth ``AlertWindows`` document: its SLO period and its four window rules."""
     if document.get("kind") != "AlertWindows":
-        raise InvalidInput("not a Sloth AlertWindows document", code="SLO103",
-                           hint="expected apiVersion sloth.slok.dev/v1, kind AlertWindows")
+        raise InvalidInput(
+            "not a Sloth AlertWindows document",
+            code="SLO103",
+            hint="expected apiVersion sloth.slok.dev/v1, kind AlertWindows",
+        )
     spec = document["spec"]
     rules = []
     for severity in ("page", "ticket"):
         for speed in ("quick", "slow"):
             item = spec[severity][speed]
-            rules.append(WindowRule(severity, parse_duration(item["longWindow"]),
-                                    parse_duration(item["shortWindow"]),
-                                    budget_percent=float(item["errorBudgetPercent"])))
+            rules.append(
+                WindowRule(
+                    severity,
+                    parse_duration(item["longWindow"]),
+                    parse_duration(item["shortWindow"]),
+                    budget_percent=float(item["errorBudgetPercent"]),
+                )
+            )
     return parse_duration(spec["sloPeriod"]), tuple(rules)

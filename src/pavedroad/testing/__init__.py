@@ -2,11 +2,13 @@
 
 from pavedroad.testing.clock import Clock, FakeClock, SystemClock
 from pavedroad.testing.fault_server import FaultServer
+from pavedroad.testing.receiver import EffectReceiver
 from pavedroad.testing.servers import TestDatabase, TestServers, start_test_servers
 from pavedroad.testing.transport import ScriptedTransport, Step
 
 __all__ = [
     "Clock",
+    "EffectReceiver",
     "FakeClock",
     "FaultServer",
     "ScriptedTransport",

@@ -27,17 +27,27 @@ def test_go_sdk_v1_examples_parse(conformance_dir: Path) -> None:
         docs = _docs(path)
         if path.name == "alert_policies.yaml":  # its conditionRef/targetRef point into other files
             docs += _docs(path.parent / "alert_conditions.yaml")
-            docs += [{**t, "metadata": {**t["metadata"], "name": n}}  # type: ignore[dict-item]
-                     for t in _docs(path.parent / "alert_notification_targets.yaml")
-                     for n in ("on-call-mail-notification", "on-call-pd-notification")]
+            docs += [
+                {**t, "metadata": {**t["metadata"], "name": n}}  # type: ignore[dict-item]
+                for t in _docs(path.parent / "alert_notification_targets.yaml")
+                for n in ("on-call-mail-notification", "on-call-pd-notification")
+            ]
         parsed = parse_openslo(docs, where=path.name)
         kinds |= {type(p).__name__ for p in parsed}
-    assert {"SLODoc", "SLIDoc", "AlertPolicyDoc", "AlertConditionDoc", "NotificationTargetDoc", "ServiceDoc",
-            "DataSourceDoc"} <= kinds
+    assert {
+        "SLODoc",
+        "SLIDoc",
+        "AlertPolicyDoc",
+        "AlertConditionDoc",
+        "NotificationTargetDoc",
+        "ServiceDoc",
+        "DataSourceDoc",
+    } <= kinds
 
 
-@pytest.mark.parametrize("name", ["occurrences-slo.yaml", "ratio-timeslices.yaml", "timeslices-slo.yaml",
-                                  "low-traffic-timeslices-slo.yaml"])
+@pytest.mark.parametrize(
+    "name", ["occurrences-slo.yaml", "ratio-timeslices.yaml", "timeslices-slo.yaml", "low-traffic-timeslices-slo.yaml"]
+)
 def test_spec_examples_parse(conformance_dir: Path, name: str) -> None:
     """The spec's illustrative examples (Occurrences, Timeslices, RatioTimeslices budgeting) parse."""
     path = conformance_dir / "openslo" / "spec-examples" / name

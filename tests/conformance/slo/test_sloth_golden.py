@@ -84,8 +84,12 @@ def test_sloth_mode_matches_golden(conformance_dir: Path, expected: str, given: 
         options.update(period_s=period, windows=rules)
     slos = load_specs(root / "testdata" / given, **options)
     ours = generate_rules(
-        slos, mode="sloth", version=VERSION, extra_labels=flags.get("extra_labels"),
-        disable_alerts=flags.get("disable_alerts", False), disable_recordings=flags.get("disable_recordings", False),
+        slos,
+        mode="sloth",
+        version=VERSION,
+        extra_labels=flags.get("extra_labels"),
+        disable_alerts=flags.get("disable_alerts", False),
+        disable_recordings=flags.get("disable_recordings", False),
     )
     docs = [d for d in yaml.safe_load_all(_render_template((root / "testdata" / expected).read_text())) if d]
     assert_same_rules(ours, {"groups": [g for d in docs for g in d["groups"]]})

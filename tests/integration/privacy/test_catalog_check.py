@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from pavedroad.cli.guard import stack_registry
-from pavedroad.db import source_from_dir
+from pavedroad.db import MigrationSource, source_from_dir
 from pavedroad.privacy import Registry, run_catalog_check
 from pavedroad.stack import all_migration_sources
 from pavedroad.testing import TestServers
 
 
-def _extra(tmp_path: Path, sql: str) -> list[object]:
+def _extra(tmp_path: Path, sql: str) -> list[MigrationSource]:
     (tmp_path / "0001_bad.sql").write_text(sql)
     return [*all_migration_sources(), source_from_dir("bad", tmp_path)]
 
@@ -52,6 +52,30 @@ def test_a_scoped_table_with_an_unclassified_column_fails(servers: TestServers, 
         if f.subject.startswith("public.notes")
     ]
     assert [(f.code, f.subject) for f in findings] == [("G106", "public.notes.body")]
+
+
+def test_a_table_citus_cannot_distribute_by_tenant_fails(servers: TestServers, tmp_path: Path) -> None:
+    """A foreign key that does not pair tenant_id with its target's tenant_id (here: a global parent
+    id) keeps the table from being distributed by tenant_id, co-located: G118, naming the key."""
+    sql = """
+    CREATE TABLE folders (tenant_id text NOT NULL, id bigint NOT NULL, PRIMARY KEY (tenant_id, id));
+    CREATE TABLE notes (tenant_id text NOT NULL, id bigint NOT NULL, folder_tenant text NOT NULL,
+                        folder_id bigint NOT NULL, PRIMARY KEY (tenant_id, id),
+                        FOREIGN KEY (tenant_id, folder_id) REFERENCES folders (tenant_id, id),
+                        CONSTRAINT notes_any_folder FOREIGN KEY (folder_tenant, folder_id)
+                            REFERENCES folders (tenant_id, id));
+    SELECT pavedroad_meta.scope_to_tenant(t::regclass) FROM unnest(ARRAY['folders', 'notes']) AS t;
+    """
+    cols = ("tenant_id", "id", "folder_tenant", "folder_id")
+    registry = _registry_with({t: dict.fromkeys(cols, "internal") for t in ("folders", "notes")})
+    findings = run_catalog_check(servers.admin_url, _extra(tmp_path, sql), registry)
+    got = [(f.code, f.subject, f.message) for f in findings if f.code != "G106"]
+    key = "foreign key notes_any_folder (folder_tenant, folder_id)"
+    assert got == [
+        ("G105", "public.notes", f"{key} does not lead with tenant_id"),
+        ("G118", "public.notes", f"{key} does not pair tenant_id with public.folders.tenant_id, so a row can point"
+         " into another tenant"),
+    ]  # fmt: skip
 
 
 def test_insecure_views_definer_functions_and_role_powers_fail(servers: TestServers, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from psycopg_pool import ConnectionPool
 from typer.testing import CliRunner
 
 from pavedroad.cli.main import app
-from pavedroad.query import run, run_duckdb
+from pavedroad.query import run, run_clickhouse, run_duckdb
 from pavedroad.query.warehouse_copy import copy_tables
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.recruiting.reads import GUARDRAILS
@@ -25,6 +25,7 @@ from pavedroad.service.app import create_app
 from pavedroad.settings import get_settings, load_settings
 from pavedroad.tenancy import Principal, Role
 from pavedroad.testing import TestDatabase
+from tests.integration.query.conftest import clickhouse_tables
 
 from .seed import World, seed_tenant
 
@@ -136,23 +137,38 @@ def test_cli_as_owner_is_refused_without_the_owner_url(database: TestDatabase, w
         require_owner(database.app_url)
 
 
-def test_python_run_with_a_principal_applies_row_rules_on_both_engines(database: TestDatabase, world: World) -> None:
-    """``query.run`` and ``query.run_duckdb`` with a principal go through the guard: rules, suppression."""
+def test_python_run_with_a_principal_applies_row_rules_on_every_engine(database: TestDatabase, world: World) -> None:
+    """``query.run``, ``query.run_duckdb`` and ``query.run_clickhouse`` with a principal go through the
+    guard: rules, suppression, audit."""
     interviewer = Principal("alpha", world.users["interviewer"], Role.INTERVIEWER)
     compliance = Principal("alpha", world.users["compliance"], Role.COMPLIANCE)
     model = recruiting_model()
     with psycopg.connect(database.owner_url) as conn:
         duck = copy_tables(conn, model)  # every tenant's rows: the compiler's scoping keeps alpha's
-    with ConnectionPool(database.app_url, min_size=1, max_size=2) as pool:
-        pg = run(pool, interviewer, QUERIES[0], model=model, guard=GUARDRAILS)
-        dk = run_duckdb(pool, interviewer, duck, QUERIES[0], model=model, guard=GUARDRAILS)
-        assert [r[0] for r in pg.rows] == [r[0] for r in dk.rows] == world.candidates[1:]
-        grouped = "candidates | group eeoc.gender | aggregate n = count()"
-        pg_grouped = run(pool, compliance, grouped, model=model, guard=GUARDRAILS).to_dict()
-        dk_grouped = run_duckdb(pool, compliance, duck, grouped, model=model, guard=GUARDRAILS).to_dict()
-    assert pg_grouped["suppressed"] == dk_grouped["suppressed"] == [True, True, True]
-    assert all(r[1] is None for r in dk_grouped["rows"])
-    assert _audited(database.owner_url, "interviewer") == [("candidates", "ok")] * 2
+    clickhouse = clickhouse_tables(duck)
+    engines = {"duckdb": lambda pool, p, q: run_duckdb(pool, p, duck, q, model=model, guard=GUARDRAILS)}
+    if clickhouse is not None:
+        engines["clickhouse"] = lambda pool, p, q: run_clickhouse(pool, p, clickhouse, q, model=model, guard=GUARDRAILS)
+    try:
+        with ConnectionPool(database.app_url, min_size=1, max_size=2) as pool:
+            pg = run(pool, interviewer, QUERIES[0], model=model, guard=GUARDRAILS)
+            assert [r[0] for r in pg.rows] == world.candidates[1:]
+            grouped = "candidates | group eeoc.gender | aggregate n = count()"
+            pg_grouped = run(pool, compliance, grouped, model=model, guard=GUARDRAILS).to_dict()
+            assert pg_grouped["suppressed"] == [True, True, True]
+            for name, on in engines.items():
+                listed = on(pool, interviewer, QUERIES[0])
+                assert listed.compiled.dialect == name  # it ran there, not on Postgres
+                assert [r[0] for r in listed.rows] == world.candidates[1:], name
+                other = on(pool, compliance, grouped).to_dict()
+                assert other["suppressed"] == pg_grouped["suppressed"], name
+                assert all(r[1] is None for r in other["rows"]), name
+    finally:
+        if clickhouse is not None:
+            clickhouse.close()
+    assert _audited(database.owner_url, "interviewer") == [("candidates", "ok")] * (1 + len(engines))
+    if clickhouse is None:
+        pytest.skip("ran on Postgres and DuckDB only: chdb is not installed (`uv sync --group clickhouse`)")
 
 
 def test_explain_analyze_counts_only_rows_the_caller_may_read(

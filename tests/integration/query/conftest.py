@@ -1,4 +1,5 @@
-"""Generated recruiting data in Postgres, and the same rows copied into DuckDB through Arrow."""
+"""Generated recruiting data in Postgres, the same rows copied into DuckDB through Arrow, and from there,
+as Parquet, into an in-process ClickHouse (chdb, the ``clickhouse`` dependency group)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,26 @@ class Loaded:
     duck: Any
     tenants: list[str]
     schemas: dict[str, TenantSchema]
+    clickhouse: Any = None  # ClickHouseTables, when chdb is installed
+
+
+def clickhouse_tables(duck: Any) -> Any:
+    """The DuckDB copy's tables, exported as Parquet and loaded into ClickHouse (None without chdb)."""
+    try:
+        from pavedroad.query.clickhouse import ClickHouseTables
+
+        tables = ClickHouseTables()
+    except ImportError:
+        return None
+    tables.load_from_duckdb(duck, recruiting_model())
+    return tables
+
+
+def need_clickhouse(loaded: Loaded) -> Any:
+    """The ClickHouse tables, or a skip that says how to install chdb."""
+    if loaded.clickhouse is None:
+        pytest.skip("chdb is not installed: `uv sync --group clickhouse` (scripts/bootstrap.py test does)")
+    return loaded.clickhouse
 
 
 def copy_to_duckdb(owner_url: str) -> Any:
@@ -41,11 +62,14 @@ def loaded(servers: TestServers) -> Iterator[Loaded]:
     db = servers.new_database("q")
     report = seed(db.owner_url, applications=4000, tenants=3, seed=11, progress=False)
     duck = copy_to_duckdb(db.owner_url)
+    clickhouse = clickhouse_tables(duck)
     with ConnectionPool(db.app_url, min_size=1, max_size=4, open=True) as pool:
         schemas = {}
         for t in report.tenants:
             with transaction(pool, Principal(t, None, Role.ADMIN)) as conn:
                 schemas[t] = load_tenant_schema(conn, t)
-        yield Loaded(db, pool, duck, list(report.tenants), schemas)
+        yield Loaded(db, pool, duck, list(report.tenants), schemas, clickhouse)
     duck.close()
+    if clickhouse is not None:
+        clickhouse.close()
     servers.drop_database(db)

@@ -1,12 +1,12 @@
-"""Random valid queries give equal results on Postgres and DuckDB over the same generated data, and
-only ever return the caller's tenant's rows."""
+"""Random valid queries give equal results on Postgres, DuckDB and ClickHouse over the same generated data,
+and only ever return the caller's tenant's rows."""
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pavedroad.query import run_duckdb_unrestricted, run_unrestricted
+from pavedroad.query import QueryError, run_clickhouse_unrestricted, run_duckdb_unrestricted, run_unrestricted
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role
 from tests.integration.query.conftest import NOW, Loaded
@@ -25,3 +25,13 @@ def test_random_queries_agree_across_engines(loaded: Loaded, data: st.DataObject
     pg = run_unrestricted(loaded.pool, Principal(tenant, None, Role.ADMIN), text, model=model, now=NOW)
     duck = run_duckdb_unrestricted(loaded.duck, loaded.schemas[tenant], "admin", text, model=model, now=NOW)
     assert _rows(pg.rows) == _rows(duck.rows), text
+    if loaded.clickhouse is None:
+        return
+    try:
+        ch = run_clickhouse_unrestricted(loaded.clickhouse, loaded.schemas[tenant], "admin", text, model=model, now=NOW)
+    except QueryError as exc:  # no lateral join on ClickHouse: refused, saying so
+        refused = (exc.code, "lateral" in exc.message)
+    else:
+        assert _rows(ch.rows) == _rows(pg.rows), text
+        return
+    assert refused == ("Q105", True), text

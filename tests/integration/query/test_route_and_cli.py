@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -43,7 +45,7 @@ def client(database: TestDatabase, tmp_path: Path) -> Iterator[tuple[TestClient,
         yield c, keys
 
 
-def _post(client: TestClient, key: str, body: dict[str, object]) -> tuple[int, dict[str, object]]:
+def _post(client: TestClient, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     resp = client.post("/v1/query", json=body, headers={"Authorization": f"Bearer {key}"})
     return resp.status_code, resp.json()
 
@@ -124,14 +126,22 @@ def cli(database: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli
     get_settings.cache_clear()
 
 
-def test_cli_runs_a_query_on_both_targets(cli: CliRunner) -> None:
-    for target in ("postgres", "duckdb"):
+def test_cli_runs_a_query_on_every_target(cli: CliRunner) -> None:
+    """The same answer from Postgres, DuckDB and (with chdb installed) ClickHouse, each under the guard."""
+    targets = ["postgres", "duckdb"]
+    if importlib.util.find_spec("chdb") is not None:
+        targets.append("clickhouse")
+    for target in targets:
         result = cli.invoke(
             app, ["query", "run", "jobs | aggregate n = count(), o = sum(openings)", "--tenant", "beta", "--json",
                   "--target", target],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["rows"] == [[4, 10]]
+    shown = cli.invoke(app, ["query", "run", "jobs | aggregate n = count()", "--tenant", "beta", "--sql",
+                             "--target", targets[-1]])  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert ("{tenant: String}" in shown.stdout) == (targets[-1] == "clickhouse")
 
 
 def test_cli_prints_the_rendered_error(cli: CliRunner) -> None:

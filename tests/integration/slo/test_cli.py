@@ -31,8 +31,13 @@ def recorded(database: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterato
         recorder.record_http("/v1/jobs", "GET", 200, rng.uniform(0.01, 0.05), tenant=tenant)
         # globex's application reads are slow and failing: an outage for one tenant
         slow = tenant == "globex"
-        recorder.record_http("/v1/applications/{application_id}", "GET", 503 if slow else 200,
-                             rng.uniform(0.5, 0.9) if slow else rng.uniform(0.01, 0.02), tenant=tenant)
+        recorder.record_http(
+            "/v1/applications/{application_id}",
+            "GET",
+            503 if slow else 200,
+            rng.uniform(0.5, 0.9) if slow else rng.uniform(0.01, 0.02),
+            tenant=tenant,
+        )
     flush_to(database.app_url, recorder.drain())
     yield database
     get_settings.cache_clear()
@@ -77,8 +82,10 @@ def test_status_shows_the_burning_tenant_and_evaluate_pages(recorded: TestDataba
 
 def test_prune_keeps_recent_slices(recorded: TestDatabase) -> None:
     with psycopg.connect(recorded.owner_url) as conn:
-        conn.execute("update pavedroad_meta.slo_slices set slice_start = slice_start - interval '40 days'"
-                     " where route = '/v1/jobs'")
+        conn.execute(
+            "update pavedroad_meta.slo_slices set slice_start = slice_start - interval '40 days'"
+            " where route = '/v1/jobs'"
+        )
     assert "deleted" in _ok("prune", "--older-than", "35d")
     with psycopg.connect(recorded.owner_url) as conn:
         routes = {r[0] for r in conn.execute("select distinct route from pavedroad_meta.slo_slices")}

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
 from pavedroad.settings import load_settings
-from pavedroad.slo import counts_query, decode_counts
+from pavedroad.slo import SliceFlusher, counts_query, decode_counts
 from pavedroad.testing import TestDatabase
 
 
@@ -21,8 +21,9 @@ def _seed(owner_url: str) -> None:
         for n, tenant in enumerate(("alpha", "beta"), start=1):
             conn.execute("insert into tenants (tenant_id, name) values (%s, %s)", (tenant, tenant))
             conn.execute("insert into departments (tenant_id, id, name) values (%s, %s, 'Eng')", (tenant, n))
-            conn.execute("insert into locations (tenant_id, id, name, country) values (%s, %s, 'Remote', 'US')",
-                         (tenant, n))
+            conn.execute(
+                "insert into locations (tenant_id, id, name, country) values (%s, %s, 'Remote', 'US')", (tenant, n)
+            )
             conn.execute(
                 "insert into jobs (tenant_id, id, title, department_id, location_id) values (%s, %s, %s, %s, %s)",
                 (tenant, n, f"{tenant} engineer", n, n),
@@ -60,7 +61,8 @@ def test_requests_are_recorded_by_route_template_and_merged_into_postgres(
         assert 'version="v42"' in body
         assert "alpha" not in body  # tenants are not Prometheus labels
         count_line = next(
-            line for line in body.splitlines()
+            line
+            for line in body.splitlines()
             if line.startswith("http_request_duration_seconds_count") and 'route="/v1/jobs"' in line
         )
         assert float(count_line.rsplit(" ", 1)[1]) == 5.0
@@ -84,7 +86,9 @@ def test_slo_api_status_top_and_burndown(database: TestDatabase, keys: dict[str,
         for _ in range(20):
             client.get("/v1/jobs", headers=_auth(alpha))
         assert client.app.state.slo_flusher is not None  # type: ignore[attr-defined]
-        client.portal.call(client.app.state.slo_flusher.flush)  # type: ignore[attr-defined]
+        flusher: SliceFlusher = client.app.state.slo_flusher  # type: ignore[attr-defined]
+        assert client.portal is not None
+        client.portal.call(flusher.flush)
 
         top = client.get("/v1/slo/top", params={"by": "p99", "window": "1h"}, headers=_auth(alpha))
         assert top.status_code == 200, top.text
@@ -121,9 +125,12 @@ def test_slo_api_refuses_degenerate_durations(database: TestDatabase, keys: dict
     alpha = next(iter(keys["alpha"].values()))
     app = create_app(load_settings(), database.app_url)
     with TestClient(app, raise_server_exceptions=False) as client:
-        for path, params in (("/v1/slo/jobs-latency/burndown", {"step": "0s"}),
-                             ("/v1/slo/jobs-latency/burndown", {"step": "1ms"}),
-                             ("/v1/slo/top", {"window": "0s"}), ("/v1/slo/top", {"window": "5y"})):
+        for path, params in (
+            ("/v1/slo/jobs-latency/burndown", {"step": "0s"}),
+            ("/v1/slo/jobs-latency/burndown", {"step": "1ms"}),
+            ("/v1/slo/top", {"window": "0s"}),
+            ("/v1/slo/top", {"window": "5y"}),
+        ):
             response = client.get(path, params=params, headers=_auth(alpha))
             assert response.status_code == 400, (path, params, response.text)
             assert "between" in response.json()["hint"]
@@ -140,7 +147,9 @@ def test_api_slos_and_top_count_api_routes_only(database: TestDatabase, keys: di
         for path in ("/dashboard/login", "/dashboard/login", "/dashboard/static/dashboard.css", "/docs",
                      "/openapi.json", "/no/such/page"):  # fmt: skip
             client.get(path)
-        client.portal.call(client.app.state.slo_flusher.flush)  # type: ignore[attr-defined]
+        flusher: SliceFlusher = client.app.state.slo_flusher  # type: ignore[attr-defined]
+        assert client.portal is not None
+        client.portal.call(flusher.flush)
         top = client.get("/v1/slo/top", params={"by": "total", "window": "1h"}, headers=_auth(alpha))
         assert top.status_code == 200, top.text
         ranked = [r["route"] for r in top.json()["routes"]]

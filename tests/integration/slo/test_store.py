@@ -74,7 +74,8 @@ def test_topk_over_several_worker_processes(database: TestDatabase) -> None:
         rows = decode_top(conn.execute(*top_query(NOW - 3600, NOW + 1, service="recruiting")).fetchall())
         duplicates = conn.execute(
             "select count(*) - count(distinct (slice_start, route, method, status_class, tenant_id))"
-            " from pavedroad_meta.slo_slices").fetchone()
+            " from pavedroad_meta.slo_slices"
+        ).fetchone()
     assert duplicates == (0,)  # same keys from four processes merged into single rows
     top = rank(rows, "p99", limit=10)
     latencies = {r: [s[2] for s in everything if s[0] == r] for r in ROUTES}
@@ -98,12 +99,32 @@ def test_topk_over_several_worker_processes(database: TestDatabase) -> None:
 
 def test_sql_window_counts_agree_with_the_memory_source(database: TestDatabase) -> None:
     """Availability and latency (sketch-threshold) counts per window and tenant: SQL == Python."""
-    doc = {"version": "prometheus/v1", "service": "recruiting", "slos": [
-        {"name": "avail", "objective": 99.9, "sli": {"plugin": {"id": "pavedroad/availability",
-                                                                "options": {"per_tenant": "true"}}}},
-        {"name": "lat", "objective": 99, "sli": {"plugin": {"id": "pavedroad/latency", "options": {
-            "route": "/v1/reports/{report_id}", "method": "GET", "threshold": "300ms", "per_tenant": "true"}}}},
-    ]}
+    doc = {
+        "version": "prometheus/v1",
+        "service": "recruiting",
+        "slos": [
+            {
+                "name": "avail",
+                "objective": 99.9,
+                "sli": {"plugin": {"id": "pavedroad/availability", "options": {"per_tenant": "true"}}},
+            },
+            {
+                "name": "lat",
+                "objective": 99,
+                "sli": {
+                    "plugin": {
+                        "id": "pavedroad/latency",
+                        "options": {
+                            "route": "/v1/reports/{report_id}",
+                            "method": "GET",
+                            "threshold": "300ms",
+                            "per_tenant": "true",
+                        },
+                    }
+                },
+            },
+        ],
+    }
     slos = parse_specs([doc])
     clock = iter(NOW - 7200 + i * 2.0 for i in range(10**6))
     recorder = Recorder("recruiting", "v1", slice_seconds=10, time_source=lambda: next(clock))
@@ -126,12 +147,22 @@ def test_cached_source_tracks_new_and_merged_slices(database: TestDatabase) -> N
     """The evaluator's cached source agrees with a full SQL read after more flushes land."""
     from pavedroad.slo import CachedSliceSource
 
-    doc = {"version": "prometheus/v1", "service": "recruiting", "slos": [
-        {"name": "avail", "objective": 99.9, "sli": {"plugin": {"id": "pavedroad/availability",
-                                                                "options": {"per_tenant": "true"}}}},
-        {"name": "lat", "objective": 99, "sli": {"plugin": {"id": "pavedroad/latency", "options": {
-            "threshold": "100ms"}}}},
-    ]}
+    doc = {
+        "version": "prometheus/v1",
+        "service": "recruiting",
+        "slos": [
+            {
+                "name": "avail",
+                "objective": 99.9,
+                "sli": {"plugin": {"id": "pavedroad/availability", "options": {"per_tenant": "true"}}},
+            },
+            {
+                "name": "lat",
+                "objective": 99,
+                "sli": {"plugin": {"id": "pavedroad/latency", "options": {"threshold": "100ms"}}},
+            },
+        ],
+    }
     slos = parse_specs([doc])
     t = [NOW - 7200.0]
     recorder = Recorder("recruiting", "v1", slice_seconds=10, time_source=lambda: t[0])
@@ -141,8 +172,9 @@ def test_cached_source_tracks_new_and_merged_slices(database: TestDatabase) -> N
         end = t[0] + seconds
         while t[0] < end:
             tenant = rng.choice(["acme", "globex"])
-            recorder.record_http("/v1/jobs", "GET", rng.choice([200, 200, 200, 503]), rng.uniform(0.01, 0.3),
-                                 tenant=tenant)
+            recorder.record_http(
+                "/v1/jobs", "GET", rng.choice([200, 200, 200, 503]), rng.uniform(0.01, 0.3), tenant=tenant
+            )
             t[0] += 1.5
         flush_to(database.app_url, recorder.drain())
 

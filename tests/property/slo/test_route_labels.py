@@ -36,7 +36,8 @@ def _app(recorder: Recorder) -> FastAPI:
 
 segment = st.text(alphabet=st.characters(min_codepoint=48, max_codepoint=122), min_size=0, max_size=12)
 paths = st.lists(st.one_of(st.sampled_from(["v1", "jobs", "files"]), segment), min_size=0, max_size=5).map(
-    lambda parts: "/" + "/".join(parts))
+    lambda parts: "/" + "/".join(parts)
+)
 
 
 RECORDER = Recorder("svc", "v1")

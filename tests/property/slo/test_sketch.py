@@ -43,8 +43,9 @@ positive = st.floats(min_value=1e-6, max_value=1e3, allow_nan=False, allow_infin
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(positive, min_size=1, max_size=300), st.lists(positive, max_size=300),
-       st.floats(min_value=0, max_value=1))
+@given(
+    st.lists(positive, min_size=1, max_size=300), st.lists(positive, max_size=300), st.floats(min_value=0, max_value=1)
+)
 def test_merge_equals_one_sketch_of_both_streams(a: list[float], b: list[float], q: float) -> None:
     """merge(sketch(a), sketch(b)) == sketch(a + b): same bins, same count, same quantiles."""
     left, right, whole = LogSketch(), LogSketch(), LogSketch()
@@ -66,8 +67,9 @@ def test_bins_round_trip_through_json_form(values: list[float]) -> None:
     """What Postgres stores (``to_bins``) rebuilds the same sketch."""
     sketch = LogSketch()
     sketch.extend(values)
-    again = LogSketch.from_bins(sketch.to_bins(), total=sketch.count, total_sum=sketch.sum, low=sketch.min,
-                                high=sketch.max)
+    again = LogSketch.from_bins(
+        sketch.to_bins(), total=sketch.count, total_sum=sketch.sum, low=sketch.min, high=sketch.max
+    )
     assert again == sketch
     assert again.quantile(0.99) == sketch.quantile(0.99)
 

@@ -22,8 +22,14 @@ BLOCKS = sorted(
 )
 # Modules the apps (cli, service, stack, workers, testing) may import directly: the NATS launcher (importing
 # events must not load it), and modules whose dependencies are too heavy for the block's __init__ (duckdb and
-# pyarrow for the warehouse copy, OpenTelemetry for tracing). Blocks and recruiting never import them.
-APP_ONLY = {"pavedroad.events.nats_server", "pavedroad.query.warehouse_copy", "pavedroad.observability.tracing"}
+# pyarrow for the warehouse copy, chdb for the ClickHouse copy, OpenTelemetry for tracing). Blocks and
+# recruiting never import them.
+APP_ONLY = {
+    "pavedroad.events.nats_server",
+    "pavedroad.query.warehouse_copy",
+    "pavedroad.query.clickhouse",
+    "pavedroad.observability.tracing",
+}
 APPS = {"cli", "service", "stack", "workers", "testing"}
 
 

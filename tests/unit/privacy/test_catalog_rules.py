@@ -55,6 +55,21 @@ def test_keys_must_lead_with_tenant_id() -> None:
     assert "(tenant_id, name)" in finding.fix
 
 
+def test_foreign_keys_must_stay_inside_the_tenant() -> None:
+    """Distributable by tenant_id (Citus): a foreign key pairs tenant_id with a tenant table's tenant_id."""
+    parent = replace(_GOOD, name="parents")
+    registry = _REGISTRY.merge(Registry.from_tables({"parents": dict.fromkeys(_GOOD.columns, "internal")}, "test"))
+    paired = Constraint("things_parent_fkey", "foreign key", ("tenant_id", "id"), "public.parents", ("tenant_id", "id"))
+    assert _codes(_catalog(parent, replace(_GOOD, constraints=(*_GOOD.constraints, paired))), registry) == []
+    crossed = replace(paired, ref_columns=("id", "tenant_id"))  # tenant_id paired with the parent's id
+    platform = replace(paired, references="pavedroad_meta.flags")
+    for bad in (crossed, platform):
+        findings = check_catalog(_catalog(parent, replace(_GOOD, constraints=(*_GOOD.constraints, bad))), registry)
+        assert [(f.code, f.subject) for f in findings] == [("G118", "public.things")]
+    [finding] = check_catalog(_catalog(parent, replace(_GOOD, constraints=(*_GOOD.constraints, crossed))), registry)
+    assert "REFERENCES public.parents (tenant_id, id)" in finding.fix
+
+
 def test_unclassified_columns_are_reported_by_name() -> None:
     registry = Registry.from_tables({"things": {"tenant_id": "internal", "id": "internal"}}, "test")
     [finding] = check_catalog(_catalog(_GOOD), registry)

@@ -13,11 +13,25 @@ from pavedroad.testing import FakeClock
 
 def _slo(objective: float = 99.9, min_events: int = 100, windows: str = "workbook", per_tenant: bool = False) -> SLO:
     doc = {
-        "version": "prometheus/v1", "service": "svc",
-        "slos": [{"name": "avail", "objective": objective, "sli": {"plugin": {
-            "id": "pavedroad/availability",
-            "options": {"min_events": str(min_events), "windows": windows, "per_tenant": str(per_tenant).lower()},
-        }}, "alerting": {"name": "SvcAvail"}}],
+        "version": "prometheus/v1",
+        "service": "svc",
+        "slos": [
+            {
+                "name": "avail",
+                "objective": objective,
+                "sli": {
+                    "plugin": {
+                        "id": "pavedroad/availability",
+                        "options": {
+                            "min_events": str(min_events),
+                            "windows": windows,
+                            "per_tenant": str(per_tenant).lower(),
+                        },
+                    }
+                },
+                "alerting": {"name": "SvcAvail"},
+            }
+        ],
     }
     return parse_specs([doc])[0]
 
@@ -33,8 +47,9 @@ class Sim:
         self.evaluator = Evaluator([slo], self.source, clock=self.clock, on_alert=self.events.append)
         self.sent = 0
 
-    def run(self, seconds: float, rps: float, is_bad: Callable[[int], bool], *, step: float = 10.0,
-            tenant: str = "") -> None:
+    def run(
+        self, seconds: float, rps: float, is_bad: Callable[[int], bool], *, step: float = 10.0, tenant: str = ""
+    ) -> None:
         """Send traffic for ``seconds`` and evaluate after every ``step``."""
         t = 0.0
         while t < seconds:

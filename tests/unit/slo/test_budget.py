@@ -92,12 +92,25 @@ def test_status_follows_the_budgeting_method() -> None:
     """Occurrences weighs events; Timeslices counts good slices; RatioTimeslices averages slice ratios."""
     from pavedroad.slo import parse_specs, status
 
-    doc = {"apiVersion": "openslo/v1", "kind": "SLO", "metadata": {"name": "s"}, "spec": {
-        "service": "svc", "budgetingMethod": "Timeslices",
-        "indicator": {"metadata": {"name": "i"}, "spec": {"ratioMetric": {
-            "good": {"metricSource": {"type": "pavedroad", "spec": {}}},
-            "total": {"metricSource": {"type": "pavedroad", "spec": {}}}}}},
-        "objectives": [{"target": 0.9, "timeSliceTarget": 0.95, "timeSliceWindow": "1m"}]}}
+    doc = {
+        "apiVersion": "openslo/v1",
+        "kind": "SLO",
+        "metadata": {"name": "s"},
+        "spec": {
+            "service": "svc",
+            "budgetingMethod": "Timeslices",
+            "indicator": {
+                "metadata": {"name": "i"},
+                "spec": {
+                    "ratioMetric": {
+                        "good": {"metricSource": {"type": "pavedroad", "spec": {}}},
+                        "total": {"metricSource": {"type": "pavedroad", "spec": {}}},
+                    }
+                },
+            },
+            "objectives": [{"target": 0.9, "timeSliceTarget": 0.95, "timeSliceWindow": "1m"}],
+        },
+    }
     (slo,) = parse_specs([doc])
     slices = [Counts(0, 100)] * 8 + [Counts(50, 100)] * 2  # 2 bad minutes of 10 ⇒ 80% good slices
     period = sum(slices, Counts())

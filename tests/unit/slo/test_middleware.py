@@ -103,8 +103,10 @@ def test_prometheus_histograms_have_no_tenant_and_count_every_request() -> None:
     registry = CollectorRegistry()
     registry.register(RecorderCollector(recorder))
     text = generate_latest(registry).decode()
-    assert ('http_request_duration_seconds_count{method="GET",route="/items/{item_id}",service="svc",'
-            'status_class="2xx",variant="default",version="v7"} 3.0') in text
+    assert (
+        'http_request_duration_seconds_count{method="GET",route="/items/{item_id}",service="svc",'
+        'status_class="2xx",variant="default",version="v7"} 3.0'
+    ) in text
     assert 'le="+Inf"' in text
     assert "acme" not in text
     # counts are cumulative: draining slices for the flusher does not reset Prometheus
@@ -123,7 +125,9 @@ def test_dependency_calls_are_recorded_on_the_default_recorder() -> None:
     assert not record_dependency("payments", "success", 0.1)
     rows = sorted(recorder.drain(), key=lambda r: r.status_class)
     assert [(r.kind, r.route, r.status_class, r.bad) for r in rows] == [
-        ("dependency", "payments", "success", 0), ("dependency", "payments", "timeout", 1)]
+        ("dependency", "payments", "success", 0),
+        ("dependency", "payments", "timeout", 1),
+    ]
 
 
 def test_latency_comes_from_the_injected_timer() -> None:
@@ -151,8 +155,11 @@ def test_slices_roll_with_the_clock() -> None:
     recorder.record_http("/a", "GET", 200, 0.1)
     recorder.record_http("/a", "GET", 503, 0.1)
     rows = sorted(recorder.drain(), key=lambda r: (r.slice_start, r.status_class))
-    assert [(r.slice_start, r.status_class, r.total) for r in rows] == [(100.0, "2xx", 1), (110.0, "2xx", 1),
-                                                                         (110.0, "5xx", 1)]
+    assert [(r.slice_start, r.status_class, r.total) for r in rows] == [
+        (100.0, "2xx", 1),
+        (110.0, "2xx", 1),
+        (110.0, "5xx", 1),
+    ]
     assert recorder.drain() == []
     with pytest.raises(ValueError, match="slice_seconds"):
         Recorder(slice_seconds=0)

@@ -11,24 +11,26 @@ from pavedroad.slo.windows import HOUR, MINUTE
 
 
 def _sloth(**slo: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"name": "s", "objective": 99.9,
-                            "sli": {"plugin": {"id": "pavedroad/availability"}}}
+    base: dict[str, Any] = {"name": "s", "objective": 99.9, "sli": {"plugin": {"id": "pavedroad/availability"}}}
     return {"version": "prometheus/v1", "service": "svc", "slos": [{**base, **slo}]}
 
 
-@pytest.mark.parametrize(("doc", "match"), [
-    (_sloth(objective=100), "objective_percent"),
-    (_sloth(objective=0), "objective_percent"),
-    (_sloth(sli={}), "exactly one of events, raw or plugin"),
-    (_sloth(sli={"plugin": {"id": "pavedroad/latency"}}), "needs a threshold"),
-    (_sloth(sli={"plugin": {"id": "acme/magic"}}), "unknown SLI plugin"),
-    (_sloth(sli={"plugin": {"id": "pavedroad/availability", "options": {"colour": "red"}}}), "unknown option"),
-    (_sloth(sli={"plugin": {"id": "pavedroad/availability", "options": {"windows": "fast"}}}), "preset"),
-    (_sloth(sli={"events": {"error_query": "x"}}), "total_query"),
-    (_sloth(sli={"events": {"error_query": "x", "total_query": "y"}}), "alerting.name is required"),
-    ({"version": "prometheus/v1", "service": "svc", "slos": []}, "slos"),
-    ({"kind": "Thing"}, "not an SLO spec"),
-])
+@pytest.mark.parametrize(
+    ("doc", "match"),
+    [
+        (_sloth(objective=100), "objective_percent"),
+        (_sloth(objective=0), "objective_percent"),
+        (_sloth(sli={}), "exactly one of events, raw or plugin"),
+        (_sloth(sli={"plugin": {"id": "pavedroad/latency"}}), "needs a threshold"),
+        (_sloth(sli={"plugin": {"id": "acme/magic"}}), "unknown SLI plugin"),
+        (_sloth(sli={"plugin": {"id": "pavedroad/availability", "options": {"colour": "red"}}}), "unknown option"),
+        (_sloth(sli={"plugin": {"id": "pavedroad/availability", "options": {"windows": "fast"}}}), "preset"),
+        (_sloth(sli={"events": {"error_query": "x"}}), "total_query"),
+        (_sloth(sli={"events": {"error_query": "x", "total_query": "y"}}), "alerting.name is required"),
+        ({"version": "prometheus/v1", "service": "svc", "slos": []}, "slos"),
+        ({"kind": "Thing"}, "not an SLO spec"),
+    ],
+)
 def test_bad_specs_are_refused_with_a_location(doc: dict[str, Any], match: str) -> None:
     with pytest.raises(SLOSpecError, match=match) as err:
         parse_specs([doc], where="f.yaml")
@@ -97,7 +99,9 @@ def test_openslo_v1_with_pavedroad_source_and_multi_window_conditions() -> None:
     windows = slo.alerting.windows
     assert not isinstance(windows, str)
     assert [(w.severity, w.long_s, w.short_s, w.burn_rate) for w in windows] == [
-        ("page", HOUR, 5 * MINUTE, 14.4), ("ticket", 72 * HOUR, 6 * HOUR, 1.0)]
+        ("page", HOUR, 5 * MINUTE, 14.4),
+        ("ticket", 72 * HOUR, 6 * HOUR, 1.0),
+    ]
 
 
 def test_openslo_source_we_cannot_evaluate_is_refused() -> None:

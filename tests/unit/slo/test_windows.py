@@ -9,14 +9,25 @@ from pavedroad.slo import parse_duration, resolve_windows
 from pavedroad.slo.windows import DAY, HOUR, format_duration
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("5m", 300), ("1h30m", 5400), ("30d", 30 * DAY), ("4w", 28 * DAY),
-                                                ("250ms", 0.25)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("5m", 300), ("1h30m", 5400), ("30d", 30 * DAY), ("4w", 28 * DAY), ("250ms", 0.25)]
+)
 def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(30 * DAY, "30d"), (28 * DAY, "4w"), (7 * DAY, "1w"), (DAY, "1d"),
-                                                (72 * HOUR, "3d"), (5400, "1h30m"), (300, "5m")])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (30 * DAY, "30d"),
+        (28 * DAY, "4w"),
+        (7 * DAY, "1w"),
+        (DAY, "1d"),
+        (72 * HOUR, "3d"),
+        (5400, "1h30m"),
+        (300, "5m"),
+    ],
+)
 def test_format_duration_like_prometheus(seconds: float, text: str) -> None:
     """Weeks and years only when exact, as Prometheus prints them (Sloth's window names)."""
     assert format_duration(seconds) == text

@@ -71,8 +71,11 @@ def _span(text: str, name: str, low: float, high: float) -> float:
     """A duration parameter within bounds (``InvalidInput`` naming the bounds otherwise)."""
     seconds = parse_duration(text)
     if not low <= seconds <= high:
-        raise InvalidInput(f"{name}={text} is out of range", code="SLO112",
-                           hint=f"use between {format_duration(low)} and {format_duration(high)}")
+        raise InvalidInput(
+            f"{name}={text} is out of range",
+            code="SLO112",
+            hint=f"use between {format_duration(low)} and {format_duration(high)}",
+        )
     return seconds
 
 
@@ -95,8 +98,9 @@ async def slo_status(
         counts = per.get(tenant or "", {w: Counts() for w in windows})
         slices = None
         if slo.budgeting != "Occurrences" and slo.timeslice_s:
-            rows = await _fetch(request.app.state.pool,
-                                *burndown_query(slo, now - slo.period_s, now, slo.timeslice_s, tenant))
+            rows = await _fetch(
+                request.app.state.pool, *burndown_query(slo, now - slo.period_s, now, slo.timeslice_s, tenant)
+            )
             slices = [Counts(int(r[1]), int(r[2])) for r in rows]
         item = status(slo, counts, now=now, tenant=tenant or "", slices=slices).as_dict()
         out.append({**item, "name": slo.name, "description": slo.description})
@@ -119,8 +123,12 @@ async def slo_top(
     since = now - _span(window, "window", 1, 90 * 86400)
     query = top_query(since, now, service=SERVICE, tenant=tenant, route_prefix=API_ROUTES)
     rows = decode_top(await _fetch(request.app.state.pool, *query))
-    return {"at": now, "by": by, "window": window,
-            "routes": [e.as_dict() for e in rank(rows, by, limit=limit, min_events=min_events)]}
+    return {
+        "at": now,
+        "by": by,
+        "window": window,
+        "routes": [e.as_dict() for e in rank(rows, by, limit=limit, min_events=min_events)],
+    }
 
 
 @router.get("/{name}/burndown", summary="Remaining error budget over the SLO period, for a chart")
