@@ -17,7 +17,7 @@ from typer._click import Command, Context, HelpFormatter  # Typer's own click, w
 from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 
-from pavedroad.cli import platform
+from pavedroad.cli import platform, release
 
 __all__ = ["GROUPS", "Group", "app", "main"]
 
@@ -110,6 +110,7 @@ app = typer.Typer(
     add_completion=False,
 )
 platform.register(app)
+release.register(app)
 
 
 def main() -> None:
