@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft7Validator
@@ -20,7 +21,7 @@ def validator() -> Draft7Validator:
     def load(name: str) -> dict[str, object]:
         return dict(json.loads((SCHEMAS / name).read_text()))
 
-    registry: Registry[dict[str, object]] = Registry().with_resources(
+    registry: Registry[Any] = Registry().with_resources(
         [(name, Resource.from_contents(load(name))) for name in ("spdx.schema.json", "jsf-0.82.schema.json")]
     )
     return Draft7Validator(load("bom-1.5.schema.json"), registry=registry)
