@@ -28,6 +28,7 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
+from pavedroad.policy import PolicyEngine
 from pavedroad.privacy.access import DEFAULT_MATRIX, AccessMatrix, FieldAccessPolicy
 from pavedroad.privacy.audit import AuditEvent, Outcome, arecord, arecord_denial
 from pavedroad.privacy.classification import Classification
@@ -37,6 +38,7 @@ from pavedroad.privacy.shape import checked_shape, in_text
 from pavedroad.query import (
     CompiledQuery,
     Compiler,
+    FieldPolicy,
     QueryError,
     QueryLimitError,
     QueryResult,
@@ -81,11 +83,17 @@ class ProtectedResult:
 
 @dataclass(frozen=True)
 class Guardrails:
-    """A domain's access declaration — the role-by-classification matrix and the row rules — as the
-    ``QueryGuard`` the query block runs every principal's query through."""
+    """A domain's access declaration — the role-by-classification matrix and the row rules, or its
+    policies (which then decide field access and add their row filters) — as the ``QueryGuard`` the
+    query block runs every principal's query through."""
 
     matrix: AccessMatrix = DEFAULT_MATRIX
     rules: tuple[RowRule, ...] = ()
+    policies: PolicyEngine | None = None
+
+    def field_policy(self) -> FieldPolicy:
+        """The compiler's field policy: the policies' field access when there are policies."""
+        return _field_policy(self.matrix, self.policies)
 
     async def arun(
         self,
@@ -101,8 +109,8 @@ class Guardrails:
         duckdb: Any = None,
     ) -> ProtectedResult:
         return await arun_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
-                                    params=params, cursor=cursor, request_id=request_id, compiler=compiler,
-                                    duckdb=duckdb)  # fmt: skip
+                                    policies=self.policies, params=params, cursor=cursor, request_id=request_id,
+                                    compiler=compiler, duckdb=duckdb)  # fmt: skip
 
     async def aexplain(
         self,
@@ -117,7 +125,7 @@ class Guardrails:
         duckdb: Any = None,
     ) -> Explanation:
         return await aexplain_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
-                                        analyze=analyze, params=params, request_id=request_id,
+                                        policies=self.policies, analyze=analyze, params=params, request_id=request_id,
                                         duckdb=duckdb)  # fmt: skip
 
 
@@ -215,13 +223,15 @@ class _Request:
     source: str | Mapping[str, Any]
     q: dict[str, Any]
     entity: str
-    policy: FieldAccessPolicy
+    policy: FieldPolicy
 
     @classmethod
-    def of(cls, principal: Principal, query: str | Mapping[str, Any], matrix: AccessMatrix) -> _Request:
+    def of(
+        cls, principal: Principal, query: str | Mapping[str, Any], matrix: AccessMatrix, policies: PolicyEngine | None
+    ) -> _Request:
         """A malformed query is the compiler's structured error here, before any analysis (nothing to audit)."""
         q = _as_json(query)
-        return cls(principal, query, q, str(q.get("from", "?")), FieldAccessPolicy(matrix))
+        return cls(principal, query, q, str(q.get("from", "?")), _field_policy(matrix, policies))
 
     def applicable(self, rules: Sequence[RowRule]) -> list[RowRule]:
         """The row rules that narrow this query's root entity for the caller's role."""
@@ -240,6 +250,29 @@ class _Request:
         return aggregate and sensitive
 
 
+def _field_policy(matrix: AccessMatrix, policies: PolicyEngine | None) -> FieldPolicy:
+    return FieldAccessPolicy(matrix) if policies is None else policies.field_access
+
+
+def _with_policy_rules(
+    rules: Sequence[RowRule], policies: PolicyEngine | None, principal: Principal, model: SemanticModel
+) -> tuple[RowRule, ...]:
+    """``rules`` and, for every entity whose rows the policies narrow for ``principal``, a rule holding the
+    policies' residual condition — so it leads every query on that entity, and navigation into the
+    entity is refused like navigation into any ruled one (``shape``)."""
+    if policies is None:
+        return tuple(rules)
+    role = frozenset({principal.role.value})
+    extra = []
+    for entity in model.entities:
+        cond = policies.row_filter(principal, entity)
+        if cond is not True:
+            unless = _NOTHING if cond is False else cond
+            extra.append(RowRule(entity, role, "id", None, unless, reason="policy"))
+    return (*rules, *extra)
+
+
+_NOTHING: dict[str, Any] = {"op": "=", "args": [{"value": 1}, {"value": 0}]}
 _K_SQL = "select min_group_size from tenants where tenant_id = %s"
 
 
@@ -290,6 +323,7 @@ async def arun_protected(
     model: SemanticModel,
     matrix: AccessMatrix = DEFAULT_MATRIX,
     rules: Sequence[RowRule] = (),
+    policies: PolicyEngine | None = None,
     params: dict[str, Any] | None = None,
     cursor: str | None = None,
     request_id: str | None = None,
@@ -299,7 +333,8 @@ async def arun_protected(
     """Compile and run ``query`` for ``principal`` with every guardrail (see the module docstring);
     ``duckdb`` (a connection holding copies of the tables) executes it there instead of on Postgres (the
     grants, ``k`` and the audit event stay in Postgres); ``compiler`` shares a compile cache."""
-    req = _Request.of(principal, query, matrix)
+    req = _Request.of(principal, query, matrix, policies)
+    rules = _with_policy_rules(rules, policies, principal, model)
     schema: TenantSchema | None = None
     checked = False  # a shape refusal already points into the caller's query; later ones are relocated
     try:
@@ -342,6 +377,7 @@ async def aexplain_protected(
     model: SemanticModel,
     matrix: AccessMatrix = DEFAULT_MATRIX,
     rules: Sequence[RowRule] = (),
+    policies: PolicyEngine | None = None,
     analyze: bool = False,
     params: dict[str, Any] | None = None,
     request_id: str | None = None,
@@ -350,7 +386,8 @@ async def aexplain_protected(
     """Explain ``query`` for ``principal`` as ``arun_protected`` would run it: the same shape checks, field
     policy and row rules (so ``analyze`` counts only rows the caller may read), the planner's estimates
     hidden, actual row counts hidden where disclosure control applies; an analyze is audited."""
-    req = _Request.of(principal, query, matrix)
+    req = _Request.of(principal, query, matrix, policies)
+    rules = _with_policy_rules(rules, policies, principal, model)
     schema: TenantSchema | None = None
     shown = query if isinstance(query, str) else json.dumps(dict(query))
     checked = False  # a shape refusal already points into the caller's query; later ones are relocated
