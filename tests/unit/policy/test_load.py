@@ -36,7 +36,7 @@ def _load(text: str) -> PolicyEngine:
     ],
 )  # fmt: skip
 def test_a_policy_the_engine_cannot_enforce_is_refused_at_load(policy: str, message: str) -> None:
-    with pytest.raises(PolicyError, match="test.cedar|policy ") as err:
+    with pytest.raises(PolicyError, match=r"test\.cedar|policy ") as err:
         _load(f"{BASE}\n{policy}")
     assert message in err.value.message
     assert err.value.status == 400
