@@ -243,9 +243,11 @@ def _concrete(op: str, a: Any, b: Any, s: Entities) -> Any:
 def _policy_residual(ev: _Eval, p: Policy) -> Any:
     """One policy's condition (scopes and when/unless) for the symbolic resource; ``False`` on an error."""
     try:
-        if not _scope_holds(p.principal, ev.p, ev.s) or not _resource_scope(p.resource, ev):
+        if not _scope_holds(p.principal, ev.p, ev.s):
             return False
-        out: Any = True
+        out: Any = _resource_scope(p.resource, ev)
+        if out is False:
+            return False
         for c in p.conditions:
             v = ev.bool_(ev.ev(c["body"]))
             if c["kind"] == "unless":
@@ -257,7 +259,7 @@ def _policy_residual(ev: _Eval, p: Policy) -> Any:
         return False
     if isinstance(out, _Sym) and out.reads:
         guards = [{"is_null": {"field": f}, "negated": True} for f in sorted(out.reads)]
-        return {"op": "and", "args": [*guards, out.expr]} if guards else out.expr
+        return _fold("and", [*guards, out.expr])
     return out.expr if isinstance(out, _Sym) else out
 
 
@@ -298,7 +300,15 @@ def _any(parts: list[Any]) -> Residual:
     exprs = [p for p in parts if p is not False]
     if not exprs:
         return False
-    return exprs[0] if len(exprs) == 1 else {"op": "or", "args": exprs}
+    return _fold("or", exprs)
+
+
+def _fold(op: str, exprs: list[dict[str, Any]]) -> dict[str, Any]:
+    """``a op b op c`` as the query language's binary nodes."""
+    out = exprs[-1]
+    for e in reversed(exprs[:-1]):
+        out = {"op": op, "args": [e, out]}
+    return out
 
 
 def residual(  # noqa: PLR0917

@@ -63,7 +63,7 @@ def cedar_schema(model: SemanticModel, actions: Sequence[str] = ACTIONS) -> dict
         types[name] = {"shape": {"type": "Record", "attributes": shape}}
     principals = ["User", "Role"]
     acts: dict[str, Any] = {
-        READ_ACTION: {"appliesTo": {"principalTypes": principals, "resourceTypes": sorted(model.entities)}},
+        READ_ACTION: {"appliesTo": {"principalTypes": ["User"], "resourceTypes": sorted(model.entities)}},
         FIELD_ACTION: {"appliesTo": {"principalTypes": principals, "resourceTypes": ["Field"]}},
     }
     for a in actions:

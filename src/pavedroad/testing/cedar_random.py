@@ -223,7 +223,7 @@ def filter_policies(rng: random.Random, n: int = 3) -> str:
     out = []
     for i in range(n):
         effect = "forbid" if i and rng.random() < 0.35 else "permit"
-        scope = rng.choice(["resource", "resource is jobs", 'resource == jobs::"2"'] + ["resource"] * 3)
+        scope = rng.choice(["resource is jobs"] * 4 + ['resource == jobs::"2"'])
         kind = "unless" if rng.random() < 0.2 else "when"
         body = _job_expr(rng, 3)
         out.append(f'@id("f{i}")\n{effect} (principal, action == Action::"read", {scope}) {kind} {{ {body} }};')
