@@ -47,6 +47,7 @@ GROUPS: tuple[Group, ...] = (
     Group("events", "events", "Event pipeline: outbox relay, status, schema checks, dead letters, replay."),
     Group("warehouse", "warehouse", "The DuckDB warehouse: sink, rebuild, Parquet export."),
     Group("custom-fields", "custom_fields", "Custom fields: list, define (with a classification) and reclassify."),
+    Group("policy", "policy", "Policies: who can do what, diff two policy sets, run a tenant's policy tests."),
 )
 
 _LISTING = "pavedroad.listing-commands"
