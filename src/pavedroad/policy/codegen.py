@@ -7,8 +7,8 @@ expression (scopes and conditions inlined, Cedar's operators from ``runtime``), 
 holds (its ids), else allow if a permit holds (their ids), else deny with no id. A node the engine does
 not implement (extension types, tags) is refused when the policy loads (``PolicyError``).
 
-``narrowing=True`` compiles a tenant's set: its forbids deny; if it has permits for this action one of
-them must hold; with none, the tenant set does not narrow the action.
+``narrowing=True`` compiles a tenant's set for one action and resource type: its forbids deny; if it has
+permits that target them (``targets``) one of those must hold; with none, it does not narrow the request.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pavedroad.policy.errors import PolicyError
 from pavedroad.policy.parse import Policy
 from pavedroad.policy.runtime import HELPERS, like_regex
 
-__all__ = ["Decider", "action_matches", "compile_decider", "expression"]
+__all__ = ["Decider", "action_matches", "compile_decider", "expression", "targets"]
 
 Decider = Callable[[Entity, Entity, Any, Entities], tuple[bool, tuple[str, ...]]]
 _VARS = {"principal": "P", "action": "A", "resource": "R"}
@@ -34,6 +34,16 @@ _SETOPS = {"contains": "_contains", "containsAll": "_contains_all", "containsAny
 
 def _uid(e: dict[str, Any]) -> UID:
     return (str(e["type"]), str(e["id"]))
+
+
+def targets(scope: dict[str, Any], resource_type: str) -> bool:
+    """Whether a policy's resource scope can hold for resources of ``resource_type`` (``in``: assumed so)."""
+    op = scope["op"]
+    if op == "==":
+        return str(scope["entity"]["type"]) == resource_type
+    if op == "is":
+        return str(scope["entity_type"]) == resource_type
+    return True
 
 
 def action_matches(scope: dict[str, Any], action: Entity) -> bool:
@@ -198,9 +208,13 @@ def check(policies: Sequence[Policy]) -> None:
         action_matches(p.action, Entity(("Action", "")))
 
 
-def compile_decider(policies: Sequence[Policy], action: Entity, *, narrowing: bool = False) -> Decider:
+def compile_decider(
+    policies: Sequence[Policy], action: Entity, *, narrowing: bool = False, resource_type: str = ""
+) -> Decider:
     """The decision function of ``policies`` for ``action`` (see the module docstring)."""
     chosen = [p for p in policies if action_matches(p.action, action)]
+    if narrowing:
+        chosen = [p for p in chosen if not p.permit or targets(p.resource, resource_type)]
     ns: dict[str, Any] = {**HELPERS, "A": action}
     lines = ["def _decide(P, R, C, S):", "    f = None"]
 

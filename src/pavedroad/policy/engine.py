@@ -4,7 +4,7 @@ A ``PolicySet`` is a loaded, checked and compiled list of policies; the decision
 is generated on first use (``codegen``) and cached, so a decision is one call into generated Python.
 An ``Authorizer`` is a platform set and, optionally, one tenant's set. A tenant set only narrows: a
 request is allowed only when the platform allows it, no tenant forbid holds and — if the tenant has
-permits for that action — one of them holds too. So no tenant policy can grant what the platform does
+permits for that action and resource type — one of them holds too. So no tenant policy can grant what the platform does
 not (``tests/unit/policy/test_tenant_narrowing.py`` checks it on random sets).
 """
 
@@ -65,11 +65,14 @@ class PolicySet:
         """Changes whenever the policies do (part of compiled-query cache keys)."""
         return hashlib.sha256(repr([p.est for p in self.policies]).encode()).hexdigest()[:12]
 
-    def decider(self, action: str | UID) -> Decider:
-        d = self._deciders.get(action)
+    def decider(self, action: str | UID, resource_type: str = "") -> Decider:
+        """The decision function for ``action`` (a narrowing set's also depends on the resource type)."""
+        key = (action, resource_type) if self.narrowing else action
+        d = self._deciders.get(key)
         if d is None:
-            d = compile_decider(self.policies, self.actions.entity(action_uid(action)), narrowing=self.narrowing)
-            self._deciders[action] = d
+            act = self.actions.entity(action_uid(action))
+            d = compile_decider(self.policies, act, narrowing=self.narrowing, resource_type=resource_type)
+            self._deciders[key] = d
         return d
 
 
@@ -105,6 +108,6 @@ class Authorizer:
         c = context if type(context) is Record else Record(context or {})
         ok, ids = self.platform.decider(action)(p, r, c, entities)
         if ok and self.tenant is not None:
-            ok2, ids2 = self.tenant.decider(action)(p, r, c, entities)
+            ok2, ids2 = self.tenant.decider(action, r.uid[0])(p, r, c, entities)
             return Decision(True, ids + ids2) if ok2 else Decision(False, ids2)
         return Decision(ok, ids)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pavedroad.policy.codegen import _Gen, action_matches
+from pavedroad.policy.codegen import _Gen, action_matches, targets
 from pavedroad.policy.entities import Entities, Entity, Record
 from pavedroad.policy.errors import PolicyError
 from pavedroad.policy.parse import Policy
@@ -319,6 +319,8 @@ def residual(  # noqa: PLR0917
     """Which rows of ``entity`` ``principal`` may ``action``: ``True``, ``False`` or a JSON-form condition."""
     ev = _Eval("", principal, action, entity, schema, Record(context or {}), entities or Entities())
     chosen = [p for p in policies if action_matches(p.action, action)]
+    if narrowing:
+        chosen = [p for p in chosen if not p.permit or targets(p.resource, entity)]
     forbids: list[Any] = []
     permits: list[Any] = []
     for p in chosen:

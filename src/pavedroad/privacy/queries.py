@@ -34,7 +34,7 @@ from pavedroad.privacy.audit import AuditEvent, Outcome, arecord, arecord_denial
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.disclosure import suppress_rows
 from pavedroad.privacy.rows import RowRule, afetch_granted, asend_granted, restrict, rules_for
-from pavedroad.privacy.shape import checked_shape, in_text
+from pavedroad.privacy.shape import _expanded_fields, checked_shape, in_text
 from pavedroad.query import (
     CompiledQuery,
     Compiler,
@@ -255,21 +255,71 @@ def _field_policy(matrix: AccessMatrix, policies: PolicyEngine | None) -> FieldP
 
 
 def _with_policy_rules(
-    rules: Sequence[RowRule], policies: PolicyEngine | None, principal: Principal, model: SemanticModel
-) -> tuple[RowRule, ...]:
-    """``rules`` and, for every entity whose rows the policies narrow for ``principal``, a rule holding the
-    policies' residual condition — so it leads every query on that entity, and navigation into the
-    entity is refused like navigation into any ruled one (``shape``)."""
+    rules: Sequence[RowRule], policies: PolicyEngine | None, principal: Principal, model: SemanticModel,
+    q: dict[str, Any],
+) -> tuple[RowRule, ...]:  # fmt: skip
+    """``rules`` and the policies' row filters for ``principal``: for every entity they narrow, a rule with
+    their residual condition (it leads a query on that entity, and marks the entity narrowed, so the shape
+    check refuses navigation into it); and for every many-to-one path of ``q`` into a narrowed entity, a
+    rule on the root with the residual read through that path (``job.confidential = false``), which
+    ``covers`` the path, so that navigation is allowed and filtered. A root row whose related row is
+    hidden is dropped (an optional relation with no row keeps it)."""
     if policies is None:
         return tuple(rules)
     role = frozenset({principal.role.value})
-    extra = []
+    root = str(q.get("from", ""))
+    out = list(rules)
+    narrowed: dict[str, dict[str, Any]] = {}
     for entity in model.entities:
         cond = policies.row_filter(principal, entity)
         if cond is not True:
-            unless = _NOTHING if cond is False else cond
-            extra.append(RowRule(entity, role, "id", None, unless, reason="policy"))
-    return (*rules, *extra)
+            narrowed[entity] = _NOTHING if cond is False else cond
+            out.append(RowRule(entity, role, "id", None, narrowed[entity], reason="policy"))
+    if narrowed and root in model.entities:
+        for path, entity, nullable in _many_to_one_paths(model, root, q):
+            if entity in narrowed:
+                cond = _through(narrowed[entity], path)
+                if nullable:
+                    cond = _any_of([*({"is_null": {"field": f}, "negated": False} for f in nullable), cond])
+                out.append(RowRule(root, role, "id", None, cond, reason="policy", covers=(path,)))
+    return tuple(out)
+
+
+def _many_to_one_paths(model: SemanticModel, root: str, q: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
+    """(dotted path, entity reached, foreign keys of its optional steps) for every chain of many-to-one
+    relations the query's fields (with the model's bodies expanded, as the shape check reads them) take."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    for dotted in _expanded_fields(model, root, q.get("steps", [])):
+        entity, path = root, ""
+        nullable: list[str] = []
+        for part in dotted.split(".")[:-1]:
+            relation = model.entities[entity].relations.get(part) if entity in model.entities else None
+            if relation is None or relation.cardinality != "many_to_one":
+                break
+            if not relation.required:
+                nullable = [*nullable, f"{path}.{relation.foreign_key}" if path else relation.foreign_key]
+            path = f"{path}.{part}" if path else part
+            entity = relation.entity
+            found.setdefault(path, (entity, nullable))
+    return [(p, e, n) for p, (e, n) in found.items()]
+
+
+def _through(cond: Any, path: str) -> Any:
+    """A condition on an entity, read from the root through ``path``."""
+    if isinstance(cond, dict):
+        if isinstance(cond.get("field"), str):
+            return {**cond, "field": f"{path}.{cond['field']}"}
+        return {k: _through(v, path) for k, v in cond.items()}
+    if isinstance(cond, list):
+        return [_through(v, path) for v in cond]
+    return cond
+
+
+def _any_of(conds: list[dict[str, Any]]) -> dict[str, Any]:
+    out = conds[-1]
+    for c in reversed(conds[:-1]):
+        out = {"op": "or", "args": [c, out]}
+    return out
 
 
 _NOTHING: dict[str, Any] = {"op": "=", "args": [{"value": 1}, {"value": 0}]}
@@ -334,7 +384,7 @@ async def arun_protected(
     ``duckdb`` (a connection holding copies of the tables) executes it there instead of on Postgres (the
     grants, ``k`` and the audit event stay in Postgres); ``compiler`` shares a compile cache."""
     req = _Request.of(principal, query, matrix, policies)
-    rules = _with_policy_rules(rules, policies, principal, model)
+    rules = _with_policy_rules(rules, policies, principal, model, req.q)
     schema: TenantSchema | None = None
     checked = False  # a shape refusal already points into the caller's query; later ones are relocated
     try:
@@ -387,7 +437,7 @@ async def aexplain_protected(
     policy and row rules (so ``analyze`` counts only rows the caller may read), the planner's estimates
     hidden, actual row counts hidden where disclosure control applies; an analyze is audited."""
     req = _Request.of(principal, query, matrix, policies)
-    rules = _with_policy_rules(rules, policies, principal, model)
+    rules = _with_policy_rules(rules, policies, principal, model, req.q)
     schema: TenantSchema | None = None
     shown = query if isinstance(query, str) else json.dumps(dict(query))
     checked = False  # a shape refusal already points into the caller's query; later ones are relocated

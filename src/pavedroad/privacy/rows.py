@@ -32,6 +32,7 @@ class RowRule:
     grants_sql: str | None  # ``None``: a condition only (a policy's residual), no grants to fetch
     unless: Mapping[str, Any] | None = None  # a JSON-form condition; ``{"user": true}`` marks the user id
     reason: str = ""
+    covers: tuple[str, ...] = ()  # many-to-one relation paths from ``entity`` whose rows the condition narrows
 
     def applies(self, entity: str, role: str) -> bool:
         return entity == self.entity and role in self.roles

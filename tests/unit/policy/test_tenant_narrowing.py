@@ -1,7 +1,8 @@
 """A tenant's policies only narrow the platform's: on random platform and tenant sets, a request the
 combination allows is one the platform allows; and the combination is exactly the platform's decision
 and the tenant's narrowing (no tenant forbid holds; a tenant permit holds if it has any for the action),
-each part decided by Cedar's own evaluator."""
+each part decided by Cedar's own evaluator (tenant permits narrow the action and resource type they
+target)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import random
 import cedarpy
 
 from pavedroad.policy import Authorizer, Entities, PolicySet, uid
-from pavedroad.policy.codegen import action_matches
+from pavedroad.policy.codegen import action_matches, targets
 from pavedroad.policy.entities import from_cedar_value
 from pavedroad.policy.parse import policies_to_est
 from pavedroad.testing.cedar_random import decision_world
@@ -44,7 +45,8 @@ def test_a_tenant_never_widens_and_narrows_exactly() -> None:
             got = combined.is_allowed(uid(req["principal"]), uid(req["action"]), uid(req["resource"]),
                                       from_cedar_value(req["context"]), store)  # fmt: skip
             action = actions.entity(uid(req["action"]))
-            has_permits = any(p.permit and action_matches(p.action, action) for p in tenant.policies)
+            has_permits = any(p.permit and action_matches(p.action, action) and targets(p.resource, "Doc")
+                              for p in tenant.policies)  # fmt: skip
             want = base[i] and no_forbid[i] and (some_permit[i] or not has_permits)
             checked += 1
             widened += got.allowed and not base[i]
