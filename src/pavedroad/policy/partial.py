@@ -99,7 +99,11 @@ class _Eval:
                 return right
             if right is (op == "&&"):
                 return left
-            return _Sym({"op": "and" if op == "&&" else "or", "args": [left.expr, right.expr]}, "Bool", left.reads)
+            return _Sym(
+                {"op": "and" if op == "&&" else "or", "args": [left.expr, right.expr]},
+                "Bool",
+                left.reads | _reads(right),
+            )
         if op == "!":
             v = self.bool_(self.ev(arg["arg"]))
             return _Sym({"op": "not", "args": [v.expr]}, "Bool", v.reads) if isinstance(v, _Sym) else not v
@@ -258,9 +262,16 @@ def _policy_residual(ev: _Eval, p: Policy) -> Any:
     except (CedarError, KeyError, TypeError):
         return False
     if isinstance(out, _Sym) and out.reads:
-        guards = [{"is_null": {"field": f}, "negated": True} for f in sorted(out.reads)]
+        present = _conjuncts(out.expr)  # ``resource has f && ...`` already guards f
+        guards = [g for f in sorted(out.reads) if (g := {"is_null": {"field": f}, "negated": True}) not in present]
         return _fold("and", [*guards, out.expr])
     return out.expr if isinstance(out, _Sym) else out
+
+
+def _conjuncts(expr: dict[str, Any]) -> list[dict[str, Any]]:
+    if expr.get("op") == "and":
+        return [c for arg in expr["args"] for c in _conjuncts(arg)]
+    return [expr]
 
 
 def _and(a: Any, b: Any) -> Any:
