@@ -259,7 +259,7 @@ def _policy_residual(ev: _Eval, p: Policy) -> Any:
             out = _and(out, v)
             if out is False:
                 return False
-    except (CedarError, KeyError, TypeError):
+    except CedarError:  # Cedar skips an erroring policy; anything else is a bug and raises (never fails open)
         return False
     if isinstance(out, _Sym) and out.reads:
         present = _conjuncts(out.expr)  # ``resource has f && ...`` already guards f
