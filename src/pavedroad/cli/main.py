@@ -48,6 +48,7 @@ GROUPS: tuple[Group, ...] = (
     Group("warehouse", "warehouse", "The DuckDB warehouse: sink, rebuild, Parquet export."),
     Group("custom-fields", "custom_fields", "Custom fields: list, define (with a classification) and reclassify."),
     Group("workflows", "workflows", "Durable workflows: list, show, retry and cancel runs."),
+    Group("policy", "policy", "Policies: who can do what, diff two policy sets, run a tenant's policy tests."),
 )
 
 _LISTING = "pavedroad.listing-commands"

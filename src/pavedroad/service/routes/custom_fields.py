@@ -14,7 +14,6 @@ import psycopg
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
-from pavedroad.privacy import FieldAccessPolicy
 from pavedroad.recruiting import custom_fields, reads
 from pavedroad.service.auth import current_principal
 from pavedroad.service.routes.recruiting_writes import IdempotencyKey, idempotent_write
@@ -26,7 +25,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 Entity = Annotated[str, Path(max_length=64, examples=["applications"])]
 Key = Annotated[str, Path(max_length=100, examples=["expected_salary"])]
 # The policy the guardrails judge every query with: a listing shows exactly what a query could read.
-POLICY = FieldAccessPolicy(reads.GUARDRAILS.matrix)
+POLICY = reads.GUARDRAILS.field_policy()
 
 
 @router.get("", summary="List the tenant's custom fields your role may read")
