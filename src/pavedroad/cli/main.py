@@ -47,6 +47,11 @@ GROUPS: tuple[Group, ...] = (
     Group("events", "events", "Event pipeline: outbox relay, status, schema checks, dead letters, replay."),
     Group("warehouse", "warehouse", "The DuckDB warehouse: sink, rebuild, Parquet export."),
     Group("custom-fields", "custom_fields", "Custom fields: list, define (with a classification) and reclassify."),
+    Group(
+        "schedule",
+        "schedule",
+        "Interview scheduling: solve a request file (earliest, balanced), or say why nothing fits.",
+    ),
 )
 
 _LISTING = "pavedroad.listing-commands"

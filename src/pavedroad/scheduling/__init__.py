@@ -11,6 +11,7 @@ first-fit baseline, ``explain`` names a minimal set of conflicting constraints w
 """
 
 from pavedroad.scheduling.explain import explain
+from pavedroad.scheduling.generate import generate_request
 from pavedroad.scheduling.greedy import greedy, measure
 from pavedroad.scheduling.model import (
     SLOT_MINUTES,
@@ -66,6 +67,7 @@ __all__ = [
     "TrainingPolicy",
     "WorkingHours",
     "explain",
+    "generate_request",
     "greedy",
     "measure",
     "parse_request",

@@ -134,11 +134,11 @@ class Formulation:
             if (role := self.request.stage(p, session.pool)) is not None
             and (role == "lead" or session.trainee_seats > 0)
         ]
-        if self.explain:
-            domain = fits
-        else:
-            # Prune: a start needs the candidate and a full panel of free leads.
-            domain = cand_starts & fits
+        # A start needs the candidate (the candidate's availability is a given, also when explaining: see
+        # ``pavedroad.scheduling.explain`` for how widening it is judged) and, unless explaining, a full
+        # panel of free leads.
+        domain = cand_starts & fits
+        if not self.explain:
             leads = np.zeros(self.grid.n, dtype=np.int64)
             for p, role in eligible:
                 if role == "lead":
@@ -152,9 +152,6 @@ class Formulation:
         else:
             start = m.new_int_var_from_domain(self._domain(domain), f"start[{cand.id}.{session.id}]")
         sv = SessionVars(cand, session, start, domain)
-        if self.explain:
-            lits = self._group(f"availability:{cand.id}", "availability", cand.id, cand.id)
-            m.add_linear_expression_in_domain(start, self._domain(cand_starts)).only_enforce_if(lits + cond)
         for p, role in eligible:
             self._seat(sv, p, role, cond)
         lead_seats = [lit for lit, role in sv.seats.values() if role == "lead"]
@@ -182,10 +179,13 @@ class Formulation:
             lit = m.new_bool_var(f"seat[{sv.candidate.id}.{sv.session.id}:{person.id}]")
             hours = self._group(f"working_hours:{person.id}", "working_hours", person.name, sv.candidate.id)[0]
             cal = self._group(f"calendar:{person.id}", "calendar", person.name, sv.candidate.id)[0]
-            variants = ((True, True, [hours, cal]), (True, False, [hours, ~cal]), (False, True, [~hours, cal]))
-            for use_h, use_c, on in variants:
-                allowed = starts(self._free_mask(person, use_h, use_c), d)
-                m.add_linear_expression_in_domain(sv.start, self._domain(allowed)).only_enforce_if([lit, *on])
+            # two constraints, one per group: with both imposed the start lies in both sets
+            for use_h, use_c, group in ((True, False, hours), (False, True, cal)):
+                allowed = starts(self._free_mask(person, use_h, use_c), d) & sv.domain
+                if not allowed.any():
+                    m.add_bool_or([~lit, ~group])
+                elif not allowed[sv.domain].all():
+                    m.add_linear_expression_in_domain(sv.start, self._domain(allowed)).only_enforce_if([lit, group])
         if cond:
             m.add_implication(lit, cond[0])
         sv.seats[person.id] = (lit, role)
@@ -344,11 +344,9 @@ class Formulation:
             cond = [self.present[sv.candidate.id]] if self.batch else []
             d = sv.session.duration_slots
             for room in self.request.rooms:
-                allowed = starts(self.grid.calendar_free(room.busy), d)
-                if not self.explain:
-                    allowed &= sv.domain
-                    if not allowed.any():
-                        continue
+                allowed = starts(self.grid.calendar_free(room.busy), d) & sv.domain
+                if not allowed.any():
+                    continue
                 lit = m.new_bool_var(f"room[{sv.key}:{room.id}]")
                 m.add_linear_expression_in_domain(sv.start, self._domain(allowed)).only_enforce_if(lit)
                 per_room.setdefault(room.id, []).append(m.new_optional_fixed_size_interval_var(sv.start, d, lit, "r"))

@@ -21,7 +21,7 @@ from pavedroad.scheduling.grid import Grid
 from pavedroad.scheduling.model import SchedulingRequest
 from pavedroad.scheduling.result import Objectives, Schedule, SolveOptions
 
-__all__ = ["lexicographic", "solve"]
+__all__ = ["best", "lexicographic", "solve"]
 
 LEVELS = ("unscheduled_sessions", "finish_slots", "load_cost", "new_interview_days")
 
@@ -145,14 +145,23 @@ def _windows(request: SchedulingRequest, grid: Grid, bound: Schedule) -> list[tu
 
 def solve(request: SchedulingRequest, options: SolveOptions | None = None) -> Schedule:
     """The best schedule for ``request`` (see the module docstring), or an ``infeasible`` answer that
-    carries an explanation.
+    carries an explanation."""
+    from pavedroad.scheduling.explain import explain
+
+    options = options or SolveOptions()
+    started = time.monotonic()
+    schedule = best(request, options)
+    if schedule.status == "infeasible":
+        schedule = schedule.model_copy(update={"explanation": explain(request, options)})
+    return schedule.model_copy(update={"wall_ms": _ms(started)})
+
+
+def best(request: SchedulingRequest, options: SolveOptions) -> Schedule:
+    """``solve`` without the explanation.
 
     A single candidate is solved one window at a time (see ``_windows``), which keeps each model to the
     slots that can hold the earliest schedule; a batch is solved as one model, started from the greedy's
     schedule."""
-    from pavedroad.scheduling.explain import explain
-
-    options = options or SolveOptions()
     started = time.monotonic()
     grid = Grid(request)
     baseline = greedy(request, grid)
@@ -168,7 +177,7 @@ def solve(request: SchedulingRequest, options: SolveOptions | None = None) -> Sc
                 continue
             schedule = lexicographic(form, options.model_copy(update={"time_limit_s": remaining}))
             if schedule is not None:
-                return schedule.model_copy(update={"wall_ms": _ms(started)})
+                return schedule
             if form.status != "infeasible":
                 status = "unknown"
                 break
@@ -177,19 +186,13 @@ def solve(request: SchedulingRequest, options: SolveOptions | None = None) -> Sc
         form.hint(baseline)
         schedule = lexicographic(form, options)
         if schedule is not None:
-            return schedule.model_copy(update={"wall_ms": _ms(started)})
+            return schedule
         status = form.status
     if status == "infeasible":
-        return Schedule(
-            status="infeasible",
-            solver="cp-sat",
-            placements=(),
-            explanation=explain(request, options),
-            wall_ms=_ms(started),
-        )
+        return Schedule(status="infeasible", solver="cp-sat", placements=())
     if baseline.placements:
-        return baseline.model_copy(update={"wall_ms": _ms(started)})
-    return Schedule(status="unknown", solver="cp-sat", placements=(), wall_ms=_ms(started))
+        return baseline
+    return Schedule(status="unknown", solver="cp-sat", placements=())
 
 
 def _ms(started: float) -> float:

@@ -22,6 +22,7 @@ from pavedroad.service.middleware import RequestContextMiddleware
 from pavedroad.service.routes import canary, events, flags, health, metrics, recruiting, recruiting_writes, slo
 from pavedroad.service.routes import custom_fields as custom_field_routes
 from pavedroad.service.routes import query as query_routes
+from pavedroad.service.routes import scheduling as scheduling_routes
 from pavedroad.settings import Settings
 from pavedroad.stack import MIGRATION_PACKAGES
 from pavedroad.tenancy import cache_for, follow_revocations
@@ -46,6 +47,7 @@ ROUTERS = (
     slo.router,
     canary.router,
     events.router,
+    scheduling_routes.router,
 )
 
 

@@ -23,6 +23,7 @@ LOADS = {
     "query": {"errors", "tenancy"},
     "querytools": {"errors", "query", "tenancy"},
     "resilience": {"errors"},
+    "scheduling": {"errors"},
     "slo": {"clock", "errors"},
     "tenancy": {"errors"},
     "warehouse": {"errors", "events", "tenancy"},

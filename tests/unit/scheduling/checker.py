@@ -83,7 +83,9 @@ def person_free(person: Interviewer, start: datetime, end: datetime) -> bool:
     return not any(_overlap(start, end, b.start, b.end) for b in person.busy)
 
 
-def violations(request: SchedulingRequest, placements: Iterable[PlacementLike], unscheduled: Iterable[str] = ()) -> list[str]:
+def violations(  # noqa: PLR0912 - one flat list of the rules, read top to bottom
+    request: SchedulingRequest, placements: Iterable[PlacementLike], unscheduled: Iterable[str] = ()
+) -> list[str]:
     """Every hard constraint the placements break (empty when the schedule is valid)."""
     out: list[str] = []
     placements = list(placements)
@@ -198,7 +200,9 @@ def _loads(
     return daily, weekly
 
 
-def objectives(request: SchedulingRequest, placements: Iterable[PlacementLike], unscheduled: Iterable[str] = ()) -> tuple[int, int, int, int]:
+def objectives(
+    request: SchedulingRequest, placements: Iterable[PlacementLike], unscheduled: Iterable[str] = ()
+) -> tuple[int, int, int, int]:
     """(unscheduled sessions, finish slots, load cost, new interview days) by their documented meaning."""
     placements = list(placements)
     skipped = set(unscheduled)

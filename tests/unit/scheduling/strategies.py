@@ -29,7 +29,9 @@ def tiny_requests(draw: st.DrawFn, *, candidates: int = 1, booked: bool = True, 
         pools = sorted(draw(st.sets(st.sampled_from(["a", "b"]), max_size=2)))
         training = []
         if "a" not in pools and draw(st.booleans()):
-            training = [{"pool": "a", "shadows_done": draw(st.integers(0, 2)), "reverse_shadows_done": draw(st.integers(0, 2))}]
+            training = [
+                {"pool": "a", "shadows_done": draw(st.integers(0, 2)), "reverse_shadows_done": draw(st.integers(0, 2))}
+            ]
         busy = []
         for _ in range(draw(st.integers(0, 2))):
             day, slot, length = draw(st.integers(0, days - 1)), draw(st.integers(34, 42)), draw(st.integers(1, 3))
@@ -41,7 +43,10 @@ def tiny_requests(draw: st.DrawFn, *, candidates: int = 1, booked: bool = True, 
                 "id": f"p{k}",
                 "name": f"Person {k}",
                 "timezone": draw(st.sampled_from(["UTC", "Europe/London", "Europe/Berlin"])),
-                "working_hours": {"start": draw(st.sampled_from(["08:00", "09:00"])), "end": draw(st.sampled_from(["11:00", "17:00"]))},
+                "working_hours": {
+                    "start": draw(st.sampled_from(["08:00", "09:00"])),
+                    "end": draw(st.sampled_from(["11:00", "17:00"])),
+                },
                 "pools": pools,
                 "training": training,
                 "busy": busy,
@@ -107,7 +112,11 @@ def _options(request: SchedulingRequest, cand_index: int, session_index: int) ->
             end = t + SLOT * s.duration_slots
             free = [p for p in request.interviewers if person_free(p, t, end)]
             leads = [p.id for p in free if role_of(request, p, s.pool) == "lead"]
-            trainees = [(p.id, role_of(request, p, s.pool)) for p in free if role_of(request, p, s.pool) in ("shadow", "reverse_shadow")]
+            trainees = [
+                (p.id, role_of(request, p, s.pool))
+                for p in free
+                if role_of(request, p, s.pool) in ("shadow", "reverse_shadow")
+            ]
             rooms: list[str | None] = [r.id for r in request.rooms] if s.needs_room else [None]
             for panel in itertools.combinations(leads, s.panel_size):
                 for extra in itertools.combinations(trainees, s.trainee_seats):

@@ -75,5 +75,6 @@ def test_a_batch_is_scheduled_jointly_and_checked() -> None:
     schedule = solve(request, SolveOptions(time_limit_s=20))
     baseline = greedy(request)
     assert violations(request, schedule.placements, schedule.unscheduled) == []
-    assert schedule.objectives is not None and baseline.objectives is not None
+    assert schedule.objectives is not None
+    assert baseline.objectives is not None
     assert schedule.objectives.unscheduled_sessions <= baseline.objectives.unscheduled_sessions
