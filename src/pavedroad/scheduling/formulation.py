@@ -99,9 +99,6 @@ class Formulation:
             self.literals[key] = self.model.new_bool_var(key)
         return [self.literals[key]]
 
-    def _free_mask(self, person: Interviewer, hours: bool, calendar: bool) -> Mask:
-        return self.grid.person_free(person, hours=hours, calendar=calendar)
-
     def _domain(self, mask: Mask) -> Any:
         return self.cp.Domain.from_intervals(intervals_of(mask))
 
@@ -114,36 +111,38 @@ class Formulation:
             self.present[cand.id] = present
             cond = [present] if self.batch else []
             avail = self.grid.covered(cand.availability)
+            if not self.batch and not all(self._start_domain(s, avail).any() for s in cand.sessions):
+                self.empty = True  # some session cannot start anywhere: nothing more to build
+                return
             svars = [self._session(cand, s, avail, cond) for s in cand.sessions]
             self.sessions.extend(svars)
             self._candidate_constraints(cand, svars, cond)
         self._people_constraints()
         self._rooms()
 
-    def _session(self, cand: Candidate, session: Session, avail: Mask, cond: list[Any]) -> SessionVars:
-        m, d = self.model, session.duration_slots
+    def _start_domain(self, session: Session, avail: Mask) -> Mask:
+        """Where the session may start: inside the window, while the candidate is free (a given, also when
+        explaining: see ``pavedroad.scheduling.explain`` for how widening it is judged) and, unless
+        explaining, while a full panel of qualified leads is free."""
+        d = session.duration_slots
         inside = np.ones(self.grid.n, dtype=bool)
         if self.window is not None:
             inside[: self.window[0]] = False
             inside[self.window[1] + 1 :] = False
-        fits = starts(inside, d)
-        cand_starts = starts(avail, d)
+        domain = starts(avail & inside, d)
+        if not self.explain:
+            domain &= self.grid.free_leads(session.pool, d) >= session.panel_size
+        return domain
+
+    def _session(self, cand: Candidate, session: Session, avail: Mask, cond: list[Any]) -> SessionVars:
+        m = self.model
+        domain = self._start_domain(session, avail)
         eligible = [
             (p, role)
             for p in self.request.interviewers
             if (role := self.request.stage(p, session.pool)) is not None
             and (role == "lead" or session.trainee_seats > 0)
         ]
-        # A start needs the candidate (the candidate's availability is a given, also when explaining: see
-        # ``pavedroad.scheduling.explain`` for how widening it is judged) and, unless explaining, a full
-        # panel of free leads.
-        domain = cand_starts & fits
-        if not self.explain:
-            leads = np.zeros(self.grid.n, dtype=np.int64)
-            for p, role in eligible:
-                if role == "lead":
-                    leads += starts(self._free_mask(p, True, True), d)
-            domain &= leads >= session.panel_size
         if not domain.any():
             self.empty = True
             # Nowhere to start: the session (so the candidate) cannot be scheduled.
@@ -169,7 +168,7 @@ class Formulation:
     def _seat(self, sv: SessionVars, person: Interviewer, role: str, cond: list[Any]) -> None:
         m, d = self.model, sv.session.duration_slots
         if not self.explain:
-            allowed = starts(self._free_mask(person, True, True), d) & sv.domain
+            allowed = self.grid.person_starts(person, d) & sv.domain
             if not allowed.any():
                 return
             lit = m.new_bool_var(f"seat[{sv.candidate.id}.{sv.session.id}:{person.id}]")
@@ -181,7 +180,7 @@ class Formulation:
             cal = self._group(f"calendar:{person.id}", "calendar", person.name, sv.candidate.id)[0]
             # two constraints, one per group: with both imposed the start lies in both sets
             for use_h, use_c, group in ((True, False, hours), (False, True, cal)):
-                allowed = starts(self._free_mask(person, use_h, use_c), d) & sv.domain
+                allowed = self.grid.person_starts(person, d, hours=use_h, calendar=use_c) & sv.domain
                 if not allowed.any():
                     m.add_bool_or([~lit, ~group])
                 elif not allowed[sv.domain].all():
@@ -316,7 +315,7 @@ class Formulation:
                     m.add(sum(ons) <= cap).only_enforce_if(lits)
         if person.weekly_limit is not None:
             lits = self._group(f"weekly_load:{pid}", "weekly_load", person.name, cand, detail=str(person.weekly_limit))
-            for days in local.weeks().values():
+            for days in local.weeks.values():
                 ons = [on for k in days for on in per_day.get(k, [])]
                 cap = max(0, person.weekly_limit - sum(existing.get(k, 0) for k in days))
                 if len(ons) > cap:

@@ -74,7 +74,7 @@ class _Greedy:
         if p.daily_limit is not None and existing.get(k, 0) + self.book.per_day.get((p.id, k), 0) >= p.daily_limit:
             return False
         if p.weekly_limit is not None:
-            week = next(days for days in local.weeks().values() if k in days)
+            week = next(days for days in local.weeks.values() if k in days)
             used = sum(existing.get(j, 0) + self.book.per_day.get((p.id, j), 0) for j in week)
             if used >= p.weekly_limit:
                 return False

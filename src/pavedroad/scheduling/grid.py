@@ -23,7 +23,7 @@ __all__ = ["Grid", "LocalDays"]
 Mask = NDArray[np.bool_]
 
 
-@dataclass(frozen=True)
+@dataclass
 class LocalDays:
     """The local calendar of one time zone over the horizon: each slot's local date index, and each
     date's first and last slot (slots are in time order, so a date's slots are contiguous)."""
@@ -34,6 +34,7 @@ class LocalDays:
     minute: NDArray[np.int64]
     ranges: tuple[tuple[int, int], ...]
 
+    @cached_property
     def weeks(self) -> dict[tuple[int, int], list[int]]:
         """ISO week → the date indices in it."""
         out: dict[tuple[int, int], list[int]] = {}
@@ -51,6 +52,9 @@ class Grid:
     _days: dict[str, LocalDays] = field(default_factory=dict)
     _free: dict[tuple[str, bool, bool], Mask] = field(default_factory=dict)
     _existing: dict[str, dict[int, int]] = field(default_factory=dict)
+    _starts: dict[tuple[str, int, bool, bool], Mask] = field(default_factory=dict)
+    _working: dict[tuple[str, WorkingHours], Mask] = field(default_factory=dict)
+    _leads: dict[tuple[str, int], NDArray[np.int64]] = field(default_factory=dict)
 
     @cached_property
     def n(self) -> int:
@@ -114,6 +118,13 @@ class Grid:
         return self._mark(np.floor(first), np.ceil(last))
 
     def working(self, tz: str, hours: WorkingHours) -> Mask:
+        """Slots inside ``hours`` in zone ``tz``; cached per zone and hours."""
+        key = (tz, hours)
+        if key not in self._working:
+            self._working[key] = self._working_mask(tz, hours)
+        return self._working[key]
+
+    def _working_mask(self, tz: str, hours: WorkingHours) -> Mask:
         local = self.days(tz)
         start = hours.start.hour * 60 + hours.start.minute
         end = hours.end.hour * 60 + hours.end.minute
@@ -133,6 +144,24 @@ class Grid:
                 free &= self.calendar_free(person.busy)
             self._free[key] = free
         return self._free[key]
+
+    def person_starts(self, person: Interviewer, duration: int, *, hours: bool = True, calendar: bool = True) -> Mask:
+        """Slots where ``person`` is free for ``duration`` slots in a row; cached."""
+        key = (person.id, duration, hours, calendar)
+        if key not in self._starts:
+            self._starts[key] = starts(self.person_free(person, hours=hours, calendar=calendar), duration)
+        return self._starts[key]
+
+    def free_leads(self, pool: str, duration: int) -> NDArray[np.int64]:
+        """Per slot, how many people qualified to lead ``pool`` are free for ``duration`` slots from it."""
+        key = (pool, duration)
+        if key not in self._leads:
+            count = np.zeros(self.n, dtype=np.int64)
+            for p in self.request.interviewers:
+                if self.request.stage(p, pool) == "lead":
+                    count += self.person_starts(p, duration)
+            self._leads[key] = count
+        return self._leads[key]
 
     def existing_interviews(self, person: Interviewer) -> dict[int, int]:
         """Booked interviews per local date index of ``person`` (by their start), inside the horizon."""
