@@ -168,7 +168,7 @@ def main() -> None:
     console.print(table)
     batched = bench_batch(batch, 100, 60.0)
     console.print(batched)
-    explained = bench_explain(100, 3 if args.quick else 10)
+    explained = bench_explain(100, 3 if args.quick else 5)
     console.print(explained)
     greedy_days = batched["greedy_days_to_onsite"]
     summary = {

@@ -84,6 +84,7 @@ class Formulation:
         self.people = {p.id: p for p in request.interviewers}
         self.batch = len(request.candidates) > 1
         self.terms: dict[str, tuple[LinearExprT, int]] = {}  # objective term → (expression, upper bound)
+        self._previous: dict[tuple[str, str], tuple[int, frozenset[Seat], str | None]] = {}
         self.empty = False  # some session has nowhere to start (so the model is infeasible unless a batch)
         self.status = "unknown"  # set by the solver: optimal, feasible, infeasible or unknown
         self._build()
@@ -396,28 +397,53 @@ class Formulation:
             )
         return tuple(placements), tuple(unscheduled)
 
-    def hint(self, schedule: Schedule) -> None:
-        """Start the search from ``schedule`` (the greedy's): its starts, seats, rooms and candidates."""
-        m = self.model
+    def hint(self, schedule: Schedule, seconds: float = 10.0) -> None:
+        """Start the search from ``schedule`` (the greedy's). Its starts, seats, rooms and candidates are
+        completed into a value for every variable (a copy of the model with them fixed, solved by
+        propagation), so the solver holds a feasible solution from its first step."""
+        from ortools.sat.python import cp_model
+
+        fixed = self.model.clone()
+        for var, value in self._decisions(schedule):
+            fixed.add(fixed.get_int_var_from_proto_index(var.index) == value)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = seconds
+        if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            for var, value in self._decisions(schedule):  # a partial hint is still a direction
+                self.model.add_hint(var, value)
+            return
+        solution = solver.response_proto.solution
+        for i in range(len(self.model.proto.variables)):
+            self.model.add_hint(self.model.get_int_var_from_proto_index(i), int(solution[i]))
+
+    def _decisions(self, schedule: Schedule) -> list[tuple[Any, int]]:
         placed = {(p.candidate, p.session): p for p in schedule.placements}
-        for cid, present in self.present.items():
-            if not isinstance(present, bool):
-                m.add_hint(present, cid not in schedule.unscheduled)
+        out: list[tuple[Any, int]] = [
+            (present, int(cid not in schedule.unscheduled))
+            for cid, present in self.present.items()
+            if not isinstance(present, bool)
+        ]
         for sv in self.sessions:
             p = placed.get(sv.key)
             if p is None:
                 continue
-            m.add_hint(sv.start, p.start_slot)
+            out.append((sv.start, p.start_slot))
             chosen = {seat.interviewer for seat in p.seats}
-            for pid, (lit, _role) in sv.seats.items():
-                m.add_hint(lit, pid in chosen)
-            for rid, lit in sv.rooms.items():
-                m.add_hint(lit, rid == p.room)
+            out.extend((lit, int(pid in chosen)) for pid, (lit, _role) in sv.seats.items())
+            out.extend((lit, int(rid == p.room)) for rid, lit in sv.rooms.items())
+        return out
+
+    def moved(self, placements: tuple[Placement, ...]) -> int:
+        """Sessions of the schedule given to ``keep`` whose start, seats or room differ in ``placements``."""
+        now = {(p.candidate, p.session): (p.start_slot, frozenset(p.seats), p.room) for p in placements}
+        return sum(now.get(key) != before for key, before in self._previous.items())
 
     def keep(self, previous: Schedule) -> tuple[Any, int]:
         """Moved sessions w.r.t. ``previous``: a session stays when its start, every seat and its room stay."""
         m = self.model
         before = {(p.candidate, p.session): p for p in previous.placements}
+        self._previous = {key: (p.start_slot, frozenset(p.seats), p.room) for key, p in before.items()}
         moved: list[Any] = []
         for sv in self.sessions:
             prev = before.get(sv.key)

@@ -16,20 +16,23 @@ from typing import Any
 
 from pavedroad.errors import InternalError
 from pavedroad.scheduling.formulation import Formulation
-from pavedroad.scheduling.greedy import greedy
+from pavedroad.scheduling.greedy import greedy, measure
 from pavedroad.scheduling.grid import Grid
 from pavedroad.scheduling.model import SchedulingRequest
-from pavedroad.scheduling.result import Objectives, Schedule, SolveOptions
+from pavedroad.scheduling.result import Schedule, SolveOptions
 
 __all__ = ["best", "lexicographic", "solve"]
 
 LEVELS = ("unscheduled_sessions", "finish_slots", "load_cost", "new_interview_days")
 
 
-def _solver(options: SolveOptions, seconds: float) -> Any:
+def _solver(options: SolveOptions, seconds: float, *, large: bool = False) -> Any:
     from ortools.sat.python import cp_model
 
     solver = cp_model.CpSolver()
+    if large:  # a batch: probing and symmetry detection cost seconds of presolve for little
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.symmetry_level = 0
     solver.parameters.num_workers = options.workers
     solver.parameters.random_seed = options.seed
     solver.parameters.max_time_in_seconds = max(0.01, seconds)
@@ -76,19 +79,20 @@ def lexicographic(
 
     started = time.monotonic()
     terms = {**(extra or {}), **form.objective_terms()}
-    values = {name: expr for name, (expr, _bound) in terms.items() if isinstance(expr, int)}
     gap = 0.0
     proven = True
     found: Any = None
     form.status = "unknown"
-    for stage in stages(terms):
-        remaining = options.time_limit_s - (time.monotonic() - started)
+    plan = stages(terms)
+    for k, stage in enumerate(plan):
+        # the time left is shared by the stages left (the first one gets more only if it needs it)
+        remaining = (options.time_limit_s - (time.monotonic() - started)) / (1 if found is None else len(plan) - k)
         objective = _weighted(stage)
         if found is not None and remaining <= 0:
             proven = False
             break
         form.model.minimize(objective)
-        solver = _solver(options, remaining)
+        solver = _solver(options, remaining, large=form.batch)
         status = solver.solve(form.model)
         if status == cp_model.MODEL_INVALID:
             raise InternalError(f"the scheduling model is invalid: {form.model.validate()}")
@@ -107,16 +111,20 @@ def lexicographic(
         form.model.add(objective <= value)
         found = solver
         _hint(form, solver)
-    for name, (expr, _bound) in terms.items():
-        values.setdefault(name, int(found.value(expr)))
     form.status = "optimal" if proven else "feasible"
     placements, unscheduled = form.read(found.value)
+    schedule = Schedule(status="feasible", solver="cp-sat", placements=placements, unscheduled=unscheduled)
+    # Objective values are measured on the placements: a level the time limit cut short leaves its
+    # auxiliary variables wherever the search left them, so their values would not say what it costs.
+    objectives = measure(form.request, form.grid, schedule)
+    if extra and "moved_sessions" in extra:
+        objectives = objectives.model_copy(update={"moved_sessions": form.moved(placements)})
     return Schedule(
         status="optimal" if proven else "feasible",
         solver="cp-sat",
         placements=placements,
         unscheduled=unscheduled,
-        objectives=Objectives(**{k: values.get(k, 0) for k in (*LEVELS, "moved_sessions")}),
+        objectives=objectives,
         gap=round(gap, 6),
         wall_ms=round((time.monotonic() - started) * 1000, 3),
     )
@@ -183,7 +191,7 @@ def best(request: SchedulingRequest, options: SolveOptions) -> Schedule:
                 break
     else:
         form = Formulation(request, grid)
-        form.hint(baseline)
+        form.hint(baseline, seconds=max(1.0, options.time_limit_s / 4))
         schedule = lexicographic(form, options)
         if schedule is not None:
             return schedule
