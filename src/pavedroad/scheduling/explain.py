@@ -4,7 +4,8 @@ The request is built with one assumption literal per relaxable group (``Formulat
 CP-SAT's ``sufficient_assumptions_for_infeasibility`` gives a conflicting subset; deleting members one at
 a time (keeping a deletion whenever the rest still conflicts) shrinks it to a *minimal* set: every group
 in it is needed, so relaxing any single one of them allows a schedule. For each kind in the set the
-request is solved again with those groups relaxed (everything else kept) to say which day that allows.
+request is solved again with those groups relaxed (everything else kept) to name a day that would then
+work: the greedy's first day when it finds a schedule (fast), else CP-SAT's earliest, else none.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pavedroad.scheduling.formulation import Formulation, GroupInfo
+from pavedroad.scheduling.greedy import greedy
 from pavedroad.scheduling.grid import Grid, starts
 from pavedroad.scheduling.model import Interval, SchedulingRequest, WorkingHours
 from pavedroad.scheduling.result import ConflictMember, Explanation, Relaxation, Schedule, SolveOptions
@@ -201,19 +203,26 @@ def explain(request: SchedulingRequest, options: SolveOptions | None = None, bud
     core, proven = found
     members = [form.groups[k] for k in core]
     relaxations: list[Relaxation] = []
-    widened = best(relaxed(request, (), widen=True), options)
-    needed = widened.placements or best(relaxed(request, set(form.groups) - set(core), widen=True), options).placements
+
+    def works(changed: SchedulingRequest) -> Schedule:
+        """A schedule for ``changed``: the greedy's when it finds one (fast), else CP-SAT's."""
+        quick = greedy(changed)
+        return quick if quick.placements else best(changed, options)
+
+    widened = works(relaxed(request, (), widen=True))
+    needed = widened.placements or works(relaxed(request, set(form.groups) - set(core), widen=True)).placements
     if needed:
         cid = request.candidates[0].id
         members.insert(0, GroupInfo(f"availability:{cid}", "availability", cid, cid))
         relaxations.append(_relaxation("availability", members[:1], _earliest(request, widened)))
     for kind in dict.fromkeys(g.kind for g in members if g.kind != "availability"):
         of_kind = [g for g in members if g.kind == kind]
-        keep = [k for k in form.literals if k not in {g.key for g in of_kind}]
-        status, solver = _solve(form, keep, 1.0, optimise=True)
-        earliest = None
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            earliest = _first_day(form, solver)
+        earliest = _earliest(request, greedy(relaxed(request, {g.key for g in of_kind})))
+        if earliest is None:
+            keep = [k for k in form.literals if k not in {g.key for g in of_kind}]
+            status, solver = _solve(form, keep, 1.0, optimise=True)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                earliest = _first_day(form, solver)
         relaxations.append(_relaxation(kind, of_kind, earliest))
     return Explanation(
         headline=_headline(request, members),

@@ -60,6 +60,16 @@ class _Greedy:
         self.book = _Book(grid)
         self.existing = {p.id: grid.existing_interviews(p) for p in request.interviewers}
         self._starts: dict[tuple[str, int], Mask] = {}
+        self._eligible: dict[str, list[tuple[Interviewer, str]]] = {}
+        self._people = {p.id: p for p in request.interviewers}
+
+    def eligible(self, pool: str) -> list[tuple[Interviewer, str]]:
+        """The people who may sit in a session of ``pool``, in the request's order, with their seat."""
+        if pool not in self._eligible:
+            self._eligible[pool] = [
+                (p, role) for p in self.request.interviewers if (role := self.request.stage(p, pool)) is not None
+            ]
+        return self._eligible[pool]
 
     def _can_start(self, key: str, free: Callable[[], Mask], d: int, s: int) -> bool:
         """Whether ``d`` slots from ``s`` are free in the calendar ``free()`` (computed once per key)."""
@@ -82,20 +92,13 @@ class _Greedy:
 
     def _person_ok(self, p: Interviewer, s: int, d: int) -> bool:
         key = f"p:{p.id}"
-        return (
-            self._can_start(key, lambda: self.grid.person_free(p), d, s)
-            and self.book.free(key, s, d)
-            and self._load_ok(p, s)
-        )
+        return bool(self.grid.person_starts(p, d)[s]) and self.book.free(key, s, d) and self._load_ok(p, s)
 
     def _seats(self, session: Session, s: int) -> tuple[Seat, ...] | None:
         d = session.duration_slots
         leads: list[Seat] = []
         trainees: list[Seat] = []
-        for p in self.request.interviewers:
-            role = self.request.stage(p, session.pool)
-            if role is None:
-                continue
+        for p, role in self.eligible(session.pool):
             wanted = leads if role == "lead" else trainees
             limit = session.panel_size if role == "lead" else session.trainee_seats
             if len(wanted) < limit and self._person_ok(p, s, d):
@@ -115,7 +118,7 @@ class _Greedy:
 
     def _commit(self, p: Placement, sign: int) -> None:
         for seat in p.seats:
-            person = next(x for x in self.request.interviewers if x.id == seat.interviewer)
+            person = self._people[seat.interviewer]
             k = int(self.grid.days(person.timezone).day_of_slot[p.start_slot])
             key = (seat.interviewer, k)
             self.book.per_day[key] = self.book.per_day.get(key, 0) + sign
