@@ -23,6 +23,7 @@ from pavedroad.scheduling.result import ConflictMember, Explanation, Relaxation,
 
 __all__ = ["explain", "minimal_conflict", "relaxed"]
 
+DEADLINE_S = 20.0  # wall time for shrinking a conflict; past it the conflict is returned unproven
 WALL_GUARD_S = 30.0  # a solve that the deterministic budget has not stopped by then is abandoned
 _KIND_TEXT = {
     "availability": "the candidate's availability windows",
@@ -73,11 +74,18 @@ def _solve(form: Formulation, assumed: Iterable[str], budget: float, *, optimise
     return int(solver.solve(form.model)), solver
 
 
-def minimal_conflict(form: Formulation, budget: float = 5.0) -> tuple[list[str], bool] | None:
-    """The keys of a minimal conflicting set of groups and whether minimality was proven within
-    ``budget`` deterministic seconds per solve; ``None`` when the request is feasible with every group imposed."""
+def minimal_conflict(
+    form: Formulation, budget: float = 5.0, deadline_s: float = DEADLINE_S
+) -> tuple[list[str], bool] | None:
+    """The keys of a minimal conflicting set of groups and whether minimality was proven (within
+    ``budget`` deterministic seconds per solve, and ``deadline_s`` of wall time for the whole shrinking,
+    which bounds the work a huge conflict can cause); ``None`` when the request is feasible with every
+    group imposed."""
+    import time
+
     from ortools.sat.python import cp_model
 
+    started = time.monotonic()
     keys = sorted(form.literals)
     status, solver = _solve(form, keys, budget)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -93,6 +101,8 @@ def minimal_conflict(form: Formulation, budget: float = 5.0) -> tuple[list[str],
     for key in list(core):
         if key not in core:
             continue
+        if time.monotonic() - started > deadline_s:
+            return core, False
         trial = [k for k in core if k != key]
         status, solver = _solve(small, trial, budget)
         if status == cp_model.INFEASIBLE:
