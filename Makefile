@@ -8,15 +8,17 @@ help: ## list the verbs
 setup: ## create .venv and install the locked dependencies
 	python3 scripts/bootstrap.py setup
 
-lint: ## ruff over src, tests, benchmarks; the package layers (import-linter contracts in pyproject.toml)
+lint: ## ruff over src, tests, benchmarks; mypy over tests (non-strict); the package layers (import-linter contracts)
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy tests
 	$(BIN)/lint-imports
 
 format: ## ruff format
 	$(BIN)/ruff format src tests benchmarks scripts
 
-types: ## mypy strict on src
+types: ## mypy strict on src, non-strict on tests
 	$(BIN)/mypy
+	$(BIN)/mypy tests
 
 test: ## the whole suite (as CI runs it)
 	python3 scripts/bootstrap.py test

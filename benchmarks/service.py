@@ -3,13 +3,15 @@ the SLO recorder and info-level JSON logging, on the embedded Postgres.
 
 * **Data**: the recruiting generator (``--quick``: 100k applications; full: 1M) over 20 tenants.
 * **Load**: open loop at ``--rate`` requests/s (default 100), each request's latency measured from its
-  *scheduled* send time (no coordinated omission); a mix of list reads (``GET /v1/jobs``, ``GET
+  *intended* send time (no coordinated omission); a mix of list reads (``GET /v1/jobs``, ``GET
   /v1/applications/{id}``), list-view queries and report queries (``POST /v1/query``) with admin keys of the
   largest tenants. A bounded number of requests: it stops by itself. The service runs as deployed on the
   2-core target: ``pavedroad serve --workers 2`` (one event loop per core; with one, Python work queued on
-  a single loop during bursts and set the tail). The load comes from a lean HTTP/1.1
-  keep-alive client (``LoopbackClient``, ~0.2 ms of CPU a request): httpx spent ~7 ms of CPU a request,
-  so on 2 cores the load generator took more CPU than the service it measured.
+  a single loop during bursts and set the tail). The load comes from loadtest (npm, pinned by
+  ``loadgen/package-lock.json``, installed on first use), whose ``requestsPerSecond`` timer sends on schedule
+  whatever the responses; ``loadgen/driver.mjs`` gives it the planned requests and times each from its
+  intended send. Its CPU per request is reported (``loadgen_cpu_ms_per_request``): on 2 cores the generator
+  competes with the service it measures (httpx took ~7 ms a request, Artillery 1.1 to 2.2 ms).
 * **Baseline in the same run**: two ``pavedroad serve`` processes on the same database, one with the
   recorder and info JSON logs (as deployed), one without either; phases alternate A/B/A/B and medians of
   the per-phase figures are reported. Errors are any non-2xx answer or transport failure.
@@ -18,16 +20,18 @@ the SLO recorder and info-level JSON logging, on the embedded Postgres.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
+import resource
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -43,6 +47,11 @@ from pavedroad.stack import all_migration_sources, create_database
 console = Console(stderr=True)
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+LOADGEN = Path(__file__).resolve().parent / "loadgen"  # driver.mjs and the pinned loadtest
+TIMEOUT_MS = 30_000
+CONNECTIONS = 64  # keep-alive connections shared by all requests, as a proxy in front would hold
+IDLE_MS = 4_000  # an idle connection closes before uvicorn's 5 s keep-alive timeout closes it
+LAG_WARN_MS = 10.0  # a phase whose sends ran later than this (p99) measured the generator, not the service
 
 LIST_VIEW = (
     'applications | where status = "active" | select id, job = job.title, applied_at | sort -applied_at, id | take 50'
@@ -55,6 +64,7 @@ REPORTS = (
 )
 CLASSES = ("list_jobs", "get_application", "query_list", "query_report")
 MIX = (("list_jobs", 0.40), ("get_application", 0.30), ("query_list", 0.15), ("query_report", 0.15))
+BODIES = [json.dumps({"query": q}) for q in (LIST_VIEW, *REPORTS)]
 
 
 def start_service(
@@ -87,140 +97,103 @@ def start_service(
     raise SystemExit("service did not become ready in 60 s")
 
 
-class LoopbackClient:
-    """HTTP/1.1 over keep-alive loopback connections (at most ``size``), nothing more: a request is one
-    write of prepared bytes and a read of the status line, headers and a Content-Length body."""
-
-    def __init__(self, url: str, size: int = 64, timeout_s: float = 30.0) -> None:
-        parsed = httpx.URL(url)
-        self.host, self.port = "127.0.0.1", parsed.port or 80
-        self.free: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-        self.open = 0
-        self.size = size
-        self.timeout_s = timeout_s
-        self.released = asyncio.Condition()
-        self.failures: dict[str, int] = {}  # why requests got no response, by exception name
-
-    def _failed(self, exc: BaseException) -> int:
-        name = type(exc).__name__
-        self.failures[name] = self.failures.get(name, 0) + 1
-        return 0
-
-    async def _conn(self, fresh: bool) -> tuple[tuple[asyncio.StreamReader, asyncio.StreamWriter], bool]:
-        """A connection and whether it was reused (it may have been closed by the server while idle);
-        ``fresh`` opens a new one (after a stale one, the others idle as long may be stale too)."""
-        async with self.released:
-            while not self.free and self.open >= self.size:
-                await self.released.wait()
-            if self.free and not fresh:
-                return self.free.pop(), True
-            if self.free:  # keep the pool's size: the new connection takes an idle one's place
-                self.free.pop(0)[1].close()
-                self.open -= 1
-            self.open += 1
-        try:
-            return await asyncio.open_connection(self.host, self.port), False
-        except OSError:
-            await self._release(None)
-            raise
-
-    async def _release(self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None) -> None:
-        async with self.released:
-            if conn is None:
-                self.open -= 1
-            else:
-                self.free.append(conn)
-            self.released.notify()
-
-    async def request(self, method: str, path: str, key: str, body: bytes = b"") -> int:
-        """The response's status (0 when the connection failed or timed out). A keep-alive connection the
-        server closed while idle is replaced and the request sent again, as HTTP clients do."""
-        head = (
-            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {key}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        for attempt in range(2):
-            try:
-                conn, reused = await self._conn(fresh=attempt > 0)
-            except OSError as exc:
-                return self._failed(exc)
-            reader, writer = conn
-            try:
-                writer.write(head + body)
-                status, _ = await asyncio.wait_for(self._response(reader), self.timeout_s)
-            except (asyncio.IncompleteReadError, ConnectionError) as exc:
-                writer.close()
-                await self._release(None)
-                stale = isinstance(exc, ConnectionError) or not exc.partial
-                if reused and stale and attempt == 0:
-                    continue  # closed by the server before it read the request: send it again
-                return self._failed(exc)
-            except (TimeoutError, OSError, ValueError) as exc:
-                writer.close()
-                await self._release(None)
-                return self._failed(exc)
-            await self._release(conn)
-            return status
-        return 0
-
-    @staticmethod
-    async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-                chunks.append(await reader.readexactly(size + 2))
-                if size == 0:
-                    return status, b"".join(chunks)
-        return status, await reader.readexactly(int(headers.get("content-length", "0")))
-
-    async def aclose(self) -> None:
-        for _, writer in self.free:
-            writer.close()
+def loadtest_driver() -> list[str]:
+    """The command that runs ``loadgen/driver.mjs`` under Node.js, after installing the pinned loadtest
+    into ``loadgen/node_modules`` on first use (``npm ci`` from the lock file; from npm's cache when it
+    holds the packages)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        raise SystemExit("the load generator needs Node.js >= 16 and npm: `sudo apt-get install nodejs npm`")
+    wanted = json.loads((LOADGEN / "package.json").read_text())["dependencies"]["loadtest"]
+    installed = LOADGEN / "node_modules" / "loadtest" / "package.json"
+    if not installed.exists() or json.loads(installed.read_text())["version"] != wanted:
+        argv = [npm, "ci", "--prefix", str(LOADGEN), "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"]
+        console.print(f"installing loadtest {wanted}: {' '.join(argv[1:])}")
+        if subprocess.run(argv, check=False, stdout=subprocess.DEVNULL).returncode != 0:
+            raise SystemExit(f"could not install loadtest: `{' '.join(argv)}` failed")
+    return [node, str(LOADGEN / "driver.mjs")]
 
 
-async def load(
-    url: str, keys: list[str], ids: dict[str, list[int]], *, rate: float, seconds: float, rng: random.Random
-) -> dict[str, object]:
-    """Open-loop load for ``seconds``; latency from each request's scheduled time."""
+@dataclass
+class Phase:
+    """What one phase measured: latency in ms by request class, from each request's intended send."""
+
+    lat: dict[str, list[float]]
+    errors: int
+    throughput: float
+    error_statuses: dict[str, int]
+    requests: int
+    cpu_s: float  # the generator's CPU time for the phase, Node.js start-up included
+    lag_p99_ms: float  # how late the generator sent its requests (inside the latencies above)
+
+
+def plan(
+    keys: list[str], ids: dict[str, list[int]], *, rate: float, seconds: float, rng: random.Random
+) -> list[list[object]]:
+    """``rate * seconds`` requests of the mix, in send order: class, method, path, API key, body index
+    (into ``BODIES``; -1 for none)."""
+    requests: list[list[object]] = []
+    for _ in range(int(rate * seconds)):
+        cls, key = _pick(rng.random()), rng.choice(keys)
+        if cls == "list_jobs":
+            requests.append([cls, "GET", "/v1/jobs?limit=50", key, -1])
+        elif cls == "get_application":
+            requests.append([cls, "GET", f"/v1/applications/{rng.choice(ids[key])}", key, -1])
+        elif cls == "query_list":
+            requests.append([cls, "POST", "/v1/query", key, 0])
+        else:
+            requests.append([cls, "POST", "/v1/query", key, 1 + rng.randrange(len(REPORTS))])
+    return requests
+
+
+def load(
+    driver: list[str],
+    url: str,
+    keys: list[str],
+    ids: dict[str, list[int]],
+    *,
+    rate: float,
+    seconds: float,
+    rng: random.Random,
+) -> Phase:
+    """One open-loop phase of ``seconds`` at ``rate`` requests/s, sent by loadtest."""
+    requests = plan(keys, ids, rate=rate, seconds=seconds, rng=rng)
+    with tempfile.TemporaryDirectory(prefix="pavedroad-loadgen-") as tmp:
+        plan_path, result_path = Path(tmp) / "plan.json", Path(tmp) / "result.json"
+        plan_path.write_text(
+            json.dumps(
+                {
+                    "url": url,
+                    "rate": rate,
+                    "timeout_ms": TIMEOUT_MS,
+                    "connections": CONNECTIONS,
+                    "idle_ms": IDLE_MS,
+                    "bodies": BODIES,
+                    "requests": requests,
+                }
+            )
+        )
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run([*driver, str(plan_path), str(result_path)], check=False, capture_output=True, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0:
+            raise SystemExit(f"the load driver failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        result = json.loads(result_path.read_text())
     lat: dict[str, list[float]] = {c: [] for c in CLASSES}
     errors = 0
     statuses: dict[str, int] = {}
-    n = int(rate * seconds)
-    plan = []
-    for i in range(n):
-        plan.append((i / rate, _pick(rng.random()), rng.choice(keys)))
-    bodies = {q: json.dumps({"query": q}).encode() for q in (LIST_VIEW, *REPORTS)}
-    http = LoopbackClient(url)
-    start = time.perf_counter()
-
-    async def one(at: float, cls: str, key: str) -> None:
-        nonlocal errors
-        delay = start + at - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if cls == "list_jobs":
-            status = await http.request("GET", "/v1/jobs?limit=50", key)
-        elif cls == "get_application":
-            status = await http.request("GET", f"/v1/applications/{rng.choice(ids[key])}", key)
-        elif cls == "query_list":
-            status = await http.request("POST", "/v1/query", key, bodies[LIST_VIEW])
-        else:
-            status = await http.request("POST", "/v1/query", key, bodies[rng.choice(REPORTS)])
-        lat[cls].append((time.perf_counter() - (start + at)) * 1000)
+    for cls, status, ms, why in zip(
+        result["classes"], result["status"], result["latency_ms"], result["failure"], strict=True
+    ):
+        if ms is not None:
+            lat[cls].append(ms)
         if not 200 <= status < 300:
             errors += 1
-            statuses[f"{cls}:{status}"] = statuses.get(f"{cls}:{status}", 0) + 1
-
-    await asyncio.gather(*(one(at, cls, key) for at, cls, key in plan))
-    elapsed = time.perf_counter() - start
-    await http.aclose()
-    statuses.update({f"no response:{k}": v for k, v in http.failures.items()})
-    return {"lat": lat, "errors": errors, "throughput": n / elapsed, "error_statuses": statuses}
+            kind = f"no response:{why or 'unfinished'}" if status == 0 else f"{cls}:{status}"
+            statuses[kind] = statuses.get(kind, 0) + 1
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    lag = pct([float(v) for v in result["lag_ms"]], 0.99)
+    return Phase(lat, errors, len(requests) / result["elapsed_s"], statuses, len(requests), cpu, lag)
 
 
 def _pick(r: float) -> str:
@@ -233,12 +206,12 @@ def _pick(r: float) -> str:
     return MIX[-1][0]
 
 
-def _error_kinds(results: dict[str, list[dict[str, object]]]) -> dict[str, int]:
+def _error_kinds(results: dict[str, list[Phase]]) -> dict[str, int]:
     """Errors counted by ``endpoint:status`` over every phase."""
     kinds: dict[str, int] = {}
     for runs in results.values():
         for run in runs:
-            for kind, count in run["error_statuses"].items():  # type: ignore[attr-defined]
+            for kind, count in run.error_statuses.items():
                 kinds[kind] = kinds.get(kind, 0) + count
     return kinds
 
@@ -259,6 +232,7 @@ def main() -> None:
         "--workers", type=int, default=2, help="service worker processes (one per core of the 2-core target)"
     )
     args = parser.parse_args()
+    driver = loadtest_driver()
     applications = args.applications or (100_000 if args.quick else 1_000_000)
     phase_s = 8.0 if args.quick else 30.0
     rounds = 2 if args.quick else 3
@@ -293,14 +267,17 @@ def main() -> None:
         without, url_b = start_service(owner, root, instrumented=False, workers=args.workers)
         services += [with_rec, without]
         rng = random.Random(5)
-        asyncio.run(load(url_a, admin_keys, ids, rate=args.rate, seconds=2, rng=rng))  # warm both
-        asyncio.run(load(url_b, admin_keys, ids, rate=args.rate, seconds=2, rng=rng))
-        results: dict[str, list[dict[str, object]]] = {"with": [], "without": []}
+        warm = load(driver, url_a, admin_keys, ids, rate=args.rate, seconds=2, rng=rng)  # warm both
+        load(driver, url_b, admin_keys, ids, rate=args.rate, seconds=2, rng=rng)
+        results: dict[str, list[Phase]] = {"with": [], "without": []}
         for r in range(rounds):
             for name, url in (
                 (("with", url_a), ("without", url_b)) if r % 2 == 0 else (("without", url_b), ("with", url_a))
             ):
-                results[name].append(asyncio.run(load(url, admin_keys, ids, rate=args.rate, seconds=phase_s, rng=rng)))
+                phase = load(driver, url, admin_keys, ids, rate=args.rate, seconds=phase_s, rng=rng)
+                if phase.lag_p99_ms > LAG_WARN_MS:
+                    console.print(f"[red]the load generator fell behind: p99 {phase.lag_p99_ms:.0f} ms late to send")
+                results[name].append(phase)
     finally:
         for proc in services:
             proc.send_signal(signal.SIGINT)
@@ -312,9 +289,12 @@ def main() -> None:
         pg.stop()
 
     def merged(name: str, cls: str) -> list[float]:
-        return [v for run in results[name] for v in run["lat"][cls]]  # type: ignore[index]
+        return [v for run in results[name] for v in run.lat[cls]]
 
-    table = Table(title=f"service at {args.rate:.0f} req/s, {applications:,} applications (ms from scheduled send)")
+    table = Table(
+        title=f"service at {args.rate:.0f} req/s (loadtest, open loop), {applications:,} applications"
+        " (ms from intended send)"
+    )
     table.add_column("endpoint")
     for col in ("p50 with", "p99 with", "p50 without", "p99 without"):
         table.add_column(col, justify="right")
@@ -324,7 +304,19 @@ def main() -> None:
     console.print(table)
     lists = merged("with", "list_jobs") + merged("with", "get_application")
     lists_b = merged("without", "list_jobs") + merged("without", "get_application")
-    errors = sum(int(run["errors"]) for runs in results.values() for run in runs)  # type: ignore[call-overload]
+    errors = sum(run.errors for runs in results.values() for run in runs)
+    phases = [run for runs in results.values() for run in runs]
+    # the generator's CPU a request: a phase's CPU less the warm-up's (the same start-up, fewer requests)
+    phase_cpu, phase_n = (
+        statistics.median(run.cpu_s for run in phases),
+        statistics.median(run.requests for run in phases),
+    )
+    loadgen_cpu_ms = 1000 * (phase_cpu - warm.cpu_s) / max(1.0, phase_n - warm.requests)
+    lag_p99 = max(run.lag_p99_ms for run in phases)
+    console.print(
+        f"load generator (loadtest): {loadgen_cpu_ms:.2f} ms of CPU a request, {warm.cpu_s:.2f} s to start;"
+        f" sends at most {lag_p99:.1f} ms late (p99 of a phase)"
+    )
     kinds = _error_kinds(results)
     if kinds:
         console.print(f"errors by endpoint:status (0 = no response): {kinds}")
@@ -332,7 +324,7 @@ def main() -> None:
         "applications": applications,
         "rate_rps": args.rate,
         "workers": args.workers,
-        "throughput_rps": round(statistics.median(float(run["throughput"]) for run in results["with"]), 1),  # type: ignore[arg-type]
+        "throughput_rps": round(statistics.median(run.throughput for run in results["with"]), 1),
         "list_p50_ms": round(pct(lists, 0.5), 2),
         "list_p99_ms": round(pct(lists, 0.99), 2),
         "query_list_p99_ms": round(pct(merged("with", "query_list"), 0.99), 2),
@@ -341,7 +333,10 @@ def main() -> None:
         "list_p99_without_recorder_ms": round(pct(lists_b, 0.99), 2),
         "list_p50_recorder_overhead_pct": round(100 * (pct(lists, 0.5) / pct(lists_b, 0.5) - 1), 1),
         "errors": errors,
-        "requests": sum(len(v) for runs in results.values() for run in runs for v in run["lat"].values()),  # type: ignore[union-attr]
+        "requests": sum(run.requests for run in phases),
+        "load_generator": f"loadtest {json.loads((LOADGEN / 'package.json').read_text())['dependencies']['loadtest']}",
+        "loadgen_cpu_ms_per_request": round(loadgen_cpu_ms, 3),
+        "loadgen_send_lag_p99_ms": round(lag_p99, 2),
     }
     print(json.dumps(figures))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
@@ -21,7 +23,7 @@ def _two_tenants(owner_url: str) -> None:
 
 
 @pytest.fixture
-def pool(database: TestDatabase) -> ConnectionPool:
+def pool(database: TestDatabase) -> Iterator[ConnectionPool]:
     _two_tenants(database.owner_url)
     with ConnectionPool(database.app_url, min_size=1, max_size=1, open=True) as p:
         yield p

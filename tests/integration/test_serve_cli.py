@@ -30,7 +30,7 @@ def test_serve_prints_where_it_listens(database: TestDatabase, tmp_path: Path) -
     )
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True)
+    reader = threading.Thread(target=lambda: list(map(lines.put, proc.stdout or ())), daemon=True)
     reader.start()
     said = ""
     try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import psycopg
 
 from pavedroad.privacy.dsr import targets_for
@@ -35,6 +34,8 @@ def erase_in_warehouse(
     duck: Any, pg: psycopg.Connection, registry: Registry, *, tenant: str, table: str, subject_id: int
 ) -> dict[str, int]:
     """Rows changed per warehouse table for one subject (``duck``: a DuckDB connection, the writer)."""
+    import duckdb  # the caller holds a DuckDB connection; importing the privacy block must not load it
+
     present = _duck_columns(duck)
     changed: dict[str, int] = {}
     for linked in subject_graph(pg, table):

@@ -30,6 +30,7 @@ import pytest
 from pavedroad.query import (
     Compiler,
     CustomField,
+    Dialect,
     Limits,
     QueryError,
     QueryLimitError,
@@ -78,7 +79,7 @@ def parse_case(text: str) -> tuple[dict[str, str], dict[str, str]]:
     return meta, sections
 
 
-def render(query: str, dialect: str, params: dict[str, Any], meta: dict[str, str]) -> str:
+def render(query: str, dialect: Dialect, params: dict[str, Any], meta: dict[str, str]) -> str:
     """The compiled SQL, or the rendered error; ``meta`` holds the case's headers (model, role, limits)."""
     params = dict(params)
     cursor = params.pop("__cursor", None)  # a page cursor (the previous page's last sort key)

@@ -19,9 +19,9 @@ from pavedroad.canary import Action, Policy
 from pavedroad.canary.controller import Controller, Rollout
 from pavedroad.canary.drivers import FlagsRampDriver, SloSlicesSource, flag_rollouts
 from pavedroad.canary.memory import MemorySink
-from pavedroad.canary.ports import CohortSpec
+from pavedroad.canary.ports import CohortSpec, RampCommand
 from pavedroad.canary.store import PostgresDecisionSink, latest_per_rollout, recent
-from pavedroad.flags import Actor, compile_snapshot, set_ramp
+from pavedroad.flags import Actor, FlagSet, compile_snapshot, set_ramp
 from pavedroad.flags.store import arun, history, load_state, put_flag
 from pavedroad.slo.middleware import SLOMiddleware
 from pavedroad.slo.recorder import Recorder
@@ -72,7 +72,7 @@ class SearchService:
         self.snapshot = compile_snapshot(state.flag_set, version=state.version, clock=self.clock.time)
 
 
-def load_state_placeholder() -> object:
+def load_state_placeholder() -> FlagSet:
     from pavedroad.flags import parse_flag_set
 
     return parse_flag_set({"flags": {}})
@@ -171,7 +171,7 @@ async def test_failing_flag_path_is_rolled_back_while_the_service_keeps_serving(
     assert [(r.flag, r.cohorts.baseline, r.cohorts.canary) for r in discovered] == [(FLAG, "off", "on")]
 
 
-def _read() -> object:
+def _read() -> RampCommand:
     from pavedroad.canary.ports import RampCommand, RampOp
 
     return RampCommand(RampOp.READ)

@@ -90,7 +90,7 @@ async def test_app_role_reads_only_its_tenant_and_cannot_mark_delivered(
 def test_relay_role_reads_across_tenants_without_bypassrls(database: TestDatabase, world: World) -> None:
     """pavedroad_relay is NOBYPASSRLS, and pavedroad_app never has BYPASSRLS either."""
     with psycopg.connect(database.owner_url) as conn:
-        flags = dict(
+        flags: dict[str, bool] = dict(
             conn.execute(
                 "select rolname, rolbypassrls from pg_roles where rolname in ('pavedroad_app', 'pavedroad_relay')"
             ).fetchall()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from copy import deepcopy
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -142,7 +143,7 @@ def test_an_admin_cannot_revert_another_tenants_override(api: Api) -> None:
     assert client.get("/v1/flags/new-ui/evaluate", headers=_h(keys["acme"]["admin"])).json()["reason"] == "DISABLED"
 
 
-SECRET_BETA = {
+SECRET_BETA: dict[str, Any] = {
     "state": "ENABLED",
     "variants": {"on": True, "off": False},
     "defaultVariant": "off",

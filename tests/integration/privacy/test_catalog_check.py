@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from pavedroad.cli.guard import stack_registry
-from pavedroad.db import source_from_dir
+from pavedroad.db import MigrationSource, source_from_dir
 from pavedroad.privacy import Registry, run_catalog_check
 from pavedroad.stack import all_migration_sources
 from pavedroad.testing import TestServers
 
 
-def _extra(tmp_path: Path, sql: str) -> list[object]:
+def _extra(tmp_path: Path, sql: str) -> list[MigrationSource]:
     (tmp_path / "0001_bad.sql").write_text(sql)
     return [*all_migration_sources(), source_from_dir("bad", tmp_path)]
 

@@ -4,6 +4,7 @@ across tables and outbox payloads, keeps the facts, honours holds and retention,
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import psycopg
 import pytest
@@ -23,7 +24,7 @@ def worlds(database: TestDatabase) -> tuple[World, World]:
     return seed_tenant(database.owner_url, "alpha"), seed_tenant(database.owner_url, "beta")
 
 
-def _audit(owner_url: str, action: str) -> list[tuple[object, ...]]:
+def _audit(owner_url: str, action: str) -> list[tuple[Any, ...]]:
     with psycopg.connect(owner_url) as conn:
         return conn.execute(
             "select tenant_id, entity, subject_id, outcome, reason, row_count from audit_events where action = %s",
@@ -167,7 +168,7 @@ def test_audit_events_are_append_only(database: TestDatabase, worlds: tuple[Worl
 def _mirror(owner_url: str, tables: list[str]) -> object:
     """A DuckDB copy of ``tables`` (JSON columns left out), like the warehouse's mirror."""
     import duckdb
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type information
 
     duck = duckdb.connect()
     with psycopg.connect(owner_url) as conn:

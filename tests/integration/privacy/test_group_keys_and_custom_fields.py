@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -39,7 +40,7 @@ def pool(database: TestDatabase) -> Iterator[ConnectionPool]:
         yield p
 
 
-def _run(pool: ConnectionPool, world: World, role: str, query: str) -> dict[str, object]:
+def _run(pool: ConnectionPool, world: World, role: str, query: str) -> dict[str, Any]:
     principal = Principal(world.tenant, world.users[role], Role(role))
     return run(pool, principal, query, model=recruiting_model(), guard=GUARDRAILS).to_dict()
 

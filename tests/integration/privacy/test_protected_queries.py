@@ -4,6 +4,7 @@ only in suppressed aggregates, hostile literals stay data, and every run or refu
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -30,7 +31,7 @@ def pool(database: TestDatabase) -> Iterator[ConnectionPool]:
         yield p
 
 
-def _run(pool: ConnectionPool, world: World, role: str, query: str, **kw: object) -> dict[str, object]:
+def _run(pool: ConnectionPool, world: World, role: str, query: str, **kw: object) -> dict[str, Any]:
     principal = Principal(world.tenant, world.users[role], Role(role))
     result = run(pool, principal, query, model=recruiting_model(), guard=GUARDRAILS, **kw)  # type: ignore[arg-type]
     return result.to_dict()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -38,7 +39,7 @@ def env(database: TestDatabase, tmp_path: Path) -> Iterator[tuple[TestClient, Wo
         yield client, world, keys
 
 
-def _get(env: tuple[TestClient, World, dict[str, str]], role: str, path: str) -> tuple[int, dict[str, object]]:
+def _get(env: tuple[TestClient, World, dict[str, str]], role: str, path: str) -> tuple[int, dict[str, Any]]:
     client, _, keys = env
     response = client.get(path, headers={"Authorization": f"Bearer {keys[role]}", "x-request-id": f"req-{role}"})
     return response.status_code, response.json()

@@ -121,7 +121,7 @@ def test_no_grouping_shows_a_sensitive_value_of_a_group_under_k(  # noqa: PLR091
         shown[key] = truth[key]
     assert len(body.rows) == len(truth)
     for line in _lines(list(truth)):
-        hidden = [key for key in line if key not in shown]
-        if hidden and len(hidden) < len(line):  # visible cells subtracted from the line total
-            assert len(hidden) >= 2, f"{query}: one hidden cell in a line {line}"
-            assert sum(truth[key] for key in hidden) >= k
+        hidden_keys = [key for key in line if key not in shown]
+        if hidden_keys and len(hidden_keys) < len(line):  # visible cells subtracted from the line total
+            assert len(hidden_keys) >= 2, f"{query}: one hidden cell in a line {line}"
+            assert sum(truth[key] for key in hidden_keys) >= k

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -43,7 +44,7 @@ def client(database: TestDatabase, tmp_path: Path) -> Iterator[tuple[TestClient,
         yield c, keys
 
 
-def _post(client: TestClient, key: str, body: dict[str, object]) -> tuple[int, dict[str, object]]:
+def _post(client: TestClient, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     resp = client.post("/v1/query", json=body, headers={"Authorization": f"Bearer {key}"})
     return resp.status_code, resp.json()
 

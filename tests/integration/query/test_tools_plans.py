@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -28,7 +29,7 @@ def plan_db(servers: TestServers) -> Iterator[tuple[TestDatabase, str]]:
     servers.drop_database(db)
 
 
-def _record(db: TestDatabase, tenant: str) -> dict[str, object]:
+def _record(db: TestDatabase, tenant: str) -> dict[str, Any]:
     return record_plans(db.owner_url, tenant, SUITE, model=recruiting_model(), now=PLAN_NOW, dataset=PLAN_DATASET)
 
 

@@ -105,7 +105,7 @@ def test_time_in_stage_medians_are_plausible(seeded: tuple[TestDatabase, SeedRep
     """Median days between entering a stage and the next move lies between 1 and 15 for every stage type."""
     database, _ = seeded
     with psycopg.connect(database.owner_url) as conn:
-        medians = dict(
+        medians: dict[str, float] = dict(
             conn.execute(
                 "select s.stage_type, percentile_cont(0.5) within group"
                 "   (order by extract(epoch from n.moved_at - t.moved_at) / 86400)"
@@ -173,7 +173,7 @@ def test_custom_fields_of_every_type_with_typed_values(seeded: tuple[TestDatabas
             "select entity, array_agg(distinct field_type order by field_type) from custom_field_definitions"
             " group by entity"
         ).fetchall()
-        json_types = dict(
+        json_types: dict[str, list[str]] = dict(
             conn.execute("""
             select d.field_type, array_agg(distinct jsonb_typeof(c.custom -> d.key))
               from custom_field_definitions d
@@ -233,7 +233,8 @@ def test_second_seed_appends_and_later_inserts_do_not_collide(seeded: tuple[Test
             "insert into candidates (tenant_id, first_name, last_name, email)"
             " values ('acme', 'New', 'Person', 'new@example.com') returning id"
         ).fetchone()
-        job, stage = conn.execute("select job_id, id from job_stages where position = 1 limit 1").fetchone()
+        assert cand is not None
+        job, stage = conn.execute("select job_id, id from job_stages where position = 1 limit 1").fetchall()[0]
         app = conn.execute(
             "insert into applications (tenant_id, candidate_id, job_id, current_stage_id)"
             " values ('acme', %s, %s, %s) returning id",
@@ -271,7 +272,7 @@ def test_a_failed_seed_loads_nothing(database: TestDatabase, monkeypatch: pytest
     from pavedroad.recruiting.generator import seeder
 
     calls = {"n": 0}
-    real = seeder.build_chunk
+    real = seeder.build_chunk  # type: ignore[attr-defined]  # the name the seeder calls, patched below
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         calls["n"] += 1

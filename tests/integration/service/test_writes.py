@@ -17,7 +17,7 @@ def _auth(key: str, idem: str | None = None) -> dict[str, str]:
     return headers
 
 
-NEW = {
+NEW: dict[str, Any] = {
     "job_id": 1,
     "source_id": 1,
     "candidate": {"first_name": "Ada", "last_name": "Byron", "email": "ada@example.com"},

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from pavedroad.recruiting.tenants import ensure_demo_keys
 from pavedroad.service.app import create_app
 from pavedroad.settings import load_settings
-from pavedroad.slo import counts_query, decode_counts
+from pavedroad.slo import SliceFlusher, counts_query, decode_counts
 from pavedroad.testing import TestDatabase
 
 
@@ -84,7 +84,9 @@ def test_slo_api_status_top_and_burndown(database: TestDatabase, keys: dict[str,
         for _ in range(20):
             client.get("/v1/jobs", headers=_auth(alpha))
         assert client.app.state.slo_flusher is not None  # type: ignore[attr-defined]
-        client.portal.call(client.app.state.slo_flusher.flush)  # type: ignore[attr-defined]
+        flusher: SliceFlusher = client.app.state.slo_flusher  # type: ignore[attr-defined]
+        assert client.portal is not None
+        client.portal.call(flusher.flush)
 
         top = client.get("/v1/slo/top", params={"by": "p99", "window": "1h"}, headers=_auth(alpha))
         assert top.status_code == 200, top.text
@@ -140,7 +142,9 @@ def test_api_slos_and_top_count_api_routes_only(database: TestDatabase, keys: di
         for path in ("/dashboard/login", "/dashboard/login", "/dashboard/static/dashboard.css", "/docs",
                      "/openapi.json", "/no/such/page"):  # fmt: skip
             client.get(path)
-        client.portal.call(client.app.state.slo_flusher.flush)  # type: ignore[attr-defined]
+        flusher: SliceFlusher = client.app.state.slo_flusher  # type: ignore[attr-defined]
+        assert client.portal is not None
+        client.portal.call(flusher.flush)
         top = client.get("/v1/slo/top", params={"by": "total", "window": "1h"}, headers=_auth(alpha))
         assert top.status_code == 200, top.text
         ranked = [r["route"] for r in top.json()["routes"]]

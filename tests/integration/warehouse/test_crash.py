@@ -105,7 +105,7 @@ async def test_kill_relay_and_sink_repeatedly_loses_and_duplicates_nothing(  # n
     sink = Proc(["sink", *base, str(path)], tmp_path / "sink.log")
     relay.start()
     sink.start()
-    stop, made = asyncio.Event(), []
+    stop, made = asyncio.Event(), list[int]()
     writing = asyncio.create_task(writer(app_pool, world, stop, made))
     try:
         for _ in range(ITERATIONS):

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pavedroad.events import Event
-from pavedroad.warehouse import Column, Const, Insert, Table, Update, Warehouse
+from pavedroad.warehouse import Column, Const, Insert, Projection, Table, Update, Warehouse
 
 THINGS = Table(
     "things",
@@ -21,7 +21,7 @@ THINGS = Table(
     ),
     ("tenant_id", "id"),
 )
-PROJ = {
+PROJ: dict[str, tuple[Projection, ...]] = {
     "made": (Insert("things", {"id": "id", "size": "size", "state": Const("new")}),),
     "sized": (Update("things", {"id": "id", "size": "size"}),),
     "closed": (Update("things", {"id": "id", "state": Const("closed")}),),

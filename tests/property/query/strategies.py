@@ -22,7 +22,7 @@ def _quote(v: object) -> str:
 def fields(model: SemanticModel, entity: str, depth: int = 1) -> list[tuple[str, str]]:
     """(path, type) of usable fields on ``entity`` and its many-to-one neighbours."""
     ent = model.entities[entity]
-    out = [(n, f.type) for n, f in ent.fields.items()
+    out: list[tuple[str, str]] = [(n, f.type) for n, f in ent.fields.items()
            if f.queryable and f.type in _VALUES | {"bool": None} and f.classification != "sensitive"]  # fmt: skip
     if depth:
         for rname, rel in ent.relations.items():
@@ -92,22 +92,22 @@ def valid_query(draw: st.DrawFn, model: SemanticModel) -> str:
         joiner = draw(st.sampled_from([" and ", " or "]))
         steps.append(f"where {joiner.join(draw(st.lists(predicate(fs), min_size=1, max_size=2)))}")
     rels = many(model, entity)
-    if rels and draw(st.booleans()):
+    if rels and bool(draw(st.booleans())):
         rel, rfs = draw(st.sampled_from(rels))
-        conds = [draw(predicate(rfs))] if rfs and draw(st.booleans()) else []
+        conds = [draw(predicate(rfs))] if rfs and bool(draw(st.booleans())) else []
         if draw(st.booleans()):
             conds += draw(outer_condition(rfs, fs))
         cond = f", {' and '.join(conds)}" if conds else ""
         steps.append(f"where {'not ' if draw(st.booleans()) else ''}any({rel}{cond})")
     numeric = [p for p, t in fs if t in ("int", "number")]
     groupable = [p for p, t in fs if t in ("string", "bool", "int")]
-    if groupable and draw(st.booleans()):
+    if groupable and bool(draw(st.booleans())):
         keys = draw(st.lists(st.sampled_from(groupable), min_size=0, max_size=2, unique=True))
         aggs = ["n = count()"]
         if numeric:
             agg = draw(st.sampled_from(["sum", "min", "max", "avg", "count"]))
             aggs.append(f"m = {agg}({draw(st.sampled_from(numeric))})")
-        if rels and draw(st.booleans()):
+        if rels and bool(draw(st.booleans())):
             aggs.append(f"r = count({draw(st.sampled_from(rels))[0]})")
         aggs += [f"o = {x}" for x in draw(outer_aggregate(rels, fs, "count"))]
         if keys:

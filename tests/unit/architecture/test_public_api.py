@@ -27,11 +27,23 @@ APP_ONLY = {"pavedroad.events.nats_server", "pavedroad.query.warehouse_copy", "p
 APPS = {"cli", "service", "stack", "workers", "testing"}
 
 
+def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of a module body, with those of ``if TYPE_CHECKING:`` (names served lazily by a
+    module ``__getattr__``; the runtime check below proves each one resolves)."""
+    flat: list[ast.stmt] = []
+    for node in body:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            flat.extend(node.body)
+        else:
+            flat.append(node)
+    return flat
+
+
 def _bound_and_listed(init: Path) -> tuple[set[str], set[str]]:
     bound: set[str] = set()
     listed: set[str] = set()
-    for node in ast.parse(init.read_text()).body:
-        if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+    for node in _top_level(ast.parse(init.read_text()).body):
+        if isinstance(node, ast.ImportFrom) and node.module not in {"__future__", "typing"}:
             bound |= {alias.asname or alias.name for alias in node.names}
         elif isinstance(node, ast.Import):
             bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}

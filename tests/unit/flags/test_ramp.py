@@ -62,7 +62,7 @@ def test_ramp_position_reads_the_flag_metadata() -> None:
 
 def test_anchored_slices_start_at_fixed_points() -> None:
     """Each variant's slice starts at its anchor whatever the percentage; slices never overlap."""
-    split = [("a", 1), ("b", 1), ("c", 2)]
+    split: list[tuple[str, float]] = [("a", 1), ("b", 1), ("c", 2)]
     for pct in (0, 1, 10, 50, 99, 100):
         slices = anchored_ranges(split, pct)
         assert [lo for lo, _, _ in slices] == [0, 1 << 30, 1 << 31]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
@@ -61,7 +63,7 @@ def test_exceptions_are_formatted_then_redacted() -> None:
 def test_the_processor_runs_in_a_structlog_chain() -> None:
     lines: list[str] = []
 
-    def sink(_: object, __: str, event_dict: dict[str, object]) -> str:
+    def sink(_: object, __: str, event_dict: MutableMapping[str, Any]) -> str:
         lines.append(str(event_dict))
         raise structlog.DropEvent
 

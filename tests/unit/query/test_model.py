@@ -6,6 +6,7 @@ import pytest
 
 from pavedroad.errors import ConfigurationError
 from pavedroad.query import parse_model
+from pavedroad.query.model import FunctionDef, MeasureDef
 from pavedroad.recruiting.model import recruiting_model
 
 BASE = """
@@ -39,7 +40,8 @@ def test_bad_models_fail_at_load_naming_the_path(extra: str, message: str) -> No
 def test_every_measure_and_function_documents_its_choices() -> None:
     model = recruiting_model()
     for ent in model.entities.values():
-        for m in (*ent.measures.values(), *ent.functions.values()):
+        documented: list[MeasureDef | FunctionDef] = [*ent.measures.values(), *ent.functions.values()]
+        for m in documented:
             assert len(m.description) > 10
 
 

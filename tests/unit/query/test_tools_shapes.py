@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime
 
 from pavedroad.query import TenantSchema, from_json, parse_text, to_json
-from pavedroad.querytools import ShapeBuffer, TimedCompiler, shape_id, shape_of
+from pavedroad.querytools import ShapeBuffer, ShapeRecord, TimedCompiler, shape_id, shape_of
 from pavedroad.querytools.shapes import last_compile, make_record
 from pavedroad.recruiting.model import recruiting_model
 
@@ -43,7 +43,7 @@ def test_sampling_follows_the_injected_random_source() -> None:
     assert ShapeBuffer(sample=1.0).wants()
 
 
-def _record() -> object:
+def _record() -> ShapeRecord:
     compiler = TimedCompiler(clock=iter([1.0, 1.25]).__next__)
     compiler.compile(
         f'jobs | where title = "{MARK}" | select id', model=recruiting_model(), schema=TenantSchema("acme")

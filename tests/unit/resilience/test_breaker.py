@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from pavedroad.resilience import CircuitBreaker, Mode, Outcome
@@ -201,6 +203,6 @@ def test_every_transition_bumps_the_epoch() -> None:
     "kwargs",
     [{"failure_rate": 0}, {"failure_rate": 1.5}, {"slow_call_rate": 0}, {"minimum_calls": 0}, {"half_open_probes": 0}],
 )
-def test_invalid_policies_are_refused(kwargs: dict[str, float]) -> None:
+def test_invalid_policies_are_refused(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         CircuitBreaker(**kwargs)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pavedroad.resilience import RetryBudget
+from pavedroad.resilience import BudgetState, RetryBudget
 
 
-def drain(budget: RetryBudget, state, now: float) -> tuple[object, int]:
+def drain(budget: RetryBudget, state: BudgetState, now: float) -> tuple[BudgetState, int]:
     granted = 0
     while True:
         state, ok = budget.try_retry(state, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,7 +19,7 @@ EVENTS = {"version": "prometheus/v1", "service": "svc", "slos": [{
 }]}
 
 
-def _rules(document: dict[str, object]) -> dict[str, dict[str, object]]:
+def _rules(document: dict[str, object]) -> dict[str, dict[str, Any]]:
     return {str(r.get("record") or r.get("alert")) + str(r.get("labels", {}).get("sloth_severity", "")): r
             for g in document["groups"] for r in g["rules"]}  # type: ignore[attr-defined]
 

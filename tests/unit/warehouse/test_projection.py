@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pavedroad.errors import ConfigurationError
-from pavedroad.warehouse import Const, Insert, Update, check_projections, fold
+from pavedroad.warehouse import Const, Insert, Projection, Update, check_projections, fold
 
-PROJ = {
+PROJ: dict[str, tuple[Projection, ...]] = {
     "made": (Insert("things", {"id": "thing_id", "status": Const("new"), "size": "size"}),),
     "grew": (Update("things", {"id": "thing_id", "size": "size", "seen_at": "@occurred_at"}),),
     "tagged": (Insert("tags", {"thing_id": "thing_id", "tag": "tags[]"}),),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pavedroad.events import Event
-from pavedroad.warehouse import Column, Const, Insert, Table, Update, Warehouse, export_parquet
+from pavedroad.warehouse import Column, Const, Insert, Projection, Table, Update, Warehouse, export_parquet
 
 THINGS = Table(
     "things",
@@ -21,7 +21,7 @@ THINGS = Table(
     ),
     ("tenant_id", "id"),
 )
-PROJ = {
+PROJ: dict[str, tuple[Projection, ...]] = {
     "made": (
         Insert("things", {"id": "id", "status": Const("new"), "size": "size", "made_at": "at", "custom": "custom"}),
     ),
