@@ -16,18 +16,21 @@ from pavedroad.scheduling import Interviewer, SchedulingRequest
 SLOT = timedelta(minutes=15)
 
 
-class SeatLike(Protocol):
-    interviewer: str
-    role: str
-
-
 class PlacementLike(Protocol):
-    candidate: str
-    session: str
-    start: datetime
-    end: datetime
-    seats: Sequence[Any]
-    room: str | None
+    """A placement as the checker reads it: the block's ``Placement`` or the brute force's ``Place``."""
+
+    @property
+    def candidate(self) -> str: ...
+    @property
+    def session(self) -> str: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+    @property
+    def seats(self) -> Sequence[Any]: ...
+    @property
+    def room(self) -> str | None: ...
 
 
 class Seat(NamedTuple):
