@@ -49,6 +49,11 @@ GROUPS: tuple[Group, ...] = (
     Group("custom-fields", "custom_fields", "Custom fields: list, define (with a classification) and reclassify."),
     Group("workflows", "workflows", "Durable workflows: list, show, retry and cancel runs."),
     Group("policy", "policy", "Policies: who can do what, diff two policy sets, run a tenant's policy tests."),
+    Group(
+        "schedule",
+        "schedule",
+        "Interview scheduling: solve a request file (earliest, balanced), or say why nothing fits.",
+    ),
 )
 
 _LISTING = "pavedroad.listing-commands"
