@@ -45,6 +45,19 @@ EXTRA = [
                 where t.tenant_id = a.tenant_id and t.application_id = a.id and ts.name = st.name)
             group by st.name""",
     },
+    {  # date literals, calendar arithmetic and integer extraction beside substring
+        "name": "date_literals_and_extraction",
+        "dsl": 'applications | where date(applied_at) >= date "2026-06-30" - 1 year'
+        ' and date(applied_at) < date "2026-01-01" + 3 months'
+        " | group y = year_of(applied_at), m = month_of(applied_at), s = substring(status, 1, 3)"
+        " | aggregate n = count()",
+        "sql": """
+            select extract(year from applied_at)::int, extract(month from applied_at)::int, substring(status, 1, 3),
+                   count(*)
+            from applications
+            where tenant_id = %(tenant)s and applied_at::date >= date '2025-06-30' and applied_at::date < '2026-04-01'
+            group by 1, 2, 3""",
+    },
     {  # the same as values over a group: LATERAL branches; outer. in a count condition
         "name": "reached_current_stage_values",
         "dsl": "applications | group source.name | aggregate n = count(), r = rate(reached(stage.name)),"

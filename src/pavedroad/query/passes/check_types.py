@@ -9,6 +9,7 @@ each branch is aggregated before joining; windows only in derive/select/sort.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from pavedroad.query.context import Context, QueryState
 from pavedroad.query.errors import InternalCompilerError, QueryError, Span
@@ -20,6 +21,7 @@ __all__ = ["check_types"]
 NUMERIC = {"int", "number"}
 TEMPORAL = {"date", "timestamp"}
 _CMP = {"=", "!=", "<", "<=", ">", ">="}
+CALENDAR_UNITS = {"day", "week", "month", "quarter", "year"}  # a date moved by these stays a date
 
 
 def _compatible(a: str, b: str) -> bool:
@@ -45,6 +47,14 @@ def _const_type(value: object) -> str:
     if isinstance(value, float):
         return "number"
     return "string"
+
+
+def _shifted(instant: Node, interval: Node, want: str | None) -> str:
+    """A date moved by whole days, weeks, months, quarters or years is a date (``date "1998-12-01" - 90 days``),
+    unless the context wants a timestamp (``applied_at >= today() - 90 days`` compares instants); anything
+    else moved by an interval is a timestamp."""
+    calendar = isinstance(interval, Ival) and interval.unit in CALENDAR_UNITS
+    return "date" if instant.type == "date" and calendar and want != "timestamp" else "timestamp"
 
 
 def _temporal_text(node: Node, other: str | None) -> Node:
@@ -163,9 +173,9 @@ class _Checker:
         a, b = self.pair(*self._instant_params(node, want))
         ta, tb = a.type, b.type
         if node.name in ("+", "-") and ta in TEMPORAL and tb == "interval":
-            return replace(node, args=(a, b), type="timestamp")
+            return replace(node, args=(a, b), type=_shifted(a, b, want))
         if node.name == "+" and ta == "interval" and tb in TEMPORAL:
-            return replace(node, args=(a, b), type="timestamp")
+            return replace(node, args=(a, b), type=_shifted(b, a, want))
         for x in (a, b):
             self.need(x, NUMERIC, f"'{node.name}'")
         typ = "int" if ta == tb == "int" and node.name != "/" else "number"
@@ -187,7 +197,14 @@ class _Checker:
             args = tuple(self.t(a, "timestamp") for a in node.args)
             for a in args:
                 self.need(a, TEMPORAL, f"{name}()")
-        elif name in ("date", "day", "week", "month", "quarter", "year"):
+        elif name == "date" and isinstance(node.args[0], Const) and isinstance(node.args[0].value, str):
+            return self.date_literal(node, node.args[0])
+        elif name == "substring":
+            args = (self.t(node.args[0], "string"), *(self.t(a, "int") for a in node.args[1:]))
+            self.need(args[0], {"string"}, "substring()")
+            for a in args[1:]:
+                self.need(a, {"int"}, "substring() start and length")
+        elif name in ("date", "day", "week", "month", "quarter", "year", "year_of", "quarter_of", "month_of"):
             args = (self.t(node.args[0], "timestamp"),)
             self.need(args[0], TEMPORAL, f"{name}()")
         elif name == "contains":
@@ -220,6 +237,15 @@ class _Checker:
             if typ == "null":
                 typ = next((a.type for a in args if a.type not in (None, "null")), "null")
         return replace(node, args=args, type=typ)
+
+    def date_literal(self, node: Fn, text: Const) -> Node:
+        """``date "1998-12-01"``: the text is an ISO date (checked here, with its span, and again by the binder
+        for each later value of the cached shape), bound as a date."""
+        try:
+            date.fromisoformat(str(text.value))
+        except ValueError:
+            raise self.fail(f"{text.value!r} is not an ISO date", text.span, 'e.g. date "2024-01-31"') from None
+        return replace(node, args=(Const(text.value, "date", text.slot, text.span),), type="date")
 
     def agg(self, node: Agg) -> Node:
         arg = self.t(node.arg) if node.arg is not None else None
