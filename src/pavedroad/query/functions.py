@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pavedroad.query.aggregates import AGGREGATES
+
 __all__ = ["BUCKETS", "DECOMPOSABLE", "FUNCTIONS", "FnSpec"]
 
 
@@ -50,17 +52,8 @@ FUNCTIONS: dict[str, FnSpec] = {
     "quarter_of": FnSpec("scalar", 1, 1, "int", "the quarter number, 1-4 (tenant zone)"),
     "month_of": FnSpec("scalar", 1, 1, "int", "the month number, 1-12 (tenant zone)"),
     "substring": FnSpec("scalar", 2, 3, "string", "substring(s, start[, length]): characters from start (1-based)"),
-    # aggregates
-    "count": FnSpec("agg", 0, 2, "int", "count() rows; count(x) non-null x; count(rel[, cond]) related rows"),
-    "count_distinct": FnSpec("agg", 1, 1, "int", "distinct non-null values"),
-    "sum": FnSpec("agg", 1, 1, "numeric", "sum of non-null values (null when there are none)"),
-    "avg": FnSpec("agg", 1, 1, "number", "mean of non-null values"),
-    "min": FnSpec("agg", 1, 1, "arg0", "smallest value"),
-    "max": FnSpec("agg", 1, 1, "arg0", "largest value"),
-    "median": FnSpec("agg", 1, 1, "number", "interpolated median of non-null values"),
-    "percentile": FnSpec("agg", 2, 2, "number", "percentile(x, p): interpolated p-quantile, 0 ≤ p ≤ 1"),
-    "rate": FnSpec("agg", 1, 1, "number", "share of rows where the condition is true (nulls excluded)"),
-    "any": FnSpec("agg", 1, 2, "bool", "any(rel[, cond]): some related row exists (and matches)"),
+    # aggregates: described in pavedroad.query.aggregates
+    **{name: FnSpec("agg", a.min_args, a.max_args, a.result, a.doc) for name, a in AGGREGATES.items()},
     # windows
     "rank": FnSpec("window", 1, 1, "int", "rank(order): 1 for the first row by the order (ties share)"),
     "dense_rank": FnSpec("window", 1, 1, "int", "like rank, without gaps"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from pavedroad.query.aggregates import filtered
 from pavedroad.query.context import Context, Slot
 from pavedroad.query.errors import InternalCompilerError, QueryError
 from pavedroad.query.ir import Agg, Col, Const, Fn, Hop, Ival, Node, Par, RelRef, Win
@@ -150,7 +151,8 @@ class Lowerer:
             return self.exists(node)
         if not node.grain:
             arg = self.expr(node.arg, tree) if node.arg is not None else None
-            return self.agg_sql(node.fn, arg, [self.expr(x, tree) for x in node.extra])
+            value = self.agg_sql(node.fn, arg, [self.expr(x, tree) for x in node.extra])
+            return value if node.where is None else filtered(self.dialect, value, self.expr(node.where, tree))
         branch = self.plan.branches[self.plan.branch_key(node)]
         return self.combine(node, branch) if group else self.per_row(node, branch)
 
@@ -227,7 +229,7 @@ class Lowerer:
                 agg, self.expr(arg, tree) if arg is not None else None, [self.expr(x, tree) for x in extra]
             )
             if where is not None and where != common:
-                value = exp.Filter(this=value, expression=exp.Where(this=self.expr(where, tree)))
+                value = filtered(self.dialect, value, self.expr(where, tree))
             cols.append(exp.alias_(value, name, copy=False))
         sub = self.scan_select(tree, cols, common)
         sub.set("group", exp.Group(expressions=[key.copy()]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pavedroad.query import ast as qa
+from pavedroad.query.aggregates import AGGREGATES
 from pavedroad.query.context import Context
 from pavedroad.query.errors import (
     InternalCompilerError,
@@ -322,7 +323,7 @@ class Resolver:
                 inner = Scope(scope.entity, first.hops, names, False, outer=scope, qualifier=first.hops[-1].relation)
                 where = self.expr(node.args[1], inner, model_text=model_text)
             return Agg(node.name, None, first.hops, where, span=node.span)
-        if node.name == "any" or (node.name == "count" and len(node.args) == 2):
+        if node.name == "any":
             raise QueryError(
                 f"{node.name}(rel, condition) needs a one-to-many relation first",
                 code="Q106",
@@ -336,10 +337,13 @@ class Resolver:
                 span=node.span,
                 hint="aggregate one of its fields, e.g. max(offers.salary), or count(rel)",
             )
-        extra = tuple(self.expr(a, scope, model_text=model_text) for a in node.args[1:])
+        cut = AGGREGATES[node.name].condition or len(node.args)  # sum(x, cond): the row condition's place
+        extra = tuple(self.expr(a, scope, model_text=model_text) for a in node.args[1:cut])
+        where = self.expr(node.args[cut], scope, model_text=model_text) if len(node.args) > cut else None
         grain: tuple[Hop, ...] = ()
         if first is not None:
-            grains = {grain_of(c.hops) for c in loose_cols(first)} - {scope.hops}
+            read = loose_cols(first) + (loose_cols(where) if where is not None else [])
+            grains = {grain_of(c.hops) for c in read} - {scope.hops}
             grains.discard(())
             if len(grains) > 1:
                 raise QueryError(
@@ -349,7 +353,7 @@ class Resolver:
                     hint="aggregate each relation separately and combine the results",
                 )
             grain = grains.pop() if grains else ()
-        return Agg(node.name, first, grain, None, extra, span=node.span)
+        return Agg(node.name, first, grain, where, extra, span=node.span)
 
 
 def _part_span(node: qa.Path, index: int) -> Span:

@@ -58,6 +58,30 @@ EXTRA = [
             where tenant_id = %(tenant)s and applied_at::date >= date '2025-06-30' and applied_at::date < '2026-04-01'
             group by 1, 2, 3""",
     },
+    {  # a row condition on every aggregate, on the query's rows and over relations
+        "name": "aggregate_conditions",
+        "dsl": 'applications | group source.name | aggregate n = count(), hired = count(status = "hired"),'
+        ' first_hire = min(hired_at, status = "hired"), top = max(offers.salary, offers.status = "accepted"),'
+        ' interviews_active = sum(count(interviews), status = "active"),'
+        ' avg_days = avg(days_to_hire, job.department.name = "Engineering"),'
+        ' median_days = median(days_to_hire, status = "hired")',
+        "sql": """
+            select s.name, count(*), sum(case when a.status = 'hired' then 1 else 0 end),
+                   min(case when a.status = 'hired' then a.hired_at end),
+                   max((select max(o.salary) from offers o where o.tenant_id = a.tenant_id
+                        and o.application_id = a.id and o.status = 'accepted')),
+                   sum(case when a.status = 'active' then (select count(*) from interviews i
+                        where i.tenant_id = a.tenant_id and i.application_id = a.id) end),
+                   avg(case when d.name = 'Engineering' then a.hired_at::date - a.applied_at::date end),
+                   percentile_cont(0.5) within group (order by case when a.status = 'hired'
+                        then a.hired_at::date - a.applied_at::date end)
+            from applications a
+            left join sources s on s.tenant_id = a.tenant_id and s.id = a.source_id
+            join jobs j on j.tenant_id = a.tenant_id and j.id = a.job_id
+            join departments d on d.tenant_id = a.tenant_id and d.id = j.department_id
+            where a.tenant_id = %(tenant)s
+            group by s.name""",
+    },
     {  # the same as values over a group: LATERAL branches; outer. in a count condition
         "name": "reached_current_stage_values",
         "dsl": "applications | group source.name | aggregate n = count(), r = rate(reached(stage.name)),"

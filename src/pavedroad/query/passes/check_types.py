@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from pavedroad.query.aggregates import AGGREGATES
 from pavedroad.query.context import Context, QueryState
 from pavedroad.query.errors import InternalCompilerError, QueryError, Span
 from pavedroad.query.functions import FUNCTIONS
@@ -248,19 +249,22 @@ class _Checker:
         return replace(node, args=(Const(text.value, "date", text.slot, text.span),), type="date")
 
     def agg(self, node: Agg) -> Node:
+        """Arguments and result typed by the aggregate's row in ``AGGREGATES``; ``count(cond)`` with a lone
+        boolean argument counts the rows where it holds (its condition), not the non-null values."""
+        spec = AGGREGATES[node.fn]
         arg = self.t(node.arg) if node.arg is not None else None
         where = self.t(node.where, "bool") if node.where is not None else None
-        if where is not None:
-            self.need(where, {"bool"}, f"{node.fn}() condition")
+        if node.fn == "count" and where is None and arg is not None and arg.type == "bool" and not node.grain:
+            arg, where = None, arg
+        if where is not None and where.type not in ("bool", "null"):
+            hint = f'the last argument keeps the rows where it holds, e.g. {node.fn}(…, status = "hired")'
+            raise self.fail(f"{node.fn}() condition needs bool, got {where.type}", where.span, hint)
         extra = tuple(self.t(x, "number") for x in node.extra)
-        fn = node.fn
-        if arg is not None and fn in ("sum", "avg", "median", "percentile"):
-            self.need(arg, NUMERIC, f"{fn}()")
-        if fn == "rate":
+        if spec.arg is not None and spec.arg != "any":
             if arg is None:
-                raise InternalCompilerError("rate() without an argument", span=node.span)
-            self.need(arg, {"bool"}, "rate()")
-        typ = FUNCTIONS[fn].result
+                raise InternalCompilerError(f"{node.fn}() without an argument", span=node.span)
+            self.need(arg, NUMERIC if spec.arg == "numeric" else {spec.arg}, f"{node.fn}()")
+        typ = spec.result
         if typ == "numeric":
             typ = arg.type if arg is not None and arg.type in NUMERIC else "number"
         elif typ == "arg0":

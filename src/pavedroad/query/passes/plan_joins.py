@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from pavedroad.query.aggregates import AGGREGATES
 from pavedroad.query.context import Context, QueryState
 from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError
 from pavedroad.query.ir import Agg, Col, Fn, Hop, Node, children, cols_of
@@ -261,16 +262,10 @@ class _Planner:
                     self.row(c)
                 return
             b = self.branch(node)
-            w = node.where
-            if node.fn in ("count", "sum", "min", "max"):
-                b.part(node.fn, node.arg, (), w)
-            elif node.fn == "avg":
-                b.part("sum", node.arg, (), w)
-                b.part("count", node.arg, (), w)
-            elif node.fn == "rate":
-                b.part("count_true", node.arg, (), w)
-                b.part("count", node.arg, (), w)
-            elif node.fn != "any":
+            partials = AGGREGATES[node.fn].partials
+            for part in partials:
+                b.part(part, node.arg, (), node.where)
+            if not partials and node.fn != "any":
                 raise QueryError(
                     f"{node.fn}() over a one-to-many relation cannot be combined across rows",
                     code="Q302",
