@@ -1,6 +1,7 @@
 """The built-in function table: kind, arity and result type. Declarative; lowering lives in ``lower``.
 
-Kinds: ``scalar`` (row by row), ``agg`` (collapses rows), ``window`` (over the result rows).
+Kinds: ``scalar`` (row by row), ``agg`` (collapses rows), ``window`` (over the result rows), ``total`` (an
+aggregate over the whole filtered set, the same for every row: ``all()``).
 Result type rules: a fixed type, ``arg0`` (same as the first argument), or ``numeric`` (int stays
 int, anything else number).
 """
@@ -54,6 +55,8 @@ FUNCTIONS: dict[str, FnSpec] = {
     "substring": FnSpec("scalar", 2, 3, "string", "substring(s, start[, length]): characters from start (1-based)"),
     # aggregates: described in pavedroad.query.aggregates
     **{name: FnSpec("agg", a.min_args, a.max_args, a.result, a.doc) for name, a in AGGREGATES.items()},
+    # ungrouped totals
+    "all": FnSpec("total", 1, 1, "arg0", "all(agg): the aggregate over every row the earlier filters keep"),
     # windows
     "rank": FnSpec("window", 1, 1, "int", "rank(order): 1 for the first row by the order (ties share)"),
     "dense_rank": FnSpec("window", 1, 1, "int", "like rank, without gaps"),

@@ -15,7 +15,7 @@ from pavedroad.query.errors import Span
 
 __all__ = [
     "Agg", "Col", "Const", "FieldRef", "Fn", "Hop", "Ival", "Node", "Output", "PageSpec", "Par", "RelRef",
-    "Resolved", "Win", "children", "classification_of", "cols_of", "grain_of", "loose_cols",
+    "Resolved", "Total", "Win", "children", "classification_of", "cols_of", "grain_of", "loose_cols",
 ]  # fmt: skip
 
 NOSPAN = Span()
@@ -125,7 +125,19 @@ class Win:
     span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
-Node = Col | RelRef | Const | Par | Ival | Fn | Agg | Win
+@dataclass(frozen=True, slots=True)
+class Total:
+    """An ungrouped total (``all(avg(balance))``, Malloy's ``all()``): ``value``, an expression of aggregates,
+    over every row of the query's entity that passes ``filters`` (the row filters written before it), one
+    value for every row or group. Lowered as a scalar subquery with its own, tenant-scoped, scans."""
+
+    value: Node
+    filters: tuple[Node, ...] = ()
+    type: str | None = None
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
+
+
+Node = Col | RelRef | Const | Par | Ival | Fn | Agg | Win | Total
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +182,8 @@ def children(node: Node) -> tuple[Node, ...]:
         return node.args + tuple(o[0] for o in node.order)
     if isinstance(node, Ival):
         return (node.amount,)
+    if isinstance(node, Total):
+        return (node.value,)  # its filters are the query's own, read (and checked) where they were written
     return ()
 
 

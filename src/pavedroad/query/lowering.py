@@ -16,7 +16,7 @@ from sqlglot import exp
 from pavedroad.query.aggregates import filtered
 from pavedroad.query.context import Context, Slot
 from pavedroad.query.errors import InternalCompilerError, QueryError
-from pavedroad.query.ir import Agg, Col, Const, Fn, Hop, Ival, Node, Par, RelRef, Win
+from pavedroad.query.ir import Agg, Col, Const, Fn, Hop, Ival, Node, Par, RelRef, Total, Win
 from pavedroad.query.passes.plan_joins import Branch, JoinTree, Plan, Scan
 from pavedroad.query.passes.scope_tenant import TENANT_PARAM
 from pavedroad.query.scalars import SCALARS
@@ -124,6 +124,19 @@ class Lowerer:
             return exp.Div(this=cast(args[0], "number"),
                            expression=exp.Nullif(this=total, expression=self.const(0, "int")))  # fmt: skip
         raise QueryError(f"cannot lower window {node.fn} for {self.dialect}", code="Q105", span=node.span)
+
+    def _lower_total(self, node: Total, tree: JoinTree, group: bool) -> exp.Expression:
+        """``all(…)``: a scalar subquery over the entity's own scan (tenant predicate in its WHERE, each join's
+        in its ON, as everywhere) and the query's earlier row filters; computed once, not per row."""
+        own = self.plan.totals[node]
+        value = self.expr(node.value, own, True)
+        conds = self.tenant_eq(own.root) + [self.expr(f, own) for f in node.filters]
+        sel = exp.Select(expressions=[value])
+        sel.set("from_", exp.From(this=self.table(own.root)))
+        sel.set("joins", self.joins(own) or None)
+        if conds:
+            sel.set("where", exp.Where(this=and_(conds)))
+        return exp.Subquery(this=sel)
 
     def _lower_fn(self, node: Fn, tree: JoinTree, group: bool) -> exp.Expression:
         build = SCALARS.get(node.name)

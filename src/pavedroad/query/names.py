@@ -33,7 +33,9 @@ from pavedroad.query.ir import (
     Output,
     Par,
     RelRef,
+    Total,
     Win,
+    children,
     grain_of,
     loose_cols,
 )
@@ -66,6 +68,10 @@ class Resolver:
         self.custom = custom_fields(ctx.model, ctx.schema)
         self.slots = slots
         self.depth = 0
+        # What ``all()`` totals over, kept current by the stages as steps are read: the row-level names
+        # (derives) and the row filters written so far.
+        self.rows: dict[str, Node] = {}
+        self.filters: tuple[Node, ...] = ()
 
     # --- visibility -------------------------------------------------------------------------------
     def visible(
@@ -302,6 +308,8 @@ class Resolver:
             )
         if spec.kind == "agg":
             return self.aggregate(node, scope, model_text)
+        if spec.kind == "total":
+            return self.total(node, scope, model_text)
         args = tuple(self.expr(a, scope, model_text=model_text) for a in node.args)
         if spec.kind == "window":
             order_arg = args[-1] if node.name != "percent_of_total" else None
@@ -310,6 +318,23 @@ class Resolver:
             values = args[:-1] if order else args
             return Win(node.name, values, order, span=node.span)
         return Fn(node.name, args, span=node.span)
+
+    def total(self, node: qa.Call, scope: Scope, model_text: bool) -> Total:
+        """``all(agg)``: the aggregate over the query's own rows that the earlier filters keep, whatever the
+        grouping (names are the entity's fields and the row-level derives, never the group's outputs)."""
+        if scope.hops or scope.outer is not None:
+            raise QueryError(
+                "all() totals the query's own rows; it cannot sit inside a relation aggregate",
+                code="Q203",
+                span=node.span,
+                hint="compare with the total outside the relation's condition",
+            )
+        names = self.rows if scope.grouped else scope.names
+        value = self.expr(node.args[0], Scope(scope.entity, (), names, measures=True), model_text=model_text)
+        if not _has_aggregate(value):
+            raise QueryError("all() takes an aggregate", code="Q201", span=node.span,
+                             hint="total an aggregate of the value: all(avg(…)), all(count())")  # fmt: skip
+        return Total(value, self.filters, span=node.span)
 
     def _entity_of(self, scope: Scope) -> str:
         return scope.hops[-1].target if scope.hops else scope.entity
@@ -354,6 +379,10 @@ class Resolver:
                 )
             grain = grains.pop() if grains else ()
         return Agg(node.name, first, grain, where, extra, span=node.span)
+
+
+def _has_aggregate(node: Node) -> bool:
+    return isinstance(node, Agg) or any(_has_aggregate(c) for c in children(node))
 
 
 def _part_span(node: qa.Path, index: int) -> Span:

@@ -82,6 +82,22 @@ EXTRA = [
             where a.tenant_id = %(tenant)s
             group by s.name""",
     },
+    {  # ungrouped totals: rows above the filtered set's average, a group's share, groups above 1 % of it
+        "name": "ungrouped_totals",
+        "dsl": 'applications | where status = "active"'
+        " | where days_since_activity > all(avg(days_since_activity))"
+        " | group source.name | aggregate stale = count(), share = count() / all(count())"
+        " | where stale > all(count()) * 0.01",
+        "sql": """
+            with active as (
+                select a.*, %(now)s::timestamptz::date - a.last_activity_at::date as idle from applications a
+                where a.tenant_id = %(tenant)s and a.status = 'active'),
+            stale as (select * from active where idle > (select avg(idle) from active))
+            select s.name, count(*), count(*)::float / (select count(*) from stale)
+            from stale left join sources s on s.tenant_id = stale.tenant_id and s.id = stale.source_id
+            group by s.name
+            having count(*) > (select count(*) from stale) * 0.01""",
+    },
     {  # the same as values over a group: LATERAL branches; outer. in a count condition
         "name": "reached_current_stage_values",
         "dsl": "applications | group source.name | aggregate n = count(), r = rate(reached(stage.name)),"

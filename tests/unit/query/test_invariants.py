@@ -110,3 +110,22 @@ def test_the_compiler_holds_under_python_O() -> None:  # noqa: N802 - the interp
                           timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"optimize": True, "reached": 2, "unscoped": "Q900"}
+
+
+def _scope_all_but_totals(query: QueryState, ctx: Context) -> QueryState:
+    """``scope_tenant`` with one scan forgotten: the subquery of an ``all()`` total."""
+    own = {id(s) for tree in query.plan.totals.values() for s in (tree.root, *(j.scan for j in tree.joins.values()))}
+    for scan in query.plan.scans():
+        scan.scoped = id(scan) not in own
+    return query
+
+
+def test_verify_checks_the_scan_of_an_ungrouped_total() -> None:
+    """An ``all()`` total reads the entity again in a subquery; a scan left unscoped there is refused."""
+    text = 'applications | where status = "active" | where days_since_activity > all(avg(days_since_activity))'
+    scoped = run_passes(QueryState(text), CTX)
+    assert scoped.sql is not None
+    assert len(scoped.plan.totals) == 1
+    passes = tuple(_scope_all_but_totals if p is scope_tenant else p for p in PASSES)
+    with pytest.raises(UnsafeQuery, match=r"'applications' \(as t1\) is not scoped"):
+        run_passes(QueryState(text), CTX, passes)

@@ -15,7 +15,7 @@ from pavedroad.query.aggregates import AGGREGATES
 from pavedroad.query.context import Context, QueryState
 from pavedroad.query.errors import InternalCompilerError, QueryError, Span
 from pavedroad.query.functions import FUNCTIONS
-from pavedroad.query.ir import Agg, Col, Const, Fn, Ival, Node, Output, Par, RelRef, Resolved, Win
+from pavedroad.query.ir import Agg, Col, Const, Fn, Ival, Node, Output, Par, RelRef, Resolved, Total, Win
 
 __all__ = ["check_types"]
 
@@ -98,6 +98,8 @@ class _Checker:
             return self.fn(node, want)
         if isinstance(node, Agg):
             return self.agg(node)
+        if isinstance(node, Total):
+            return self.total(node)
         if isinstance(node, Win):
             args = tuple(self.t(a) for a in node.args)
             order = tuple((self.t(o), d) for o, d in node.order)
@@ -239,6 +241,26 @@ class _Checker:
                 typ = next((a.type for a in args if a.type not in (None, "null")), "null")
         return replace(node, args=args, type=typ)
 
+    def total(self, node: Total) -> Node:
+        """``all(…)``: aggregates of the entity's rows only (a loose field has no single value over the set),
+        over the query's rows and many-to-one relations (a relation aggregate or filter inside is not planned
+        in the total's subquery yet: Q302)."""
+        value = self.t(node.value)
+        _walk_aggs(value, inside_group_agg=True, ctx_name="all()", allow_window=False)
+        loose = _loose_cols(value)
+        if loose:
+            raise QueryError(f"'{loose[0].field.name}' must be aggregated inside all()", code="Q204",
+                             span=loose[0].span, hint=f"wrap it: all(avg({loose[0].field.name}))")  # fmt: skip
+        filters = tuple(self.t(f, "bool") for f in node.filters)
+        for part in (value, *filters):
+            related = next((a for a in _nested_aggs(part) if a.grain), None)
+            if related is not None:
+                raise QueryError(
+                    f"all() cannot total over {related.fn}() of a relation yet", code="Q302", span=node.span,
+                    hint="filter on relations after the where that uses all(), and total the entity's own fields",
+                )  # fmt: skip
+        return replace(node, value=value, filters=filters, type=value.type)
+
     def date_literal(self, node: Fn, text: Const) -> Node:
         """``date "1998-12-01"``: the text is an ISO date (checked here, with its span, and again by the binder
         for each later value of the cached shape), bound as a date."""
@@ -277,6 +299,8 @@ def _walk_aggs(node: Node, *, inside_group_agg: bool, ctx_name: str, allow_windo
     stack: list[tuple[Node, bool]] = [(node, inside_group_agg)]
     while stack:
         cur, inside = stack.pop()
+        if isinstance(cur, Total):
+            continue  # checked as a whole by _Checker.total
         if isinstance(cur, Win) and not allow_window:
             raise QueryError(f"a window calculation cannot be used in {ctx_name}", code="Q205", span=cur.span,
                              hint="derive it, then sort or select it")  # fmt: skip

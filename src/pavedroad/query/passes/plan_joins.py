@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pavedroad.query.aggregates import AGGREGATES
 from pavedroad.query.context import Context, QueryState
 from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError
-from pavedroad.query.ir import Agg, Col, Fn, Hop, Node, children, cols_of
+from pavedroad.query.ir import Agg, Col, Fn, Hop, Node, Total, children, cols_of
 
 __all__ = ["Branch", "Exists", "JoinTree", "Plan", "Scan", "plan_joins"]
 
@@ -119,6 +119,7 @@ class Plan:
     branches: dict[tuple[tuple[Hop, ...], Node | None], Branch] = field(default_factory=dict)
     exists: dict[Agg, Exists] = field(default_factory=dict)
     semi: set[Agg] = field(default_factory=set)
+    totals: dict[Total, JoinTree] = field(default_factory=dict)  # all(): each a subquery with its own scans
 
     def branch_key(self, agg: Agg) -> tuple[tuple[Hop, ...], Node | None]:
         """Aggregates over one relation share a branch (one scan, a FILTER per part), except that a filter
@@ -138,6 +139,8 @@ class Plan:
             out += [b.tree.root, *(j.scan for j in b.tree.joins.values())]
         for e in self.exists.values():
             out += [e.tree.root, *(j.scan for j in e.tree.joins.values())]
+        for t in self.totals.values():
+            out += [t.root, *(j.scan for j in t.joins.values())]
         return out
 
 
@@ -235,8 +238,31 @@ class _Planner:
             return
         self.row(node)
 
+    def total(self, node: Total) -> None:
+        """``all(…)``: a scan of the query's entity of its own (tenant-scoped like every scan), with the joins
+        its value and its filters need; a total inside those filters is a subquery of its own again."""
+        if node in self.plan.totals:
+            return
+        main = self.plan.main.root
+        root = Scan(main.table, f"t{len(self.names)}", main.tenant_column)
+        self.names.append(root.alias)
+        tree = JoinTree(root, (), self.names)
+        self.plan.totals[node] = tree
+        stack: list[Node] = [node.value, *node.filters]
+        while stack:
+            cur = stack.pop()
+            if isinstance(cur, Total):
+                self.total(cur)
+                continue
+            if isinstance(cur, Col):
+                tree.alias(cur.hops)
+            stack.extend(children(cur))
+
     def row(self, node: Node) -> None:
         """An expression evaluated per row of the query's entity."""
+        if isinstance(node, Total):
+            self.total(node)
+            return
         if isinstance(node, Col):
             self.plan.main.alias(node.hops)
             return
@@ -256,6 +282,9 @@ class _Planner:
 
     def group(self, node: Node) -> None:
         """An expression in aggregate/having: top-level aggregates may split over a branch."""
+        if isinstance(node, Total):
+            self.total(node)
+            return
         if isinstance(node, Agg):
             if not node.grain:
                 for c in children(node):

@@ -77,6 +77,7 @@ class _Stages:
             raise _order(
                 step, "group must be followed by aggregate", "e.g. | group source.name | aggregate n = count()"
             )
+        self.r.rows, self.r.filters = self.row_names, tuple(self.where)  # what all() totals over
         getattr(self, f"step_{type(step).__name__.lower()}")(step)
 
     def step_where(self, step: qa.Where) -> None:
