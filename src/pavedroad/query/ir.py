@@ -34,6 +34,7 @@ class Hop:
     right_col: str
     many: bool
     required: bool
+    when: tuple[tuple[str, str], ...] = ()  # target columns that must also hold these values (a role seat)
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,7 +211,8 @@ class Lowerer:
         out = []
         for join in tree.joins.values():
             link = exp.EQ(this=col(join.scan.alias, join.hop.right_col), expression=col(join.parent, join.hop.left_col))
-            on = [*self.tenant_eq(join.scan), link]
+            seat = [exp.EQ(this=col(join.scan.alias, c), expression=self.const(v, "string")) for c, v in join.hop.when]
+            on = [*self.tenant_eq(join.scan), link, *seat]
             out.append(exp.Join(this=self.table(join.scan), on=and_(on), kind=None if join.inner else "LEFT"))
         return out
 

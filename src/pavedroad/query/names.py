@@ -211,8 +211,9 @@ class Resolver:
             left, right = ent.column_of(rel.foreign_key), target.column_of(rel.references or target.key)
         else:
             left, right = ent.column_of(rel.references or ent.key), target.column_of(rel.foreign_key)
+        when = tuple((target.column_of(k), v) for k, v in rel.when.items())
         return Hop(rel_name, ent_name, rel.entity, target.table, target.tenant_column, left, right,
-                   rel.cardinality == "one_to_many", rel.required)  # fmt: skip
+                   rel.cardinality == "one_to_many", rel.required, when)  # fmt: skip
 
     # --- expressions ------------------------------------------------------------------------------
     def expr(self, node: qa.Expr, scope: Scope, *, model_text: bool = False) -> Node:

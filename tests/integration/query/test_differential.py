@@ -98,6 +98,23 @@ EXTRA = [
             group by s.name
             having count(*) > (select count(*) from stale) * 0.01""",
     },
+    {  # the job's hiring team as many-to-one relations (one role each)
+        "name": "hiring_team_relations",
+        "dsl": 'applications | where status = "active"'
+        " | group recruiter = job.recruiter.name, hiring_manager = job.hiring_manager.name"
+        " | aggregate n = count(), without_coordinator = count(job.coordinator.user_id is null)",
+        "sql": """
+            select (select u.name from job_hiring_team t join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
+                    where t.tenant_id = j.tenant_id and t.job_id = j.id and t.team_role = 'recruiter'),
+                   (select u.name from job_hiring_team t join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
+                    where t.tenant_id = j.tenant_id and t.job_id = j.id and t.team_role = 'hiring_manager'),
+                   count(*),
+                   sum(case when not exists (select 1 from job_hiring_team t where t.tenant_id = j.tenant_id
+                       and t.job_id = j.id and t.team_role = 'coordinator') then 1 else 0 end)
+            from applications a join jobs j on j.tenant_id = a.tenant_id and j.id = a.job_id
+            where a.tenant_id = %(tenant)s and a.status = 'active'
+            group by 1, 2""",
+    },
     {  # the same as values over a group: LATERAL branches; outer. in a count condition
         "name": "reached_current_stage_values",
         "dsl": "applications | group source.name | aggregate n = count(), r = rate(reached(stage.name)),"

@@ -171,8 +171,8 @@ def resolve_names(query: QueryState, ctx: Context) -> QueryState:
         raise InternalCompilerError("resolve_names ran before parse")
     model = ctx.model
     ent = model.entities.get(pipe.entity)
-    if ent is None or not ent.queryable:
-        names = [n for n, e in model.entities.items() if e.queryable]
+    if ent is None or not ent.queryable or not ent.root:
+        names = [n for n, e in model.entities.items() if e.queryable and e.root]
         guess = did_you_mean(pipe.entity, names)
         raise QueryError(
             f"unknown entity '{pipe.entity}'" + (f"; did you mean '{guess}'?" if guess else ""),
