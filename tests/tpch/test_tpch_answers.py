@@ -5,22 +5,17 @@ with the missing feature (``tests/tpch/queries.py``)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
-from pavedroad.query import Compiler, TenantSchema, load_model
-from tests.tpch.data import ORG, generate, load, official_answers, use_reference, use_tenant
+from pavedroad.query import Compiler
+from tests.tpch.data import MODEL, SCHEMA, generate, load, normalized, official_answers, use_reference, use_tenant
 from tests.tpch.queries import QUERIES, Query
 
 SF = 0.01
-MODEL = load_model(Path(__file__).with_name("model.yaml"))
-SCHEMA = TenantSchema(ORG, 1, "UTC", ())
 
 
 @pytest.fixture(scope="module")
@@ -29,18 +24,6 @@ def tpch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     load(con, generate(SF, tmp_path_factory.mktemp("tpch")), decoy=True)
     yield con
     con.close()
-
-
-def _norm(v: Any) -> Any:
-    """Numbers to 6 significant digits (DuckDB sums decimals exactly, the compiled SQL may average doubles)."""
-    if isinstance(v, Decimal | float | int) and not isinstance(v, bool):
-        f = float(v)
-        return 0.0 if f == 0 else round(f, 5 - math.floor(math.log10(abs(f))))
-    return v
-
-
-def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    return [tuple(_norm(v) for v in r) for r in rows]
 
 
 def compiled_rows(con: Any, q: Query) -> list[tuple[Any, ...]]:
@@ -68,9 +51,9 @@ CASES = [
 @pytest.mark.parametrize("query", CASES)
 def test_the_query_answers_as_the_spec_sql_does(tpch: Any, query: Query) -> None:
     """Same rows, in the same order, as the reference SQL over the tenant's rows."""
-    expected = _rows(reference_rows(tpch, query))
+    expected = normalized(reference_rows(tpch, query))
     assert expected, f"Q{query.number}: the reference answer is empty at SF {SF}; the comparison would prove nothing"
-    assert _rows(compiled_rows(tpch, query)) == expected
+    assert normalized(compiled_rows(tpch, query)) == expected
 
 
 def test_the_official_answers_agree(tpch: Any) -> None:
