@@ -256,7 +256,13 @@ QUERIES: tuple[Query, ...] = (
         select s_suppkey, s_name, s_address, s_phone, total_revenue from supplier, revenue0
         where s_suppkey = supplier_no and total_revenue = (select max(total_revenue) from revenue0)
         order by s_suppkey""",
-        blocked="all() over a relation aggregate (the maximum of each supplier's revenue)",
+        """supplier
+        | derive total_revenue = sum(lineitems.extendedprice * (1 - lineitems.discount),
+                                     lineitems.shipdate >= date "1996-01-01"
+                                     and lineitems.shipdate < date "1996-01-01" + 3 months)
+        | where total_revenue = all(max(total_revenue))
+        | select s_suppkey = suppkey, s_name = name, s_address = address, s_phone = phone, total_revenue
+        | sort s_suppkey""",
     ),
     Query(
         16,

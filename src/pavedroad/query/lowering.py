@@ -126,14 +126,18 @@ class Lowerer:
         raise QueryError(f"cannot lower window {node.fn} for {self.dialect}", code="Q105", span=node.span)
 
     def _lower_total(self, node: Total, tree: JoinTree, group: bool) -> exp.Expression:
-        """``all(…)``: a scalar subquery over the entity's own scan (tenant predicate in its WHERE, each join's
-        in its ON, as everywhere) and the query's earlier row filters; computed once, not per row."""
-        own = self.plan.totals[node]
-        value = self.expr(node.value, own, True)
-        conds = self.tenant_eq(own.root) + [self.expr(f, own) for f in node.filters]
+        """``all(…)``: a scalar subquery lowered from the total's own plan (tenant predicate in its WHERE, each
+        join's in its ON, as everywhere), with the query's earlier row filters; computed once, not per row.
+        It shares this statement's placeholders."""
+        plan = self.plan.totals[node]
+        sub = Lowerer(self.ctx, plan)
+        sub.slots, sub.consts = self.slots, self.consts
+        main = plan.main
+        value = sub.expr(node.value, main, True)
+        conds = sub.tenant_eq(main.root) + [sub.expr(f, main) for f in node.filters]
         sel = exp.Select(expressions=[value])
-        sel.set("from_", exp.From(this=self.table(own.root)))
-        sel.set("joins", self.joins(own) or None)
+        sel.set("from_", exp.From(this=sub.table(main.root)))
+        sel.set("joins", (sub.joins(main) + [sub.branch_select(b) for b in plan.branches.values()]) or None)
         if conds:
             sel.set("where", exp.Where(this=and_(conds)))
         return exp.Subquery(this=sel)
@@ -202,8 +206,8 @@ class Lowerer:
             this=col(e.tree.root.alias, first.right_col),
             expression=col(self.plan.main.alias(e.anchor), first.left_col),
         )
-        where = sub.args["where"].this
-        sub.set("where", exp.Where(this=exp.And(this=where, expression=link)))
+        current = sub.args.get("where")  # none only when a pass left the scan unscoped: verify refuses it
+        sub.set("where", exp.Where(this=link if current is None else exp.And(this=current.this, expression=link)))
         return exp.Exists(this=sub)
 
     # --- relations --------------------------------------------------------------------------------

@@ -98,6 +98,21 @@ EXTRA = [
             group by s.name
             having count(*) > (select count(*) from stale) * 0.01""",
     },
+    {  # a total over a relation aggregate, after a relation filter: the total's own plan
+        "name": "ungrouped_total_over_relations",
+        "dsl": "applications | where any(interviews) | derive n_int = count(interviews)"
+        " | where n_int >= all(max(n_int)) - 1 | group source.name | aggregate n = count()",
+        "sql": """
+            with per_app as (
+                select a.source_id, (select count(*) from interviews i where i.tenant_id = a.tenant_id
+                                     and i.application_id = a.id) as n_int
+                from applications a where a.tenant_id = %(tenant)s
+                  and exists (select 1 from interviews i where i.tenant_id = a.tenant_id and i.application_id = a.id))
+            select s.name, count(*) from per_app p
+            left join sources s on s.tenant_id = %(tenant)s and s.id = p.source_id
+            where p.n_int >= (select max(n_int) from per_app) - 1
+            group by s.name""",
+    },
     {  # the job's hiring team as many-to-one relations (one role each)
         "name": "hiring_team_relations",
         "dsl": 'applications | where status = "active"'

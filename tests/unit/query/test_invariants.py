@@ -113,8 +113,8 @@ def test_the_compiler_holds_under_python_O() -> None:  # noqa: N802 - the interp
 
 
 def _scope_all_but_totals(query: QueryState, ctx: Context) -> QueryState:
-    """``scope_tenant`` with one scan forgotten: the subquery of an ``all()`` total."""
-    own = {id(s) for tree in query.plan.totals.values() for s in (tree.root, *(j.scan for j in tree.joins.values()))}
+    """``scope_tenant`` with the scans of ``all()`` totals' subqueries forgotten."""
+    own = {id(s) for sub in query.plan.totals.values() for s in sub.scans()}
     for scan in query.plan.scans():
         scan.scoped = id(scan) not in own
     return query
@@ -128,4 +128,18 @@ def test_verify_checks_the_scan_of_an_ungrouped_total() -> None:
     assert len(scoped.plan.totals) == 1
     passes = tuple(_scope_all_but_totals if p is scope_tenant else p for p in PASSES)
     with pytest.raises(UnsafeQuery, match=r"'applications' \(as t1\) is not scoped"):
+        run_passes(QueryState(text), CTX, passes)
+
+
+def test_verify_checks_the_branches_and_semi_joins_inside_a_total() -> None:
+    """A total's own plan (a relation filter before it, a relation aggregate inside it) adds scans of its own;
+    each is scoped, and one left unscoped is refused."""
+    text = "applications | where any(offers) | where max(offers.salary) >= all(avg(max(offers.salary)))"
+    scoped = run_passes(QueryState(text), CTX)
+    (sub,) = scoped.plan.totals.values()
+    assert len(sub.exists) == 1
+    assert len(sub.branches) == 1
+    assert all(scan.scoped for scan in sub.scans())
+    passes = tuple(_scope_all_but_totals if p is scope_tenant else p for p in PASSES)
+    with pytest.raises(UnsafeQuery, match="is not scoped"):
         run_passes(QueryState(text), CTX, passes)

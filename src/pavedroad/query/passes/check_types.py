@@ -242,9 +242,8 @@ class _Checker:
         return replace(node, args=args, type=typ)
 
     def total(self, node: Total) -> Node:
-        """``all(…)``: aggregates of the entity's rows only (a loose field has no single value over the set),
-        over the query's rows and many-to-one relations (a relation aggregate or filter inside is not planned
-        in the total's subquery yet: Q302)."""
+        """``all(…)``: aggregates of the entity's rows only (a loose field has no single value over the set);
+        relation aggregates inside and relation filters before it are planned in the total's own plan."""
         value = self.t(node.value)
         _walk_aggs(value, inside_group_agg=True, ctx_name="all()", allow_window=False)
         loose = _loose_cols(value)
@@ -252,13 +251,6 @@ class _Checker:
             raise QueryError(f"'{loose[0].field.name}' must be aggregated inside all()", code="Q204",
                              span=loose[0].span, hint=f"wrap it: all(avg({loose[0].field.name}))")  # fmt: skip
         filters = tuple(self.t(f, "bool") for f in node.filters)
-        for part in (value, *filters):
-            related = next((a for a in _nested_aggs(part) if a.grain), None)
-            if related is not None:
-                raise QueryError(
-                    f"all() cannot total over {related.fn}() of a relation yet", code="Q302", span=node.span,
-                    hint="filter on relations after the where that uses all(), and total the entity's own fields",
-                )  # fmt: skip
         return replace(node, value=value, filters=filters, type=value.type)
 
     def date_literal(self, node: Fn, text: Const) -> Node:

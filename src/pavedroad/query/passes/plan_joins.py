@@ -119,7 +119,8 @@ class Plan:
     branches: dict[tuple[tuple[Hop, ...], Node | None], Branch] = field(default_factory=dict)
     exists: dict[Agg, Exists] = field(default_factory=dict)
     semi: set[Agg] = field(default_factory=set)
-    totals: dict[Total, JoinTree] = field(default_factory=dict)  # all(): each a subquery with its own scans
+    totals: dict[Total, Plan] = field(default_factory=dict)  # all(): each a subquery with a plan of its own
+    label: str = "b"  # the branches' alias prefix (a total's plan has its own, so no alias shadows another)
 
     def branch_key(self, agg: Agg) -> tuple[tuple[Hop, ...], Node | None]:
         """Aggregates over one relation share a branch (one scan, a FILTER per part), except that a filter
@@ -139,8 +140,8 @@ class Plan:
             out += [b.tree.root, *(j.scan for j in b.tree.joins.values())]
         for e in self.exists.values():
             out += [e.tree.root, *(j.scan for j in e.tree.joins.values())]
-        for t in self.totals.values():
-            out += [t.root, *(j.scan for j in t.joins.values())]
+        for sub in self.totals.values():
+            out += sub.scans()
         return out
 
 
@@ -185,7 +186,8 @@ class _Planner:
             anchor = agg.grain[:length]
             self.plan.main.alias(anchor)
             outer = self.plan.main if reads_outer(agg) else None  # a lateral branch, correlated to the row
-            found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, length, outer))
+            label = f"{self.plan.label}{len(self.plan.branches)}"
+            found = Branch(label, anchor, self.new_tree(agg.grain, length, outer))
             self.plan.branches[key] = found
         if agg.where is not None:
             self.walk_in(agg.where, found.tree)
@@ -239,24 +241,20 @@ class _Planner:
         self.row(node)
 
     def total(self, node: Total) -> None:
-        """``all(…)``: a scan of the query's entity of its own (tenant-scoped like every scan), with the joins
-        its value and its filters need; a total inside those filters is a subquery of its own again."""
+        """``all(…)``: a plan of its own over a new scan of the query's entity (tenant-scoped like every scan,
+        through ``Plan.scans``): its filters are planned as the query's are (semi-joins, branches), its value
+        as an aggregate step's; a total inside them is a subquery of its own again."""
         if node in self.plan.totals:
             return
         main = self.plan.main.root
         root = Scan(main.table, f"t{len(self.names)}", main.tenant_column)
         self.names.append(root.alias)
-        tree = JoinTree(root, (), self.names)
-        self.plan.totals[node] = tree
-        stack: list[Node] = [node.value, *node.filters]
-        while stack:
-            cur = stack.pop()
-            if isinstance(cur, Total):
-                self.total(cur)
-                continue
-            if isinstance(cur, Col):
-                tree.alias(cur.hops)
-            stack.extend(children(cur))
+        sub = Plan(JoinTree(root, (), self.names), label=f"{root.alias}b")
+        self.plan.totals[node] = sub
+        planner = _Planner(sub, self.names)
+        for f in node.filters:
+            planner.filter(f)
+        planner.group(node.value)
 
     def row(self, node: Node) -> None:
         """An expression evaluated per row of the query's entity."""
