@@ -58,11 +58,14 @@ FUNCTIONS: dict[str, FnSpec] = {
     # ungrouped totals
     "all": FnSpec("total", 1, 1, "arg0", "all(agg): the aggregate over every row the earlier filters keep"),
     # windows
-    "rank": FnSpec("window", 1, 1, "int", "rank(order): 1 for the first row by the order (ties share)"),
-    "dense_rank": FnSpec("window", 1, 1, "int", "like rank, without gaps"),
-    "row_number": FnSpec("window", 1, 1, "int", "row_number(order): 1, 2, 3 …"),
-    "running_total": FnSpec("window", 2, 2, "numeric", "running_total(x, order): cumulative sum"),
-    "percent_of_total": FnSpec("window", 1, 1, "number", "x / the sum of x over all result rows"),
+    "rank": FnSpec("window", 1, 2, "int", "rank(order[, partition(k)]): 1 for the first row by the order (ties share)"),
+    "dense_rank": FnSpec("window", 1, 2, "int", "like rank, without gaps"),
+    "row_number": FnSpec("window", 1, 2, "int", "row_number(order[, partition(k)]): 1, 2, 3 …"),
+    "running_total": FnSpec("window", 2, 3, "numeric", "running_total(x, order[, partition(k)]): cumulative sum"),
+    "percent_of_total": FnSpec("window", 1, 2, "number", "x / the sum of x over all result rows (or its partition)"),
+    "lag": FnSpec("window", 2, 4, "arg0", "lag(x, order[, n][, partition(k)]): x of the row n (1) before"),
+    "lead": FnSpec("window", 2, 4, "arg0", "lead(x, order[, n][, partition(k)]): x of the row n (1) after"),
+    "partition": FnSpec("partition", 1, 8, "null", "partition(k, …): a window function's rows with equal keys"),
 }
 
 BUCKETS = ("day", "week", "month", "quarter", "year")

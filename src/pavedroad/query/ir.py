@@ -117,11 +117,13 @@ class Agg:
 
 @dataclass(frozen=True, slots=True)
 class Win:
-    """A window calculation over the result rows: rank, running total, percent of total."""
+    """A window calculation over the result rows: rank, running total, percent of total, lag and lead; within
+    each ``partition`` (rows with equal keys) when it has one."""
 
     fn: str
     args: tuple[Node, ...]
     order: tuple[tuple[Node, bool], ...] = ()
+    partition: tuple[Node, ...] = ()
     type: str | None = None
     span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
@@ -180,7 +182,7 @@ def children(node: Node) -> tuple[Node, ...]:
         out = tuple(x for x in (node.arg, node.where) if x is not None)
         return out + node.extra
     if isinstance(node, Win):
-        return node.args + tuple(o[0] for o in node.order)
+        return node.args + tuple(o[0] for o in node.order) + node.partition
     if isinstance(node, Ival):
         return (node.amount,)
     if isinstance(node, Total):

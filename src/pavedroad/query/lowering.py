@@ -114,13 +114,18 @@ class Lowerer:
         args = [self.expr(a, tree, group) for a in node.args]
         keys = [self.ordered(self.expr(o, tree, group), d, may_be_null(o)) for o, d in node.order]
         order = exp.Order(expressions=keys)
+        part = [self.expr(k, tree, group) for k in node.partition] or None
         if node.fn in ("rank", "dense_rank", "row_number"):
-            return exp.Window(this=fn(node.fn.upper()), order=order)
+            return exp.Window(this=fn(node.fn.upper()), partition_by=part, order=order)
+        if node.fn in ("lag", "lead"):  # the offset says int: Postgres has lag(anyelement, integer) only
+            offset = exp.Cast(this=args[1], to=exp.DataType.build("INT")) if len(args) > 1 else None
+            shift = (exp.Lag if node.fn == "lag" else exp.Lead)(this=args[0], offset=offset)
+            return exp.Window(this=shift, partition_by=part, order=order)
         if node.fn == "running_total":
             spec = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW")
-            return exp.Window(this=exp.Sum(this=args[0]), order=order, spec=spec)
+            return exp.Window(this=exp.Sum(this=args[0]), partition_by=part, order=order, spec=spec)
         if node.fn == "percent_of_total":
-            total = exp.Window(this=exp.Sum(this=args[0].copy()))
+            total = exp.Window(this=exp.Sum(this=args[0].copy()), partition_by=part)
             return exp.Div(this=cast(args[0], "number"),
                            expression=exp.Nullif(this=total, expression=self.const(0, "int")))  # fmt: skip
         raise QueryError(f"cannot lower window {node.fn} for {self.dialect}", code="Q105", span=node.span)

@@ -309,16 +309,36 @@ class Resolver:
             )
         if spec.kind == "agg":
             return self.aggregate(node, scope, model_text)
+        if spec.kind == "window":
+            return self.window(node, scope, model_text)
+        if spec.kind == "partition":
+            raise QueryError("partition(…) is the last argument of a window function", code="Q201", span=node.span,
+                             hint="e.g. rank(-applications, partition(source_kind))")  # fmt: skip
         if spec.kind == "total":
             return self.total(node, scope, model_text)
         args = tuple(self.expr(a, scope, model_text=model_text) for a in node.args)
-        if spec.kind == "window":
-            order_arg = args[-1] if node.name != "percent_of_total" else None
-            order = ((order_arg.args[0], True) if isinstance(order_arg, Fn) and order_arg.name == "neg"
-                     else (order_arg, False),) if order_arg is not None else ()  # fmt: skip
-            values = args[:-1] if order else args
-            return Win(node.name, values, order, span=node.span)
         return Fn(node.name, args, span=node.span)
+
+    def window(self, node: qa.Call, scope: Scope, model_text: bool) -> Win:
+        """A window function: its values, its order (``-x`` descending) and, as its last argument, the optional
+        ``partition(k, …)`` whose rows it runs within."""
+        *plain, last = node.args
+        keys: tuple[qa.Expr, ...] = ()
+        if isinstance(last, qa.Call) and last.name == "partition":
+            keys = last.args
+        else:
+            plain.append(last)
+        if any(isinstance(a, qa.Call) and a.name == "partition" for a in plain) or len(plain) > _WINDOW_ARGS[node.name]:
+            raise QueryError(f"{node.name}() takes its values, its order and then partition(…)", code="Q202",
+                             span=node.span, hint=f"{node.name}: {FUNCTIONS[node.name].doc}")  # fmt: skip
+        args = [self.expr(a, scope, model_text=model_text) for a in plain]
+        partition = tuple(self.expr(k, scope, model_text=model_text) for k in keys)
+        at = {"percent_of_total": None, "lag": 1, "lead": 1}.get(node.name, len(args) - 1)
+        if at is None or at >= len(args):
+            return Win(node.name, tuple(args), (), partition, span=node.span)
+        key = args.pop(at)
+        order = (key.args[0], True) if isinstance(key, Fn) and key.name == "neg" else (key, False)
+        return Win(node.name, tuple(args), (order,), partition, span=node.span)
 
     def total(self, node: qa.Call, scope: Scope, model_text: bool) -> Total:
         """``all(agg)``: the aggregate over the query's own rows that the earlier filters keep, whatever the
@@ -380,6 +400,11 @@ class Resolver:
                 )
             grain = grains.pop() if grains else ()
         return Agg(node.name, first, grain, where, extra, span=node.span)
+
+
+# How many values and order keys each window function takes, before its optional partition(…).
+_WINDOW_ARGS = {"rank": 1, "dense_rank": 1, "row_number": 1, "running_total": 2, "percent_of_total": 1, "lag": 3,
+                "lead": 3}  # fmt: skip
 
 
 def _has_aggregate(node: Node) -> bool:

@@ -113,6 +113,23 @@ EXTRA = [
             where p.n_int >= (select max(n_int) from per_app) - 1
             group by s.name""",
     },
+    {  # windows within partitions over an aggregated result: lag, lead, rank, share and running total
+        "name": "window_partitions",
+        "dsl": "applications | group kind = source.kind, month = month(applied_at) | aggregate n = count()"
+        " | derive previous = lag(n, month, partition(kind)), two_after = lead(n, month, 2, partition(kind)),"
+        " place = rank(-n, partition(month)), share = percent_of_total(n, partition(month)),"
+        " so_far = running_total(n, month, partition(kind))",
+        "sql": """
+            with g as (
+                select s.kind, date_trunc('month', a.applied_at)::date as m, count(*) as n from applications a
+                left join sources s on s.tenant_id = a.tenant_id and s.id = a.source_id
+                where a.tenant_id = %(tenant)s group by 1, 2)
+            select kind, m, n, lag(n) over (partition by kind order by m),
+                   lead(n, 2) over (partition by kind order by m),
+                   rank() over (partition by m order by n desc), n::float / sum(n) over (partition by m),
+                   sum(n) over (partition by kind order by m rows between unbounded preceding and current row)
+            from g""",
+    },
     {  # the job's hiring team as many-to-one relations (one role each)
         "name": "hiring_team_relations",
         "dsl": 'applications | where status = "active"'

@@ -109,7 +109,16 @@ class _Checker:
                 self.need(args[0], NUMERIC, node.fn)
             if node.fn == "percent_of_total":
                 self.need(args[0], NUMERIC, node.fn)
-            return replace(node, args=args, order=order, type=typ)
+            if typ == "arg0":  # lag, lead: the value's type; the offset a whole number
+                typ = args[0].type or "null"
+                args = (args[0], *(self.t(a, "int") for a in node.args[1:]))
+                for a in args[1:]:
+                    if not isinstance(a, Const | Par) or a.type != "int":
+                        raise self.fail(
+                            f"{node.fn}() counts rows with a whole number", a.span, f"e.g. {node.fn}(x, month, 2)"
+                        )
+            partition = tuple(self.t(k) for k in node.partition)
+            return replace(node, args=args, order=order, partition=partition, type=typ)
         raise InternalCompilerError(f"check_types has no rule for {type(node).__name__}", span=node.span)
 
     def need(self, node: Node, types: set[str], what: str) -> None:
