@@ -163,7 +163,11 @@ QUERIES: tuple[Query, ...] = (
               and p_partkey = l_partkey and o_orderkey = l_orderkey and s_nationkey = n_nationkey
               and p_name like '%green%') as profit
         group by nation, o_year order by nation, o_year desc""",
-        blocked="composite keys: lineitem reaches its partsupp row on (partkey, suppkey)",
+        f"""lineitem
+        | where part.name like "%green%"
+        | group nation = supplier.nation.name, o_year = year_of(order.orderdate)
+        | aggregate sum_profit = sum({_REVENUE} - partsupp.supplycost * quantity)
+        | sort nation, -o_year""",
     ),
     Query(
         10,
@@ -341,7 +345,14 @@ QUERIES: tuple[Query, ...] = (
                                    and l_shipdate < date '1994-01-01' + interval '1' year))
           and s_nationkey = n_nationkey and n_name = 'CANADA'
         order by s_name""",
-        blocked="composite keys: a partsupp row's lineitems match on (partkey, suppkey)",
+        """partsupp
+        | where part.name like "forest%" and supplier.nation.name = "CANADA"
+          and availqty > 0.5 * sum(lineitems.quantity, lineitems.shipdate >= date "1994-01-01"
+                                                       and lineitems.shipdate < date "1994-01-01" + 1 year)
+        | group s_name = supplier.name, s_address = supplier.address
+        | aggregate parts = count()
+        | select s_name, s_address
+        | sort s_name""",
     ),
     Query(
         21,

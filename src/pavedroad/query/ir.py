@@ -23,7 +23,8 @@ NOSPAN = Span()
 
 @dataclass(frozen=True, slots=True)
 class Hop:
-    """One relation step: ``target.<right_col> = source.<left_col>``; ``many`` marks one-to-many."""
+    """One relation step: ``target.<right_col> = source.<left_col>`` (and each pair of ``also`` for a composite
+    key); ``many`` marks one-to-many."""
 
     relation: str
     source: str
@@ -35,6 +36,7 @@ class Hop:
     many: bool
     required: bool
     when: tuple[tuple[str, str], ...] = ()  # target columns that must also hold these values (a role seat)
+    also: tuple[tuple[str, str], ...] = ()  # more (left_col, right_col) pairs of a composite key
 
 
 @dataclass(frozen=True, slots=True)

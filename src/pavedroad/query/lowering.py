@@ -207,10 +207,8 @@ class Lowerer:
         e = self.plan.exists[node]
         sub = self.scan_select(e.tree, [exp.Star()], e.where)
         first = e.tree.prefix[-1]
-        link = exp.EQ(
-            this=col(e.tree.root.alias, first.right_col),
-            expression=col(self.plan.main.alias(e.anchor), first.left_col),
-        )
+        outer = self.plan.main.alias(e.anchor)
+        link = _every([exp.EQ(this=col(e.tree.root.alias, r), expression=col(outer, left)) for left, r in _keys(first)])
         current = sub.args.get("where")  # none only when a pass left the scan unscoped: verify refuses it
         sub.set("where", exp.Where(this=link if current is None else exp.And(this=current.this, expression=link)))
         return exp.Exists(this=sub)
@@ -219,7 +217,8 @@ class Lowerer:
     def joins(self, tree: JoinTree) -> list[exp.Join]:
         out = []
         for join in tree.joins.values():
-            link = exp.EQ(this=col(join.scan.alias, join.hop.right_col), expression=col(join.parent, join.hop.left_col))
+            link = _every([exp.EQ(this=col(join.scan.alias, r), expression=col(join.parent, left))
+                           for left, r in _keys(join.hop)])  # fmt: skip
             seat = [exp.EQ(this=col(join.scan.alias, c), expression=self.const(v, "string")) for c, v in join.hop.when]
             on = [*self.tenant_eq(join.scan), link, *seat]
             out.append(exp.Join(this=self.table(join.scan), on=and_(on), kind=None if join.inner else "LEFT"))
@@ -244,8 +243,10 @@ class Lowerer:
     def branch_select(self, branch: Branch) -> exp.Join:
         tree = branch.tree
         first: Hop = tree.prefix[-1]
-        key = col(tree.root.alias, first.right_col)
-        cols: list[exp.Expr] = [exp.alias_(key, "k", copy=False)]
+        pairs = _keys(first)  # the branch's key: k, then k1, k2 … for a composite one
+        keys = [col(tree.root.alias, r) for _, r in pairs]
+        names = ["k", *(f"k{i}" for i in range(1, len(pairs)))]
+        cols: list[exp.Expr] = [exp.alias_(k, n, copy=False) for k, n in zip(keys, names, strict=True)]
         common = branch.common_where
         for (agg, arg, extra, where), name in branch.parts.items():
             value = self.agg_sql(
@@ -255,18 +256,32 @@ class Lowerer:
                 value = filtered(self.dialect, value, self.expr(where, tree))
             cols.append(exp.alias_(value, name, copy=False))
         sub = self.scan_select(tree, cols, common)
-        sub.set("group", exp.Group(expressions=[key.copy()]))
+        sub.set("group", exp.Group(expressions=[k.copy() for k in keys]))
         anchor = self.plan.main.alias(branch.anchor)
-        on = exp.EQ(this=col(branch.alias, "k"), expression=col(anchor, first.left_col))
+        on = _every([exp.EQ(this=col(branch.alias, n), expression=col(anchor, left))
+                     for n, (left, _) in zip(names, pairs, strict=True)])  # fmt: skip
         alias = exp.TableAlias(this=exp.Identifier(this=branch.alias, quoted=False))
         if tree.outer is None:
             return exp.Join(this=exp.Subquery(this=sub, alias=alias), on=on, kind="LEFT")
         # Reads the outer row: a LATERAL subquery, correlated on the join key so each row aggregates only its
         # own related rows (an index lookup per row, not every related row of the tenant per row).
-        own: exp.Expression = exp.EQ(this=key.copy(), expression=col(anchor, first.left_col))
+        own = _every([exp.EQ(this=k.copy(), expression=col(anchor, a)) for k, (a, _) in zip(keys, pairs, strict=True)])
         current = sub.args.get("where")
         sub.set("where", exp.Where(this=own if current is None else exp.And(this=current.this, expression=own)))
         return exp.Join(this=exp.Lateral(this=exp.Subquery(this=sub), alias=alias), on=on, kind="LEFT")
+
+
+def _every(conds: list[exp.Expression]) -> exp.Expression:
+    """``a AND b AND …`` of at least one condition."""
+    out = conds[0]
+    for cond in conds[1:]:
+        out = exp.And(this=out, expression=cond)
+    return out
+
+
+def _keys(hop: Hop) -> list[tuple[str, str]]:
+    """The (left, right) column pairs a hop joins on: its key, then a composite key's other columns."""
+    return [(hop.left_col, hop.right_col), *hop.also]
 
 
 AggBuilder = Callable[[Lowerer, exp.Expression | None, list[exp.Expression]], exp.Expression]

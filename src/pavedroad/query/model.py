@@ -69,6 +69,11 @@ class RelationDef(_Strict):
     foreign_key: str
     references: str | None = Field(default=None, description="Column matched by foreign_key (default: the key).")
     required: bool = Field(default=False, description="many_to_one only: every row has a match (inner join).")
+    also: dict[str, str] = Field(
+        default_factory=dict,
+        description="A composite key's other columns: foreign-key-side field -> referenced-side field "
+        "(lineitem's partsupp: {suppkey: suppkey} beside foreign_key partkey).",
+    )
     when: dict[str, str] = Field(
         default_factory=dict,
         description="many_to_one only: the target row also has these values (a role in a membership table); a "
@@ -158,6 +163,9 @@ class SemanticModel(_Strict):
                 ref = rel.references or remote.key
                 if ref not in remote.fields:
                     raise ValueError(f"{where}.relations.{rname}: references '{ref}' is not a field")
+                bad = sorted(k for k, v in rel.also.items() if k not in local.fields or v not in remote.fields)
+                if bad:
+                    raise ValueError(f"{where}.relations.{rname}: also names unknown fields {bad}")
                 if rel.when and rel.cardinality != "many_to_one":
                     raise ValueError(f"{where}.relations.{rname}: 'when' narrows a many_to_one relation only")
                 unknown = sorted(set(rel.when) - set(target.fields))

@@ -212,8 +212,12 @@ class Resolver:
         else:
             left, right = ent.column_of(rel.references or ent.key), target.column_of(rel.foreign_key)
         when = tuple((target.column_of(k), v) for k, v in rel.when.items())
+        if rel.cardinality == "many_to_one":
+            also = tuple((ent.column_of(fk), target.column_of(ref)) for fk, ref in rel.also.items())
+        else:
+            also = tuple((ent.column_of(ref), target.column_of(fk)) for fk, ref in rel.also.items())
         return Hop(rel_name, ent_name, rel.entity, target.table, target.tenant_column, left, right,
-                   rel.cardinality == "one_to_many", rel.required, when)  # fmt: skip
+                   rel.cardinality == "one_to_many", rel.required, when, also)  # fmt: skip
 
     # --- expressions ------------------------------------------------------------------------------
     def expr(self, node: qa.Expr, scope: Scope, *, model_text: bool = False) -> Node:

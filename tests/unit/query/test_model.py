@@ -34,6 +34,10 @@ entities:
             "'when' narrows a many_to_one relation only",
         ),
         (
+            "    relations:\n      b: {entity: a, cardinality: many_to_one, foreign_key: id, also: {id: nope}}\n",
+            r"also names unknown fields \['id'\]",
+        ),
+        (
             "    relations:\n      b: {entity: a, cardinality: many_to_one, foreign_key: id, when: {role: x}}\n",
             r"when names unknown fields \['role'\]",
         ),
