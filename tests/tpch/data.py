@@ -24,8 +24,8 @@ from typing import Any
 
 from pavedroad.query import TenantSchema, load_model
 
-__all__ = ["MODEL", "ORG", "SCHEMA", "TABLES", "generate", "load", "normalized", "official_answers", "use_reference",
-           "use_tenant"]  # fmt: skip
+__all__ = ["MODEL", "ORG", "PREFIX", "SCHEMA", "TABLES", "generate", "load", "normalized", "official_answers",
+           "use_reference", "use_tenant"]  # fmt: skip
 
 ORG = "acme"
 MODEL = load_model(Path(__file__).with_name("model.yaml"))

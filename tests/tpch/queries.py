@@ -1,8 +1,8 @@
 """The 22 TPC-H queries: each as the reference SQL (the spec's text with its validation parameters) and, where
 the language can say it, as a pipeline written from docs/query.md over ``tests/tpch/model.yaml``.
 
-``BLOCKED`` names, for each query the language cannot say yet, the feature it waits for; the answers test
-marks those xfail with that reason (strict: one that starts to compile and answer must be moved here).
+A query the language cannot say sets ``blocked`` (the feature it waits for) instead of ``dsl``; the answers
+test marks it xfail with that reason. Today all 22 are written.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """TPC-H as a yardstick: every query the language can say compiles over the TPC-H model and answers exactly as
 the spec's SQL does, on DuckDB at scale factor 0.01, with a second tenant's rows in every table (a scan that
-missed its tenant predicate would double joins and sums). The queries it cannot say yet are listed as xfail
-with the missing feature (``tests/tpch/queries.py``)."""
+missed its tenant predicate would double joins and sums); ``test_tpch_postgres`` does the same on Postgres.
+A query the language cannot say is listed as xfail with the missing feature (``tests/tpch/queries.py``)."""
 
 from __future__ import annotations
 
