@@ -143,3 +143,22 @@ def test_verify_checks_the_branches_and_semi_joins_inside_a_total() -> None:
     passes = tuple(_scope_all_but_totals if p is scope_tenant else p for p in PASSES)
     with pytest.raises(UnsafeQuery, match="is not scoped"):
         run_passes(QueryState(text), CTX, passes)
+
+
+def test_a_row_rule_narrows_the_rows_an_ungrouped_total_reads() -> None:
+    """Row rules arrive as leading ``where`` steps (``privacy.rows.restrict``): an ``all()`` total reads only
+    the rows the rule lets the caller see, so it cannot disclose an average over hidden rows."""
+    from pavedroad.privacy import RowRule, restrict
+    from pavedroad.query import from_json, to_json
+    from pavedroad.query.ir import Total
+    from pavedroad.query.text import parse_text
+
+    query = to_json(parse_text("applications | where days_to_hire > all(avg(days_to_hire)) | aggregate n = count()"))
+    rule = RowRule("applications", frozenset({"recruiter"}), "job_id", "select 1")
+    narrowed = restrict(query, [rule], [[3, 5]], None)
+    state = run_passes(QueryState(None, from_json(narrowed)), CTX)
+    (total,) = state.plan.totals
+    assert isinstance(total, Total)
+    (only,) = total.filters
+    assert only == state.resolved.where[0]
+    assert "t1.job_id IN" in state.sql.sql()
