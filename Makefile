@@ -32,7 +32,16 @@ golden-update: ## rewrite golden files from the compiler's current output
 demo: ## run pavedroad demo
 	$(BIN)/pavedroad demo
 
+artifact: ## the offline artifact of HEAD into dist/ (tarball, CycloneDX SBOM, checksums; reproducible)
+	$(BIN)/pavedroad build --out dist
+
+release: ## artifact + changelog section since the last vX.Y.Z tag, into dist/ (version from the tags)
+	$(BIN)/pavedroad build --out dist --release
+
+image: ## an OCI image of the newest artifact in dist/ (buildah + debootstrap, as root; no registry needed)
+	sh scripts/build_image.sh "$$(ls -t dist/pavedroad-*.tar.gz | head -1)"
+
 bench: ## every benchmark in quick mode
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
 
-.PHONY: help setup lint format types test unit golden-update demo bench
+.PHONY: help setup lint format types test unit golden-update demo artifact release image bench

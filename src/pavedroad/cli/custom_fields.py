@@ -82,11 +82,10 @@ def list_(
     as_json: _Json = False,
 ) -> None:
     """The tenant's custom fields the role may read (others read as unknown, as in a query)."""
-    from pavedroad.privacy import FieldAccessPolicy
     from pavedroad.recruiting.custom_fields import alist_custom_fields
     from pavedroad.recruiting.reads import GUARDRAILS
 
-    policy = FieldAccessPolicy(GUARDRAILS.matrix)
+    policy = GUARDRAILS.field_policy()
     _print(_as(tenant, role, lambda conn, p: alist_custom_fields(conn, p, policy)), as_json)
 
 

@@ -17,7 +17,7 @@ from typer._click import Command, Context, HelpFormatter  # Typer's own click, w
 from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 
-from pavedroad.cli import platform
+from pavedroad.cli import platform, release
 
 __all__ = ["GROUPS", "Group", "app", "main"]
 
@@ -48,6 +48,12 @@ GROUPS: tuple[Group, ...] = (
     Group("warehouse", "warehouse", "The DuckDB warehouse: sink, rebuild, Parquet export."),
     Group("custom-fields", "custom_fields", "Custom fields: list, define (with a classification) and reclassify."),
     Group("workflows", "workflows", "Durable workflows: list, show, retry and cancel runs."),
+    Group("policy", "policy", "Policies: who can do what, diff two policy sets, run a tenant's policy tests."),
+    Group(
+        "schedule",
+        "schedule",
+        "Interview scheduling: solve a request file (earliest, balanced), or say why nothing fits.",
+    ),
 )
 
 _LISTING = "pavedroad.listing-commands"
@@ -110,6 +116,7 @@ app = typer.Typer(
     add_completion=False,
 )
 platform.register(app)
+release.register(app)
 
 
 def main() -> None:

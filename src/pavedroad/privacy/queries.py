@@ -29,14 +29,16 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
+from pavedroad.policy import PolicyEngine
 from pavedroad.privacy.access import DEFAULT_MATRIX, AccessMatrix, FieldAccessPolicy
 from pavedroad.privacy.audit import AuditEvent, Outcome, arecord, arecord_denial
 from pavedroad.privacy.classification import Classification
 from pavedroad.privacy.disclosure import suppress_rows
 from pavedroad.privacy.rows import RowRule, afetch_granted, asend_granted, restrict, rules_for
-from pavedroad.privacy.shape import checked_shape, in_text
+from pavedroad.privacy.shape import _expanded_fields, checked_shape, in_text
 from pavedroad.query import (
     CompiledQuery,
+    FieldPolicy,
     QueryError,
     QueryLimitError,
     QueryResult,
@@ -83,25 +85,33 @@ class ProtectedResult:
 
 @dataclass(frozen=True)
 class Guardrails:
-    """A domain's access declaration — the role-by-classification matrix and the row rules — as the
-    ``QueryGuard`` the query block runs every principal's query through."""
+    """A domain's access declaration — the role-by-classification matrix and the row rules, or its
+    policies (which then decide field access and add their row filters) — as the ``QueryGuard`` the
+    query block runs every principal's query through."""
 
     matrix: AccessMatrix = DEFAULT_MATRIX
     rules: tuple[RowRule, ...] = ()
+    policies: PolicyEngine | None = None
+
+    def field_policy(self) -> FieldPolicy:
+        """The compiler's field policy: the policies' field access when there are policies."""
+        return _field_policy(self.matrix, self.policies)
 
     async def arun(
         self, pool: AsyncConnectionPool, principal: Principal, query: str | Mapping[str, Any], *,
         model: SemanticModel, options: RunOptions, duckdb: Any = None, clickhouse: Any = None,
     ) -> ProtectedResult:  # fmt: skip
         return await arun_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
-                                    options=options, duckdb=duckdb, clickhouse=clickhouse)  # fmt: skip
+                                    policies=self.policies, options=options, duckdb=duckdb,
+                                    clickhouse=clickhouse)  # fmt: skip
 
     async def aexplain(
         self, pool: AsyncConnectionPool, principal: Principal, query: str | Mapping[str, Any], *,
         model: SemanticModel, options: RunOptions, analyze: bool = False, duckdb: Any = None,
     ) -> Explanation:  # fmt: skip
         return await aexplain_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
-                                        options=options, analyze=analyze, duckdb=duckdb)  # fmt: skip
+                                        policies=self.policies, options=options, analyze=analyze,
+                                        duckdb=duckdb)  # fmt: skip
 
 
 def _with_count(query: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -198,13 +208,15 @@ class _Request:
     source: str | Mapping[str, Any]
     q: dict[str, Any]
     entity: str
-    policy: FieldAccessPolicy
+    policy: FieldPolicy
 
     @classmethod
-    def of(cls, principal: Principal, query: str | Mapping[str, Any], matrix: AccessMatrix) -> _Request:
+    def of(
+        cls, principal: Principal, query: str | Mapping[str, Any], matrix: AccessMatrix, policies: PolicyEngine | None
+    ) -> _Request:
         """A malformed query is the compiler's structured error here, before any analysis (nothing to audit)."""
         q = _as_json(query)
-        return cls(principal, query, q, str(q.get("from", "?")), FieldAccessPolicy(matrix))
+        return cls(principal, query, q, str(q.get("from", "?")), _field_policy(matrix, policies))
 
     def applicable(self, rules: Sequence[RowRule]) -> list[RowRule]:
         """The row rules that narrow this query's root entity for the caller's role."""
@@ -223,6 +235,79 @@ class _Request:
         return aggregate and sensitive
 
 
+def _field_policy(matrix: AccessMatrix, policies: PolicyEngine | None) -> FieldPolicy:
+    return FieldAccessPolicy(matrix) if policies is None else policies.field_access
+
+
+def _with_policy_rules(
+    rules: Sequence[RowRule], policies: PolicyEngine | None, principal: Principal, model: SemanticModel,
+    q: dict[str, Any],
+) -> tuple[RowRule, ...]:  # fmt: skip
+    """``rules`` and the policies' row filters for ``principal``: for every entity they narrow, a rule with
+    their residual condition (it leads a query on that entity, and marks the entity narrowed, so the shape
+    check refuses navigation into it); and for every many-to-one path of ``q`` into a narrowed entity, a
+    rule on the root with the residual read through that path (``job.confidential = false``), which
+    ``covers`` the path, so that navigation is allowed and filtered. A root row whose related row is
+    hidden is dropped (an optional relation with no row keeps it)."""
+    if policies is None:
+        return tuple(rules)
+    role = frozenset({principal.role.value})
+    root = str(q.get("from", ""))
+    out = list(rules)
+    narrowed: dict[str, dict[str, Any]] = {}
+    for entity in model.entities:
+        cond = policies.row_filter(principal, entity)
+        if cond is not True:
+            narrowed[entity] = _NOTHING if cond is False else cond
+            out.append(RowRule(entity, role, "id", None, narrowed[entity], reason="policy"))
+    if narrowed and root in model.entities:
+        for path, entity, nullable in _many_to_one_paths(model, root, q):
+            if entity in narrowed:
+                cond = _through(narrowed[entity], path)
+                if nullable:
+                    cond = _any_of([*({"is_null": {"field": f}, "negated": False} for f in nullable), cond])
+                out.append(RowRule(root, role, "id", None, cond, reason="policy", covers=(path,)))
+    return tuple(out)
+
+
+def _many_to_one_paths(model: SemanticModel, root: str, q: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
+    """(dotted path, entity reached, foreign keys of its optional steps) for every chain of many-to-one
+    relations the query's fields (with the model's bodies expanded, as the shape check reads them) take."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    for dotted in _expanded_fields(model, root, q.get("steps", [])):
+        entity, path = root, ""
+        nullable: list[str] = []
+        for part in dotted.split(".")[:-1]:
+            relation = model.entities[entity].relations.get(part) if entity in model.entities else None
+            if relation is None or relation.cardinality != "many_to_one":
+                break
+            if not relation.required:
+                nullable = [*nullable, f"{path}.{relation.foreign_key}" if path else relation.foreign_key]
+            path = f"{path}.{part}" if path else part
+            entity = relation.entity
+            found.setdefault(path, (entity, nullable))
+    return [(p, e, n) for p, (e, n) in found.items()]
+
+
+def _through(cond: Any, path: str) -> Any:
+    """A condition on an entity, read from the root through ``path``."""
+    if isinstance(cond, dict):
+        if isinstance(cond.get("field"), str):
+            return {**cond, "field": f"{path}.{cond['field']}"}
+        return {k: _through(v, path) for k, v in cond.items()}
+    if isinstance(cond, list):
+        return [_through(v, path) for v in cond]
+    return cond
+
+
+def _any_of(conds: list[dict[str, Any]]) -> dict[str, Any]:
+    out = conds[-1]
+    for c in reversed(conds[:-1]):
+        out = {"op": "or", "args": [c, out]}
+    return out
+
+
+_NOTHING: dict[str, Any] = {"op": "=", "args": [{"value": 1}, {"value": 0}]}
 _K_SQL = "select min_group_size from tenants where tenant_id = %s"
 
 
@@ -276,6 +361,7 @@ async def arun_protected(
     model: SemanticModel,
     matrix: AccessMatrix = DEFAULT_MATRIX,
     rules: Sequence[RowRule] = (),
+    policies: PolicyEngine | None = None,
     options: RunOptions = RunOptions(),
     duckdb: Any = None,
     clickhouse: Any = None,
@@ -284,7 +370,8 @@ async def arun_protected(
     ``duckdb`` (a connection holding copies of the tables) or ``clickhouse`` (a ``ClickHouseTables``)
     executes it there instead of on Postgres (the grants, ``k`` and the audit event stay in Postgres);
     ``options.policy`` is replaced by the matrix's."""
-    req = _Request.of(principal, query, matrix)
+    req = _Request.of(principal, query, matrix, policies)
+    rules = _with_policy_rules(rules, policies, principal, model, req.q)
     guarded = replace(options, policy=req.policy)
     schema: TenantSchema | None = None
     checked = False  # a shape refusal already points into the caller's query; later ones are relocated
@@ -328,6 +415,7 @@ async def aexplain_protected(
     model: SemanticModel,
     matrix: AccessMatrix = DEFAULT_MATRIX,
     rules: Sequence[RowRule] = (),
+    policies: PolicyEngine | None = None,
     options: RunOptions = RunOptions(),
     analyze: bool = False,
     duckdb: Any = None,
@@ -335,7 +423,8 @@ async def aexplain_protected(
     """Explain ``query`` for ``principal`` as ``arun_protected`` would run it: the same shape checks, field
     policy and row rules (so ``analyze`` counts only rows the caller may read), the planner's estimates
     hidden, actual row counts hidden where disclosure control applies; an analyze is audited."""
-    req = _Request.of(principal, query, matrix)
+    req = _Request.of(principal, query, matrix, policies)
+    rules = _with_policy_rules(rules, policies, principal, model, req.q)
     guarded = replace(options, policy=req.policy)
     schema: TenantSchema | None = None
     shown = query if isinstance(query, str) else json.dumps(dict(query))

@@ -29,9 +29,10 @@ class RowRule:
     entity: str
     roles: frozenset[str]
     field: str
-    grants_sql: str
+    grants_sql: str | None  # ``None``: a condition only (a policy's residual), no grants to fetch
     unless: Mapping[str, Any] | None = None  # a JSON-form condition; ``{"user": true}`` marks the user id
     reason: str = ""
+    covers: tuple[str, ...] = ()  # many-to-one relation paths from ``entity`` whose rows the condition narrows
 
     def applies(self, entity: str, role: str) -> bool:
         return entity == self.entity and role in self.roles
@@ -46,7 +47,7 @@ async def asend_granted(
 ) -> psycopg.AsyncCursor[Any] | None:
     """The ids ``rule`` grants ``user_id``, in two halves so a pipelined connection sends several grants in
     one round trip: the query sent (``None``: a principal without a user, granted nothing)..."""
-    if user_id is None:
+    if user_id is None or rule.grants_sql is None:
         return None
     return await conn.execute(rule.grants_sql, {"tenant": tenant, "user": user_id})
 
@@ -68,6 +69,9 @@ def _with_user(node: Any, user_id: int | None) -> Any:
 
 def condition(rule: RowRule, ids: Sequence[int], user_id: int | None) -> dict[str, Any]:
     """The JSON-form condition for one rule."""
+    if rule.grants_sql is None and rule.unless is not None:
+        cond: dict[str, Any] = _with_user(copy.deepcopy(dict(rule.unless)), user_id)
+        return cond
     granted = {"in": {"field": rule.field}, "items": [{"value": i} for i in ids], "negated": False} if ids else _NOTHING
     if rule.unless is None:
         return granted

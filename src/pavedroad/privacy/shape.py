@@ -102,19 +102,25 @@ def is_aggregate(query: Mapping[str, Any]) -> bool:
     return any(any(k in step for k in _AGG_STEPS) for step in query.get("steps", []))
 
 
-def _crossing(model: SemanticModel, root: str, dotted: str, restricted: set[str], root_ruled: bool) -> str | None:
+def _crossing(
+    model: SemanticModel, root: str, dotted: str, restricted: set[str], root_ruled: bool, *,
+    covered: frozenset[str] = frozenset(),
+) -> str | None:  # fmt: skip
     """The relation of ``dotted`` that enters an entity with a row rule for the role, if any.
 
     Row rules narrow the root entity only, so reaching a ruled entity through a relation would read rows
-    the rule hides — except one step many-to-one from a ruled root (the application's own job).
+    the rule hides — except one step many-to-one from a ruled root (the application's own job), and a
+    path a root rule ``covers`` (its condition narrows the rows reached through it).
     """
     entity = root
+    path = ""
     for depth, part in enumerate(dotted.split(".")):
         ent = model.entities.get(entity)
         if ent is None or part not in ent.relations:
             return None
         relation = ent.relations[part]
-        safe = depth == 0 and root_ruled and relation.cardinality == "many_to_one"
+        path = f"{path}.{part}" if path else part
+        safe = (depth == 0 and root_ruled and relation.cardinality == "many_to_one") or path in covered
         if relation.entity in restricted and not safe:
             return part
         entity = relation.entity
@@ -165,8 +171,9 @@ def _check_relations(model: SemanticModel, q: dict[str, Any], rules: Sequence[Ro
     if not restricted:
         return
     root = str(q["from"])
+    covered = frozenset(p for r in rules if role in r.roles and r.entity == root for p in r.covers)
     for dotted in _expanded_fields(model, root, q.get("steps", [])):
-        part = _crossing(model, root, dotted, restricted, root in restricted)
+        part = _crossing(model, root, dotted, restricted, root in restricted, covered=covered)
         if part is not None:
             raise QueryError(
                 f"unknown field '{part}' on {root}",
@@ -294,7 +301,7 @@ def checked_shape(
     sensitive). A passed check is remembered by everything it depends on — the model, the query, the
     entities the role's rules narrow, the tenant's custom fields (version and digest) — so a report run
     again is not walked again; a refusal is never remembered (it is judged, and located, every time)."""
-    narrowed = frozenset(r.entity for r in rules if role in r.roles)
+    narrowed = frozenset((r.entity, r.covers) for r in rules if role in r.roles)
     fields = None if schema is None else (schema.tenant_id, schema.schema_version, schema.digest)
     key = (model.fingerprint, json.dumps(q, sort_keys=True, default=repr), narrowed, fields)
     found = _CHECKED.get(key)

@@ -15,7 +15,7 @@ from pavedroad.query.errors import Span
 
 __all__ = [
     "Agg", "Col", "Const", "FieldRef", "Fn", "Hop", "Ival", "Node", "Output", "PageSpec", "Par", "RelRef",
-    "Resolved", "Win", "children", "classification_of", "cols_of", "grain_of", "loose_cols",
+    "Resolved", "Total", "Win", "children", "classification_of", "cols_of", "grain_of", "loose_cols",
 ]  # fmt: skip
 
 NOSPAN = Span()
@@ -23,7 +23,8 @@ NOSPAN = Span()
 
 @dataclass(frozen=True, slots=True)
 class Hop:
-    """One relation step: ``target.<right_col> = source.<left_col>``; ``many`` marks one-to-many."""
+    """One relation step: ``target.<right_col> = source.<left_col>`` (and each pair of ``also`` for a composite
+    key); ``many`` marks one-to-many."""
 
     relation: str
     source: str
@@ -34,6 +35,8 @@ class Hop:
     right_col: str
     many: bool
     required: bool
+    when: tuple[tuple[str, str], ...] = ()  # target columns that must also hold these values (a role seat)
+    also: tuple[tuple[str, str], ...] = ()  # more (left_col, right_col) pairs of a composite key
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,16 +119,30 @@ class Agg:
 
 @dataclass(frozen=True, slots=True)
 class Win:
-    """A window calculation over the result rows: rank, running total, percent of total."""
+    """A window calculation over the result rows: rank, running total, percent of total, lag and lead; within
+    each ``partition`` (rows with equal keys) when it has one."""
 
     fn: str
     args: tuple[Node, ...]
     order: tuple[tuple[Node, bool], ...] = ()
+    partition: tuple[Node, ...] = ()
     type: str | None = None
     span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
 
 
-Node = Col | RelRef | Const | Par | Ival | Fn | Agg | Win
+@dataclass(frozen=True, slots=True)
+class Total:
+    """An ungrouped total (``all(avg(balance))``, Malloy's ``all()``): ``value``, an expression of aggregates,
+    over every row of the query's entity that passes ``filters`` (the row filters written before it), one
+    value for every row or group. Lowered as a scalar subquery with its own, tenant-scoped, scans."""
+
+    value: Node
+    filters: tuple[Node, ...] = ()
+    type: str | None = None
+    span: Span = dc_field(default=NOSPAN, compare=False, repr=False)
+
+
+Node = Col | RelRef | Const | Par | Ival | Fn | Agg | Win | Total
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +184,11 @@ def children(node: Node) -> tuple[Node, ...]:
         out = tuple(x for x in (node.arg, node.where) if x is not None)
         return out + node.extra
     if isinstance(node, Win):
-        return node.args + tuple(o[0] for o in node.order)
+        return node.args + tuple(o[0] for o in node.order) + node.partition
     if isinstance(node, Ival):
         return (node.amount,)
+    if isinstance(node, Total):
+        return (node.value,)  # its filters are the query's own, read (and checked) where they were written
     return ()
 
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlglot import exp
 
+from pavedroad.query.aggregates import filtered
 from pavedroad.query.clickhouse import placeholder_type
 from pavedroad.query.context import Context, Slot
 from pavedroad.query.errors import InternalCompilerError, QueryError
-from pavedroad.query.ir import Agg, Col, Const, Fn, Hop, Ival, Node, Par, RelRef, Win
+from pavedroad.query.ir import Agg, Col, Const, Fn, Hop, Ival, Node, Par, RelRef, Total, Win
 from pavedroad.query.passes.plan_joins import Branch, JoinTree, Plan, Scan
 from pavedroad.query.passes.scope_tenant import TENANT_PARAM
 from pavedroad.query.scalars import SCALARS
@@ -135,16 +136,38 @@ class Lowerer:
         args = [self.expr(a, tree, group) for a in node.args]
         keys = [self.ordered(self.expr(o, tree, group), d, may_be_null(o)) for o, d in node.order]
         order = exp.Order(expressions=keys)
+        part = [self.expr(k, tree, group) for k in node.partition] or None
         if node.fn in ("rank", "dense_rank", "row_number"):
-            return exp.Window(this=fn(node.fn.upper()), order=order)
+            return exp.Window(this=fn(node.fn.upper()), partition_by=part, order=order)
+        if node.fn in ("lag", "lead"):  # the offset says int: Postgres has lag(anyelement, integer) only
+            offset = exp.Cast(this=args[1], to=exp.DataType.build("INT")) if len(args) > 1 else None
+            shift = (exp.Lag if node.fn == "lag" else exp.Lead)(this=args[0], offset=offset)
+            return exp.Window(this=shift, partition_by=part, order=order)
         if node.fn == "running_total":
             spec = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW")
-            return exp.Window(this=exp.Sum(this=args[0]), order=order, spec=spec)
+            return exp.Window(this=exp.Sum(this=args[0]), partition_by=part, order=order, spec=spec)
         if node.fn == "percent_of_total":
-            total = exp.Window(this=exp.Sum(this=args[0].copy()))
+            total = exp.Window(this=exp.Sum(this=args[0].copy()), partition_by=part)
             return exp.Div(this=cast(args[0], "number"),
                            expression=exp.Nullif(this=total, expression=self.const(0, "int")))  # fmt: skip
         raise QueryError(f"cannot lower window {node.fn} for {self.dialect}", code="Q105", span=node.span)
+
+    def _lower_total(self, node: Total, tree: JoinTree, group: bool) -> exp.Expression:
+        """``all(…)``: a scalar subquery lowered from the total's own plan (tenant predicate in its WHERE, each
+        join's in its ON, as everywhere), with the query's earlier row filters; computed once, not per row.
+        It shares this statement's placeholders."""
+        plan = self.plan.totals[node]
+        sub = Lowerer(self.ctx, plan)
+        sub.slots, sub.consts = self.slots, self.consts
+        main = plan.main
+        value = sub.expr(node.value, main, True)
+        conds = sub.tenant_eq(main.root) + [sub.expr(f, main) for f in node.filters]
+        sel = exp.Select(expressions=[value])
+        sel.set("from_", exp.From(this=sub.table(main.root)))
+        sel.set("joins", (sub.joins(main) + [sub.branch_select(b) for b in plan.branches.values()]) or None)
+        if conds:
+            sel.set("where", exp.Where(this=and_(conds)))
+        return exp.Subquery(this=sel)
 
     def _lower_fn(self, node: Fn, tree: JoinTree, group: bool) -> exp.Expression:
         build = SCALARS.get(node.name)
@@ -179,7 +202,9 @@ class Lowerer:
             return self.exists(node)
         if not node.grain:
             arg = self.expr(node.arg, tree) if node.arg is not None else None
-            return self.signed(node.fn, self.agg_sql(node.fn, arg, [self.expr(x, tree) for x in node.extra]))
+            value = self.agg_sql(node.fn, arg, [self.expr(x, tree) for x in node.extra])
+            value = value if node.where is None else filtered(self.dialect, value, self.expr(node.where, tree))
+            return self.signed(node.fn, value)
         branch = self.plan.branches[self.plan.branch_key(node)]
         return self.combine(node, branch) if group else self.per_row(node, branch)
 
@@ -212,20 +237,20 @@ class Lowerer:
         e = self.plan.exists[node]
         sub = self.scan_select(e.tree, [exp.Star()], e.where)
         first = e.tree.prefix[-1]
-        link = exp.EQ(
-            this=col(e.tree.root.alias, first.right_col),
-            expression=col(self.plan.main.alias(e.anchor), first.left_col),
-        )
-        where = sub.args["where"].this
-        sub.set("where", exp.Where(this=exp.And(this=where, expression=link)))
+        outer = self.plan.main.alias(e.anchor)
+        link = _every([exp.EQ(this=col(e.tree.root.alias, r), expression=col(outer, left)) for left, r in _keys(first)])
+        current = sub.args.get("where")  # none only when a pass left the scan unscoped: verify refuses it
+        sub.set("where", exp.Where(this=link if current is None else exp.And(this=current.this, expression=link)))
         return exp.Exists(this=sub)
 
     # --- relations --------------------------------------------------------------------------------
     def joins(self, tree: JoinTree) -> list[exp.Join]:
         out = []
         for join in tree.joins.values():
-            link = exp.EQ(this=col(join.scan.alias, join.hop.right_col), expression=col(join.parent, join.hop.left_col))
-            on = [*self.tenant_eq(join.scan), link]
+            link = _every([exp.EQ(this=col(join.scan.alias, r), expression=col(join.parent, left))
+                           for left, r in _keys(join.hop)])  # fmt: skip
+            seat = [exp.EQ(this=col(join.scan.alias, c), expression=self.const(v, "string")) for c, v in join.hop.when]
+            on = [*self.tenant_eq(join.scan), link, *seat]
             out.append(exp.Join(this=self.table(join.scan), on=and_(on), kind=None if join.inner else "LEFT"))
         return out
 
@@ -248,21 +273,24 @@ class Lowerer:
     def branch_select(self, branch: Branch) -> exp.Join:
         tree = branch.tree
         first: Hop = tree.prefix[-1]
-        key = col(tree.root.alias, first.right_col)
-        cols: list[exp.Expr] = [exp.alias_(key, "k", copy=False)]
+        pairs = _keys(first)  # the branch's key: k, then k1, k2 … for a composite one
+        keys = [col(tree.root.alias, r) for _, r in pairs]
+        names = ["k", *(f"k{i}" for i in range(1, len(pairs)))]
+        cols: list[exp.Expr] = [exp.alias_(k, n, copy=False) for k, n in zip(keys, names, strict=True)]
         common = branch.common_where
         for (agg, arg, extra, where), name in branch.parts.items():
             value = self.agg_sql(
                 agg, self.expr(arg, tree) if arg is not None else None, [self.expr(x, tree) for x in extra]
             )
             if where is not None and where != common:
-                value = exp.Filter(this=value, expression=exp.Where(this=self.expr(where, tree)))
+                value = filtered(self.dialect, value, self.expr(where, tree))
             value = self.signed(agg, value)
             cols.append(exp.alias_(value, name, copy=False))
         sub = self.scan_select(tree, cols, common)
-        sub.set("group", exp.Group(expressions=[key.copy()]))
+        sub.set("group", exp.Group(expressions=[k.copy() for k in keys]))
         anchor = self.plan.main.alias(branch.anchor)
-        on = exp.EQ(this=col(branch.alias, "k"), expression=col(anchor, first.left_col))
+        on = _every([exp.EQ(this=col(branch.alias, n), expression=col(anchor, left))
+                     for n, (left, _) in zip(names, pairs, strict=True)])  # fmt: skip
         alias = exp.TableAlias(this=exp.Identifier(this=branch.alias, quoted=False))
         if tree.outer is None:
             return exp.Join(this=exp.Subquery(this=sub, alias=alias), on=on, kind="LEFT")
@@ -273,10 +301,23 @@ class Lowerer:
             )  # fmt: skip
         # Reads the outer row: a LATERAL subquery, correlated on the join key so each row aggregates only its
         # own related rows (an index lookup per row, not every related row of the tenant per row).
-        own: exp.Expression = exp.EQ(this=key.copy(), expression=col(anchor, first.left_col))
+        own = _every([exp.EQ(this=k.copy(), expression=col(anchor, a)) for k, (a, _) in zip(keys, pairs, strict=True)])
         current = sub.args.get("where")
         sub.set("where", exp.Where(this=own if current is None else exp.And(this=current.this, expression=own)))
         return exp.Join(this=exp.Lateral(this=exp.Subquery(this=sub), alias=alias), on=on, kind="LEFT")
+
+
+def _every(conds: list[exp.Expression]) -> exp.Expression:
+    """``a AND b AND …`` of at least one condition."""
+    out = conds[0]
+    for cond in conds[1:]:
+        out = exp.And(this=out, expression=cond)
+    return out
+
+
+def _keys(hop: Hop) -> list[tuple[str, str]]:
+    """The (left, right) column pairs a hop joins on: its key, then a composite key's other columns."""
+    return [(hop.left_col, hop.right_col), *hop.also]
 
 
 AggBuilder = Callable[[Lowerer, exp.Expression | None, list[exp.Expression]], exp.Expression]

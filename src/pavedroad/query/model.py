@@ -69,6 +69,16 @@ class RelationDef(_Strict):
     foreign_key: str
     references: str | None = Field(default=None, description="Column matched by foreign_key (default: the key).")
     required: bool = Field(default=False, description="many_to_one only: every row has a match (inner join).")
+    also: dict[str, str] = Field(
+        default_factory=dict,
+        description="A composite key's other columns: foreign-key-side field -> referenced-side field "
+        "(lineitem's partsupp: {suppkey: suppkey} beside foreign_key partkey).",
+    )
+    when: dict[str, str] = Field(
+        default_factory=dict,
+        description="many_to_one only: the target row also has these values (a role in a membership table); a "
+        "unique index on the target must make the match one row at most.",
+    )
     description: str = ""
 
 
@@ -102,6 +112,7 @@ class EntityDef(_Strict):
     time_zone: Literal["tenant", "utc"] = "tenant"
     custom_fields_column: str | None = Field(default=None, description="JSONB column holding tenant custom fields.")
     queryable: bool = True
+    root: bool = Field(default=True, description="A query may start here (false: reached through relations only).")
     description: str = ""
     default_fields: list[str] | None = None
     fields: dict[str, FieldDef]
@@ -152,6 +163,14 @@ class SemanticModel(_Strict):
                 ref = rel.references or remote.key
                 if ref not in remote.fields:
                     raise ValueError(f"{where}.relations.{rname}: references '{ref}' is not a field")
+                bad = sorted(k for k, v in rel.also.items() if k not in local.fields or v not in remote.fields)
+                if bad:
+                    raise ValueError(f"{where}.relations.{rname}: also names unknown fields {bad}")
+                if rel.when and rel.cardinality != "many_to_one":
+                    raise ValueError(f"{where}.relations.{rname}: 'when' narrows a many_to_one relation only")
+                unknown = sorted(set(rel.when) - set(target.fields))
+                if unknown:
+                    raise ValueError(f"{where}.relations.{rname}: when names unknown fields {unknown}")
         return self
 
     def expression(self, entity: str, kind: str, name: str) -> qa.Expr:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pavedroad.query import ast as qa
+from pavedroad.query.aggregates import AGGREGATES
 from pavedroad.query.context import Context
 from pavedroad.query.errors import (
     InternalCompilerError,
@@ -32,7 +33,9 @@ from pavedroad.query.ir import (
     Output,
     Par,
     RelRef,
+    Total,
     Win,
+    children,
     grain_of,
     loose_cols,
 )
@@ -65,6 +68,10 @@ class Resolver:
         self.custom = custom_fields(ctx.model, ctx.schema)
         self.slots = slots
         self.depth = 0
+        # What ``all()`` totals over, kept current by the stages as steps are read: the row-level names
+        # (derives) and the row filters written so far.
+        self.rows: dict[str, Node] = {}
+        self.filters: tuple[Node, ...] = ()
 
     # --- visibility -------------------------------------------------------------------------------
     def visible(
@@ -204,8 +211,13 @@ class Resolver:
             left, right = ent.column_of(rel.foreign_key), target.column_of(rel.references or target.key)
         else:
             left, right = ent.column_of(rel.references or ent.key), target.column_of(rel.foreign_key)
+        when = tuple((target.column_of(k), v) for k, v in rel.when.items())
+        if rel.cardinality == "many_to_one":
+            also = tuple((ent.column_of(fk), target.column_of(ref)) for fk, ref in rel.also.items())
+        else:
+            also = tuple((ent.column_of(ref), target.column_of(fk)) for fk, ref in rel.also.items())
         return Hop(rel_name, ent_name, rel.entity, target.table, target.tenant_column, left, right,
-                   rel.cardinality == "one_to_many", rel.required)  # fmt: skip
+                   rel.cardinality == "one_to_many", rel.required, when, also)  # fmt: skip
 
     # --- expressions ------------------------------------------------------------------------------
     def expr(self, node: qa.Expr, scope: Scope, *, model_text: bool = False) -> Node:
@@ -301,14 +313,53 @@ class Resolver:
             )
         if spec.kind == "agg":
             return self.aggregate(node, scope, model_text)
-        args = tuple(self.expr(a, scope, model_text=model_text) for a in node.args)
         if spec.kind == "window":
-            order_arg = args[-1] if node.name != "percent_of_total" else None
-            order = ((order_arg.args[0], True) if isinstance(order_arg, Fn) and order_arg.name == "neg"
-                     else (order_arg, False),) if order_arg is not None else ()  # fmt: skip
-            values = args[:-1] if order else args
-            return Win(node.name, values, order, span=node.span)
+            return self.window(node, scope, model_text)
+        if spec.kind == "partition":
+            raise QueryError("partition(…) is the last argument of a window function", code="Q201", span=node.span,
+                             hint="e.g. rank(-applications, partition(source_kind))")  # fmt: skip
+        if spec.kind == "total":
+            return self.total(node, scope, model_text)
+        args = tuple(self.expr(a, scope, model_text=model_text) for a in node.args)
         return Fn(node.name, args, span=node.span)
+
+    def window(self, node: qa.Call, scope: Scope, model_text: bool) -> Win:
+        """A window function: its values, its order (``-x`` descending) and, as its last argument, the optional
+        ``partition(k, …)`` whose rows it runs within."""
+        *plain, last = node.args
+        keys: tuple[qa.Expr, ...] = ()
+        if isinstance(last, qa.Call) and last.name == "partition":
+            keys = last.args
+        else:
+            plain.append(last)
+        if any(isinstance(a, qa.Call) and a.name == "partition" for a in plain) or len(plain) > _WINDOW_ARGS[node.name]:
+            raise QueryError(f"{node.name}() takes its values, its order and then partition(…)", code="Q202",
+                             span=node.span, hint=f"{node.name}: {FUNCTIONS[node.name].doc}")  # fmt: skip
+        args = [self.expr(a, scope, model_text=model_text) for a in plain]
+        partition = tuple(self.expr(k, scope, model_text=model_text) for k in keys)
+        at = {"percent_of_total": None, "lag": 1, "lead": 1}.get(node.name, len(args) - 1)
+        if at is None or at >= len(args):
+            return Win(node.name, tuple(args), (), partition, span=node.span)
+        key = args.pop(at)
+        order = (key.args[0], True) if isinstance(key, Fn) and key.name == "neg" else (key, False)
+        return Win(node.name, tuple(args), (order,), partition, span=node.span)
+
+    def total(self, node: qa.Call, scope: Scope, model_text: bool) -> Total:
+        """``all(agg)``: the aggregate over the query's own rows that the earlier filters keep, whatever the
+        grouping (names are the entity's fields and the row-level derives, never the group's outputs)."""
+        if scope.hops or scope.outer is not None:
+            raise QueryError(
+                "all() totals the query's own rows; it cannot sit inside a relation aggregate",
+                code="Q203",
+                span=node.span,
+                hint="compare with the total outside the relation's condition",
+            )
+        names = self.rows if scope.grouped else scope.names
+        value = self.expr(node.args[0], Scope(scope.entity, (), names, measures=True), model_text=model_text)
+        if not _has_aggregate(value):
+            raise QueryError("all() takes an aggregate", code="Q201", span=node.span,
+                             hint="total an aggregate of the value: all(avg(…)), all(count())")  # fmt: skip
+        return Total(value, self.filters, span=node.span)
 
     def _entity_of(self, scope: Scope) -> str:
         return scope.hops[-1].target if scope.hops else scope.entity
@@ -322,7 +373,7 @@ class Resolver:
                 inner = Scope(scope.entity, first.hops, names, False, outer=scope, qualifier=first.hops[-1].relation)
                 where = self.expr(node.args[1], inner, model_text=model_text)
             return Agg(node.name, None, first.hops, where, span=node.span)
-        if node.name == "any" or (node.name == "count" and len(node.args) == 2):
+        if node.name == "any":
             raise QueryError(
                 f"{node.name}(rel, condition) needs a one-to-many relation first",
                 code="Q106",
@@ -336,10 +387,13 @@ class Resolver:
                 span=node.span,
                 hint="aggregate one of its fields, e.g. max(offers.salary), or count(rel)",
             )
-        extra = tuple(self.expr(a, scope, model_text=model_text) for a in node.args[1:])
+        cut = AGGREGATES[node.name].condition or len(node.args)  # sum(x, cond): the row condition's place
+        extra = tuple(self.expr(a, scope, model_text=model_text) for a in node.args[1:cut])
+        where = self.expr(node.args[cut], scope, model_text=model_text) if len(node.args) > cut else None
         grain: tuple[Hop, ...] = ()
         if first is not None:
-            grains = {grain_of(c.hops) for c in loose_cols(first)} - {scope.hops}
+            read = loose_cols(first) + (loose_cols(where) if where is not None else [])
+            grains = {grain_of(c.hops) for c in read} - {scope.hops}
             grains.discard(())
             if len(grains) > 1:
                 raise QueryError(
@@ -349,7 +403,16 @@ class Resolver:
                     hint="aggregate each relation separately and combine the results",
                 )
             grain = grains.pop() if grains else ()
-        return Agg(node.name, first, grain, None, extra, span=node.span)
+        return Agg(node.name, first, grain, where, extra, span=node.span)
+
+
+# How many values and order keys each window function takes, before its optional partition(…).
+_WINDOW_ARGS = {"rank": 1, "dense_rank": 1, "row_number": 1, "running_total": 2, "percent_of_total": 1, "lag": 3,
+                "lead": 3}  # fmt: skip
+
+
+def _has_aggregate(node: Node) -> bool:
+    return isinstance(node, Agg) or any(_has_aggregate(c) for c in children(node))
 
 
 def _part_span(node: qa.Path, index: int) -> Span:

@@ -56,6 +56,29 @@ def _instants(build: Builder) -> Builder:
     return typed
 
 
+def _calendar(build: Builder) -> Builder:
+    """``date ± interval`` typed as a date (``check_types._shifted``) is cast back to one: both engines make a
+    timestamp of it, and a date compared with a date column keeps the column's own comparison."""
+
+    def dated(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
+        out = build(lw, node, a)
+        return cast(out, "date") if node.type == "date" else out
+
+    return dated
+
+
+def _extract(unit: str) -> Builder:
+    """The integer year, quarter or month of a date or timestamp (a timestamp's in the session's, the tenant's,
+    time zone); Postgres extracts a numeric, so it is cast to the query's int."""
+    return lambda lw, n, a: cast(exp.Extract(this=exp.var(unit), expression=a[0]), "int")
+
+
+def _substring(lw: Lowerer, node: Fn, a: Args) -> exp.Expression:
+    # Postgres has substring(text, int, int) only: a bound bigint would not resolve, so the positions say int.
+    start, *length = (exp.Cast(this=x, to=exp.DataType.build("INT")) for x in a[1:])
+    return exp.Substring(this=a[0], start=start, length=length[0] if length else None)
+
+
 def _now(lw: Lowerer) -> exp.Expression:
     return cast(lw.ph(Slot("now", "now")), "timestamp")
 
@@ -98,8 +121,8 @@ SCALARS: dict[str, Builder] = {
     "or": lambda lw, n, a: exp.Paren(this=exp.Or(this=a[0], expression=a[1])),
     "not": lambda lw, n, a: exp.Not(this=exp.Paren(this=a[0])),
     "neg": lambda lw, n, a: exp.Neg(this=exp.Paren(this=a[0])),
-    "+": _instants(lambda lw, n, a: exp.Paren(this=exp.Add(this=a[0], expression=a[1]))),
-    "-": _instants(lambda lw, n, a: exp.Paren(this=exp.Sub(this=a[0], expression=a[1]))),
+    "+": _calendar(_instants(lambda lw, n, a: exp.Paren(this=exp.Add(this=a[0], expression=a[1])))),
+    "-": _calendar(_instants(lambda lw, n, a: exp.Paren(this=exp.Sub(this=a[0], expression=a[1])))),
     "*": lambda lw, n, a: exp.Paren(this=exp.Mul(this=a[0], expression=a[1])),
     "/": _divide,
     "%": lambda lw, n, a: fn("MOD", *a),  # never the % operator: psycopg would read it as a placeholder
@@ -137,4 +160,8 @@ SCALARS: dict[str, Builder] = {
     "month": _bucket,
     "quarter": _bucket,
     "year": _bucket,
+    "year_of": _extract("YEAR"),
+    "quarter_of": _extract("QUARTER"),
+    "month_of": _extract("MONTH"),
+    "substring": _substring,
 }

@@ -24,6 +24,7 @@ from pavedroad.query.limits import Limits, check_tree, lone_surrogate, surrogate
 
 __all__ = ["check_source", "parse_expr", "parse_text", "to_text", "unquote"]
 
+_TYPED_LITERALS = ("date",)  # `date "…"` reads as date("…"): an ISO date, typed and checked as one
 _STEP_WORDS = ("where", "having", "derive", "group", "aggregate", "select", "sort", "take", "page")
 
 
@@ -257,6 +258,12 @@ class _Build(Transformer[Token, qa.Pipeline]):
     def call(self, sp: Span, name: Token, *args: qa.Expr | None) -> qa.Call:
         return qa.Call(str(name), tuple(a for a in args if a is not None), sp)
 
+    def typed_lit(self, sp: Span, name: Token, tok: Token) -> qa.Call:
+        if str(name) not in _TYPED_LITERALS:
+            raise QueryError(f"'{name}' does not start a literal", code="Q100", span=_tspan(name),
+                             hint='a typed literal is date "2024-01-31"; a call needs parentheses: f(x)')  # fmt: skip
+        return qa.Call(str(name), (qa.Lit(unquote(str(tok)), _tspan(tok)),), sp)
+
     def case(self, sp: Span, *parts: qa.Expr) -> qa.Case:
         pairs = tuple((parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2))
         default = parts[-1] if len(parts) % 2 else None
@@ -369,6 +376,8 @@ def _parse(source: str, start: str) -> object:
     except UnexpectedEOF as exc:  # pragma: no cover - LALR reports EOF as an $END token
         raise QueryError("the query ends too early", code="Q100", hint=f"expected {_expected(exc)}") from None
     except VisitError as exc:
+        if isinstance(exc.orig_exc, QueryError):
+            raise exc.orig_exc.with_source(source) from None
         raise QueryError(f"invalid literal: {exc.orig_exc}", code="Q100", source=source) from None
 
 

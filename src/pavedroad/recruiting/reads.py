@@ -18,6 +18,7 @@ from psycopg.rows import dict_row
 
 from pavedroad.errors import InvalidInput, NotFound
 from pavedroad.privacy import DEFAULT_MATRIX, AuditEvent, Classification, Guardrails, RowHidden, RowRule, arecord
+from pavedroad.recruiting.policies import recruiting_policies
 from pavedroad.tenancy import Principal
 
 __all__ = ["ACCESS", "GUARDRAILS", "ROW_RULES", "decode_cursor", "encode_cursor", "get_application", "list_jobs"]
@@ -74,8 +75,9 @@ ROW_RULES: tuple[RowRule, ...] = (
     _rule("offers", {"interviewer"}, "application_id", _NOTHING),
 )
 
-# Every principal's query (HTTP, CLI, Python) and explanation runs through this guard.
-GUARDRAILS = Guardrails(ACCESS, ROW_RULES)
+# Every principal's query (HTTP, CLI, Python) and explanation runs through this guard; field access is
+# decided by the platform's Cedar policies (policies.cedar states ACCESS as policies; a test keeps them equal).
+GUARDRAILS = Guardrails(ACCESS, ROW_RULES, recruiting_policies())
 
 # Output field -> its classification (from the semantic model), for the matrix on read routes.
 _JOB_FIELDS = {

@@ -23,6 +23,7 @@ from pavedroad.service.routes import automations as automation_routes
 from pavedroad.service.routes import canary, events, flags, health, metrics, recruiting, recruiting_writes, slo
 from pavedroad.service.routes import custom_fields as custom_field_routes
 from pavedroad.service.routes import query as query_routes
+from pavedroad.service.routes import scheduling as scheduling_routes
 from pavedroad.service.routes import workflows as workflow_routes
 from pavedroad.settings import Settings
 from pavedroad.stack import MIGRATION_PACKAGES
@@ -50,6 +51,7 @@ ROUTERS = (
     events.router,
     workflow_routes.router,
     automation_routes.router,
+    scheduling_routes.router,
 )
 
 

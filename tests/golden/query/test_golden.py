@@ -2,7 +2,7 @@
 
 Format (sections start with ``--- <name>``)::
 
-    model: recruiting            (or library: tests/unit/query/models/library.yaml)
+    model: recruiting            (or library: tests/unit/query/models/library.yaml; tpch: tests/tpch/model.yaml)
     --- query
     applications | group status | aggregate n = count()
     --- postgres
@@ -56,6 +56,8 @@ SCHEMA = TenantSchema(
 def model(name: str) -> SemanticModel:
     if name == "recruiting":
         return recruiting_model()
+    if name == "tpch":
+        return load_model(HERE.parents[1] / "tpch" / "model.yaml")
     return load_model(HERE.parents[1] / "unit" / "query" / "models" / f"{name}.yaml")
 
 

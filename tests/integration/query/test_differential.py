@@ -52,6 +52,108 @@ EXTRA = [
                 where t.tenant_id = a.tenant_id and t.application_id = a.id and ts.name = st.name)
             group by st.name""",
     },
+    {  # date literals, calendar arithmetic and integer extraction beside substring
+        "name": "date_literals_and_extraction",
+        "dsl": 'applications | where date(applied_at) >= date "2026-06-30" - 1 year'
+        ' and date(applied_at) < date "2026-01-01" + 3 months'
+        " | group y = year_of(applied_at), m = month_of(applied_at), s = substring(status, 1, 3)"
+        " | aggregate n = count()",
+        "sql": """
+            select extract(year from applied_at)::int, extract(month from applied_at)::int, substring(status, 1, 3),
+                   count(*)
+            from applications
+            where tenant_id = %(tenant)s and applied_at::date >= date '2025-06-30' and applied_at::date < '2026-04-01'
+            group by 1, 2, 3""",
+    },
+    {  # a row condition on every aggregate, on the query's rows and over relations
+        "name": "aggregate_conditions",
+        "dsl": 'applications | group source.name | aggregate n = count(), hired = count(status = "hired"),'
+        ' first_hire = min(hired_at, status = "hired"), top = max(offers.salary, offers.status = "accepted"),'
+        ' interviews_active = sum(count(interviews), status = "active"),'
+        ' avg_days = avg(days_to_hire, job.department.name = "Engineering"),'
+        ' median_days = median(days_to_hire, status = "hired")',
+        "sql": """
+            select s.name, count(*), sum(case when a.status = 'hired' then 1 else 0 end),
+                   min(case when a.status = 'hired' then a.hired_at end),
+                   max((select max(o.salary) from offers o where o.tenant_id = a.tenant_id
+                        and o.application_id = a.id and o.status = 'accepted')),
+                   sum(case when a.status = 'active' then (select count(*) from interviews i
+                        where i.tenant_id = a.tenant_id and i.application_id = a.id) end),
+                   avg(case when d.name = 'Engineering' then a.hired_at::date - a.applied_at::date end),
+                   percentile_cont(0.5) within group (order by case when a.status = 'hired'
+                        then a.hired_at::date - a.applied_at::date end)
+            from applications a
+            left join sources s on s.tenant_id = a.tenant_id and s.id = a.source_id
+            join jobs j on j.tenant_id = a.tenant_id and j.id = a.job_id
+            join departments d on d.tenant_id = a.tenant_id and d.id = j.department_id
+            where a.tenant_id = %(tenant)s
+            group by s.name""",
+    },
+    {  # ungrouped totals: rows above the filtered set's average, a group's share, groups above 1 % of it
+        "name": "ungrouped_totals",
+        "dsl": 'applications | where status = "active"'
+        " | where days_since_activity > all(avg(days_since_activity))"
+        " | group source.name | aggregate stale = count(), share = count() / all(count())"
+        " | where stale > all(count()) * 0.01",
+        "sql": """
+            with active as (
+                select a.*, %(now)s::timestamptz::date - a.last_activity_at::date as idle from applications a
+                where a.tenant_id = %(tenant)s and a.status = 'active'),
+            stale as (select * from active where idle > (select avg(idle) from active))
+            select s.name, count(*), count(*)::float / (select count(*) from stale)
+            from stale left join sources s on s.tenant_id = stale.tenant_id and s.id = stale.source_id
+            group by s.name
+            having count(*) > (select count(*) from stale) * 0.01""",
+    },
+    {  # a total over a relation aggregate, after a relation filter: the total's own plan
+        "name": "ungrouped_total_over_relations",
+        "dsl": "applications | where any(interviews) | derive n_int = count(interviews)"
+        " | where n_int >= all(max(n_int)) - 1 | group source.name | aggregate n = count()",
+        "sql": """
+            with per_app as (
+                select a.source_id, (select count(*) from interviews i where i.tenant_id = a.tenant_id
+                                     and i.application_id = a.id) as n_int
+                from applications a where a.tenant_id = %(tenant)s
+                  and exists (select 1 from interviews i where i.tenant_id = a.tenant_id and i.application_id = a.id))
+            select s.name, count(*) from per_app p
+            left join sources s on s.tenant_id = %(tenant)s and s.id = p.source_id
+            where p.n_int >= (select max(n_int) from per_app) - 1
+            group by s.name""",
+    },
+    {  # windows within partitions over an aggregated result: lag, lead, rank, share and running total
+        "name": "window_partitions",
+        "dsl": "applications | group kind = source.kind, month = month(applied_at) | aggregate n = count()"
+        " | derive previous = lag(n, month, partition(kind)), two_after = lead(n, month, 2, partition(kind)),"
+        " place = rank(-n, partition(month)), share = percent_of_total(n, partition(month)),"
+        " so_far = running_total(n, month, partition(kind))",
+        "sql": """
+            with g as (
+                select s.kind, date_trunc('month', a.applied_at)::date as m, count(*) as n from applications a
+                left join sources s on s.tenant_id = a.tenant_id and s.id = a.source_id
+                where a.tenant_id = %(tenant)s group by 1, 2)
+            select kind, m, n, lag(n) over (partition by kind order by m),
+                   lead(n, 2) over (partition by kind order by m),
+                   rank() over (partition by m order by n desc), n::float / sum(n) over (partition by m),
+                   sum(n) over (partition by kind order by m rows between unbounded preceding and current row)
+            from g""",
+    },
+    {  # the job's hiring team as many-to-one relations (one role each)
+        "name": "hiring_team_relations",
+        "dsl": 'applications | where status = "active"'
+        " | group recruiter = job.recruiter.name, hiring_manager = job.hiring_manager.name"
+        " | aggregate n = count(), without_coordinator = count(job.coordinator.user_id is null)",
+        "sql": """
+            select (select u.name from job_hiring_team t join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
+                    where t.tenant_id = j.tenant_id and t.job_id = j.id and t.team_role = 'recruiter'),
+                   (select u.name from job_hiring_team t join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
+                    where t.tenant_id = j.tenant_id and t.job_id = j.id and t.team_role = 'hiring_manager'),
+                   count(*),
+                   sum(case when not exists (select 1 from job_hiring_team t where t.tenant_id = j.tenant_id
+                       and t.job_id = j.id and t.team_role = 'coordinator') then 1 else 0 end)
+            from applications a join jobs j on j.tenant_id = a.tenant_id and j.id = a.job_id
+            where a.tenant_id = %(tenant)s and a.status = 'active'
+            group by 1, 2""",
+    },
     {  # the same as values over a group: LATERAL branches; outer. in a count condition
         "name": "reached_current_stage_values",
         "dsl": "applications | group source.name | aggregate n = count(), r = rate(reached(stage.name)),"

@@ -93,9 +93,9 @@ def test_another_users_key_is_not_replayed_to_a_role_that_may_not_write(
 
 
 # Writes that are not a tenant's data: platform operations (flags, canary; no tenant to hold the key) and
-# the query endpoints, which only read. Workflow and automation writes are not declared with the decorator
-# yet: pavedroad.workflows opens its own transactions (it takes the pool), so they take no key.
-NOT_TENANT_WRITES = ("/v1/flags/", "/v1/canary/", "/v1/query", "/v1/workflows/", "/v1/automations")
+# the query endpoints, which only read. Workflow, automation and scheduling routes are not declared with
+# the decorator yet: their blocks open their own transactions (they take the pool), so they take no key.
+NOT_TENANT_WRITES = ("/v1/flags/", "/v1/canary/", "/v1/query", "/v1/workflows/", "/v1/automations", "/v1/scheduling/")
 
 
 def test_every_tenant_write_route_is_an_idempotent_write() -> None:

@@ -85,7 +85,7 @@ def outer_aggregate(
 @st.composite
 def valid_query(draw: st.DrawFn, model: SemanticModel) -> str:
     """A random well-formed query: filters, optional existence test, then a list view or an aggregate."""
-    entity = draw(st.sampled_from(sorted(e for e, d in model.entities.items() if d.queryable)))
+    entity = draw(st.sampled_from(sorted(e for e, d in model.entities.items() if d.queryable and d.root)))
     fs = fields(model, entity)
     steps = [entity]
     for _ in range(draw(st.integers(0, 2))):

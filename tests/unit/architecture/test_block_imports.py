@@ -19,10 +19,12 @@ LOADS = {
     "events": {"errors", "tenancy"},
     "flags": {"errors", "tenancy"},
     "observability": set(),
-    "privacy": {"db", "errors", "events", "query", "querytools", "tenancy"},
+    "policy": {"errors", "query", "tenancy"},
+    "privacy": {"db", "errors", "events", "policy", "query", "querytools", "tenancy"},
     "query": {"errors", "tenancy"},
     "querytools": {"errors", "query", "tenancy"},
     "resilience": {"errors"},
+    "scheduling": {"errors"},
     "slo": {"clock", "errors"},
     "tenancy": {"errors"},
     "warehouse": {"errors", "events", "tenancy"},
@@ -31,7 +33,7 @@ LOADS = {
 # Heavy third-party clients a block may load on import (the NATS client and aiohttp, DuckDB, pyarrow,
 # NumPy): the guarded query path of the CLI (privacy → audit → events) must not pay for them.
 HEAVY = {"aiohttp", "duckdb", "nats", "numpy", "pyarrow"}
-HEAVY_LOADS = {"canary": {"numpy"}, "warehouse": HEAVY}
+HEAVY_LOADS = {"canary": {"numpy"}, "scheduling": {"numpy"}, "warehouse": HEAVY}
 
 PROBE = """
 import json, sys

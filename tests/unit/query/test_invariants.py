@@ -110,3 +110,56 @@ def test_the_compiler_holds_under_python_O() -> None:  # noqa: N802 - the interp
                           timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"optimize": True, "reached": 2, "unscoped": "Q900"}
+
+
+def _scope_all_but_totals(query: QueryState, ctx: Context) -> QueryState:
+    """``scope_tenant`` with the scans of ``all()`` totals' subqueries forgotten."""
+    own = {id(s) for sub in query.plan.totals.values() for s in sub.scans()}
+    for scan in query.plan.scans():
+        scan.scoped = id(scan) not in own
+    return query
+
+
+def test_verify_checks_the_scan_of_an_ungrouped_total() -> None:
+    """An ``all()`` total reads the entity again in a subquery; a scan left unscoped there is refused."""
+    text = 'applications | where status = "active" | where days_since_activity > all(avg(days_since_activity))'
+    scoped = run_passes(QueryState(text), CTX)
+    assert scoped.sql is not None
+    assert len(scoped.plan.totals) == 1
+    passes = tuple(_scope_all_but_totals if p is scope_tenant else p for p in PASSES)
+    with pytest.raises(UnsafeQuery, match=r"'applications' \(as t1\) is not scoped"):
+        run_passes(QueryState(text), CTX, passes)
+
+
+def test_verify_checks_the_branches_and_semi_joins_inside_a_total() -> None:
+    """A total's own plan (a relation filter before it, a relation aggregate inside it) adds scans of its own;
+    each is scoped, and one left unscoped is refused."""
+    text = "applications | where any(offers) | where max(offers.salary) >= all(avg(max(offers.salary)))"
+    scoped = run_passes(QueryState(text), CTX)
+    (sub,) = scoped.plan.totals.values()
+    assert len(sub.exists) == 1
+    assert len(sub.branches) == 1
+    assert all(scan.scoped for scan in sub.scans())
+    passes = tuple(_scope_all_but_totals if p is scope_tenant else p for p in PASSES)
+    with pytest.raises(UnsafeQuery, match="is not scoped"):
+        run_passes(QueryState(text), CTX, passes)
+
+
+def test_a_row_rule_narrows_the_rows_an_ungrouped_total_reads() -> None:
+    """Row rules arrive as leading ``where`` steps (``privacy.rows.restrict``): an ``all()`` total reads only
+    the rows the rule lets the caller see, so it cannot disclose an average over hidden rows."""
+    from pavedroad.privacy import RowRule, restrict
+    from pavedroad.query import from_json, to_json
+    from pavedroad.query.ir import Total
+    from pavedroad.query.text import parse_text
+
+    query = to_json(parse_text("applications | where days_to_hire > all(avg(days_to_hire)) | aggregate n = count()"))
+    rule = RowRule("applications", frozenset({"recruiter"}), "job_id", "select 1")
+    narrowed = restrict(query, [rule], [[3, 5]], None)
+    state = run_passes(QueryState(None, from_json(narrowed)), CTX)
+    (total,) = state.plan.totals
+    assert isinstance(total, Total)
+    (only,) = total.filters
+    assert state.resolved is not None and state.sql is not None
+    assert only == state.resolved.where[0]
+    assert "t1.job_id IN" in state.sql.sql()

@@ -30,6 +30,18 @@ entities:
         ("    relations:\n      b: {entity: a, cardinality: many_to_one, foreign_key: zz}\n", "foreign_key 'zz'"),
         ("    derived:\n      d: {expr: 'id +'}\n", "derived.d"),
         ("    bogus: 1\n", "bogus"),
+        (
+            "    relations:\n      b: {entity: a, cardinality: one_to_many, foreign_key: id, when: {id: x}}\n",
+            "'when' narrows a many_to_one relation only",
+        ),
+        (
+            "    relations:\n      b: {entity: a, cardinality: many_to_one, foreign_key: id, also: {id: nope}}\n",
+            r"also names unknown fields \['id'\]",
+        ),
+        (
+            "    relations:\n      b: {entity: a, cardinality: many_to_one, foreign_key: id, when: {role: x}}\n",
+            r"when names unknown fields \['role'\]",
+        ),
     ],
 )
 def test_bad_models_fail_at_load_naming_the_path(extra: str, message: str) -> None:

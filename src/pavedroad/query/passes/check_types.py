@@ -9,17 +9,20 @@ each branch is aggregated before joining; windows only in derive/select/sort.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
+from pavedroad.query.aggregates import AGGREGATES
 from pavedroad.query.context import Context, QueryState
 from pavedroad.query.errors import InternalCompilerError, QueryError, Span
 from pavedroad.query.functions import FUNCTIONS
-from pavedroad.query.ir import Agg, Col, Const, Fn, Ival, Node, Output, Par, RelRef, Resolved, Win
+from pavedroad.query.ir import Agg, Col, Const, Fn, Ival, Node, Output, Par, RelRef, Resolved, Total, Win
 
 __all__ = ["check_types"]
 
 NUMERIC = {"int", "number"}
 TEMPORAL = {"date", "timestamp"}
 _CMP = {"=", "!=", "<", "<=", ">", ">="}
+CALENDAR_UNITS = {"day", "week", "month", "quarter", "year"}  # a date moved by these stays a date
 
 
 def _compatible(a: str, b: str) -> bool:
@@ -45,6 +48,14 @@ def _const_type(value: object) -> str:
     if isinstance(value, float):
         return "number"
     return "string"
+
+
+def _shifted(instant: Node, interval: Node, want: str | None) -> str:
+    """A date moved by whole days, weeks, months, quarters or years is a date (``date "1998-12-01" - 90 days``),
+    unless the context wants a timestamp (``applied_at >= today() - 90 days`` compares instants); anything
+    else moved by an interval is a timestamp."""
+    calendar = isinstance(interval, Ival) and interval.unit in CALENDAR_UNITS
+    return "date" if instant.type == "date" and calendar and want != "timestamp" else "timestamp"
 
 
 def _temporal_text(node: Node, other: str | None) -> Node:
@@ -87,6 +98,8 @@ class _Checker:
             return self.fn(node, want)
         if isinstance(node, Agg):
             return self.agg(node)
+        if isinstance(node, Total):
+            return self.total(node)
         if isinstance(node, Win):
             args = tuple(self.t(a) for a in node.args)
             order = tuple((self.t(o), d) for o, d in node.order)
@@ -96,7 +109,16 @@ class _Checker:
                 self.need(args[0], NUMERIC, node.fn)
             if node.fn == "percent_of_total":
                 self.need(args[0], NUMERIC, node.fn)
-            return replace(node, args=args, order=order, type=typ)
+            if typ == "arg0":  # lag, lead: the value's type; the offset a whole number
+                typ = args[0].type or "null"
+                args = (args[0], *(self.t(a, "int") for a in node.args[1:]))
+                for a in args[1:]:
+                    if not isinstance(a, Const | Par) or a.type != "int":
+                        raise self.fail(
+                            f"{node.fn}() counts rows with a whole number", a.span, f"e.g. {node.fn}(x, month, 2)"
+                        )
+            partition = tuple(self.t(k) for k in node.partition)
+            return replace(node, args=args, order=order, partition=partition, type=typ)
         raise InternalCompilerError(f"check_types has no rule for {type(node).__name__}", span=node.span)
 
     def need(self, node: Node, types: set[str], what: str) -> None:
@@ -163,9 +185,9 @@ class _Checker:
         a, b = self.pair(*self._instant_params(node, want))
         ta, tb = a.type, b.type
         if node.name in ("+", "-") and ta in TEMPORAL and tb == "interval":
-            return replace(node, args=(a, b), type="timestamp")
+            return replace(node, args=(a, b), type=_shifted(a, b, want))
         if node.name == "+" and ta == "interval" and tb in TEMPORAL:
-            return replace(node, args=(a, b), type="timestamp")
+            return replace(node, args=(a, b), type=_shifted(b, a, want))
         for x in (a, b):
             self.need(x, NUMERIC, f"'{node.name}'")
         typ = "int" if ta == tb == "int" and node.name != "/" else "number"
@@ -187,7 +209,14 @@ class _Checker:
             args = tuple(self.t(a, "timestamp") for a in node.args)
             for a in args:
                 self.need(a, TEMPORAL, f"{name}()")
-        elif name in ("date", "day", "week", "month", "quarter", "year"):
+        elif name == "date" and isinstance(node.args[0], Const) and isinstance(node.args[0].value, str):
+            return self.date_literal(node, node.args[0])
+        elif name == "substring":
+            args = (self.t(node.args[0], "string"), *(self.t(a, "int") for a in node.args[1:]))
+            self.need(args[0], {"string"}, "substring()")
+            for a in args[1:]:
+                self.need(a, {"int"}, "substring() start and length")
+        elif name in ("date", "day", "week", "month", "quarter", "year", "year_of", "quarter_of", "month_of"):
             args = (self.t(node.args[0], "timestamp"),)
             self.need(args[0], TEMPORAL, f"{name}()")
         elif name == "contains":
@@ -221,20 +250,44 @@ class _Checker:
                 typ = next((a.type for a in args if a.type not in (None, "null")), "null")
         return replace(node, args=args, type=typ)
 
+    def total(self, node: Total) -> Node:
+        """``all(…)``: aggregates of the entity's rows only (a loose field has no single value over the set);
+        relation aggregates inside and relation filters before it are planned in the total's own plan."""
+        value = self.t(node.value)
+        _walk_aggs(value, inside_group_agg=True, ctx_name="all()", allow_window=False)
+        loose = _loose_cols(value)
+        if loose:
+            raise QueryError(f"'{loose[0].field.name}' must be aggregated inside all()", code="Q204",
+                             span=loose[0].span, hint=f"wrap it: all(avg({loose[0].field.name}))")  # fmt: skip
+        filters = tuple(self.t(f, "bool") for f in node.filters)
+        return replace(node, value=value, filters=filters, type=value.type)
+
+    def date_literal(self, node: Fn, text: Const) -> Node:
+        """``date "1998-12-01"``: the text is an ISO date (checked here, with its span, and again by the binder
+        for each later value of the cached shape), bound as a date."""
+        try:
+            date.fromisoformat(str(text.value))
+        except ValueError:
+            raise self.fail(f"{text.value!r} is not an ISO date", text.span, 'e.g. date "2024-01-31"') from None
+        return replace(node, args=(Const(text.value, "date", text.slot, text.span),), type="date")
+
     def agg(self, node: Agg) -> Node:
+        """Arguments and result typed by the aggregate's row in ``AGGREGATES``; ``count(cond)`` with a lone
+        boolean argument counts the rows where it holds (its condition), not the non-null values."""
+        spec = AGGREGATES[node.fn]
         arg = self.t(node.arg) if node.arg is not None else None
         where = self.t(node.where, "bool") if node.where is not None else None
-        if where is not None:
-            self.need(where, {"bool"}, f"{node.fn}() condition")
+        if node.fn == "count" and where is None and arg is not None and arg.type == "bool" and not node.grain:
+            arg, where = None, arg
+        if where is not None and where.type not in ("bool", "null"):
+            hint = f'the last argument keeps the rows where it holds, e.g. {node.fn}(…, status = "hired")'
+            raise self.fail(f"{node.fn}() condition needs bool, got {where.type}", where.span, hint)
         extra = tuple(self.t(x, "number") for x in node.extra)
-        fn = node.fn
-        if arg is not None and fn in ("sum", "avg", "median", "percentile"):
-            self.need(arg, NUMERIC, f"{fn}()")
-        if fn == "rate":
+        if spec.arg is not None and spec.arg != "any":
             if arg is None:
-                raise InternalCompilerError("rate() without an argument", span=node.span)
-            self.need(arg, {"bool"}, "rate()")
-        typ = FUNCTIONS[fn].result
+                raise InternalCompilerError(f"{node.fn}() without an argument", span=node.span)
+            self.need(arg, NUMERIC if spec.arg == "numeric" else {spec.arg}, f"{node.fn}()")
+        typ = spec.result
         if typ == "numeric":
             typ = arg.type if arg is not None and arg.type in NUMERIC else "number"
         elif typ == "arg0":
@@ -247,6 +300,8 @@ def _walk_aggs(node: Node, *, inside_group_agg: bool, ctx_name: str, allow_windo
     stack: list[tuple[Node, bool]] = [(node, inside_group_agg)]
     while stack:
         cur, inside = stack.pop()
+        if isinstance(cur, Total):
+            continue  # checked as a whole by _Checker.total
         if isinstance(cur, Win) and not allow_window:
             raise QueryError(f"a window calculation cannot be used in {ctx_name}", code="Q205", span=cur.span,
                              hint="derive it, then sort or select it")  # fmt: skip

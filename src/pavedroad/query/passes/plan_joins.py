@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from pavedroad.query.aggregates import AGGREGATES
 from pavedroad.query.context import Context, QueryState
 from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimitError
-from pavedroad.query.ir import Agg, Col, Fn, Hop, Node, children, cols_of
+from pavedroad.query.ir import Agg, Col, Fn, Hop, Node, Total, children, cols_of
 
 __all__ = ["Branch", "Exists", "JoinTree", "Plan", "Scan", "plan_joins"]
 
@@ -118,6 +119,8 @@ class Plan:
     branches: dict[tuple[tuple[Hop, ...], Node | None], Branch] = field(default_factory=dict)
     exists: dict[Agg, Exists] = field(default_factory=dict)
     semi: set[Agg] = field(default_factory=set)
+    totals: dict[Total, Plan] = field(default_factory=dict)  # all(): each a subquery with a plan of its own
+    label: str = "b"  # the branches' alias prefix (a total's plan has its own, so no alias shadows another)
 
     def branch_key(self, agg: Agg) -> tuple[tuple[Hop, ...], Node | None]:
         """Aggregates over one relation share a branch (one scan, a FILTER per part), except that a filter
@@ -137,6 +140,8 @@ class Plan:
             out += [b.tree.root, *(j.scan for j in b.tree.joins.values())]
         for e in self.exists.values():
             out += [e.tree.root, *(j.scan for j in e.tree.joins.values())]
+        for sub in self.totals.values():
+            out += sub.scans()
         return out
 
 
@@ -181,7 +186,8 @@ class _Planner:
             anchor = agg.grain[:length]
             self.plan.main.alias(anchor)
             outer = self.plan.main if reads_outer(agg) else None  # a lateral branch, correlated to the row
-            found = Branch(f"b{len(self.plan.branches)}", anchor, self.new_tree(agg.grain, length, outer))
+            label = f"{self.plan.label}{len(self.plan.branches)}"
+            found = Branch(label, anchor, self.new_tree(agg.grain, length, outer))
             self.plan.branches[key] = found
         if agg.where is not None:
             self.walk_in(agg.where, found.tree)
@@ -234,8 +240,27 @@ class _Planner:
             return
         self.row(node)
 
+    def total(self, node: Total) -> None:
+        """``all(…)``: a plan of its own over a new scan of the query's entity (tenant-scoped like every scan,
+        through ``Plan.scans``): its filters are planned as the query's are (semi-joins, branches), its value
+        as an aggregate step's; a total inside them is a subquery of its own again."""
+        if node in self.plan.totals:
+            return
+        main = self.plan.main.root
+        root = Scan(main.table, f"t{len(self.names)}", main.tenant_column)
+        self.names.append(root.alias)
+        sub = Plan(JoinTree(root, (), self.names), label=f"{root.alias}b")
+        self.plan.totals[node] = sub
+        planner = _Planner(sub, self.names)
+        for f in node.filters:
+            planner.filter(f)
+        planner.group(node.value)
+
     def row(self, node: Node) -> None:
         """An expression evaluated per row of the query's entity."""
+        if isinstance(node, Total):
+            self.total(node)
+            return
         if isinstance(node, Col):
             self.plan.main.alias(node.hops)
             return
@@ -255,22 +280,19 @@ class _Planner:
 
     def group(self, node: Node) -> None:
         """An expression in aggregate/having: top-level aggregates may split over a branch."""
+        if isinstance(node, Total):
+            self.total(node)
+            return
         if isinstance(node, Agg):
             if not node.grain:
                 for c in children(node):
                     self.row(c)
                 return
             b = self.branch(node)
-            w = node.where
-            if node.fn in ("count", "sum", "min", "max"):
-                b.part(node.fn, node.arg, (), w)
-            elif node.fn == "avg":
-                b.part("sum", node.arg, (), w)
-                b.part("count", node.arg, (), w)
-            elif node.fn == "rate":
-                b.part("count_true", node.arg, (), w)
-                b.part("count", node.arg, (), w)
-            elif node.fn != "any":
+            partials = AGGREGATES[node.fn].partials
+            for part in partials:
+                b.part(part, node.arg, (), node.where)
+            if not partials and node.fn != "any":
                 raise QueryError(
                     f"{node.fn}() over a one-to-many relation cannot be combined across rows",
                     code="Q302",

@@ -77,6 +77,7 @@ class _Stages:
             raise _order(
                 step, "group must be followed by aggregate", "e.g. | group source.name | aggregate n = count()"
             )
+        self.r.rows, self.r.filters = self.row_names, tuple(self.where)  # what all() totals over
         getattr(self, f"step_{type(step).__name__.lower()}")(step)
 
     def step_where(self, step: qa.Where) -> None:
@@ -170,8 +171,8 @@ def resolve_names(query: QueryState, ctx: Context) -> QueryState:
         raise InternalCompilerError("resolve_names ran before parse")
     model = ctx.model
     ent = model.entities.get(pipe.entity)
-    if ent is None or not ent.queryable:
-        names = [n for n, e in model.entities.items() if e.queryable]
+    if ent is None or not ent.queryable or not ent.root:
+        names = [n for n, e in model.entities.items() if e.queryable and e.root]
         guess = did_you_mean(pipe.entity, names)
         raise QueryError(
             f"unknown entity '{pipe.entity}'" + (f"; did you mean '{guess}'?" if guess else ""),

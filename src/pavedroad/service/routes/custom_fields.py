@@ -13,7 +13,6 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import APIRouter, Depends, Path, Request
 
-from pavedroad.privacy import FieldAccessPolicy
 from pavedroad.recruiting import custom_fields, reads
 from pavedroad.service.auth import current_principal
 from pavedroad.service.writes import idempotent_write
@@ -25,7 +24,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 Entity = Annotated[str, Path(max_length=64, examples=["applications"])]
 Key = Annotated[str, Path(max_length=100, examples=["expected_salary"])]
 # The policy the guardrails judge every query with: a listing shows exactly what a query could read.
-POLICY = FieldAccessPolicy(reads.GUARDRAILS.matrix)
+POLICY = reads.GUARDRAILS.field_policy()
 
 
 @router.get("", summary="List the tenant's custom fields your role may read")
