@@ -55,6 +55,7 @@ from pavedroad.query import (
     QueryError,
     QueryLimitError,
     QueryState,
+    RunOptions,
     TenantSchema,
     arun,
     arun_unrestricted,
@@ -185,7 +186,11 @@ async def _bench_guarded(app_url: str, tenant: str, reps: int) -> dict[str, Any]
         ours, base = [], []
         for _ in range(reps):
             ours.append(await _timed(lambda: arun(pool, principal, query, model=model, guard=GUARDRAILS)))
-            base.append(await _timed(lambda: arun_unrestricted(pool, principal, query, model=model, policy=policy)))
+            base.append(
+                await _timed(
+                    lambda: arun_unrestricted(pool, principal, query, model=model, options=RunOptions(policy=policy))
+                )
+            )
     return {
         "guarded_run_ms": round(statistics.median(ours) * 1e3, 2),
         "plain_run_ms": round(statistics.median(base) * 1e3, 2),
@@ -211,7 +216,7 @@ async def _bench_cli_protected(app_url: str, tenant: str, reps: int, role: Role)
                 return arun(pool, principal, q, model=model, guard=GUARDRAILS)
 
             def raw(q: str = text) -> Any:
-                return arun_unrestricted(pool, principal, q, model=model, policy=policy)
+                return arun_unrestricted(pool, principal, q, model=model, options=RunOptions(policy=policy))
 
             try:  # warm caches and plans on both sides; a query the role may not run, or whose answer is over
                 await protected()  # the row cap at this size, is skipped (counted in ``skipped``)

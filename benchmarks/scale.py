@@ -35,6 +35,7 @@ from rich.table import Table
 from pavedroad.query import (
     Compiler,
     QueryLimitError,
+    RunOptions,
     load_tenant_schema,
     run_clickhouse_unrestricted,
     run_duckdb_unrestricted,
@@ -87,9 +88,10 @@ def bench_answers(pool: ConnectionPool, duck: Any, ch: ClickHouseTables, schemas
         principal = Principal(tenant, None, Role.ADMIN)
         for case in SUITE:
             text = case["dsl"]
-            pg = _answer(lambda: run_unrestricted(pool, principal, text, model=model, now=NOW))  # noqa: B023
-            dk = _answer(lambda: run_duckdb_unrestricted(duck, schema, "admin", text, model=model, now=NOW))  # noqa: B023
-            cl = _answer(lambda: run_clickhouse_unrestricted(ch, schema, "admin", text, model=model, now=NOW))  # noqa: B023
+            options = RunOptions(now=NOW)
+            pg = _answer(lambda: run_unrestricted(pool, principal, text, model=model, options=options))  # noqa: B023
+            dk = _answer(lambda: run_duckdb_unrestricted(duck, schema, "admin", text, model=model, options=options))  # noqa: B023
+            cl = _answer(lambda: run_clickhouse_unrestricted(ch, schema, "admin", text, model=model, options=options))  # noqa: B023
             refused += isinstance(pg, str)
             if not pg == dk == cl:
                 differing.append(f"{tenant}/{case['name']}")

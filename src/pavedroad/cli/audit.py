@@ -21,9 +21,9 @@ _Json = Annotated[bool, typer.Option("--json", help="JSON lines instead of a tab
 def _fetch(tenant: str, **filters: Any) -> list[dict[str, Any]]:
     from psycopg_pool import ConnectionPool
 
-    from pavedroad.privacy import audit_search
+    from pavedroad.privacy import audit_search_statements
     from pavedroad.stack import start_stack
-    from pavedroad.tenancy import Principal, Role, transaction
+    from pavedroad.tenancy import Principal, Role, drive, transaction
 
     stack = start_stack(settings(), with_nats=False)
     try:
@@ -31,7 +31,7 @@ def _fetch(tenant: str, **filters: Any) -> list[dict[str, Any]]:
             ConnectionPool(stack.app_url, min_size=1, max_size=1) as pool,
             transaction(pool, Principal(tenant, None, Role.COMPLIANCE)) as conn,
         ):
-            return audit_search(conn, **filters)
+            return drive(conn, audit_search_statements(**filters))
     finally:
         stack.stop()
 

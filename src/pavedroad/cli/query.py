@@ -169,12 +169,9 @@ def run(
 ) -> None:
     """Run a query for a tenant as a role — exactly what POST /v1/query returns for that role, audited —
     or, with --as-owner, unrestricted; errors print with a caret under the bad span."""
-    from psycopg_pool import ConnectionPool
 
+    from pavedroad.query import RunOptions, run_clickhouse_unrestricted, run_duckdb_unrestricted, run_unrestricted
     from pavedroad.query import run as run_query
-    from pavedroad.query import run_clickhouse as run_query_clickhouse
-    from pavedroad.query import run_clickhouse_unrestricted, run_duckdb_unrestricted, run_unrestricted
-    from pavedroad.query import run_duckdb as run_query_duckdb
     from pavedroad.recruiting.model import recruiting_model
     from pavedroad.recruiting.reads import GUARDRAILS
     from pavedroad.stack import start_stack
@@ -183,7 +180,7 @@ def run(
     principal = principal_for(tenant, role, user)
     model = recruiting_model()
     text = _query_arg(query)
-    values = _params(param or [])
+    options = RunOptions(params=_params(param or []), cursor=cursor)
     stack = start_stack(settings(), with_nats=False, read_only=True)
     try:
         if as_owner:
@@ -196,22 +193,17 @@ def run(
         if target == "clickhouse":
             with clickhouse_copy(duck, model) as ch:
                 if as_owner:
-                    result = run_clickhouse_unrestricted(ch, schema, role, text, model=model, params=values,
-                                                         cursor=cursor)  # fmt: skip
+                    result = run_clickhouse_unrestricted(ch, schema, role, text, model=model, options=options)
                 else:
-                    result = run_query_clickhouse(stack.app_url, principal, ch, text, model=model, guard=GUARDRAILS,
-                                                  params=values, cursor=cursor)  # fmt: skip
+                    result = run_query(stack.app_url, principal, text, model=model, guard=GUARDRAILS,
+                                       options=options, clickhouse=ch)  # fmt: skip
         elif as_owner and duck is not None:
-            result = run_duckdb_unrestricted(duck, schema, role, text, model=model, params=values, cursor=cursor)
+            result = run_duckdb_unrestricted(duck, schema, role, text, model=model, options=options)
         elif as_owner:
-            with ConnectionPool(stack.app_url, min_size=1, max_size=1, open=True) as pool:
-                result = run_unrestricted(pool, principal, text, model=model, params=values, cursor=cursor)
-        elif duck is not None:
-            result = run_query_duckdb(stack.app_url, principal, duck, text, model=model, guard=GUARDRAILS,
-                                      params=values, cursor=cursor)  # fmt: skip
+            result = run_unrestricted(stack.app_url, principal, text, model=model, options=options)
         else:
-            result = run_query(stack.app_url, principal, text, model=model, guard=GUARDRAILS, params=values,
-                               cursor=cursor)  # fmt: skip
+            result = run_query(stack.app_url, principal, text, model=model, guard=GUARDRAILS, options=options,
+                               duckdb=duck)  # fmt: skip
     finally:
         stack.stop()
     if show_sql and result.compiled is not None:

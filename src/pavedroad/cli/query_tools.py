@@ -73,7 +73,8 @@ def _explain(query: str, tenant: str, role: str, *, user: int | None, as_owner: 
     """The explanation ``/v1/query/explain`` gives the role (the one guarded path), or, ``as_owner``,
     unrestricted (no row rules, with the planner's estimates)."""
     from pavedroad.cli.query import _check_target, _query_arg, principal_for, require_owner, tenant_copy
-    from pavedroad.querytools import explain, explain_duckdb, explain_duckdb_unrestricted, explain_unrestricted
+    from pavedroad.query import RunOptions
+    from pavedroad.querytools import explain, explain_duckdb_unrestricted, explain_unrestricted
     from pavedroad.recruiting.model import recruiting_model
     from pavedroad.recruiting.reads import GUARDRAILS
 
@@ -88,14 +89,13 @@ def _explain(query: str, tenant: str, role: str, *, user: int | None, as_owner: 
         duck: Any = None
         if target == "duckdb":
             schema, duck = tenant_copy(stack.app_url, principal, model)
+        options = RunOptions(params=values)
         if as_owner and duck is not None:
-            return explain_duckdb_unrestricted(duck, schema, role, text, model=model, analyze=analyze, params=values)
+            return explain_duckdb_unrestricted(duck, schema, role, text, model=model, options=options, analyze=analyze)
         if as_owner:
-            return explain_unrestricted(stack.app_url, principal, text, model=model, analyze=analyze, params=values)
-        if duck is not None:
-            return explain_duckdb(stack.app_url, principal, duck, text, model=model, guard=GUARDRAILS,
-                                  analyze=analyze, params=values)  # fmt: skip
-        return explain(stack.app_url, principal, text, model=model, guard=GUARDRAILS, analyze=analyze, params=values)
+            return explain_unrestricted(stack.app_url, principal, text, model=model, options=options, analyze=analyze)
+        return explain(stack.app_url, principal, text, model=model, guard=GUARDRAILS, options=options,
+                       analyze=analyze, duckdb=duck)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested definition per command

@@ -2,9 +2,9 @@
 
 Write an event in the same transaction as the change it describes::
 
-    with tenancy.transaction(pool, principal) as tx:
-        tx.execute("update applications set ...")
-        events.append(tx, StageMoved(...).to_event(principal.tenant_id, aggregate_id=app_id))
+    async with tenancy.atransaction(pool, principal) as tx:
+        await tx.execute("update applications set ...")
+        await events.aappend(tx, StageMoved(...).to_event(principal.tenant_id, aggregate_id=app_id))
 
 The relay (``run_relay``) publishes committed events to JetStream, in order per aggregate, exactly
 once into the stream (``Nats-Msg-Id`` dedup); consumers (``Consumer``) process them idempotently.
@@ -17,7 +17,7 @@ from pavedroad.events.config import EventsConfig
 from pavedroad.events.envelope import CLASSIFICATIONS, Classification, Event, subject_for, uuid7
 from pavedroad.events.heartbeat import areport_component
 from pavedroad.events.metrics import event_metrics
-from pavedroad.events.outbox import aappend, aappend_many, append, append_many
+from pavedroad.events.outbox import aappend, aappend_many, append_statements
 from pavedroad.events.ports import EventHandler
 from pavedroad.events.schemas import EventSchema, SchemaRegistry, classified, event_schema, registry
 
@@ -86,8 +86,7 @@ __all__ = [
     "SchemaRegistry",
     "aappend",
     "aappend_many",
-    "append",
-    "append_many",
+    "append_statements",
     "areport_component",
     "breaking_changes",
     "classified",

@@ -105,7 +105,7 @@ class Event(BaseModel):
             raise InvalidInput(
                 f"not a pavedroad event envelope: {str(exc).splitlines()[0]}",
                 code="EV400",
-                hint="publish events through events.append(), never by hand",
+                hint="publish events through events.aappend(), never by hand",
             ) from None
 
 

@@ -1,7 +1,8 @@
 """The transactional outbox: an event is written in the same transaction as the change it describes.
 
-``append(tx, event)`` inserts into ``event_outbox`` on the caller's connection, inside the caller's
-transaction (from ``tenancy.transaction``/``atransaction``). So there are no dual writes: the change and
+``aappend(tx, event)`` inserts into ``event_outbox`` on the caller's connection, inside the caller's
+transaction (from ``tenancy.atransaction``); sync code inside a ``tenancy.transaction`` drives the same
+statements with ``tenancy.drive(tx, append_statements([event]))``. So there are no dual writes: the change and
 its event commit together or not at all, and a rolled-back transaction emits nothing.
 
 Ordering guarantee: before drawing the event's ``seq``, the insert takes a transaction-scoped advisory
@@ -18,8 +19,9 @@ from psycopg.types.json import Jsonb
 
 from pavedroad.errors import Forbidden
 from pavedroad.events.envelope import Event
+from pavedroad.tenancy import Execute, SqlSteps, adrive
 
-__all__ = ["aappend", "aappend_many", "append", "append_many"]
+__all__ = ["aappend", "aappend_many", "append_statements"]
 
 INSERT_SQL = (
     "insert into event_outbox (tenant_id, event_id, seq, event_type, schema_version, aggregate_type,"
@@ -52,39 +54,23 @@ def _wrong_tenant(events: Sequence[Event]) -> Forbidden:
     )
 
 
-def append(tx: psycopg.Connection, event: Event) -> None:
-    """Write ``event`` to the outbox in ``tx``'s current transaction."""
-    append_many(tx, [event])
-
-
-def append_many(tx: psycopg.Connection, events: Sequence[Event]) -> None:
-    """Write several events in order (one round trip per event, pipelined by psycopg)."""
+def append_statements(events: Sequence[Event]) -> SqlSteps[None]:
+    """The outbox writes of ``events``, in order, for ``tenancy.drive``/``adrive`` (or another statement
+    generator to ``yield from``): one pipelined ``executemany``, or a plain insert for one event."""
     if not events:
         return
+    params = [_params(e) for e in events]
     try:
-        with tx.cursor() as cur:
-            if len(events) == 1:
-                cur.execute(INSERT_SQL, _params(events[0]))
-            else:
-                cur.executemany(INSERT_SQL, [_params(e) for e in events])
+        yield Execute(INSERT_SQL, params[0]) if len(params) == 1 else Execute(INSERT_SQL, many=params)
     except psycopg.errors.InsufficientPrivilege:
         raise _wrong_tenant(events) from None
 
 
 async def aappend(tx: psycopg.AsyncConnection, event: Event) -> None:
-    """Async twin of ``append``."""
-    await aappend_many(tx, [event])
+    """Write ``event`` to the outbox in ``tx``'s current transaction."""
+    await adrive(tx, append_statements([event]))
 
 
 async def aappend_many(tx: psycopg.AsyncConnection, events: Sequence[Event]) -> None:
-    """Async twin of ``append_many``."""
-    if not events:
-        return
-    try:
-        async with tx.cursor() as cur:
-            if len(events) == 1:
-                await cur.execute(INSERT_SQL, _params(events[0]))
-            else:
-                await cur.executemany(INSERT_SQL, [_params(e) for e in events])
-    except psycopg.errors.InsufficientPrivilege:
-        raise _wrong_tenant(events) from None
+    """Write several events in order (pipelined by psycopg)."""
+    await adrive(tx, append_statements(events))

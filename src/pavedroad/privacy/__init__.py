@@ -2,9 +2,8 @@
 disclosure control, log redaction, audit and data subject requests — all driven by one declaration."""
 
 from pavedroad.privacy.access import DEFAULT_MATRIX, AccessMatrix, FieldAccessPolicy, RoleGrant
-from pavedroad.privacy.audit import AuditEvent, RowHidden, arecord, arecord_denial, record, record_denial
-from pavedroad.privacy.audit import asearch as audit_asearch
-from pavedroad.privacy.audit import search as audit_search
+from pavedroad.privacy.audit import AuditEvent, RowHidden, arecord, arecord_denial, record, record_statements
+from pavedroad.privacy.audit import search_statements as audit_search_statements
 from pavedroad.privacy.catalog_snapshot import Catalog, read_catalog
 from pavedroad.privacy.classification import Classification, join
 from pavedroad.privacy.disclosure import Cell, plan_suppression, suppress_rows
@@ -47,8 +46,7 @@ __all__ = [
     "arecord",
     "arecord_denial",
     "arun_protected",
-    "audit_asearch",
-    "audit_search",
+    "audit_search_statements",
     "check_catalog",
     "check_migration",
     "check_migrations",
@@ -65,7 +63,7 @@ __all__ = [
     "read_catalog",
     "reapply_erasures",
     "record",
-    "record_denial",
+    "record_statements",
     "redact_text",
     "release_holds",
     "restrict",

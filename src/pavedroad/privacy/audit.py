@@ -1,10 +1,11 @@
 """The audit trail: who saw which classes of which entity, how many rows, and the outcome — never values.
 
-Guarantees: ``record``/``arecord`` write one ``audit_events`` row *and* one outbox event (so the trail
-reaches the warehouse) in the caller's tenant transaction, so an access and its audit commit together;
-``record_denial``/``arecord_denial`` use a transaction of their own, because the denied request's
-transaction rolls back. ``audit_events`` is append-only: the application role has no UPDATE or DELETE and
-a trigger refuses them for everyone. An ``AuditEvent`` has no field that could hold a data value.
+Guarantees: ``arecord`` (and ``record``, for sync callers; both drive ``record_statements``) writes one
+``audit_events`` row *and* one outbox event (so the trail reaches the warehouse) in the caller's tenant
+transaction, so an access and its audit commit together; ``arecord_denial`` uses a transaction of its
+own, because the denied request's transaction rolls back. ``audit_events`` is append-only: the
+application role has no UPDATE or DELETE and a trigger refuses them for everyone. An ``AuditEvent`` has
+no field that could hold a data value.
 """
 
 from __future__ import annotations
@@ -15,15 +16,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 import psycopg
-from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import AsyncConnectionPool
 
 from pavedroad import events
 from pavedroad.errors import NotFound
 from pavedroad.privacy.classification import Classification
-from pavedroad.tenancy import Principal, atransaction, transaction
+from pavedroad.tenancy import Execute, Principal, SqlSteps, adrive, atransaction, drive
 
-__all__ = ["AuditEvent", "RowHidden", "arecord", "arecord_denial", "asearch", "record", "record_denial", "search"]
+__all__ = ["AuditEvent", "RowHidden", "arecord", "arecord_denial", "record", "record_statements", "search_statements"]
 
 Action = Literal["query", "read", "list", "export", "erase", "hold", "release"]
 Outcome = Literal["ok", "denied", "error", "suppressed"]
@@ -95,36 +95,39 @@ def _classes(classes: Iterable[Classification]) -> list[str]:
     return sorted((Classification(c).value for c in classes), key=lambda v: Classification(v).rank)
 
 
-def record(conn: psycopg.Connection, event: AuditEvent) -> None:
-    """Audit ``event`` inside the caller's tenant transaction (row + outbox event)."""
+def record_statements(event: AuditEvent) -> SqlSteps[None]:
+    """The audit row and its outbox event, for ``tenancy.drive``/``adrive`` in the caller's tenant transaction."""
     outbox = event._outbox_event()
-    conn.execute(_INSERT, event.params(outbox.id))
-    events.append(conn, outbox)
+    yield Execute(_INSERT, event.params(outbox.id))
+    yield from events.append_statements([outbox])
+
+
+def record(conn: psycopg.Connection, event: AuditEvent) -> None:
+    """Audit ``event`` inside the caller's sync tenant transaction (the DSR tools')."""
+    drive(conn, record_statements(event))
 
 
 async def arecord(conn: psycopg.AsyncConnection, event: AuditEvent) -> None:
-    """Async twin of ``record``."""
-    outbox = event._outbox_event()
-    await conn.execute(_INSERT, event.params(outbox.id))
-    await events.aappend(conn, outbox)
-
-
-def record_denial(pool: ConnectionPool, event: AuditEvent) -> None:
-    """Audit a denied access in a transaction of its own (the request's own transaction rolls back)."""
-    with transaction(pool, event.principal) as conn:
-        record(conn, event)
+    """Audit ``event`` inside the caller's tenant transaction (row + outbox event)."""
+    await adrive(conn, record_statements(event))
 
 
 async def arecord_denial(pool: AsyncConnectionPool, event: AuditEvent) -> None:
-    """Async twin of ``record_denial``."""
+    """Audit a denied access in a transaction of its own (the request's own transaction rolls back)."""
     async with atransaction(pool, event.principal) as conn:
         await arecord(conn, event)
 
 
-def _search_sql(
-    *, actor_user_id: int | None, entity: str | None, action: str | None, outcome: str | None,
-    since: datetime | None, limit: int,
-) -> tuple[str, list[object]]:  # fmt: skip
+def search_statements(
+    *,
+    actor_user_id: int | None = None,
+    entity: str | None = None,
+    action: str | None = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+) -> SqlSteps[list[dict[str, Any]]]:
+    """The newest matching audit events of the transaction's tenant, newest first (``tenancy.drive``/``adrive``)."""
     where: list[str] = ["true"]
     params: list[object] = []
     for column, value in (
@@ -144,45 +147,7 @@ def _search_sql(
         " field_classes, row_count, outcome, reason from audit_events"
         f" where {' and '.join(where)} order by occurred_at desc, id desc limit %s"
     )
-    return text, [*params, limit]
-
-
-def search(
-    conn: psycopg.Connection,
-    *,
-    actor_user_id: int | None = None,
-    entity: str | None = None,
-    action: str | None = None,
-    outcome: str | None = None,
-    since: datetime | None = None,
-    limit: int = 50,
-) -> list[dict[str, Any]]:
-    """The newest matching audit events of the transaction's tenant, newest first."""
-    text, params = _search_sql(
-        actor_user_id=actor_user_id, entity=entity, action=action, outcome=outcome, since=since, limit=limit
-    )
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(text, params)
-        return cur.fetchall()
-
-
-async def asearch(
-    conn: psycopg.AsyncConnection,
-    *,
-    actor_user_id: int | None = None,
-    entity: str | None = None,
-    action: str | None = None,
-    outcome: str | None = None,
-    since: datetime | None = None,
-    limit: int = 50,
-) -> list[dict[str, Any]]:
-    """Async twin of ``search`` (the dashboard's path)."""
-    text, params = _search_sql(
-        actor_user_id=actor_user_id, entity=entity, action=action, outcome=outcome, since=since, limit=limit
-    )
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(text, params)
-        return await cur.fetchall()
+    return (yield Execute(text, [*params, limit], fetch=True))
 
 
 class RowHidden(NotFound):

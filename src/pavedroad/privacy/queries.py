@@ -2,8 +2,9 @@
 small-group suppression and audit, around the query block's unrestricted drivers.
 
 ``arun_protected`` is the one path a principal's query takes — ``POST /v1/query``, ``pavedroad query
-run --role``, and ``pavedroad.query.run``/``arun``/``run_duckdb``/``run_clickhouse`` (through ``Guardrails``, the
-``QueryGuard`` this module implements) — and ``aexplain_protected`` the one path of an explanation.
+run --role``, and ``pavedroad.query.arun`` and its sync facade ``run``, on Postgres, DuckDB or ClickHouse
+(through ``Guardrails``, the ``QueryGuard`` this module implements) — and ``aexplain_protected`` the one
+path of an explanation.
 Guarantees: the compiler's policy pass gets ``FieldAccessPolicy`` (a field the role may not see reads as
 unknown); relationship rules narrow the root entity's rows before anything else; a query that would show
 or filter on a ``sensitive`` field outside an aggregate is refused as if the field did not exist; every
@@ -37,11 +38,11 @@ from pavedroad.privacy.rows import RowRule, afetch_granted, asend_granted, restr
 from pavedroad.privacy.shape import _expanded_fields, checked_shape, in_text
 from pavedroad.query import (
     CompiledQuery,
-    Compiler,
     FieldPolicy,
     QueryError,
     QueryLimitError,
     QueryResult,
+    RunOptions,
     SemanticModel,
     TenantSchema,
     aload_tenant_schema,
@@ -97,37 +98,19 @@ class Guardrails:
         return _field_policy(self.matrix, self.policies)
 
     async def arun(
-        self,
-        pool: AsyncConnectionPool,
-        principal: Principal,
-        query: str | Mapping[str, Any],
-        *,
-        model: SemanticModel,
-        params: dict[str, Any] | None = None,
-        cursor: str | None = None,
-        request_id: str | None = None,
-        compiler: Compiler | None = None,
-        duckdb: Any = None,
-        clickhouse: Any = None,
-    ) -> ProtectedResult:
+        self, pool: AsyncConnectionPool, principal: Principal, query: str | Mapping[str, Any], *,
+        model: SemanticModel, options: RunOptions, duckdb: Any = None, clickhouse: Any = None,
+    ) -> ProtectedResult:  # fmt: skip
         return await arun_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
-                                    policies=self.policies, params=params, cursor=cursor, request_id=request_id,
-                                    compiler=compiler, duckdb=duckdb, clickhouse=clickhouse)  # fmt: skip
+                                    policies=self.policies, options=options, duckdb=duckdb,
+                                    clickhouse=clickhouse)  # fmt: skip
 
     async def aexplain(
-        self,
-        pool: AsyncConnectionPool,
-        principal: Principal,
-        query: str | Mapping[str, Any],
-        *,
-        model: SemanticModel,
-        analyze: bool = False,
-        params: dict[str, Any] | None = None,
-        request_id: str | None = None,
-        duckdb: Any = None,
-    ) -> Explanation:
+        self, pool: AsyncConnectionPool, principal: Principal, query: str | Mapping[str, Any], *,
+        model: SemanticModel, options: RunOptions, analyze: bool = False, duckdb: Any = None,
+    ) -> Explanation:  # fmt: skip
         return await aexplain_protected(pool, principal, query, model=model, matrix=self.matrix, rules=self.rules,
-                                        policies=self.policies, analyze=analyze, params=params, request_id=request_id,
+                                        policies=self.policies, options=options, analyze=analyze,
                                         duckdb=duckdb)  # fmt: skip
 
 
@@ -347,20 +330,23 @@ _DENIALS = ("Q104", "Q304")
 
 async def _failed(
     pool: AsyncConnectionPool, req: _Request, exc: _Refusal, *, schema: TenantSchema | None,
-    model: SemanticModel, params: dict[str, Any] | None, compiler: Compiler | None, request_id: str | None,
+    model: SemanticModel, options: RunOptions,
 ) -> _Refusal:  # fmt: skip
     """What a refused query raises: audited when it named a field the caller may not see (in a transaction
     of its own), and located in what the caller wrote — the caller's own query compiled (never run) for
     the same role gives the error with its span there; an error only our rewrite has loses its span."""
     if exc.code in _DENIALS:
-        denied = AuditEvent(req.principal, "query", req.entity, "denied", request_id=request_id, reason=exc.code)
+        denied = AuditEvent(req.principal, "query", req.entity, "denied", request_id=options.request_id,
+                            reason=exc.code)  # fmt: skip
         await arecord_denial(pool, denied)
     if exc.span is None or schema is None:
         return exc
     source = req.source if isinstance(req.source, str) else dict(req.source)
     try:
-        (compiler or default_compiler).compile(source, model=model, schema=schema, role=req.principal.role.value,
-                                               policy=req.policy, params=params)  # fmt: skip
+        (options.compiler or default_compiler).compile(
+            source, model=model, schema=schema, role=req.principal.role.value, policy=req.policy,
+            limits=options.limits, params=options.params, now=options.now,
+        )  # fmt: skip
     except (QueryError, QueryLimitError) as own:
         return own
     exc.span = None
@@ -376,19 +362,17 @@ async def arun_protected(
     matrix: AccessMatrix = DEFAULT_MATRIX,
     rules: Sequence[RowRule] = (),
     policies: PolicyEngine | None = None,
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    request_id: str | None = None,
-    compiler: Compiler | None = None,
+    options: RunOptions = RunOptions(),
     duckdb: Any = None,
     clickhouse: Any = None,
 ) -> ProtectedResult:
     """Compile and run ``query`` for ``principal`` with every guardrail (see the module docstring);
     ``duckdb`` (a connection holding copies of the tables) or ``clickhouse`` (a ``ClickHouseTables``)
     executes it there instead of on Postgres (the grants, ``k`` and the audit event stay in Postgres);
-    ``compiler`` shares a compile cache."""
+    ``options.policy`` is replaced by the matrix's."""
     req = _Request.of(principal, query, matrix, policies)
     rules = _with_policy_rules(rules, policies, principal, model, req.q)
+    guarded = replace(options, policy=req.policy)
     schema: TenantSchema | None = None
     checked = False  # a shape refusal already points into the caller's query; later ones are relocated
     try:
@@ -400,30 +384,26 @@ async def arun_protected(
             checked = True
             plan = _plan(req.q, applicable, grants, principal.user_id, aggregate)
 
-            async def execute(q: str | dict[str, Any], page: str | None) -> QueryResult:
+            async def execute(q: str | Mapping[str, Any], opts: RunOptions) -> QueryResult:
                 if clickhouse is not None:
                     return run_clickhouse_unrestricted(clickhouse, schema, principal.role.value, q, model=model,
-                                                       params=params, cursor=page, policy=req.policy,
-                                                       compiler=compiler)  # fmt: skip
+                                                       options=opts)  # fmt: skip
                 if duckdb is not None:
-                    return run_duckdb_unrestricted(duckdb, schema, principal.role.value, q, model=model,
-                                                   params=params, cursor=page, policy=req.policy,
-                                                   compiler=compiler)  # fmt: skip
-                return await arun_unrestricted_in(conn, principal, q, model=model, params=params, cursor=page,
-                                                  policy=req.policy, compiler=compiler, schema=schema)  # fmt: skip
+                    return run_duckdb_unrestricted(duckdb, schema, principal.role.value, q, model=model, options=opts)
+                return await arun_unrestricted_in(conn, principal, q, model=model, options=opts, schema=schema)
 
             # Nothing rewritten (no rule, no hidden count): run the caller's own form, which the compile
             # cache keys on directly.
             as_written = req.source if not applicable and not aggregate else plan.query
-            result = await execute(as_written if isinstance(as_written, str) else dict(as_written), cursor)
-            reference = None if plan.reference is None else (await execute(plan.reference, None)).rows
+            result = await execute(as_written, guarded)
+            unpaged = replace(guarded, cursor=None)
+            reference = None if plan.reference is None else (await execute(plan.reference, unpaged)).rows
             out = _finish(plan, result, reference, k)
             # The audit row and its outbox event are sent with the COMMIT, which the block waits for.
-            await arecord(conn, _audit(principal, req.entity, out, request_id))
+            await arecord(conn, _audit(principal, req.entity, out, options.request_id))
     except (QueryError, QueryLimitError) as exc:
         located = schema if checked else None
-        raise await _failed(pool, req, exc, schema=located, model=model, params=params, compiler=compiler,
-                            request_id=request_id) from None  # fmt: skip
+        raise await _failed(pool, req, exc, schema=located, model=model, options=options) from None
     return out
 
 
@@ -436,9 +416,8 @@ async def aexplain_protected(
     matrix: AccessMatrix = DEFAULT_MATRIX,
     rules: Sequence[RowRule] = (),
     policies: PolicyEngine | None = None,
+    options: RunOptions = RunOptions(),
     analyze: bool = False,
-    params: dict[str, Any] | None = None,
-    request_id: str | None = None,
     duckdb: Any = None,
 ) -> Explanation:
     """Explain ``query`` for ``principal`` as ``arun_protected`` would run it: the same shape checks, field
@@ -446,6 +425,7 @@ async def aexplain_protected(
     hidden, actual row counts hidden where disclosure control applies; an analyze is audited."""
     req = _Request.of(principal, query, matrix, policies)
     rules = _with_policy_rules(rules, policies, principal, model, req.q)
+    guarded = replace(options, policy=req.policy)
     schema: TenantSchema | None = None
     shown = query if isinstance(query, str) else json.dumps(dict(query))
     checked = False  # a shape refusal already points into the caller's query; later ones are relocated
@@ -458,21 +438,20 @@ async def aexplain_protected(
             restricted = restrict(req.q, applicable, grants, principal.user_id)
             if duckdb is not None:
                 out = explain_duckdb_unrestricted(duckdb, schema, principal.role.value, restricted, model=model,
-                                                  analyze=analyze, params=params, policy=req.policy,
-                                                  estimates=False, shown=shown)  # fmt: skip
+                                                  options=guarded, analyze=analyze, estimates=False,
+                                                  shown=shown)  # fmt: skip
             else:
-                out = await aexplain_unrestricted_in(conn, principal, restricted, model=model, schema=schema,
-                                                     analyze=analyze, params=params, policy=req.policy,
-                                                     estimates=False, shown=shown)  # fmt: skip
+                out = await aexplain_unrestricted_in(conn, principal, restricted, model=model, options=guarded,
+                                                     schema=schema, analyze=analyze, estimates=False,
+                                                     shown=shown)  # fmt: skip
             if out.db is not None and aggregate:
                 out.db = replace(out.db, nodes=tuple(replace(n, actual_rows=None) for n in out.db.nodes))
                 out.notes.append("row counts are hidden: this query aggregates sensitive data (small groups)")
             if analyze:
                 classes = frozenset(Classification(c["classification"]) for c in out.policy)
-                await arecord(conn, AuditEvent(principal, "query", req.entity, "ok", classes, request_id=request_id,
-                                               reason="explain analyze"))  # fmt: skip
+                await arecord(conn, AuditEvent(principal, "query", req.entity, "ok", classes,
+                                               request_id=options.request_id, reason="explain analyze"))  # fmt: skip
     except (QueryError, QueryLimitError) as exc:
         located = schema if checked else None
-        raise await _failed(pool, req, exc, schema=located, model=model, params=params, compiler=None,
-                            request_id=request_id) from None  # fmt: skip
+        raise await _failed(pool, req, exc, schema=located, model=model, options=options) from None
     return out

@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-__all__ = ["RowRule", "afetch_granted", "agranted_ids", "asend_granted", "granted_ids", "restrict", "rules_for"]
+__all__ = ["RowRule", "afetch_granted", "asend_granted", "restrict", "rules_for"]
 
 _NOTHING: dict[str, Any] = {"op": "=", "args": [{"value": 1}, {"value": 0}]}
 
@@ -42,23 +42,11 @@ def rules_for(rules: Iterable[RowRule], entity: str, role: str) -> list[RowRule]
     return [r for r in rules if r.applies(entity, role)]
 
 
-def granted_ids(conn: psycopg.Connection, rule: RowRule, tenant: str, user_id: int | None) -> list[int]:
-    """The ids ``rule`` grants ``user_id`` (none for a principal without a user)."""
-    if user_id is None or rule.grants_sql is None:
-        return []
-    return [int(r[0]) for r in conn.execute(rule.grants_sql, {"tenant": tenant, "user": user_id}).fetchall()]
-
-
-async def agranted_ids(conn: psycopg.AsyncConnection, rule: RowRule, tenant: str, user_id: int | None) -> list[int]:
-    """Async twin of ``granted_ids``."""
-    return await afetch_granted(await asend_granted(conn, rule, tenant, user_id))
-
-
 async def asend_granted(
     conn: psycopg.AsyncConnection, rule: RowRule, tenant: str, user_id: int | None
 ) -> psycopg.AsyncCursor[Any] | None:
-    """``agranted_ids`` in two halves, so a pipelined connection sends several grants in one round trip:
-    the query sent (``None``: a principal without a user, granted nothing)..."""
+    """The ids ``rule`` grants ``user_id``, in two halves so a pipelined connection sends several grants in
+    one round trip: the query sent (``None``: a principal without a user, granted nothing)..."""
     if user_id is None or rule.grants_sql is None:
         return None
     return await conn.execute(rule.grants_sql, {"tenant": tenant, "user": user_id})

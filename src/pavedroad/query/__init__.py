@@ -8,11 +8,12 @@
     ('acme', ['source_name', 'n'])
 
 Passes live in ``pavedroad.query.passes`` (their order in ``pipeline.PASSES``); the privacy layer plugs
-in through ``FieldPolicy`` and ``QueryGuard`` (``ports.py``). ``run``/``arun``/``run_duckdb`` execute a
-principal's query through a ``QueryGuard`` (``pavedroad.privacy.Guardrails``: field access, row rules,
-suppression, audit) on Postgres (via ``tenancy.transaction``) or DuckDB; ``run_clickhouse`` does the same
-on an in-process ClickHouse (``query.clickhouse``); ``*_unrestricted`` skip the guard and say so in their
-name (owner tools).
+in through ``FieldPolicy`` and ``QueryGuard`` (``ports.py``). ``arun`` (and its sync facade ``run``)
+executes a principal's query through a ``QueryGuard`` (``pavedroad.privacy.Guardrails``: field access,
+row rules, suppression, audit) on Postgres (via ``tenancy.atransaction``), DuckDB or an in-process
+ClickHouse (``query.clickhouse``); ``*_unrestricted`` skip the guard and say so in their name (owner
+tools). Every run and explain path takes one ``RunOptions`` (parameters, cursor, limits, compiler, clock,
+request id).
 
 The AST module, the IR node types and the pass plumbing are public for ``pavedroad.querytools`` (explain,
 profile, advisor), which builds on this API only.
@@ -25,6 +26,7 @@ from pavedroad.query.errors import InternalCompilerError, QueryError, QueryLimit
 from pavedroad.query.ir import Col, Const, Fn, Hop, Node, Resolved, cols_of
 from pavedroad.query.jsonform import from_json, to_json
 from pavedroad.query.model import Classification, SemanticModel, load_model, parse_model
+from pavedroad.query.options import RunOptions
 from pavedroad.query.overlay import (
     CUSTOM_CLASSIFICATIONS,
     CUSTOM_TYPES,
@@ -43,16 +45,12 @@ from pavedroad.query.run import (
     arun,
     arun_unrestricted,
     arun_unrestricted_in,
-    blocking,
     db_query_error,
     encode_cursor,
     run,
-    run_clickhouse,
     run_clickhouse_unrestricted,
-    run_duckdb,
     run_duckdb_unrestricted,
     run_unrestricted,
-    run_unrestricted_in,
 )
 from pavedroad.query.text import parse_text, to_text
 
@@ -87,6 +85,7 @@ __all__ = [
     "QueryResult",
     "QueryState",
     "Resolved",
+    "RunOptions",
     "SemanticModel",
     "Span",
     "TenantSchema",
@@ -96,7 +95,6 @@ __all__ = [
     "arun_unrestricted",
     "arun_unrestricted_in",
     "ast",
-    "blocking",
     "cols_of",
     "compile_query",
     "custom_label",
@@ -110,13 +108,10 @@ __all__ = [
     "parse_model",
     "parse_text",
     "run",
-    "run_clickhouse",
     "run_clickhouse_unrestricted",
-    "run_duckdb",
     "run_duckdb_unrestricted",
     "run_passes",
     "run_unrestricted",
-    "run_unrestricted_in",
     "to_json",
     "to_text",
 ]

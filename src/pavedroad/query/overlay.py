@@ -18,8 +18,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+
 from pavedroad.query.ir import FieldRef
 from pavedroad.query.model import Classification, SemanticModel
+from pavedroad.tenancy import Execute, SqlSteps, adrive, drive
 
 __all__ = [
     "CUSTOM_CLASSIFICATIONS",
@@ -30,6 +33,7 @@ __all__ = [
     "custom_fields",
     "custom_label",
     "load_tenant_schema",
+    "schema_statements",
 ]
 
 # custom_field_definitions.field_type ─► query type (a multi_select is a list of text: use contains()).
@@ -136,33 +140,26 @@ def _remember(where: str, schema: TenantSchema) -> TenantSchema:
     return schema
 
 
-def load_tenant_schema(conn: Any, tenant_id: str) -> TenantSchema:
-    """Read the tenant's time zone, schema version and custom fields on a tenant-scoped connection.
-
-    ``conn`` is a psycopg connection inside ``pavedroad.tenancy.transaction`` (RLS on). One small
-    query per call; the definitions are read again only when ``tenants.schema_version`` has moved.
-    """
-    row = conn.execute(_VERSION_SQL, (tenant_id,)).fetchone()
-    if row is None:
+def schema_statements(tenant_id: str, database: str) -> SqlSteps[TenantSchema]:
+    """Read the tenant's time zone, schema version and custom fields (``database`` keys the cache: see
+    ``_SCHEMAS``); for ``tenancy.drive``/``adrive`` on a tenant-scoped connection (RLS on). One small query
+    per call; the definitions are read again only when ``tenants.schema_version`` has moved."""
+    found = yield Execute(_VERSION_SQL, (tenant_id,), fetch=True)
+    if not found:
         return TenantSchema(tenant_id)
-    known = _SCHEMAS.get((_database(conn), tenant_id, int(row[0])))
-    if known is not None and known.time_zone == row[1]:
+    version, time_zone = int(found[0]["schema_version"]), str(found[0]["time_zone"])
+    known = _SCHEMAS.get((database, tenant_id, version))
+    if known is not None and known.time_zone == time_zone:
         return known
-    defs = conn.execute(_FIELDS_SQL, (tenant_id,)).fetchall()
-    return _remember(
-        _database(conn), TenantSchema(tenant_id, int(row[0]), str(row[1]), tuple(CustomField(*d) for d in defs))
-    )
+    defs = yield Execute(_FIELDS_SQL, (tenant_id,), fetch=True)
+    return _remember(database, TenantSchema(tenant_id, version, time_zone, tuple(CustomField(**d) for d in defs)))
 
 
-async def aload_tenant_schema(conn: Any, tenant_id: str) -> TenantSchema:
-    """Async twin of ``load_tenant_schema``."""
-    row = await (await conn.execute(_VERSION_SQL, (tenant_id,))).fetchone()
-    if row is None:
-        return TenantSchema(tenant_id)
-    known = _SCHEMAS.get((_database(conn), tenant_id, int(row[0])))
-    if known is not None and known.time_zone == row[1]:
-        return known
-    defs = await (await conn.execute(_FIELDS_SQL, (tenant_id,))).fetchall()
-    return _remember(
-        _database(conn), TenantSchema(tenant_id, int(row[0]), str(row[1]), tuple(CustomField(*d) for d in defs))
-    )
+def load_tenant_schema(conn: psycopg.Connection, tenant_id: str) -> TenantSchema:
+    """``schema_statements`` inside the caller's sync ``tenancy.transaction`` (tools, warehouse copies)."""
+    return drive(conn, schema_statements(tenant_id, _database(conn)))
+
+
+async def aload_tenant_schema(conn: psycopg.AsyncConnection, tenant_id: str) -> TenantSchema:
+    """``schema_statements`` inside the caller's ``tenancy.atransaction`` (every query's path)."""
+    return await adrive(conn, schema_statements(tenant_id, _database(conn)))

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pavedroad.query.model import Classification, SemanticModel
+
+if TYPE_CHECKING:
+    from pavedroad.query.options import RunOptions
 
 __all__ = ["DefaultPolicy", "FieldPolicy", "FieldUse", "GuardedResult", "QueryGuard"]
 
@@ -69,34 +72,17 @@ class GuardedResult(Protocol):
 
 class QueryGuard(Protocol):
     """The guardrails every principal's query runs under: field access, row rules, small-group
-    suppression and audit. ``pavedroad.privacy.Guardrails`` implements it; ``query.run``/``arun``/
-    ``run_duckdb``/``run_clickhouse`` and ``querytools.explain``/``aexplain`` take one, so a caller with a
-    principal cannot reach the database around it (the unguarded drivers are named ``*_unrestricted``)."""
+    suppression and audit. ``pavedroad.privacy.Guardrails`` implements it; ``query.arun`` and
+    ``querytools.aexplain`` (and their sync facades) take one, so a caller with a principal cannot reach
+    the database around it (the unguarded drivers are named ``*_unrestricted``). ``options.policy`` is
+    the guard's to set: a guard ignores the caller's."""
 
     async def arun(
-        self,
-        pool: Any,
-        principal: Any,
-        query: str | Mapping[str, Any],
-        *,
-        model: SemanticModel,
-        params: dict[str, Any] | None = None,
-        cursor: str | None = None,
-        request_id: str | None = None,
-        compiler: Any = None,
-        duckdb: Any = None,
-        clickhouse: Any = None,
-    ) -> GuardedResult: ...
+        self, pool: Any, principal: Any, query: str | Mapping[str, Any], *, model: SemanticModel,
+        options: RunOptions, duckdb: Any = None, clickhouse: Any = None,
+    ) -> GuardedResult: ...  # fmt: skip
 
     async def aexplain(
-        self,
-        pool: Any,
-        principal: Any,
-        query: str | Mapping[str, Any],
-        *,
-        model: SemanticModel,
-        analyze: bool = False,
-        params: dict[str, Any] | None = None,
-        request_id: str | None = None,
-        duckdb: Any = None,
-    ) -> Any: ...
+        self, pool: Any, principal: Any, query: str | Mapping[str, Any], *, model: SemanticModel,
+        options: RunOptions, analyze: bool = False, duckdb: Any = None,
+    ) -> Any: ...  # fmt: skip

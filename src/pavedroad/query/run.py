@@ -1,37 +1,38 @@
-"""Running compiled queries: Postgres through ``tenancy.transaction`` (RLS on), or DuckDB.
+"""Running compiled queries: Postgres through ``tenancy.atransaction`` (RLS on), or DuckDB.
 
-``run``/``arun``/``run_duckdb`` run a principal's query through a ``QueryGuard`` (field access, row
-rules, suppression, audit: ``pavedroad.privacy.Guardrails``); there is no principal-taking path around
-it. The drivers underneath compile and execute with none of those: they are named ``*_unrestricted``,
-for the guard itself and for owner tools, and stay inside the tenant (the compiler's scoping and RLS).
-The compiled SQL assumes the session time zone is the tenant's (buckets, dates and day arithmetic are
-in it), so both drivers set it for the duration of the query, along with the statement timeout.
-List views (``page``, and lists without ``take``, which get the default page) return ``next_cursor``: an
-opaque token of the last row's sort key.
+``arun`` runs a principal's query through a ``QueryGuard`` (field access, row rules, suppression, audit:
+``pavedroad.privacy.Guardrails``); there is no principal-taking path around it. The drivers underneath
+compile and execute with none of those: they are named ``*_unrestricted``, for the guard itself and for
+owner tools, and stay inside the tenant (the compiler's scoping and RLS). Every path is async and takes one
+``RunOptions``; sync code (the CLI, scripts) calls ``run``/``run_unrestricted``, generated from the async
+paths by ``tenancy.sync_facade``. The compiled SQL assumes the session time zone is the tenant's (buckets, dates
+and day arithmetic are in it), so the drivers set it for the duration of the query, along with the
+statement timeout. List views (``page``, and lists without ``take``, which get the default page) return
+``next_cursor``: an opaque token of the last row's sort key.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import AsyncConnectionPool
 
-from pavedroad.query.compiler import CompiledQuery, Compiler, default_compiler
+from pavedroad.query.compiler import CompiledQuery, default_compiler
 from pavedroad.query.context import Column, Dialect, Limits
 from pavedroad.query.errors import QueryError, QueryLimitError
 from pavedroad.query.model import SemanticModel
-from pavedroad.query.overlay import TenantSchema, aload_tenant_schema, load_tenant_schema
-from pavedroad.query.ports import FieldPolicy, GuardedResult, QueryGuard
-from pavedroad.tenancy import Principal, atransaction, transaction
+from pavedroad.query.options import RunOptions
+from pavedroad.query.overlay import TenantSchema, aload_tenant_schema
+from pavedroad.query.ports import GuardedResult, QueryGuard
+from pavedroad.tenancy import Principal, atransaction, sync_facade
 
 __all__ = [
     "QueryResult",
@@ -41,15 +42,10 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "run",
-    "run_clickhouse",
     "run_clickhouse_unrestricted",
-    "run_duckdb",
     "run_duckdb_unrestricted",
     "run_unrestricted",
-    "run_unrestricted_in",
 ]
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,170 +131,47 @@ async def arun(
     *,
     model: SemanticModel,
     guard: QueryGuard,
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    request_id: str | None = None,
-    compiler: Compiler | None = None,
+    options: RunOptions = RunOptions(),
+    duckdb: Any = None,
+    clickhouse: Any = None,
 ) -> GuardedResult:
-    """Run ``query`` for ``principal`` under ``guard`` — exactly what ``POST /v1/query`` applies."""
-    return await guard.arun(pool, principal, query, model=model, params=params, cursor=cursor,
-                            request_id=request_id, compiler=compiler)  # fmt: skip
-
-
-def run(
-    pool: ConnectionPool | str,
-    principal: Principal,
-    query: str | Mapping[str, Any],
-    *,
-    model: SemanticModel,
-    guard: QueryGuard,
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    request_id: str | None = None,
-) -> GuardedResult:
-    """Sync facade of ``arun`` (``pool``: the app role's pool or URL); the same guarded path."""
-    return blocking(pool, lambda apool: guard.arun(apool, principal, query, model=model, params=params,
-                                                   cursor=cursor, request_id=request_id))  # fmt: skip
-
-
-def run_duckdb(
-    pool: ConnectionPool | str,
-    principal: Principal,
-    con: Any,
-    query: str | Mapping[str, Any],
-    *,
-    model: SemanticModel,
-    guard: QueryGuard,
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    request_id: str | None = None,
-) -> GuardedResult:
-    """``run`` with the query executed on DuckDB (``con`` holds copies of the tables); grants, the
-    tenant's settings and the audit event still come from and go to Postgres through ``pool``."""
-    return blocking(pool, lambda apool: guard.arun(apool, principal, query, model=model, params=params,
-                                                   cursor=cursor, request_id=request_id, duckdb=con))  # fmt: skip
-
-
-def run_clickhouse(
-    pool: ConnectionPool | str,
-    principal: Principal,
-    tables: Any,
-    query: str | Mapping[str, Any],
-    *,
-    model: SemanticModel,
-    guard: QueryGuard,
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    request_id: str | None = None,
-) -> GuardedResult:
-    """``run`` with the query executed on ClickHouse (``tables``: a ``query.clickhouse.ClickHouseTables``);
-    grants, the tenant's settings and the audit event still come from and go to Postgres through ``pool``."""
-    return blocking(pool, lambda apool: guard.arun(apool, principal, query, model=model, params=params,
-                                                   cursor=cursor, request_id=request_id,
-                                                   clickhouse=tables))  # fmt: skip
-
-
-def blocking(pool: ConnectionPool | str, call: Callable[[AsyncConnectionPool], Awaitable[T]]) -> T:
-    """Drive one async call from sync code on a short-lived async pool of the same server and role, so
-    sync callers take the one async path rather than a hand-kept sync twin of it."""
-    conninfo = pool if isinstance(pool, str) else pool.conninfo
-    kwargs = {} if isinstance(pool, str) or not isinstance(pool.kwargs, dict) else dict(pool.kwargs)
-
-    async def go() -> T:
-        async with AsyncConnectionPool(conninfo, kwargs=kwargs, min_size=1, max_size=2, open=False) as apool:
-            return await call(apool)
-
-    return asyncio.run(go())
-
-
-def run_unrestricted(
-    pool: ConnectionPool,
-    principal: Principal,
-    query: str | dict[str, Any],
-    *,
-    model: SemanticModel,
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    policy: FieldPolicy | None = None,
-    limits: Limits | None = None,
-    compiler: Compiler | None = None,
-    now: datetime | None = None,
-) -> QueryResult:
-    """Compile ``query`` and run it on Postgres inside ``tenancy.transaction`` with no row rules,
-    suppression or audit: owner use only (principals go through ``run``)."""
-    with transaction(pool, principal) as conn:
-        return run_unrestricted_in(conn, principal, query, model=model, params=params, cursor=cursor,
-                                   policy=policy, limits=limits, compiler=compiler, now=now)  # fmt: skip
-
-
-def run_unrestricted_in(
-    conn: psycopg.Connection,
-    principal: Principal,
-    query: str | dict[str, Any],
-    *,
-    model: SemanticModel,
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    policy: FieldPolicy | None = None,
-    limits: Limits | None = None,
-    compiler: Compiler | None = None,
-    now: datetime | None = None,
-) -> QueryResult:
-    """``run_unrestricted`` inside a tenant transaction the caller holds (``tenancy.transaction``), so a caller that
-    reads and audits in one transaction pays for one."""
-    limits = limits or Limits()
-    schema = load_tenant_schema(conn, principal.tenant_id)
-    compiled = _compile(compiler, query, schema, principal.role.value, "postgres", model=model,
-                        params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
-    conn.execute(_SESSION_SQL, (schema.time_zone, str(limits.statement_timeout_ms)))
-    try:
-        cur = conn.execute(compiled.sql, compiled.params)
-        rows = cur.fetchall()
-    except psycopg.Error as exc:
-        raise db_query_error(exc, limits) from None
-    names = [d.name for d in cur.description or []]
-    return _finish(compiled, names, rows)
+    """Run ``query`` for ``principal`` under ``guard`` — exactly what ``POST /v1/query`` applies; ``duckdb``
+    (a connection holding copies of the tables) or ``clickhouse`` (a ``query.clickhouse.ClickHouseTables``)
+    executes it there, while the grants, the tenant's settings and the audit event still come from and go
+    to Postgres through ``pool``."""
+    return await guard.arun(pool, principal, query, model=model, options=options, duckdb=duckdb,
+                            clickhouse=clickhouse)  # fmt: skip
 
 
 async def arun_unrestricted(
     pool: AsyncConnectionPool,
     principal: Principal,
-    query: str | dict[str, Any],
+    query: str | Mapping[str, Any],
     *,
     model: SemanticModel,
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    policy: FieldPolicy | None = None,
-    limits: Limits | None = None,
-    compiler: Compiler | None = None,
-    now: datetime | None = None,
+    options: RunOptions = RunOptions(),
 ) -> QueryResult:
-    """Async twin of ``run_unrestricted``, inside ``tenancy.atransaction``."""
+    """Compile ``query`` and run it on Postgres inside ``tenancy.atransaction`` with no row rules,
+    suppression or audit: owner use only (principals go through ``arun``)."""
     async with atransaction(pool, principal) as conn:
-        return await arun_unrestricted_in(conn, principal, query, model=model, params=params, cursor=cursor,
-                                          policy=policy, limits=limits, compiler=compiler, now=now)  # fmt: skip
+        return await arun_unrestricted_in(conn, principal, query, model=model, options=options)
 
 
 async def arun_unrestricted_in(
     conn: psycopg.AsyncConnection,
     principal: Principal,
-    query: str | dict[str, Any],
+    query: str | Mapping[str, Any],
     *,
     model: SemanticModel,
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    policy: FieldPolicy | None = None,
-    limits: Limits | None = None,
-    compiler: Compiler | None = None,
-    now: datetime | None = None,
+    options: RunOptions = RunOptions(),
     schema: TenantSchema | None = None,
 ) -> QueryResult:
-    """Async twin of ``run_unrestricted_in`` (the guard's executor); ``schema`` saves reloading the
-    tenant's custom fields when the caller has them."""
-    limits = limits or Limits()
+    """``arun_unrestricted`` inside a tenant transaction the caller holds (the guard's executor), so a
+    caller that reads and audits in one transaction pays for one; ``schema`` saves reloading the tenant's
+    custom fields when the caller has them."""
     schema = schema or await aload_tenant_schema(conn, principal.tenant_id)
-    compiled = _compile(compiler, query, schema, principal.role.value, "postgres", model=model,
-                        params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
+    compiled = _compile(query, schema, principal.role.value, "postgres", model, options)
+    limits = options.limits
     await conn.execute(_SESSION_SQL, (schema.time_zone, str(limits.statement_timeout_ms)))
     try:
         cur = await conn.execute(compiled.sql, compiled.params)
@@ -309,28 +182,23 @@ async def arun_unrestricted_in(
     return _finish(compiled, names, rows)
 
 
+run = sync_facade(arun)
+run_unrestricted = sync_facade(arun_unrestricted)
+
+
 # The tenant's time zone (buckets, dates, day counts) and the statement timeout, for this transaction only.
 _SESSION_SQL = "select set_config('TimeZone', %s, true), set_config('statement_timeout', %s, true)"
 
 
-def _compile(
-    compiler: Compiler | None,
-    query: str | dict[str, Any],
-    schema: TenantSchema,
-    role: str,
-    dialect: Dialect,
-    *,
-    model: SemanticModel,
-    params: dict[str, Any] | None,
-    cursor: str | None,
-    policy: FieldPolicy | None,
-    limits: Limits | None,
-    now: datetime | None,
-) -> CompiledQuery:
+def _compile(  # noqa: PLR0917 - a private helper with one caller shape
+    query: str | Mapping[str, Any], schema: TenantSchema, role: str, dialect: Dialect, model: SemanticModel,
+    options: RunOptions,
+) -> CompiledQuery:  # fmt: skip
     """One compile call for every driver: the cache, the tenant's schema, the page cursor decoded."""
-    return (compiler or default_compiler).compile(
-        query, model=model, schema=schema, role=role, dialect=dialect, policy=policy, limits=limits,
-        params=params, cursor=_cursor(query, params, cursor), now=now,
+    q = query if isinstance(query, str | dict) else dict(query)
+    return (options.compiler or default_compiler).compile(
+        q, model=model, schema=schema, role=role, dialect=dialect, policy=options.policy, limits=options.limits,
+        params=options.params, cursor=_cursor(q, options.params, options.cursor), now=options.now,
     )  # fmt: skip
 
 
@@ -361,20 +229,14 @@ def run_duckdb_unrestricted(
     con: Any,
     schema: TenantSchema,
     role: str,
-    query: str | dict[str, Any],
+    query: str | Mapping[str, Any],
     *,
     model: SemanticModel,
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    policy: FieldPolicy | None = None,
-    limits: Limits | None = None,
-    compiler: Compiler | None = None,
-    now: datetime | None = None,
+    options: RunOptions = RunOptions(),
 ) -> QueryResult:
     """Compile for DuckDB and run on ``con`` (a duckdb connection holding the same tables), with no row
-    rules, suppression or audit (principals go through ``run_duckdb``)."""
-    compiled = _compile(compiler, query, schema, role, "duckdb", model=model,
-                        params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
+    rules, suppression or audit (principals go through ``arun(..., duckdb=con)``)."""
+    compiled = _compile(query, schema, role, "duckdb", model, options)
     import duckdb  # only the DuckDB path needs it; keeps `import pavedroad.query` light
 
     con.execute(f"SET TimeZone = '{_tz(schema.time_zone)}'")
@@ -392,26 +254,21 @@ def run_clickhouse_unrestricted(
     tables: Any,
     schema: TenantSchema,
     role: str,
-    query: str | dict[str, Any],
+    query: str | Mapping[str, Any],
     *,
     model: SemanticModel,
-    params: dict[str, Any] | None = None,
-    cursor: str | None = None,
-    policy: FieldPolicy | None = None,
-    limits: Limits | None = None,
-    compiler: Compiler | None = None,
-    now: datetime | None = None,
+    options: RunOptions = RunOptions(),
 ) -> QueryResult:
     """Compile for ClickHouse and run on ``tables`` (a ``query.clickhouse.ClickHouseTables`` holding the
-    same tables), with no row rules, suppression or audit (principals go through ``run_clickhouse``).
-    Values travel as typed query parameters (``clickhouse.encode_params``), never inside the SQL."""
+    same tables), with no row rules, suppression or audit (principals go through ``arun(...,
+    clickhouse=tables)``). Values travel as typed query parameters (``clickhouse.encode_params``), never
+    inside the SQL."""
     from pavedroad.query.clickhouse import encode_params
 
-    compiled = _compile(compiler, query, schema, role, "clickhouse", model=model,
-                        params=params, cursor=cursor, policy=policy, limits=limits, now=now)  # fmt: skip
+    compiled = _compile(query, schema, role, "clickhouse", model, options)
     from chdb import ChdbError  # only the ClickHouse path needs chdb (dependency group ``clickhouse``)
 
-    limits = limits or Limits()
+    limits = options.limits
     values = encode_params(compiled.sql, compiled.params)
     try:
         table = tables.arrow(compiled.sql, values, _tz(schema.time_zone), limits.statement_timeout_ms)

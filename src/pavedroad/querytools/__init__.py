@@ -1,6 +1,6 @@
 """Query tools: see what the compiler does and make it faster without guessing.
 
-* ``explain`` / ``aexplain`` / ``explain_duckdb`` — every pass's result, the SQL and the database plan
+* ``aexplain`` (sync facade ``explain``) — every pass's result, the SQL and the database plan
   (``EXPLAIN [ANALYZE, BUFFERS]`` in a rolled-back savepoint under the principal's tenant), through the
   caller's ``QueryGuard`` (row rules applied, planner estimates hidden); ``*_unrestricted`` for owners.
 * ``trace_compile``, ``profile_query``, ``profile_suite`` — per-pass compile timings.
@@ -25,7 +25,6 @@ from pavedroad.querytools.explain_run import (
     aexplain_unrestricted,
     aexplain_unrestricted_in,
     explain,
-    explain_duckdb,
     explain_duckdb_unrestricted,
     explain_unrestricted,
 )
@@ -72,7 +71,6 @@ __all__ = [
     "compare_plans",
     "explain",
     "explain_command",
-    "explain_duckdb",
     "explain_duckdb_unrestricted",
     "explain_trace",
     "explain_unrestricted",

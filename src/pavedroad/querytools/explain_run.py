@@ -1,49 +1,46 @@
 """Drivers that attach the database's plan to an explanation: Postgres through ``tenancy.atransaction``
 (row-level security on, the principal's tenant) or DuckDB.
 
-Guarantees: ``explain``/``aexplain``/``explain_duckdb`` explain a principal's query through a
-``QueryGuard`` (the same row rules and field access as ``run``; estimates hidden), so an explanation
-never describes rows the query itself would not return. ``EXPLAIN`` (and ``EXPLAIN ANALYZE``, which
-*runs* the query) executes inside a savepoint that is always rolled back, in a transaction scoped to the
-principal's tenant, with the session time zone and statement timeout ``run`` uses; so explaining never
-writes and never sees another tenant's rows. The ``*_unrestricted`` drivers skip the guard (owner tools).
+Guarantees: ``aexplain`` (sync facade ``explain``) explains a principal's query through a ``QueryGuard``
+(the same row rules and field access as ``arun``; estimates hidden), so an explanation never describes
+rows the query itself would not return. ``EXPLAIN`` (and ``EXPLAIN ANALYZE``, which *runs* the query)
+executes inside a savepoint that is always rolled back, in a transaction scoped to the principal's
+tenant, with the session time zone and statement timeout ``arun`` uses; so explaining never writes and
+never sees another tenant's rows. The ``*_unrestricted`` drivers skip the guard (owner tools). Every
+driver takes the ``RunOptions`` the run paths take.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.query import (
     CompiledQuery,
     Compiler,
     Dialect,
-    FieldPolicy,
     InternalCompilerError,
-    Limits,
     QueryGuard,
+    RunOptions,
     SemanticModel,
     TenantSchema,
     aload_tenant_schema,
-    blocking,
     db_query_error,
 )
 from pavedroad.querytools.dbplan import DbPlan, from_duckdb_profile, from_postgres, without_estimates
 from pavedroad.querytools.explain import Explanation, explain_trace
 from pavedroad.querytools.trace import trace_compile
-from pavedroad.tenancy import Principal, atransaction
+from pavedroad.tenancy import Principal, atransaction, sync_facade
 
 __all__ = [
     "aexplain",
     "aexplain_unrestricted",
     "aexplain_unrestricted_in",
     "explain",
-    "explain_duckdb",
     "explain_duckdb_unrestricted",
     "explain_sql",
     "explain_unrestricted",
@@ -57,16 +54,16 @@ def explain_sql(sql: str, analyze: bool) -> str:
     return f"EXPLAIN ({'ANALYZE, BUFFERS, ' if analyze else ''}FORMAT JSON) {sql}"
 
 
-def _compile(  # noqa: PLR0917 - a private helper with one caller shape; keywords would only add noise
-    query: str | Mapping[str, Any], schema: TenantSchema, principal_role: str, dialect: Dialect,
-    model: SemanticModel, policy: FieldPolicy | None, limits: Limits, params: dict[str, Any] | None,
-    now: datetime | None, shown: str | None,
+def _compile(  # noqa: PLR0917 - a private helper with one caller shape
+    query: str | Mapping[str, Any], schema: TenantSchema, role: str, dialect: Dialect, model: SemanticModel,
+    options: RunOptions, shown: str | None,
 ) -> tuple[Explanation, CompiledQuery]:  # fmt: skip
     q = query if isinstance(query, str) else dict(query)
-    trace = trace_compile(q, model=model, schema=schema, role=principal_role, dialect=dialect,
-                          policy=policy, limits=limits)  # fmt: skip
-    compiled = Compiler(size=1).compile(q, model=model, schema=schema, role=principal_role, dialect=dialect,
-                                        policy=policy, limits=limits, params=params, now=now)  # fmt: skip
+    trace = trace_compile(q, model=model, schema=schema, role=role, dialect=dialect, policy=options.policy,
+                          limits=options.limits)  # fmt: skip
+    compiled = Compiler(size=1).compile(q, model=model, schema=schema, role=role, dialect=dialect,
+                                        policy=options.policy, limits=options.limits, params=options.params,
+                                        now=options.now)  # fmt: skip
     text = shown if shown is not None else q if isinstance(q, str) else json.dumps(q)
     return explain_trace(trace, query=text, tenant=schema.tenant_id, params=compiled.params), compiled
 
@@ -78,50 +75,17 @@ async def aexplain(
     *,
     model: SemanticModel,
     guard: QueryGuard,
+    options: RunOptions = RunOptions(),
     analyze: bool = False,
-    params: dict[str, Any] | None = None,
-    request_id: str | None = None,
     duckdb: Any = None,
 ) -> Explanation:
     """Explain ``query`` for ``principal`` under ``guard`` (the service's path); ``analyze`` runs it,
-    rolled back, counting only the rows the caller may read (and is audited with ``request_id``);
+    rolled back, counting only the rows the caller may read (and is audited with ``options.request_id``);
     ``duckdb`` plans on that connection."""
-    out = await guard.aexplain(pool, principal, query, model=model, analyze=analyze, params=params,
-                               request_id=request_id, duckdb=duckdb)  # fmt: skip
+    out = await guard.aexplain(pool, principal, query, model=model, options=options, analyze=analyze, duckdb=duckdb)
     if not isinstance(out, Explanation):
         raise TypeError(f"{type(guard).__name__}.aexplain returned {type(out).__name__}, not an Explanation")
     return out
-
-
-def explain(
-    pool: ConnectionPool | str,
-    principal: Principal,
-    query: str | Mapping[str, Any],
-    *,
-    model: SemanticModel,
-    guard: QueryGuard,
-    analyze: bool = False,
-    params: dict[str, Any] | None = None,
-) -> Explanation:
-    """Sync facade of ``aexplain``: the same guarded path."""
-    return blocking(pool, lambda apool: aexplain(apool, principal, query, model=model, guard=guard,
-                                                 analyze=analyze, params=params))  # fmt: skip
-
-
-def explain_duckdb(
-    pool: ConnectionPool | str,
-    principal: Principal,
-    con: Any,
-    query: str | Mapping[str, Any],
-    *,
-    model: SemanticModel,
-    guard: QueryGuard,
-    analyze: bool = False,
-    params: dict[str, Any] | None = None,
-) -> Explanation:
-    """``explain`` with the plan taken from DuckDB (``con`` holds copies of the tables)."""
-    return blocking(pool, lambda apool: aexplain(apool, principal, query, model=model, guard=guard, analyze=analyze,
-                                                 params=params, duckdb=con))  # fmt: skip
 
 
 async def aexplain_unrestricted_in(
@@ -130,21 +94,17 @@ async def aexplain_unrestricted_in(
     query: str | Mapping[str, Any],
     *,
     model: SemanticModel,
+    options: RunOptions = RunOptions(),
     schema: TenantSchema | None = None,
     analyze: bool = False,
-    params: dict[str, Any] | None = None,
-    policy: FieldPolicy | None = None,
-    limits: Limits | None = None,
-    now: datetime | None = None,
     estimates: bool = True,
     shown: str | None = None,
 ) -> Explanation:
     """Explain inside the caller's tenant transaction, no guard (the guard's driver); ``estimates=False``
     drops the planner's estimates, ``shown`` is the query text the explanation reports."""
-    limits = limits or Limits()
+    limits = options.limits
     schema = schema or await aload_tenant_schema(conn, principal.tenant_id)
-    out, compiled = _compile(query, schema, principal.role.value, "postgres", model, policy, limits, params, now,
-                             shown)  # fmt: skip
+    out, compiled = _compile(query, schema, principal.role.value, "postgres", model, options, shown)
     async with conn.transaction(force_rollback=True):
         await conn.execute(_SESSION, (schema.time_zone, str(limits.statement_timeout_ms)))
         try:
@@ -164,34 +124,16 @@ async def aexplain_unrestricted(
     query: str | Mapping[str, Any],
     *,
     model: SemanticModel,
+    options: RunOptions = RunOptions(),
     analyze: bool = False,
-    params: dict[str, Any] | None = None,
-    policy: FieldPolicy | None = None,
-    limits: Limits | None = None,
-    now: datetime | None = None,
 ) -> Explanation:
     """Explain with no row rules and the planner's estimates: owner use only (principals: ``aexplain``)."""
     async with atransaction(pool, principal) as conn:
-        return await aexplain_unrestricted_in(conn, principal, query, model=model, analyze=analyze, params=params,
-                                              policy=policy, limits=limits, now=now)  # fmt: skip
+        return await aexplain_unrestricted_in(conn, principal, query, model=model, options=options, analyze=analyze)
 
 
-def explain_unrestricted(
-    pool: ConnectionPool | str,
-    principal: Principal,
-    query: str | Mapping[str, Any],
-    *,
-    model: SemanticModel,
-    analyze: bool = False,
-    params: dict[str, Any] | None = None,
-    policy: FieldPolicy | None = None,
-    limits: Limits | None = None,
-    now: datetime | None = None,
-) -> Explanation:
-    """Sync facade of ``aexplain_unrestricted``."""
-    return blocking(pool, lambda apool: aexplain_unrestricted(apool, principal, query, model=model, analyze=analyze,
-                                                              params=params, policy=policy, limits=limits,
-                                                              now=now))  # fmt: skip
+explain = sync_facade(aexplain)
+explain_unrestricted = sync_facade(aexplain_unrestricted)
 
 
 def _attach(out: Explanation, plan: DbPlan) -> Explanation:
@@ -213,16 +155,14 @@ def explain_duckdb_unrestricted(
     query: str | Mapping[str, Any],
     *,
     model: SemanticModel,
+    options: RunOptions = RunOptions(),
     analyze: bool = False,
-    params: dict[str, Any] | None = None,
-    policy: FieldPolicy | None = None,
-    now: datetime | None = None,
     estimates: bool = True,
     shown: str | None = None,
 ) -> Explanation:
     """Explain on DuckDB (a connection holding copies of the tables), no guard; the plan needs
     ``analyze``, because DuckDB's profiler is what reports per-operator cardinalities and times."""
-    out, compiled = _compile(query, schema, role, "duckdb", model, policy, Limits(), params, now, shown)
+    out, compiled = _compile(query, schema, role, "duckdb", model, options, shown)
     if not analyze:
         out.notes.append("DuckDB's operator tree comes from its profiler: add --analyze to see it")
         return out

@@ -1,5 +1,7 @@
-"""Tenancy: the principal, the one transaction factory that scopes every query to a tenant, and API keys."""
+"""Tenancy: the principal, the one transaction factory that scopes every query to a tenant, the drivers that
+run a path's statements in it (one colour per path), and API keys."""
 
+from pavedroad.tenancy.drive import Execute, SqlSteps, adrive, drive, sync_facade
 from pavedroad.tenancy.keys import (
     AUTH_CHANNEL,
     AuthCache,
@@ -21,9 +23,12 @@ __all__ = [
     "ENTER_TENANT_SQL",
     "AuthCache",
     "Caller",
+    "Execute",
     "Operator",
     "Principal",
     "Role",
+    "SqlSteps",
+    "adrive",
     "arecord_platform_action",
     "aset_tenant",
     "atransaction",
@@ -31,6 +36,7 @@ __all__ = [
     "authenticate",
     "authenticate_caller",
     "cache_for",
+    "drive",
     "follow_revocations",
     "hash_key",
     "issue_key",
@@ -40,5 +46,6 @@ __all__ = [
     "parse_key",
     "revoke_operator",
     "set_tenant",
+    "sync_facade",
     "transaction",
 ]

@@ -23,7 +23,7 @@ from pavedroad import tenancy
 from pavedroad.clock import Clock, SystemClock
 from pavedroad.errors import InvalidInput
 from pavedroad.events import Event, aappend
-from pavedroad.query import QueryGuard, SemanticModel
+from pavedroad.query import QueryGuard, RunOptions, SemanticModel
 from pavedroad.workflows import api, store
 from pavedroad.workflows.context import WorkflowContext
 from pavedroad.workflows.definitions import Registry
@@ -67,7 +67,9 @@ class DslCondition:
     ) -> bool:
         text = f"{entity}\n| where id = $id and ({condition})\n| select id"
         entity_key: Any = int(entity_id) if entity_id.lstrip("-").isdigit() else entity_id
-        result = await self.guard.arun(pool, principal, text, model=self.model, params={"id": entity_key})
+        result = await self.guard.arun(
+            pool, principal, text, model=self.model, options=RunOptions(params={"id": entity_key})
+        )
         return bool(result.rows)
 
 

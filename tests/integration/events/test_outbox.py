@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from pavedroad.errors import Forbidden
-from pavedroad.events import Event, aappend
+from pavedroad.events import Event, aappend, append_statements
 from pavedroad.recruiting.commands import NewApplication, NewCandidate, create_application, move_stage
-from pavedroad.tenancy import Principal, Role, atransaction
+from pavedroad.tenancy import Principal, Role, atransaction, drive, transaction
 from pavedroad.testing import TestDatabase
 from tests.integration.events.conftest import World, seed_world
 
@@ -67,6 +67,25 @@ async def test_event_for_another_tenant_is_refused(
     with pytest.raises(Forbidden):
         async with atransaction(app_pool, world.recruiter) as tx:
             await aappend(tx, event)
+
+
+def test_sync_driver_runs_the_same_statements_in_a_sync_transaction(database: TestDatabase, world: World) -> None:
+    """Sync code drives the outbox's one statement generator with ``db.drive``: several events in order, and
+    another tenant's event refused as ``Forbidden`` (the database error is thrown back into the generator)."""
+    seed_world(database.owner_url, "globex")
+    mine = [
+        Event(type=t, tenant_id=world.tenant, aggregate_type="thing", aggregate_id="7") for t in ("a_made", "b_made")
+    ]
+    theirs = Event(type="x_happened", tenant_id="globex", aggregate_type="thing", aggregate_id="1")
+    with ConnectionPool(database.app_url, min_size=1, max_size=1) as pool:
+        with transaction(pool, world.recruiter) as tx:
+            drive(tx, append_statements(mine))
+        with pytest.raises(Forbidden), transaction(pool, world.recruiter) as tx:
+            drive(tx, append_statements([theirs]))
+    assert [(r[0], r[1], r[2]) for r in _outbox(database.owner_url)] == [
+        (world.tenant, "a_made", "7"),
+        (world.tenant, "b_made", "7"),
+    ]
 
 
 async def test_app_role_reads_only_its_tenant_and_cannot_mark_delivered(

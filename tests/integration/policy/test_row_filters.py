@@ -19,7 +19,7 @@ from pavedroad.policy.codegen import action_matches
 from pavedroad.policy.entities import Entity
 from pavedroad.policy.parse import policies_to_est
 from pavedroad.privacy import Guardrails
-from pavedroad.query import QueryError, run, run_duckdb
+from pavedroad.query import QueryError, run
 from pavedroad.query.warehouse_copy import copy_tables
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role
@@ -126,9 +126,9 @@ def test_rows_through_the_guard_equal_the_rows_cedar_allows(database: TestDataba
                 navigated = "job_stages | select id, job.id"
                 try:
                     pg = {r[0] for r in run(pool, who, "jobs | select id", model=model, guard=guard).rows}
-                    dk = {r[0] for r in run_duckdb(pool, who, duck, "jobs | select id", model=model, guard=guard).rows}
+                    dk = {r[0] for r in run(pool, who, "jobs | select id", model=model, guard=guard, duckdb=duck).rows}
                     pg_nav = {tuple(r) for r in run(pool, who, navigated, model=model, guard=guard).rows}
-                    dk_nav = {tuple(r) for r in run_duckdb(pool, who, duck, navigated, model=model, guard=guard).rows}
+                    dk_nav = {tuple(r) for r in run(pool, who, navigated, model=model, guard=guard, duckdb=duck).rows}
                 except QueryError as exc:  # pragma: no cover - a failure names the policies
                     pytest.fail(f"{exc}\n{engine.platform.text}")
                 want_nav = {(s, j) for s, j in stages if j in want}

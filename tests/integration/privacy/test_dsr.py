@@ -13,7 +13,7 @@ from pavedroad import events
 from pavedroad.cli.guard import stack_registry
 from pavedroad.errors import Conflict, NotFound
 from pavedroad.privacy import erase_subject, export_subject, place_hold, release_holds, to_json
-from pavedroad.tenancy import Principal, Role, set_tenant
+from pavedroad.tenancy import Principal, Role, drive, set_tenant
 from pavedroad.testing import TestDatabase
 
 from .seed import World, seed_tenant
@@ -81,7 +81,7 @@ def test_erase_anonymises_personal_data_and_keeps_facts(database: TestDatabase, 
                 payload={"email": "ada.alpha.0@candidate.example", "n": 1},
                 classification={"email": "personal", "n": "internal"},
             )
-            events.append(conn, event)
+            drive(conn, events.append_statements([event]))
         report = erase_subject(conn, stack_registry(), "alpha", "candidates", cid)
         cand = conn.execute(
             "select first_name, last_name, email, phone, city, custom, created_at from candidates"

@@ -16,7 +16,7 @@ from psycopg_pool import ConnectionPool
 from typer.testing import CliRunner
 
 from pavedroad.cli.main import app
-from pavedroad.query import run, run_clickhouse, run_duckdb
+from pavedroad.query import run
 from pavedroad.query.warehouse_copy import copy_tables
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.recruiting.reads import GUARDRAILS
@@ -138,17 +138,17 @@ def test_cli_as_owner_is_refused_without_the_owner_url(database: TestDatabase, w
 
 
 def test_python_run_with_a_principal_applies_row_rules_on_every_engine(database: TestDatabase, world: World) -> None:
-    """``query.run``, ``query.run_duckdb`` and ``query.run_clickhouse`` with a principal go through the
-    guard: rules, suppression, audit."""
+    """``query.run`` with a principal goes through the guard on Postgres, DuckDB (``duckdb=``) and
+    ClickHouse (``clickhouse=``): rules, suppression, audit."""
     interviewer = Principal("alpha", world.users["interviewer"], Role.INTERVIEWER)
     compliance = Principal("alpha", world.users["compliance"], Role.COMPLIANCE)
     model = recruiting_model()
     with psycopg.connect(database.owner_url) as conn:
         duck = copy_tables(conn, model)  # every tenant's rows: the compiler's scoping keeps alpha's
     clickhouse = clickhouse_tables(duck)
-    engines = {"duckdb": lambda pool, p, q: run_duckdb(pool, p, duck, q, model=model, guard=GUARDRAILS)}
+    engines = {"duckdb": lambda pool, p, q: run(pool, p, q, model=model, guard=GUARDRAILS, duckdb=duck)}
     if clickhouse is not None:
-        engines["clickhouse"] = lambda pool, p, q: run_clickhouse(pool, p, clickhouse, q, model=model, guard=GUARDRAILS)
+        engines["clickhouse"] = lambda pool, p, q: run(pool, p, q, model=model, guard=GUARDRAILS, clickhouse=clickhouse)
     try:
         with ConnectionPool(database.app_url, min_size=1, max_size=2) as pool:
             pg = run(pool, interviewer, QUERIES[0], model=model, guard=GUARDRAILS)

@@ -21,7 +21,7 @@ from psycopg import pq
 from psycopg_pool import AsyncConnectionPool
 
 from pavedroad.privacy import FieldAccessPolicy
-from pavedroad.query import arun, arun_unrestricted
+from pavedroad.query import RunOptions, arun, arun_unrestricted
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.recruiting.reads import ACCESS, GUARDRAILS
 from pavedroad.tenancy import Principal, Role
@@ -77,7 +77,9 @@ async def test_protected_path_waits_no_more_often_than_the_raw_one(
         return arun(pool, principal, QUERY, model=model, guard=GUARDRAILS)
 
     def raw() -> Awaitable[Any]:
-        return arun_unrestricted(pool, principal, QUERY, model=model, policy=FieldAccessPolicy(ACCESS))
+        return arun_unrestricted(
+            pool, principal, QUERY, model=model, options=RunOptions(policy=FieldAccessPolicy(ACCESS))
+        )
 
     assert await _round_trips(pool, protected) <= await _round_trips(pool, raw)
 

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
-from pavedroad.query import QueryError, run
+from pavedroad.query import QueryError, RunOptions, run
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.recruiting.reads import GUARDRAILS
 from pavedroad.tenancy import Principal, Role
@@ -31,9 +31,11 @@ def pool(database: TestDatabase) -> Iterator[ConnectionPool]:
         yield p
 
 
-def _run(pool: ConnectionPool, world: World, role: str, query: str, **kw: object) -> dict[str, Any]:
+def _run(
+    pool: ConnectionPool, world: World, role: str, query: str, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
     principal = Principal(world.tenant, world.users[role], Role(role))
-    result = run(pool, principal, query, model=recruiting_model(), guard=GUARDRAILS, **kw)  # type: ignore[arg-type]
+    result = run(pool, principal, query, model=recruiting_model(), guard=GUARDRAILS, options=RunOptions(params=params))
     return result.to_dict()
 
 

@@ -14,7 +14,13 @@ import pytest
 import sqlglot
 import yaml
 
-from pavedroad.query import QueryError, run_clickhouse_unrestricted, run_duckdb_unrestricted, run_unrestricted
+from pavedroad.query import (
+    QueryError,
+    RunOptions,
+    run_clickhouse_unrestricted,
+    run_duckdb_unrestricted,
+    run_unrestricted,
+)
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role, transaction
 from tests.integration.query.conftest import NOW, Loaded, need_clickhouse
@@ -208,8 +214,12 @@ def test_dsl_matches_hand_written_sql(loaded: Loaded, case: dict[str, str]) -> N
     """The DSL answer equals the expert's SQL on Postgres and on DuckDB, for the biggest tenant."""
     tenant = loaded.tenants[0]
     model = recruiting_model()
-    pg = run_unrestricted(loaded.pool, Principal(tenant, None, Role.ADMIN), case["dsl"], model=model, now=NOW)
-    duck = run_duckdb_unrestricted(loaded.duck, loaded.schemas[tenant], "admin", case["dsl"], model=model, now=NOW)
+    pg = run_unrestricted(
+        loaded.pool, Principal(tenant, None, Role.ADMIN), case["dsl"], model=model, options=RunOptions(now=NOW)
+    )
+    duck = run_duckdb_unrestricted(
+        loaded.duck, loaded.schemas[tenant], "admin", case["dsl"], model=model, options=RunOptions(now=NOW)
+    )
     expected = _rows(_hand_pg(loaded, tenant, case["sql"]))
     assert _rows(pg.rows) == expected
     assert _rows(duck.rows) == _rows(_hand_duck(loaded, tenant, case))
@@ -224,9 +234,15 @@ def test_clickhouse_answers_equal_postgres_and_duckdb(loaded: Loaded, case: dict
     model = recruiting_model()
     for tenant in loaded.tenants:
         schema = loaded.schemas[tenant]
-        pg = run_unrestricted(loaded.pool, Principal(tenant, None, Role.ADMIN), case["dsl"], model=model, now=NOW)
-        duck = run_duckdb_unrestricted(loaded.duck, schema, "admin", case["dsl"], model=model, now=NOW)
-        ch = run_clickhouse_unrestricted(clickhouse, schema, "admin", case["dsl"], model=model, now=NOW)
+        pg = run_unrestricted(
+            loaded.pool, Principal(tenant, None, Role.ADMIN), case["dsl"], model=model, options=RunOptions(now=NOW)
+        )
+        duck = run_duckdb_unrestricted(
+            loaded.duck, schema, "admin", case["dsl"], model=model, options=RunOptions(now=NOW)
+        )
+        ch = run_clickhouse_unrestricted(
+            clickhouse, schema, "admin", case["dsl"], model=model, options=RunOptions(now=NOW)
+        )
         assert [c.name for c in ch.columns] == [c.name for c in pg.columns]
         assert _rows(ch.rows) == _rows(pg.rows) == _rows(duck.rows), (tenant, schema.time_zone)
 
@@ -240,9 +256,15 @@ def test_clickhouse_pages_like_postgres(loaded: Loaded) -> None:
     pg_cursor = ch_cursor = None
     for _ in range(3):
         principal = Principal(tenant, None, Role.ADMIN)
-        pg = run_unrestricted(loaded.pool, principal, text, model=model, now=NOW, cursor=pg_cursor)
-        ch = run_clickhouse_unrestricted(clickhouse, loaded.schemas[tenant], "admin", text, model=model, now=NOW,
-                                         cursor=ch_cursor)  # fmt: skip
+        pg = run_unrestricted(loaded.pool, principal, text, model=model, options=RunOptions(cursor=pg_cursor, now=NOW))
+        ch = run_clickhouse_unrestricted(
+            clickhouse,
+            loaded.schemas[tenant],
+            "admin",
+            text,
+            model=model,
+            options=RunOptions(cursor=ch_cursor, now=NOW),
+        )
         assert len(pg.rows) == 7
         assert [_norm(r[0]) for r in ch.rows] == [_norm(r[0]) for r in pg.rows]
         assert [_norm(r[1]) for r in ch.rows] == [_norm(r[1]) for r in pg.rows]

@@ -6,7 +6,13 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pavedroad.query import QueryError, run_clickhouse_unrestricted, run_duckdb_unrestricted, run_unrestricted
+from pavedroad.query import (
+    QueryError,
+    RunOptions,
+    run_clickhouse_unrestricted,
+    run_duckdb_unrestricted,
+    run_unrestricted,
+)
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role
 from tests.integration.query.conftest import NOW, Loaded
@@ -22,13 +28,19 @@ def test_random_queries_agree_across_engines(loaded: Loaded, data: st.DataObject
     model = recruiting_model()
     text = data.draw(valid_query(model))
     tenant = loaded.tenants[0]
-    pg = run_unrestricted(loaded.pool, Principal(tenant, None, Role.ADMIN), text, model=model, now=NOW)
-    duck = run_duckdb_unrestricted(loaded.duck, loaded.schemas[tenant], "admin", text, model=model, now=NOW)
+    pg = run_unrestricted(
+        loaded.pool, Principal(tenant, None, Role.ADMIN), text, model=model, options=RunOptions(now=NOW)
+    )
+    duck = run_duckdb_unrestricted(
+        loaded.duck, loaded.schemas[tenant], "admin", text, model=model, options=RunOptions(now=NOW)
+    )
     assert _rows(pg.rows) == _rows(duck.rows), text
     if loaded.clickhouse is None:
         return
     try:
-        ch = run_clickhouse_unrestricted(loaded.clickhouse, loaded.schemas[tenant], "admin", text, model=model, now=NOW)
+        ch = run_clickhouse_unrestricted(
+            loaded.clickhouse, loaded.schemas[tenant], "admin", text, model=model, options=RunOptions(now=NOW)
+        )
     except QueryError as exc:  # no lateral join on ClickHouse: refused, saying so
         refused = (exc.code, "lateral" in exc.message)
     else:

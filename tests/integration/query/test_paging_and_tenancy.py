@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from pavedroad.query import Limits, QueryError, QueryLimitError, compile_query, run_unrestricted
+from pavedroad.query import Limits, QueryError, QueryLimitError, RunOptions, compile_query, run_unrestricted
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role
 from tests.integration.query.conftest import NOW, Loaded
@@ -21,7 +21,9 @@ def _all_pages(loaded: Loaded, tenant: str, text: str, *, insert_between: bool =
     seen: list[int] = []
     cursor = None
     for _ in range(1000):
-        page = run_unrestricted(loaded.pool, principal, text, model=recruiting_model(), cursor=cursor, now=NOW)
+        page = run_unrestricted(
+            loaded.pool, principal, text, model=recruiting_model(), options=RunOptions(cursor=cursor, now=NOW)
+        )
         seen += [r[0] for r in page.rows]
         if insert_between and cursor is None:
             _insert_newest_archived(loaded, tenant)
@@ -46,9 +48,13 @@ def test_pages_cover_every_row_once(loaded: Loaded) -> None:
     """Walking every page returns each matching row exactly once, in order."""
     tenant = loaded.tenants[1]
     ids = _all_pages(loaded, tenant, LIST)
-    full = run_unrestricted(loaded.pool, Principal(tenant, None, Role.ADMIN),
-               'applications | where status = "archived" | select id | sort -applied_at, id | take 10000',
-               model=recruiting_model(), now=NOW)  # fmt: skip
+    full = run_unrestricted(
+        loaded.pool,
+        Principal(tenant, None, Role.ADMIN),
+        'applications | where status = "archived" | select id | sort -applied_at, id | take 10000',
+        model=recruiting_model(),
+        options=RunOptions(now=NOW),
+    )
     assert ids == [r[0] for r in full.rows]
     assert len(ids) == len(set(ids)) > 25
 
@@ -63,8 +69,13 @@ def test_pages_are_stable_under_inserts(loaded: Loaded) -> None:
 
 def test_nullable_sort_key_is_refused_for_paging(loaded: Loaded) -> None:
     with pytest.raises(QueryError) as err:
-        run_unrestricted(loaded.pool, Principal(loaded.tenants[0], None, Role.ADMIN),
-            "applications | sort hired_at | page size 10", model=recruiting_model(), now=NOW)  # fmt: skip
+        run_unrestricted(
+            loaded.pool,
+            Principal(loaded.tenants[0], None, Role.ADMIN),
+            "applications | sort hired_at | page size 10",
+            model=recruiting_model(),
+            options=RunOptions(now=NOW),
+        )
     assert err.value.code == "Q303"
 
 
@@ -90,7 +101,9 @@ def test_no_query_reads_another_tenants_rows(loaded: Loaded, text: str) -> None:
         with psycopg.connect(loaded.db.owner_url) as conn:  # superuser: row-level security does not apply
             conn.execute("select set_config('TimeZone', %s, true)", (loaded.schemas[tenant].time_zone,))
             results[tenant] = sorted(map(repr, conn.execute(compiled.sql, compiled.params).fetchall()))
-        rls = run_unrestricted(loaded.pool, Principal(tenant, None, Role.ADMIN), text, model=model, now=NOW)
+        rls = run_unrestricted(
+            loaded.pool, Principal(tenant, None, Role.ADMIN), text, model=model, options=RunOptions(now=NOW)
+        )
         assert sorted(map(repr, rls.rows)) == results[tenant]
     assert len({tuple(v) for v in results.values()}) == len(loaded.tenants)
 
@@ -107,12 +120,18 @@ def test_cursor_can_arrive_as_the_after_parameter(loaded: Loaded) -> None:
     """`page size N after $cursor` takes the cursor from params as well as from the cursor argument."""
     principal = Principal(loaded.tenants[1], None, Role.RECRUITER)
     text = LIST + " after $cursor"
-    first = run_unrestricted(loaded.pool, principal, text, model=recruiting_model(), now=NOW)
+    first = run_unrestricted(loaded.pool, principal, text, model=recruiting_model(), options=RunOptions(now=NOW))
     assert first.next_cursor is not None
     by_param = run_unrestricted(
-        loaded.pool, principal, text, model=recruiting_model(), params={"cursor": first.next_cursor}, now=NOW
+        loaded.pool,
+        principal,
+        text,
+        model=recruiting_model(),
+        options=RunOptions(params={"cursor": first.next_cursor}, now=NOW),
     )
-    by_arg = run_unrestricted(loaded.pool, principal, text, model=recruiting_model(), cursor=first.next_cursor, now=NOW)
+    by_arg = run_unrestricted(
+        loaded.pool, principal, text, model=recruiting_model(), options=RunOptions(cursor=first.next_cursor, now=NOW)
+    )
     assert by_param.rows == by_arg.rows
     assert by_param.rows[0] not in first.rows
 
@@ -122,16 +141,20 @@ def test_a_list_without_take_gets_the_default_page(loaded: Loaded) -> None:
     walking the cursors gives every row once, as the unpaged query would."""
     principal = Principal(loaded.tenants[0], None, Role.ADMIN)
     text = 'applications | where status = "archived" | select id'
-    first = run_unrestricted(loaded.pool, principal, text, model=recruiting_model(), now=NOW)
+    first = run_unrestricted(loaded.pool, principal, text, model=recruiting_model(), options=RunOptions(now=NOW))
     assert len(first.rows) == Limits().default_page
     assert first.next_cursor is not None
     seen = [r[0] for r in first.rows]
     cursor: str | None = first.next_cursor
     while cursor is not None:
-        page = run_unrestricted(loaded.pool, principal, text, model=recruiting_model(), cursor=cursor, now=NOW)
+        page = run_unrestricted(
+            loaded.pool, principal, text, model=recruiting_model(), options=RunOptions(cursor=cursor, now=NOW)
+        )
         seen += [r[0] for r in page.rows]
         cursor = page.next_cursor
-    full = run_unrestricted(loaded.pool, principal, text + " | sort id | take 10000", model=recruiting_model(), now=NOW)
+    full = run_unrestricted(
+        loaded.pool, principal, text + " | sort id | take 10000", model=recruiting_model(), options=RunOptions(now=NOW)
+    )
     assert seen == [r[0] for r in full.rows]
     assert len(seen) > Limits().default_page
 
@@ -147,11 +170,21 @@ def test_an_answer_that_cannot_be_paged_is_capped_not_cut(loaded: Loaded, text: 
     """Past ``max_rows`` the answer is refused with a hint (Q404), never returned cut short in silence."""
     principal = Principal(loaded.tenants[0], None, Role.ADMIN)
     with pytest.raises(QueryLimitError) as err:
-        run_unrestricted(loaded.pool, principal, text, model=recruiting_model(), limits=Limits(max_rows=50), now=NOW)
+        run_unrestricted(
+            loaded.pool,
+            principal,
+            text,
+            model=recruiting_model(),
+            options=RunOptions(limits=Limits(max_rows=50), now=NOW),
+        )
     assert err.value.code == "Q404"
     assert "take" in (err.value.hint or "")
     small = run_unrestricted(
-        loaded.pool, principal, text, model=recruiting_model(), limits=Limits(max_rows=100_000), now=NOW
+        loaded.pool,
+        principal,
+        text,
+        model=recruiting_model(),
+        options=RunOptions(limits=Limits(max_rows=100_000), now=NOW),
     )
     assert len(small.rows) > 50
     assert small.next_cursor is None

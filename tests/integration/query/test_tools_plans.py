@@ -152,6 +152,7 @@ def test_explain_analyze_plan_matches_golden(plan_db: tuple[TestDatabase, str], 
     """The database plan part of explain (actual rows and times masked) on the plan-check dataset."""
     from psycopg_pool import ConnectionPool
 
+    from pavedroad.query import RunOptions
     from pavedroad.querytools import explain_unrestricted
     from pavedroad.querytools.render import plan_text
     from pavedroad.tenancy import Principal, Role
@@ -160,8 +161,10 @@ def test_explain_analyze_plan_matches_golden(plan_db: tuple[TestDatabase, str], 
     db, tenant = plan_db
     header, sections = read_case(path)
     with ConnectionPool(db.app_url, min_size=1, max_size=1, open=True) as pool:
-        out = explain_unrestricted(pool, Principal(tenant, None, Role.ADMIN), sections["query"].strip(),
-                                   model=recruiting_model(), analyze=True, now=PLAN_NOW)  # fmt: skip
+        admin = Principal(tenant, None, Role.ADMIN)
+        options = RunOptions(now=PLAN_NOW)
+        out = explain_unrestricted(pool, admin, sections["query"].strip(), model=recruiting_model(), options=options,
+                                   analyze=True)  # fmt: skip
     assert out.db is not None
     assert out.db.analyzed
     assert out.db.hottest() is not None

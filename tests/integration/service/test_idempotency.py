@@ -90,3 +90,29 @@ def test_another_users_key_is_not_replayed_to_a_role_that_may_not_write(
     response = as_role("alpha", "interviewer").post("/v1/applications", body, key="theirs")
     assert response.status_code == 409
     assert "idempotent-replayed" not in response.headers
+
+
+# Writes that are not a tenant's data: platform operations (flags, canary; no tenant to hold the key) and
+# the query endpoints, which only read. Workflow, automation and scheduling routes are not declared with
+# the decorator yet: their blocks open their own transactions (they take the pool), so they take no key.
+NOT_TENANT_WRITES = ("/v1/flags/", "/v1/canary/", "/v1/query", "/v1/workflows/", "/v1/automations", "/v1/scheduling/")
+
+
+def test_every_tenant_write_route_is_an_idempotent_write() -> None:
+    """Each route that writes a tenant's data is declared with ``service.writes.idempotent_write``: it takes
+    ``Idempotency-Key`` and its pydantic body, so a new write route cannot forget retries."""
+    from pavedroad.service.app import create_app
+    from pavedroad.settings import Settings
+
+    paths = create_app(Settings(), "postgresql://unused@localhost/none").openapi()["paths"]
+    writes = [
+        (method, path, op)
+        for path, ops in paths.items()
+        for method, op in ops.items()
+        if method in {"post", "put", "patch", "delete"} and not path.startswith(NOT_TENANT_WRITES)
+    ]
+    assert len(writes) == 10
+    for method, path, op in writes:
+        headers = [p["name"] for p in op.get("parameters", []) if p["in"] == "header"]
+        assert headers == ["Idempotency-Key"], (method, path)
+        assert "requestBody" in op, (method, path)

@@ -94,7 +94,7 @@ def test_values_round_trip_through_chdb() -> None:
 def test_a_query_past_the_statement_timeout_is_stopped_with_q405() -> None:
     """The statement timeout holds on ClickHouse as on Postgres: the query is stopped, a structured 4xx."""
     pytest.importorskip("chdb", reason="chdb is not installed: `uv sync --group clickhouse`")
-    from pavedroad.query import Limits, QueryLimitError
+    from pavedroad.query import Limits, QueryLimitError, RunOptions
     from pavedroad.query.clickhouse import ClickHouseTables
     from pavedroad.query.run import run_clickhouse_unrestricted
 
@@ -102,6 +102,12 @@ def test_a_query_past_the_statement_timeout_is_stopped_with_q405() -> None:
     with ClickHouseTables() as ch:
         ch.query("CREATE VIEW applications AS SELECT 'acme' AS tenant_id, number AS id FROM numbers(1000000000000)")
         with pytest.raises(QueryLimitError) as err:
-            run_clickhouse_unrestricted(ch, SCHEMA, "admin", "applications | aggregate n = count_distinct(id)",
-                                        model=recruiting_model(), limits=Limits(statement_timeout_ms=1000))  # fmt: skip
+            run_clickhouse_unrestricted(
+                ch,
+                SCHEMA,
+                "admin",
+                "applications | aggregate n = count_distinct(id)",
+                model=recruiting_model(),
+                options=RunOptions(limits=Limits(statement_timeout_ms=1000)),
+            )
     assert err.value.code == "Q405"

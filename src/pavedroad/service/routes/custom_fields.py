@@ -12,11 +12,10 @@ from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import JSONResponse
 
 from pavedroad.recruiting import custom_fields, reads
 from pavedroad.service.auth import current_principal
-from pavedroad.service.routes.recruiting_writes import IdempotencyKey, idempotent_write
+from pavedroad.service.writes import idempotent_write
 from pavedroad.tenancy import Principal, atransaction
 
 router = APIRouter(prefix="/v1/custom-fields", tags=["custom fields"])
@@ -34,30 +33,14 @@ async def list_fields(request: Request, principal: PrincipalDep) -> dict[str, An
         return {"fields": await custom_fields.alist_custom_fields(conn, principal, POLICY)}
 
 
-@router.post("", status_code=201, summary="Define a custom field with its classification (tenant admins)")
-async def define(
-    request: Request,
-    principal: PrincipalDep,
-    body: custom_fields.NewCustomField,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def command(conn: psycopg.AsyncConnection) -> dict[str, Any]:
-        return await custom_fields.adefine_custom_field(conn, principal, body)
-
-    return await idempotent_write(request, principal, idempotency_key, body, command, status=201)
+@idempotent_write(router.post, "", status_code=201,
+                  summary="Define a custom field with its classification (tenant admins)")  # fmt: skip
+async def define(conn: psycopg.AsyncConnection, principal: Principal, body: custom_fields.NewCustomField) -> Any:
+    return await custom_fields.adefine_custom_field(conn, principal, body)
 
 
-@router.patch("/{entity}/{key}", summary="Relabel or reclassify a custom field (tenant admins)")
+@idempotent_write(router.patch, "/{entity}/{key}", summary="Relabel or reclassify a custom field (tenant admins)")
 async def change(
-    request: Request,
-    principal: PrincipalDep,
-    *,
-    entity: Entity,
-    key: Key,
-    body: custom_fields.CustomFieldChange,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def command(conn: psycopg.AsyncConnection) -> dict[str, Any]:
-        return await custom_fields.areclassify_custom_field(conn, principal, entity, key, body)
-
-    return await idempotent_write(request, principal, idempotency_key, body, command, status=200)
+    conn: psycopg.AsyncConnection, principal: Principal, entity: Entity, key: Key, body: custom_fields.CustomFieldChange
+) -> Any:
+    return await custom_fields.areclassify_custom_field(conn, principal, entity, key, body)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from pavedroad.query import arun
+from pavedroad.query import RunOptions, arun
 from pavedroad.querytools import aexplain, shape_log_lifespan
 from pavedroad.recruiting import reads
 from pavedroad.recruiting.model import recruiting_model
@@ -36,16 +36,14 @@ async def query(
     request: Request, body: QueryBody, principal: Annotated[Principal, Depends(current_principal)]
 ) -> dict[str, Any]:
     shape_log = getattr(request.app.state, "shape_log", None)
-    result = await arun(
-        request.app.state.pool,
-        principal,
-        body.query,
-        model=recruiting_model(),
-        guard=reads.GUARDRAILS,
+    options = RunOptions(
         params=dict(body.params),
         cursor=body.cursor,
         request_id=getattr(request.state, "request_id", None),
         compiler=shape_log.compiler if shape_log is not None else None,
+    )
+    result = await arun(
+        request.app.state.pool, principal, body.query, model=recruiting_model(), guard=reads.GUARDRAILS, options=options
     )
     if shape_log is not None:
         shape_log.record(principal, body.query, len(result.rows))
@@ -65,7 +63,7 @@ class ExplainBody(BaseModel):
 async def explain(
     request: Request, body: ExplainBody, principal: Annotated[Principal, Depends(current_principal)]
 ) -> dict[str, Any]:
+    options = RunOptions(params=dict(body.params), request_id=getattr(request.state, "request_id", None))
     out = await aexplain(request.app.state.pool, principal, body.query, model=recruiting_model(),
-                         guard=reads.GUARDRAILS, analyze=body.analyze, params=dict(body.params),
-                         request_id=getattr(request.state, "request_id", None))  # fmt: skip
+                         guard=reads.GUARDRAILS, options=options, analyze=body.analyze)  # fmt: skip
     return out.to_dict()

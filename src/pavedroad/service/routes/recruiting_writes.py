@@ -1,37 +1,25 @@
-"""Recruiting write routes: thin adapters to ``recruiting.commands``, each in one tenant transaction
-with its events (outbox) and, when the caller sends ``Idempotency-Key``, its stored response.
+"""Recruiting write routes: thin adapters to ``recruiting.commands``, each declared with
+``idempotent_write`` (one tenant transaction with its events, and the ``Idempotency-Key`` replay).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import APIRouter, Body, Depends, Header, Path, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from pavedroad.recruiting import commands
-from pavedroad.service import idempotency
-from pavedroad.service.auth import current_principal
-from pavedroad.tenancy import Principal, atransaction
+from pavedroad.service.writes import idempotent_write
+from pavedroad.tenancy import Principal
 
 router = APIRouter(prefix="/v1", tags=["recruiting writes"])
 
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
 Id = Annotated[int, Path(ge=1, le=2**62)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Retry a write safely with the same key: the first response is replayed, nothing is written twice.",
-    ),
-]
+Conn = psycopg.AsyncConnection
 
 
 class StageMove(BaseModel):
@@ -88,40 +76,10 @@ class OfferResolution(BaseModel):
     status: Literal["accepted", "declined", "rescinded"]
 
 
-Command = Callable[[psycopg.AsyncConnection], Awaitable[Any]]
-
-
-async def idempotent_write(
-    request: Request,
-    principal: Principal,
-    key: str | None,
-    body: BaseModel | None,
-    command: Command,
-    *,
-    status: int,
-) -> JSONResponse:
-    """Run ``command`` in one tenant transaction; claim/replay the idempotency key in the same one."""
-    async with atransaction(request.app.state.pool, principal) as conn:
-        if key is not None:
-            digest = idempotency.request_hash(
-                request.method,
-                request.url.path,
-                body.model_dump(mode="json") if body else None,
-                caller=f"{principal.user_id}:{principal.role.value}",
-            )
-            replay = await idempotency.begin(conn, principal.tenant_id, key, digest)
-            if replay is not None:
-                return JSONResponse(replay.body, replay.status_code, headers={"Idempotent-Replayed": "true"})
-        payload = jsonable_encoder(await command(conn))
-        if key is not None:
-            await idempotency.finish(conn, principal.tenant_id, key, status, payload)
-    return JSONResponse(payload, status)
-
-
-@router.post("/applications", status_code=201, summary="Create an application (and its candidate)")
+@idempotent_write(router.post, "/applications", status_code=201, summary="Create an application (and its candidate)")
 async def create_application(
-    request: Request,
-    principal: PrincipalDep,
+    conn: Conn,
+    principal: Principal,
     body: Annotated[
         commands.NewApplication,
         Body(
@@ -134,136 +92,69 @@ async def create_application(
             ]
         ),
     ],
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await idempotent_write(
-        request,
-        principal,
-        idempotency_key,
-        body,
-        lambda conn: commands.create_application(conn, principal, body),
-        status=201,
-    )
+) -> Any:
+    return await commands.create_application(conn, principal, body)
 
 
-@router.post("/applications/{application_id}/moves", status_code=201, summary="Move an application to a stage")
-async def move_stage(
-    request: Request,
-    principal: PrincipalDep,
-    application_id: Id,
-    body: StageMove,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def command(conn: psycopg.AsyncConnection) -> dict[str, int]:
-        return {
-            "transition_id": await commands.move_stage(conn, principal, application_id, body.to_stage_id, at=body.at)
-        }
-
-    return await idempotent_write(request, principal, idempotency_key, body, command, status=201)
+@idempotent_write(router.post, "/applications/{application_id}/moves", status_code=201,
+                  summary="Move an application to a stage")  # fmt: skip
+async def move_stage(conn: Conn, principal: Principal, application_id: Id, body: StageMove) -> dict[str, int]:
+    return {"transition_id": await commands.move_stage(conn, principal, application_id, body.to_stage_id, at=body.at)}
 
 
-@router.post("/applications/{application_id}/archive", summary="Archive an application with a reason")
-async def archive(
-    request: Request,
-    principal: PrincipalDep,
-    application_id: Id,
-    body: Archive,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def command(conn: psycopg.AsyncConnection) -> dict[str, str]:
-        await commands.archive_application(conn, principal, application_id, body.reason, at=body.at)
-        return {"status": "archived"}
-
-    return await idempotent_write(request, principal, idempotency_key, body, command, status=200)
+@idempotent_write(router.post, "/applications/{application_id}/archive", summary="Archive an application with a reason")
+async def archive(conn: Conn, principal: Principal, application_id: Id, body: Archive) -> dict[str, str]:
+    await commands.archive_application(conn, principal, application_id, body.reason, at=body.at)
+    return {"status": "archived"}
 
 
-@router.post("/applications/{application_id}/hire", summary="Mark an application hired")
-async def hire(
-    request: Request,
-    principal: PrincipalDep,
-    application_id: Id,
-    body: Hire | None = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def command(conn: psycopg.AsyncConnection) -> dict[str, str]:
-        await commands.hire_application(conn, principal, application_id, at=body.at if body else None)
-        return {"status": "hired"}
-
-    return await idempotent_write(request, principal, idempotency_key, body, command, status=200)
+@idempotent_write(router.post, "/applications/{application_id}/hire", summary="Mark an application hired")
+async def hire(conn: Conn, principal: Principal, application_id: Id, body: Hire | None = None) -> dict[str, str]:
+    await commands.hire_application(conn, principal, application_id, at=body.at if body else None)
+    return {"status": "hired"}
 
 
-@router.post("/applications/{application_id}/interviews", status_code=201, summary="Schedule an interview")
+@idempotent_write(router.post, "/applications/{application_id}/interviews", status_code=201,
+                  summary="Schedule an interview")  # fmt: skip
 async def schedule_interview(
-    request: Request,
-    principal: PrincipalDep,
-    application_id: Id,
-    body: NewInterview,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def command(conn: psycopg.AsyncConnection) -> dict[str, int]:
-        interview_id = await commands.schedule_interview(
-            conn,
-            principal,
-            application_id,
-            stage_id=body.stage_id,
-            scheduled_at=body.scheduled_at,
-            participant_ids=body.participant_ids,
-            duration_minutes=body.duration_minutes,
-        )
-        return {"interview_id": interview_id}
-
-    return await idempotent_write(request, principal, idempotency_key, body, command, status=201)
+    conn: Conn, principal: Principal, application_id: Id, body: NewInterview
+) -> dict[str, int]:
+    interview_id = await commands.schedule_interview(
+        conn,
+        principal,
+        application_id,
+        stage_id=body.stage_id,
+        scheduled_at=body.scheduled_at,
+        participant_ids=body.participant_ids,
+        duration_minutes=body.duration_minutes,
+    )
+    return {"interview_id": interview_id}
 
 
-@router.post("/interviews/{interview_id}/scorecards", status_code=201, summary="Submit your scorecard")
-async def submit_scorecard(
-    request: Request,
-    principal: PrincipalDep,
-    interview_id: Id,
-    body: NewScorecard,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def command(conn: psycopg.AsyncConnection) -> dict[str, int]:
-        scorecard_id = await commands.submit_scorecard(
-            conn,
-            principal,
-            interview_id,
-            recommendation=body.recommendation,
-            overall_rating=body.overall_rating,
-            notes=body.notes,
-        )
-        return {"scorecard_id": scorecard_id}
-
-    return await idempotent_write(request, principal, idempotency_key, body, command, status=201)
+@idempotent_write(
+    router.post, "/interviews/{interview_id}/scorecards", status_code=201, summary="Submit your scorecard"
+)
+async def submit_scorecard(conn: Conn, principal: Principal, interview_id: Id, body: NewScorecard) -> dict[str, int]:
+    scorecard_id = await commands.submit_scorecard(
+        conn,
+        principal,
+        interview_id,
+        recommendation=body.recommendation,
+        overall_rating=body.overall_rating,
+        notes=body.notes,
+    )
+    return {"scorecard_id": scorecard_id}
 
 
-@router.post("/applications/{application_id}/offers", status_code=201, summary="Extend an offer")
-async def extend_offer(
-    request: Request,
-    principal: PrincipalDep,
-    application_id: Id,
-    body: NewOffer,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def command(conn: psycopg.AsyncConnection) -> dict[str, int]:
-        offer_id = await commands.extend_offer(
-            conn, principal, application_id, salary=body.salary, currency=body.currency, start_date=body.start_date
-        )
-        return {"offer_id": offer_id}
-
-    return await idempotent_write(request, principal, idempotency_key, body, command, status=201)
+@idempotent_write(router.post, "/applications/{application_id}/offers", status_code=201, summary="Extend an offer")
+async def extend_offer(conn: Conn, principal: Principal, application_id: Id, body: NewOffer) -> dict[str, int]:
+    offer_id = await commands.extend_offer(
+        conn, principal, application_id, salary=body.salary, currency=body.currency, start_date=body.start_date
+    )
+    return {"offer_id": offer_id}
 
 
-@router.post("/offers/{offer_id}/resolution", summary="Record the candidate's answer to an offer")
-async def resolve_offer(
-    request: Request,
-    principal: PrincipalDep,
-    offer_id: Id,
-    body: OfferResolution,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def command(conn: psycopg.AsyncConnection) -> dict[str, str]:
-        await commands.resolve_offer(conn, principal, offer_id, body.status)
-        return {"status": body.status}
-
-    return await idempotent_write(request, principal, idempotency_key, body, command, status=200)
+@idempotent_write(router.post, "/offers/{offer_id}/resolution", summary="Record the candidate's answer to an offer")
+async def resolve_offer(conn: Conn, principal: Principal, offer_id: Id, body: OfferResolution) -> dict[str, str]:
+    await commands.resolve_offer(conn, principal, offer_id, body.status)
+    return {"status": body.status}

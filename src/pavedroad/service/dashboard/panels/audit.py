@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from pavedroad.privacy import audit_asearch
+from pavedroad.privacy import audit_search_statements
 from pavedroad.service.dashboard.registry import Panel, PanelResult, register_panel
-from pavedroad.tenancy import Principal, Role, atransaction
+from pavedroad.tenancy import Principal, Role, adrive, atransaction
 
 
 async def render(request: Request, principal: Principal) -> PanelResult:
     async with atransaction(request.app.state.pool, principal) as conn:
-        events = await audit_asearch(conn, limit=30)
+        events = await adrive(conn, audit_search_statements(limit=30))
     return "panels/audit.html", {"events": events}
 
 
