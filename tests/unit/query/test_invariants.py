@@ -160,6 +160,7 @@ def test_a_row_rule_narrows_the_rows_an_ungrouped_total_reads() -> None:
     (total,) = state.plan.totals
     assert isinstance(total, Total)
     (only,) = total.filters
-    assert state.resolved is not None and state.sql is not None
+    assert state.resolved is not None
+    assert state.sql is not None
     assert only == state.resolved.where[0]
     assert "t1.job_id IN" in state.sql.sql()
