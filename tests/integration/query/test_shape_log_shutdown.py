@@ -1,15 +1,16 @@
-"""Shutting the service down never loses query shapes the flusher had already taken from the buffer."""
+"""The shape log's flusher: shutdown never loses the shapes it holds; a database outage never ends it."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from pavedroad.querytools import shape_log_lifespan
+from pavedroad.querytools import ShapeLog, shape_log_lifespan
 from pavedroad.querytools.shapes import ShapeRecord, shape_id
 from pavedroad.testing import TestDatabase
 
@@ -67,3 +68,21 @@ async def test_shutdown_during_a_flush_writes_the_batch_the_flusher_holds(databa
     with psycopg.connect(database.owner_url) as conn:
         rows = conn.execute("select row_count from query_shape_log order by row_count").fetchall()
     assert [r[0] for r in rows] == [0, 1, 2, 3, 4]
+
+
+async def test_a_flush_without_a_database_counts_its_batch_and_keeps_the_flusher_alive() -> None:
+    """The pool's timeout surfaces as ``Unavailable``; the flush logs and counts it rather than raising it."""
+    with socket.socket() as probe:  # a port nothing listens on: bind, note it, close
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://app@127.0.0.1:{port}/none"
+    pool = AsyncConnectionPool(url, min_size=0, max_size=1, timeout=0.5, open=False)
+    await pool.open()
+    try:
+        log = ShapeLog()
+        for n in range(3):
+            log.buffer.offer(_record(n))
+        assert await log.flush(pool) == 0
+    finally:
+        await pool.close()
+    assert (log.failed, log.written, len(log.buffer)) == (3, 0, 0)
