@@ -51,11 +51,12 @@ async def test_order_per_aggregate_under_concurrent_writers(
     relay = Relay(database.owner_url, nats_url, events_config)
     await relay.connect()
     try:
-        pump = asyncio.create_task(_pump(relay))
+        writing = asyncio.Event()
+        writing.set()
+        pump = asyncio.create_task(_pump(relay, writing))
         await asyncio.gather(*(writer(s) for s in range(8)))
-        await asyncio.sleep(0)
-        pump.cancel()
-        await asyncio.gather(pump, return_exceptions=True)
+        writing.clear()
+        await pump  # ends between rounds: never a cancelled query on the relay's connection
         await drain(relay, database.owner_url)
     finally:
         await relay.close()
@@ -67,8 +68,9 @@ async def test_order_per_aggregate_under_concurrent_writers(
         assert seen == order
 
 
-async def _pump(relay: Relay) -> None:
-    while True:
+async def _pump(relay: Relay, running: asyncio.Event) -> None:
+    """Relay rounds while the writers write, so the relay sees commits interleaved."""
+    while running.is_set():
         await relay.step()
         await asyncio.sleep(0.001)
 
