@@ -3,8 +3,11 @@
 ``ShapeLog.record`` runs on the request path and only appends to an in-process ``ShapeBuffer``; the
 flusher task (started by ``shape_log_lifespan`` in the app's lifespan) writes batches every ``interval``
 seconds, one ``tenancy.atransaction`` per tenant in the batch (the table is tenant data under RLS), and
-a final batch on shutdown. Guarantee: a failed flush is logged and its batch dropped; it never raises
-into a request. Sampling: ``PAVEDROAD_QUERY_SHAPE_SAMPLE`` (0 to 1, default 1; 0 turns the log off).
+what is left on shutdown. Guarantees: a failed flush is logged and its batch dropped; it never raises
+into a request. Shutdown never loses a batch the flusher has taken: it asks the flusher to stop and waits
+for it (a write under way finishes, then the rest is written) rather than cancelling it mid-write, which
+rolled back a batch already taken out of the buffer. Sampling: ``PAVEDROAD_QUERY_SHAPE_SAMPLE`` (0 to 1,
+default 1; 0 turns the log off).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import psycopg
 import structlog
 from psycopg_pool import AsyncConnectionPool
 
+from pavedroad.errors import Unavailable
 from pavedroad.querytools.shapes import (
     INSERT_SQL,
     ShapeBuffer,
@@ -36,6 +40,8 @@ from pavedroad.tenancy import Principal, Role, atransaction
 __all__ = ["ShapeLog", "shape_log_lifespan"]
 
 _log = structlog.get_logger("pavedroad.query.shapes")
+
+SHUTDOWN_GUARD_S = 30.0  # a hang guard on the last flush, as long as the pool's wait for a connection
 
 
 @dataclass
@@ -71,16 +77,18 @@ class ShapeLog:
                 async with atransaction(pool, Principal(tenant, None, Role.ADMIN)) as conn:
                     await conn.execute(INSERT_SQL, batch_params(records))
                 done += len(records)
-            except (psycopg.Error, OSError) as exc:  # never into a request; the batch is lost and counted
+            except (psycopg.Error, OSError, Unavailable) as exc:  # never into a request; lost and counted
                 self.failed += len(records)
                 _log.warning("query shape log flush failed", tenant=tenant, records=len(records), error=str(exc))
         self.written += done
         return done
 
-    async def run(self, pool: AsyncConnectionPool, interval: float) -> None:
-        """Flush every ``interval`` seconds until cancelled."""
-        while True:
-            await asyncio.sleep(interval)
+    async def run(self, pool: AsyncConnectionPool, interval: float, stop: asyncio.Event | None = None) -> None:
+        """Flush every ``interval`` seconds until ``stop`` is set, then flush what is queued and return."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
             while len(self.buffer):
                 if not await self.flush(pool):
                     break
@@ -101,13 +109,18 @@ async def shape_log_lifespan(app: Any, interval: float = 1.0) -> AsyncIterator[N
     log = ShapeLog(ShapeBuffer(sample=sample), enabled=sample > 0.0)
     app.state.shape_log = log
     pool: AsyncConnectionPool | None = getattr(app.state, "pool", None)
-    task = asyncio.create_task(log.run(pool, interval)) if pool is not None else None
+    stop = asyncio.Event()
+    task = asyncio.create_task(log.run(pool, interval, stop)) if pool is not None else None
     try:
         yield
     finally:
-        if task is not None and pool is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            with contextlib.suppress(Exception):
-                await log.flush(pool, limit=len(log.buffer))
+        if task is not None:
+            stop.set()  # the flusher finishes the write under way, writes the rest, and returns
+            done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_GUARD_S)
+            if not done:  # a hang guard only: a database that never answers must not block shutdown
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                _log.warning("query shape log not flushed at shutdown", records=len(log.buffer))
+            elif (error := task.exception()) is not None:
+                _log.warning("query shape flusher failed", error=type(error).__name__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 
 import psycopg
@@ -24,29 +25,38 @@ def _event(tenant: str, aggregate: int, n: int) -> Event:
 async def test_order_per_aggregate_under_concurrent_writers(
     database: TestDatabase, world: World, app_pool: AsyncConnectionPool, nats_url: str, events_config: EventsConfig
 ) -> None:
-    """Eight writers append to four aggregates at once; each aggregate's events arrive in commit order."""
+    """Eight writers append to four aggregates at once; each aggregate's events arrive in commit order.
+
+    The expected order is recorded under a per-aggregate lock taken before COMMIT and released once the
+    commit is recorded, so one aggregate's commits are observed one at a time. Recording merely after the
+    commit returned is not commit order: a writer whose COMMIT reply is late (its backend descheduled
+    after releasing the aggregate's lock) would be overtaken by the next writer of that aggregate."""
     principal = Principal(world.tenant, None, Role.ADMIN)
     committed: dict[str, list[int]] = {str(a): [] for a in range(4)}
+    observing = {aggregate: asyncio.Lock() for aggregate in committed}
     counter = iter(range(10_000))
 
     async def writer(seed: int) -> None:
         rng = random.Random(seed)
         for _ in range(25):
             aggregate = rng.randrange(4)
-            async with atransaction(app_pool, principal) as tx:
-                n = next(counter)
-                await aappend(tx, _event(world.tenant, aggregate, n))
-                await asyncio.sleep(rng.random() * 0.002)  # hold the transaction open a little
-            committed[str(aggregate)].append(n)  # appended after commit: commit order per aggregate
+            async with contextlib.AsyncExitStack() as recording:
+                async with atransaction(app_pool, principal) as tx:
+                    n = next(counter)
+                    await aappend(tx, _event(world.tenant, aggregate, n))
+                    await asyncio.sleep(rng.random() * 0.002)  # hold the transaction open a little
+                    await recording.enter_async_context(observing[str(aggregate)])  # held across COMMIT
+                committed[str(aggregate)].append(n)
 
     relay = Relay(database.owner_url, nats_url, events_config)
     await relay.connect()
     try:
-        pump = asyncio.create_task(_pump(relay))
+        writing = asyncio.Event()
+        writing.set()
+        pump = asyncio.create_task(_pump(relay, writing))
         await asyncio.gather(*(writer(s) for s in range(8)))
-        await asyncio.sleep(0)
-        pump.cancel()
-        await asyncio.gather(pump, return_exceptions=True)
+        writing.clear()
+        await pump  # ends between rounds: never a cancelled query on the relay's connection
         await drain(relay, database.owner_url)
     finally:
         await relay.close()
@@ -58,8 +68,9 @@ async def test_order_per_aggregate_under_concurrent_writers(
         assert seen == order
 
 
-async def _pump(relay: Relay) -> None:
-    while True:
+async def _pump(relay: Relay, running: asyncio.Event) -> None:
+    """Relay rounds while the writers write, so the relay sees commits interleaved."""
+    while running.is_set():
         await relay.step()
         await asyncio.sleep(0.001)
 
