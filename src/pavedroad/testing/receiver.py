@@ -37,10 +37,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
         try:
-            effect = str(json.loads(self.rfile.read(length) or b"{}").get(self.server.receiver.key_field, ""))
+            effect = str(json.loads(raw or b"{}").get(self.server.receiver.key_field, ""))
         except (ValueError, AttributeError):
-            effect = ""
+            effect = None
+        if len(raw) < length or effect is None:
+            # A request cut off by a killed sender (or malformed) is refused and its key left unused, as a
+            # real idempotent API does: recording the key would make the sender's retry a silent no-op.
+            with self.server.receiver._lock:
+                self.server.receiver.refused += 1
+            self.send_error(400, "incomplete or malformed request body")
+            return
         self.server.receiver._receive(self.headers.get("Idempotency-Key"), effect)
         body = b'{"ok": true}'
         self.send_response(200)
@@ -60,6 +68,7 @@ class EffectReceiver:
         self.applied: Counter[str] = Counter()
         self.arrivals: dict[str, float] = {}  # effect -> time.monotonic() of its first application
         self.deliveries = 0
+        self.refused = 0  # requests cut off or malformed: answered 400, their key left unused
         self._server = _Server((host, 0), _Handler)
         self._server.receiver = self
         self.url = f"http://{host}:{self._server.server_address[1]}"
