@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from pavedroad.errors import Conflict, NotFound
+from pavedroad.errors import Conflict, NotFound, present
 from pavedroad.events import Event, aappend
 
 __all__ = [
@@ -307,7 +307,7 @@ async def cancel(tx: psycopg.AsyncConnection, tenant_id: str, workflow_id: str, 
             (at(now), tenant_id, workflow_id),
         )
     ).fetchone()
-    assert row is not None  # noqa: S101 - the row is locked by _run_status above
+    row = present(row, "the workflow run locked by _run_status")
     await _event(tx, tenant_id, workflow_id, status="cancelled", name=str(row[0]), now=now)
     return "cancelled"
 
@@ -326,7 +326,7 @@ async def retry(tx: psycopg.AsyncConnection, tenant_id: str, workflow_id: str, n
             (at(now), at(now), tenant_id, workflow_id),
         )
     ).fetchone()
-    assert row is not None  # noqa: S101 - the row is locked by _run_status above
+    row = present(row, "the workflow run locked by _run_status")
     await _event(tx, tenant_id, workflow_id, status="queued", name=str(row[0]), now=now, retried=True)
 
 
