@@ -21,8 +21,7 @@ import json
 import math
 import statistics
 import time
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,7 @@ from pavedroad.query.warehouse_copy import copy_tables
 from pavedroad.recruiting.generator import seed
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role, transaction
-from pavedroad.testing import start_test_servers
+from pavedroad.testing import comparable_rows, start_test_servers
 
 console = Console(stderr=True)
 SUITE = yaml.safe_load((Path(__file__).resolve().parent / "query_suite.yaml").read_text())
@@ -57,25 +56,10 @@ def geomean(xs: list[float]) -> float:
     return math.exp(sum(math.log(x) for x in xs) / len(xs))
 
 
-def _norm(v: Any) -> Any:
-    if isinstance(v, Decimal | float | int) and not isinstance(v, bool):
-        f = float(v)
-        return 0.0 if f == 0 else round(f, 6 - math.floor(math.log10(abs(f))))
-    if isinstance(v, datetime):
-        return v.astimezone(UTC).isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    return v
-
-
-def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    return sorted((tuple(_norm(v) for v in r) for r in rows), key=repr)
-
-
 def _answer(run: Any) -> Any:
     """The normalized rows, or the refusal's code (an answer past the row cap is refused alike everywhere)."""
     try:
-        return _rows(run().rows)
+        return comparable_rows(run().rows)
     except QueryLimitError as exc:
         return exc.code
 

@@ -14,15 +14,14 @@ TPC-H column names, for the reference SQL.
 
 from __future__ import annotations
 
-import math
 import shutil
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pavedroad.query import TenantSchema, load_model
+from pavedroad.testing import comparable
 
 __all__ = ["MODEL", "ORG", "PREFIX", "SCHEMA", "TABLES", "generate", "load", "normalized", "official_answers",
            "use_reference", "use_tenant"]  # fmt: skip
@@ -91,14 +90,7 @@ def official_answers(con: Any, sf: float) -> dict[int, list[list[str]]] | None:
     return {int(nr): [line.split("|") for line in text.splitlines()[1:] if line] for nr, text in rows}
 
 
-def _norm(v: Any) -> Any:
-    """A number to 6 significant digits (DuckDB sums decimals exactly; an average may be a double)."""
-    if isinstance(v, Decimal | float | int) and not isinstance(v, bool):
-        f = float(v)
-        return 0.0 if f == 0 else round(f, 5 - math.floor(math.log10(abs(f))))
-    return v
-
-
 def normalized(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Rows as compared between the compiled and the reference SQL (order kept)."""
-    return [tuple(_norm(v) for v in r) for r in rows]
+    """Rows as compared between the compiled and the reference SQL (order kept); 5 significant digits,
+    as DuckDB sums decimals exactly where an average may be a double."""
+    return [tuple(comparable(v, digits=5) for v in r) for r in rows]

@@ -1,5 +1,6 @@
 """Test doubles and real-server fixtures, part of the library so teams test the way pavedroad does."""
 
+from pavedroad.testing.answers import comparable, comparable_rows
 from pavedroad.testing.clock import Clock, FakeClock, SystemClock
 from pavedroad.testing.fault_server import FaultServer
 from pavedroad.testing.receiver import EffectReceiver
@@ -16,5 +17,7 @@ __all__ = [
     "SystemClock",
     "TestDatabase",
     "TestServers",
+    "comparable",
+    "comparable_rows",
     "start_test_servers",
 ]

@@ -4,9 +4,6 @@ answers on ClickHouse are identical to Postgres's and DuckDB's."""
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ from pavedroad.query import (
 )
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role, transaction
+from pavedroad.testing import comparable, comparable_rows
 from tests.integration.query.conftest import NOW, Loaded, need_clickhouse
 
 SUITE = yaml.safe_load((Path(__file__).resolve().parents[3] / "benchmarks" / "query_suite.yaml").read_text())
@@ -173,21 +171,6 @@ EXTRA = [
 ]
 
 
-def _norm(v: Any) -> Any:
-    if isinstance(v, Decimal | float | int) and not isinstance(v, bool):
-        f = float(v)
-        return 0.0 if f == 0 else round(f, 6 - math.floor(math.log10(abs(f))))
-    if isinstance(v, datetime):
-        return v.astimezone(UTC).isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    return v
-
-
-def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    return sorted((tuple(_norm(v) for v in r) for r in rows), key=repr)
-
-
 def _hand_pg(loaded: Loaded, tenant: str, sql: str) -> list[tuple[Any, ...]]:
     with transaction(loaded.pool, Principal(tenant, None, Role.ADMIN)) as conn:
         conn.execute("select set_config('TimeZone', %s, true)", (loaded.schemas[tenant].time_zone,))
@@ -220,10 +203,10 @@ def test_dsl_matches_hand_written_sql(loaded: Loaded, case: dict[str, str]) -> N
     duck = run_duckdb_unrestricted(
         loaded.duck, loaded.schemas[tenant], "admin", case["dsl"], model=model, options=RunOptions(now=NOW)
     )
-    expected = _rows(_hand_pg(loaded, tenant, case["sql"]))
-    assert _rows(pg.rows) == expected
-    assert _rows(duck.rows) == _rows(_hand_duck(loaded, tenant, case))
-    assert _rows(duck.rows) == expected
+    expected = comparable_rows(_hand_pg(loaded, tenant, case["sql"]))
+    assert comparable_rows(pg.rows) == expected
+    assert comparable_rows(duck.rows) == comparable_rows(_hand_duck(loaded, tenant, case))
+    assert comparable_rows(duck.rows) == expected
 
 
 @pytest.mark.parametrize("case", SUITE, ids=[c["name"] for c in SUITE])
@@ -244,7 +227,10 @@ def test_clickhouse_answers_equal_postgres_and_duckdb(loaded: Loaded, case: dict
             clickhouse, schema, "admin", case["dsl"], model=model, options=RunOptions(now=NOW)
         )
         assert [c.name for c in ch.columns] == [c.name for c in pg.columns]
-        assert _rows(ch.rows) == _rows(pg.rows) == _rows(duck.rows), (tenant, schema.time_zone)
+        assert comparable_rows(ch.rows) == comparable_rows(pg.rows) == comparable_rows(duck.rows), (
+            tenant,
+            schema.time_zone,
+        )
 
 
 def test_clickhouse_pages_like_postgres(loaded: Loaded) -> None:
@@ -266,8 +252,8 @@ def test_clickhouse_pages_like_postgres(loaded: Loaded) -> None:
             options=RunOptions(cursor=ch_cursor, now=NOW),
         )
         assert len(pg.rows) == 7
-        assert [_norm(r[0]) for r in ch.rows] == [_norm(r[0]) for r in pg.rows]
-        assert [_norm(r[1]) for r in ch.rows] == [_norm(r[1]) for r in pg.rows]
+        assert [comparable(r[0]) for r in ch.rows] == [comparable(r[0]) for r in pg.rows]
+        assert [comparable(r[1]) for r in ch.rows] == [comparable(r[1]) for r in pg.rows]
         pg_cursor, ch_cursor = pg.next_cursor, ch.next_cursor
 
 

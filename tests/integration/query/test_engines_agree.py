@@ -15,8 +15,8 @@ from pavedroad.query import (
 )
 from pavedroad.recruiting.model import recruiting_model
 from pavedroad.tenancy import Principal, Role
+from pavedroad.testing import comparable_rows
 from tests.integration.query.conftest import NOW, Loaded
-from tests.integration.query.test_differential import _rows
 from tests.property.query.strategies import valid_query
 
 
@@ -34,7 +34,7 @@ def test_random_queries_agree_across_engines(loaded: Loaded, data: st.DataObject
     duck = run_duckdb_unrestricted(
         loaded.duck, loaded.schemas[tenant], "admin", text, model=model, options=RunOptions(now=NOW)
     )
-    assert _rows(pg.rows) == _rows(duck.rows), text
+    assert comparable_rows(pg.rows) == comparable_rows(duck.rows), text
     if loaded.clickhouse is None:
         return
     try:
@@ -44,6 +44,6 @@ def test_random_queries_agree_across_engines(loaded: Loaded, data: st.DataObject
     except QueryError as exc:  # no lateral join on ClickHouse: refused, saying so
         refused = (exc.code, "lateral" in exc.message)
     else:
-        assert _rows(ch.rows) == _rows(pg.rows), text
+        assert comparable_rows(ch.rows) == comparable_rows(pg.rows), text
         return
     assert refused == ("Q105", True), text
