@@ -21,9 +21,12 @@ router = APIRouter(prefix="/v1/workflows", tags=["workflows"])
 
 
 def admin(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-    """The caller, if a tenant admin (workflow runs hold personal inputs and outputs)."""
+    """The caller, if a tenant admin (workflow runs hold personal inputs and outputs; automation rules
+    start them). Shared by the workflow and automation routes, so the refusal names both."""
     if principal.role is not Role.ADMIN:
-        raise Forbidden("workflow runs are for tenant admins", code="WF403", hint="use an admin key of the tenant")
+        raise Forbidden(
+            "workflows and automation rules are for tenant admins", code="WF403", hint="use an admin key of the tenant"
+        )
     return principal
 
 
